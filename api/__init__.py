@@ -1,0 +1,1 @@
+"""warmpath's surfaces: the HTTP app (FastAPI), and the ``warmpath`` command line."""

@@ -1,0 +1,260 @@
+"""The ``warmpath`` command line: a thin layer over the library; every error is one line."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from graph import GraphStore, open_store
+from graph.errors import StoreError, WarmpathError
+from routing import explore
+
+app = typer.Typer(
+    name="warmpath",
+    help="Route B2B leads to the rep with the warmest path to the buyer.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+T = TypeVar("T")
+
+MaxHops = Annotated[int, typer.Option("--max-hops", help="How far to look: 1, 2 or 3 hops.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _print_json(value: Any) -> None:
+    payload = dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+    if isinstance(value, list):
+        payload = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]
+    sys.stdout.write(json.dumps(payload, default=_json_default, ensure_ascii=False, indent=2) + "\n")
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"error: {message}", markup=False, highlight=False)
+    return typer.Exit(code)
+
+
+@contextmanager
+def store_for(*, read_only: bool) -> Iterator[GraphStore]:
+    """Open the configured store; translate warmpath's errors into one line and an exit code."""
+    try:
+        store = open_store(read_only=read_only)
+    except WarmpathError as exc:
+        raise fail(str(exc)) from None
+    try:
+        yield store
+    except StoreError as exc:
+        raise fail(str(exc), 1) from None
+    except WarmpathError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+
+
+def _run(read_only: bool, action: Callable[[GraphStore], T]) -> T:
+    with store_for(read_only=read_only) as store:
+        return action(store)
+
+
+@app.command()
+def near(
+    person: Annotated[str, typer.Option("--person", help="LinkedIn profile URL, email or person id.")],
+    max_hops: MaxHops = 2,
+    via: Annotated[int, typer.Option("--via", help="At most this many intermediaries per rep.")] = 3,
+    as_json: AsJson = False,
+) -> None:
+    """Every rep within --max-hops of a person: hop distance, who connects them, mutual count."""
+    answer = _run(True, lambda s: explore.reps_near(s, person, max_hops=max_hops, max_via=via))
+    if as_json:
+        _print_json(answer)
+        return
+    table = Table(title=f"Reps within {max_hops} hops of {answer.person.name} ({answer.person.id})")
+    for column in ("hops", "rep", "email", "mutual", "via"):
+        table.add_column(column)
+    for item in answer.reps:
+        via_text = "; ".join(" > ".join(p.name for p in chain) for chain in item.via if chain)
+        table.add_row(str(item.hops), escape(item.rep.name), escape(item.rep.email),
+                      str(item.mutual_count),
+                      escape(via_text or ("direct" if item.hops == 1 else "see: warmpath paths")))
+    out.print(table)
+    out.print(f"{len(answer.reps)} reps", highlight=False)
+
+
+@app.command()
+def paths(
+    rep: Annotated[str, typer.Option("--rep", help="The rep's email, LinkedIn URL or id.")],
+    person: Annotated[str, typer.Option("--person", help="LinkedIn profile URL, email or person id.")],
+    max_hops: MaxHops = 3,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many paths.")] = 5,
+    as_json: AsJson = False,
+) -> None:
+    """The shortest connection paths from a rep to a person, with each tie's source."""
+    answer = _run(True, lambda s: explore.connection_paths(s, rep, person, max_hops=max_hops, limit=limit))
+    if as_json:
+        _print_json(answer)
+        return
+    if not answer.paths:
+        out.print(f"No path within {max_hops} hops from {answer.rep.name} to {answer.person.name}.")
+        return
+    table = Table(title=f"{answer.rep.name} -> {answer.person.name}: "
+                        f"{answer.paths[0].hops} hop(s), {len(answer.paths)} path(s)")
+    table.add_column("#")
+    table.add_column("path")
+    for number, path in enumerate(answer.paths, start=1):
+        parts = [path.nodes[0].name]
+        for step, node in zip(path.steps, path.nodes[1:], strict=True):
+            label = node.name + (f" ({node.title})" if node.title else "")
+            parts.append(f"-[{'/'.join(step.sources)}]- {label}")
+        table.add_row(str(number), escape(" ".join(parts)))
+    out.print(table)
+
+
+@app.command()
+def mutual(
+    a: Annotated[str, typer.Option("--a", help="First person: LinkedIn URL, email or id.")],
+    b: Annotated[str, typer.Option("--b", help="Second person: LinkedIn URL, email or id.")],
+    as_json: AsJson = False,
+) -> None:
+    """The people two people both know."""
+    answer = _run(True, lambda s: explore.mutual_connections(s, a, b))
+    if as_json:
+        _print_json(answer)
+        return
+    out.print(f"{len(answer.people)} mutual connections of {answer.a.name} and {answer.b.name}")
+    for person in answer.people:
+        out.print(f"  {person.name}" + (f" - {person.title}" if person.title else ""), highlight=False)
+
+
+@app.command()
+def reach(
+    company: Annotated[str, typer.Option("--company", help="Company id.")],
+    as_json: AsJson = False,
+) -> None:
+    """For every rep, the people they know who work at a company now."""
+    answer = _run(True, lambda s: explore.reach_at_company(s, company))
+    if as_json:
+        _print_json(answer)
+        return
+    table = Table(title=f"Reps who know people at {company}")
+    table.add_column("rep")
+    table.add_column("knows")
+    for item in answer:
+        table.add_row(escape(item.rep.name), escape(", ".join(p.name for p in item.people)))
+    out.print(table)
+
+
+@app.command()
+def background(
+    rep: Annotated[str, typer.Option("--rep", help="The rep's email, LinkedIn URL or id.")],
+    person: Annotated[str, typer.Option("--person", help="LinkedIn profile URL, email or person id.")],
+    as_json: AsJson = False,
+) -> None:
+    """Employers and schools a rep and a person share, with overlapping years."""
+    answer = _run(True, lambda s: explore.shared_background(s, rep, person))
+    if as_json:
+        _print_json(answer)
+        return
+    shared = answer.background
+    out.print(f"{answer.rep.name} and {answer.person.name}:")
+    for e in shared.employers:
+        out.print(f"  worked at {e.company_name} (overlap {e.overlap_years} years)", highlight=False)
+    for s in shared.schools:
+        out.print(f"  studied at {s.school_name} (overlap {s.overlap_years} years)", highlight=False)
+    if not shared.employers and not shared.schools:
+        out.print("  no shared employer or school")
+
+
+@app.command()
+def stats(as_json: AsJson = False) -> None:
+    """How much the graph holds."""
+    counts = _run(True, lambda s: s.counts())
+    if as_json:
+        _print_json(counts)
+        return
+    out.print(
+        f"{counts.people} people, {counts.reps} reps, {counts.companies} companies, "
+        f"{counts.leads} leads, {counts.ties} ties",
+        highlight=False,
+    )
+
+
+@app.command()
+def demo(
+    reps: Annotated[int, typer.Option("--reps", help="How many reps.")] = 200,
+    people: Annotated[int, typer.Option("--people", help="How many people in the network.")] = 60_000,
+    leads: Annotated[int, typer.Option("--leads", help="How many leads.")] = 500,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same organisation.")] = 7,
+) -> None:
+    """Load a synthetic demo organisation into the configured graph, if the graph is empty.
+
+    Safe to rerun: a graph that already holds people is left as it is.
+    """
+    from benchmarks.generator import SCALES, generate_org
+
+    if reps < 1 or leads < 0 or people <= reps:
+        raise fail("--reps must be at least 1, --leads 0 or more, and --people more than --reps")
+    with store_for(read_only=False) as store:
+        if store.counts().people > 0:
+            out.print(f"graph already holds data; left as it is ({_counts_line(store)})", highlight=False)
+            return
+        shape = dataclasses.replace(SCALES["demo"], reps=reps, people=people, leads=leads, seed=seed)
+        started = time.perf_counter()
+        snapshot = generate_org(shape)
+        with out.status("loading demo organisation...") as status:
+            def progress(table: str, done: int, total: int) -> None:
+                status.update(f"loading {table}: {done:,}/{total:,}")
+            store.bulk_load(snapshot, progress)
+        out.print(f"loaded demo organisation in {time.perf_counter() - started:.1f}s "
+                  f"({_counts_line(store)})", highlight=False)
+
+
+def _counts_line(store: GraphStore) -> str:
+    c = store.counts()
+    return f"{c.people} people, {c.reps} reps, {c.companies} companies, {c.leads} leads, {c.ties} ties"
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+) -> None:
+    """Serve the API (and, later, the manager page) with uvicorn."""
+    import uvicorn
+
+    from api.app import create_app
+
+    try:
+        from graph.settings import graph_settings_from_env
+
+        graph_settings_from_env()
+    except WarmpathError as exc:
+        raise fail(str(exc)) from None
+    uvicorn.run(create_app(), host=host, port=port)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

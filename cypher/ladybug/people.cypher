@@ -1,0 +1,149 @@
+// name: merge_people
+// Create or update people by id; a null field keeps the stored value.
+UNWIND $rows AS r
+WITH r, r.id AS pid
+MERGE (p:Person {id: pid})
+SET p.name = coalesce(r.name, p.name),
+    p.first_name = coalesce(r.first_name, p.first_name),
+    p.last_name = coalesce(r.last_name, p.last_name),
+    p.linkedin_url = coalesce(r.linkedin_url, p.linkedin_url),
+    p.email = coalesce(r.email, p.email),
+    p.title = coalesce(r.title, p.title),
+    p.location = coalesce(r.location, p.location)
+RETURN count(*) AS written
+
+// name: merge_reps
+// Create or update reps and link each to its person (the person must exist).
+UNWIND $rows AS r
+WITH r, r.id AS rid
+MERGE (rep:Rep {id: rid})
+SET rep.email = r.email, rep.name = r.name, rep.region = r.region, rep.timezone = r.timezone,
+    rep.industries = CAST(r.industries AS STRING[]), rep.products = CAST(r.products AS STRING[]), rep.deal_min = CAST(r.deal_min AS DOUBLE),
+    rep.deal_max = CAST(r.deal_max AS DOUBLE), rep.capacity = CAST(r.capacity AS INT64), rep.close_rate = CAST(r.close_rate AS DOUBLE),
+    rep.hired_on = CAST(r.hired_on AS DATE), rep.active = CAST(r.active AS BOOLEAN), rep.out_until = CAST(r.out_until AS DATE)
+WITH rep, r
+MATCH (p:Person {id: r.person_id})
+MERGE (rep)-[:IS]->(p)
+RETURN count(*) AS written
+
+// name: merge_companies
+// Create or update companies by id.
+UNWIND $rows AS r
+WITH r, r.id AS cid
+MERGE (c:Company {id: cid})
+SET c.name = coalesce(r.name, c.name), c.domain = coalesce(r.domain, c.domain),
+    c.industry = coalesce(r.industry, c.industry), c.region = coalesce(r.region, c.region),
+    c.size = coalesce(CAST(r.size AS INT64), c.size)
+RETURN count(*) AS written
+
+// name: merge_schools
+// Create or update schools by id.
+UNWIND $rows AS r
+WITH r, r.id AS sid
+MERGE (s:School {id: sid})
+SET s.name = coalesce(r.name, s.name)
+RETURN count(*) AS written
+
+// name: merge_ties
+// One KNOWS edge per (pair, source), stored from the smaller id to the larger.
+UNWIND $rows AS r
+MATCH (a:Person {id: r.a})
+MATCH (b:Person {id: r.b})
+MERGE (a)-[k:KNOWS {source: r.source}]->(b)
+SET k.since = coalesce(CAST(r.since AS DATE), k.since), k.strength = coalesce(CAST(r.strength AS DOUBLE), k.strength)
+RETURN count(*) AS written
+
+// name: merge_employments
+// One WORKS_AT edge per person and company; later imports update title, dates and current.
+UNWIND $rows AS r
+MATCH (p:Person {id: r.person_id})
+MATCH (c:Company {id: r.company_id})
+MERGE (p)-[w:WORKS_AT]->(c)
+SET w.title = coalesce(r.title, w.title), w.current = CAST(r.current AS BOOLEAN),
+    w.started = coalesce(CAST(r.started AS DATE), w.started), w.ended = CAST(r.ended AS DATE)
+RETURN count(*) AS written
+
+// name: merge_studies
+// One STUDIED_AT edge per person and school.
+UNWIND $rows AS r
+MATCH (p:Person {id: r.person_id})
+MATCH (s:School {id: r.school_id})
+MERGE (p)-[e:STUDIED_AT]->(s)
+SET e.started = coalesce(CAST(r.started AS DATE), e.started), e.ended = coalesce(CAST(r.ended AS DATE), e.ended)
+RETURN count(*) AS written
+
+// name: merge_leads
+// Create or update leads and attach each to its company (the company must exist).
+UNWIND $rows AS r
+WITH r, r.id AS lid
+MERGE (l:Lead {id: lid})
+SET l.title = r.title, l.status = coalesce(l.status, r.status), l.grade = r.grade,
+    l.score = CAST(r.score AS DOUBLE), l.value = CAST(r.value AS DOUBLE), l.product = r.product, l.industry = r.industry,
+    l.region = r.region, l.source = r.source, l.created_at = CAST(r.created_at AS TIMESTAMP)
+WITH l, r
+MATCH (c:Company {id: r.company_id})
+MERGE (l)-[:AT]->(c)
+RETURN count(*) AS written
+
+// name: merge_decision_makers
+// Link leads to their decision-makers with a role.
+UNWIND $rows AS r
+MATCH (l:Lead {id: r.lead_id})
+MATCH (p:Person {id: r.person_id})
+MERGE (l)-[d:DECISION_MAKER]->(p)
+SET d.role = r.role
+RETURN count(*) AS written
+
+// name: people_by_ids
+// People by internal id.
+UNWIND $ids AS pid
+MATCH (p:Person {id: pid})
+RETURN p.id AS id, p.name AS name, p.title AS title, p.linkedin_url AS linkedin_url,
+       p.email AS email
+
+// name: people_by_email
+// People whose stored email is exactly this (lower-cased) address.
+MATCH (p:Person)
+WHERE p.email = $email
+RETURN p.id AS id, p.name AS name, p.title AS title, p.linkedin_url AS linkedin_url,
+       p.email AS email
+
+// name: people_by_linkedin_url
+// People whose stored (normalised) LinkedIn URL is exactly this one.
+MATCH (p:Person)
+WHERE p.linkedin_url = $url
+RETURN p.id AS id, p.name AS name, p.title AS title, p.linkedin_url AS linkedin_url,
+       p.email AS email
+
+// name: reps_by_ids
+// Reps by id, with the id of the person each rep is.
+UNWIND $ids AS rid
+MATCH (r:Rep {id: rid})-[:IS]->(p:Person)
+RETURN r.id AS id, r.email AS email, r.name AS name, p.id AS person_id
+
+// name: reps_by_email
+// The rep with this (lower-cased) email.
+MATCH (r:Rep)-[:IS]->(p:Person)
+WHERE r.email = $email
+RETURN r.id AS id, r.email AS email, r.name AS name, p.id AS person_id
+
+// name: reps_by_person_ids
+// The reps who are these people.
+UNWIND $ids AS pid
+MATCH (r:Rep)-[:IS]->(p:Person {id: pid})
+RETURN r.id AS id, r.email AS email, r.name AS name, p.id AS person_id
+
+// name: graph_counts
+// How much the graph holds.
+OPTIONAL MATCH (p:Person) WITH count(p) AS people
+OPTIONAL MATCH (r:Rep) WITH people, count(r) AS reps
+OPTIONAL MATCH (c:Company) WITH people, reps, count(c) AS companies
+OPTIONAL MATCH (l:Lead) WITH people, reps, companies, count(l) AS leads
+OPTIONAL MATCH (:Person)-[k:KNOWS]->(:Person) WITH people, reps, companies, leads, count(k) AS ties
+RETURN people, reps, companies, leads, ties
+
+// name: companies_by_ids
+// Companies by internal id.
+UNWIND $ids AS cid
+MATCH (c:Company {id: cid})
+RETURN c.id AS id, c.name AS name

@@ -1,0 +1,67 @@
+// name: reps_one_hop
+// Reps whose person knows the given person directly, one row per tie (a pair may have
+// several sources). Starts at the person.
+MATCH (p:Person {id: $person_id})-[k:KNOWS]-(rp:Person)<-[:IS]-(r:Rep)
+RETURN r.id AS rep_id, rp.id AS rep_person_id, k.source AS source
+
+// name: reps_two_hops
+// Every (rep, mutual connection) pair: people that both the given person and a rep's person
+// know. Gives the reps at 2 hops with their intermediaries, and every rep's mutual count.
+MATCH (p:Person {id: $person_id})-[:KNOWS]-(m:Person)-[:KNOWS]-(rp:Person)<-[:IS]-(r:Rep)
+RETURN r.id AS rep_id, rp.id AS rep_person_id, m.id AS id, m.name AS name, m.title AS title
+
+// name: rep_hops_within_three
+// Hop distance (1..3) from the person to every rep within 3 hops: one breadth-first search
+// from the person, no paths tracked.
+MATCH (p:Person {id: $person_id})-[e:KNOWS* SHORTEST 1..3]-(rp:Person)<-[:IS]-(r:Rep)
+RETURN r.id AS rep_id, rp.id AS rep_person_id, length(e) AS hops
+
+// name: paths_one_hop
+// Direct ties between a rep's person and a person (one row per source).
+MATCH (p:Person {id: $person_id})-[e1:KNOWS]-(rp:Person {id: $rep_person_id})
+RETURN e1.source AS s1, e1.strength AS w1
+LIMIT $row_limit
+
+// name: paths_two_hops
+// Paths rep's person - m - person; one row per combination of edge sources.
+MATCH (p:Person {id: $person_id})-[e1:KNOWS]-(m:Person)-[e2:KNOWS]-(rp:Person {id: $rep_person_id})
+RETURN m.id AS id1, m.name AS name1, m.title AS title1,
+       e2.source AS s1, e2.strength AS w1, e1.source AS s2, e1.strength AS w2
+LIMIT $row_limit
+
+// name: paths_three_hops
+// Paths rep's person - a - b - person; one row per combination of edge sources. Only asked
+// when no shorter path exists, so every row is a simple shortest path.
+MATCH (p:Person {id: $person_id})-[e1:KNOWS]-(b:Person)-[e2:KNOWS]-(a:Person)-[e3:KNOWS]-(rp:Person {id: $rep_person_id})
+RETURN a.id AS id1, a.name AS name1, a.title AS title1,
+       b.id AS id2, b.name AS name2, b.title AS title2,
+       e3.source AS s1, e3.strength AS w1, e2.source AS s2, e2.strength AS w2,
+       e1.source AS s3, e1.strength AS w3
+LIMIT $row_limit
+
+// name: mutual_connections
+// People both a and b know.
+MATCH (a:Person {id: $a_id})-[:KNOWS]-(m:Person)-[:KNOWS]-(b:Person {id: $b_id})
+RETURN DISTINCT m.id AS id, m.name AS name, m.title AS title, m.linkedin_url AS linkedin_url,
+       m.email AS email
+
+// name: reach_at_company
+// For every rep, the current employees of a company the rep's person knows. Starts at the
+// company.
+MATCH (c:Company {id: $company_id})<-[w:WORKS_AT]-(e:Person)-[:KNOWS]-(rp:Person)<-[:IS]-(r:Rep)
+WHERE w.current = true
+RETURN DISTINCT r.id AS rep_id, e.id AS id, e.name AS name, e.title AS title
+
+// name: shared_employers
+// Companies both the rep's person and the person worked at, with both stints' dates.
+MATCH (p:Person {id: $person_id})-[w1:WORKS_AT]->(c:Company)<-[w2:WORKS_AT]-(rp:Person {id: $rep_person_id})
+RETURN c.id AS id, c.name AS name, w2.started AS rep_started, w2.ended AS rep_ended,
+       w2.current AS rep_current, w1.started AS person_started, w1.ended AS person_ended,
+       w1.current AS person_current
+
+// name: shared_schools
+// Schools both the rep's person and the person attended, with both periods.
+MATCH (p:Person {id: $person_id})-[s1:STUDIED_AT]->(s:School)<-[s2:STUDIED_AT]-(rp:Person {id: $rep_person_id})
+RETURN s.id AS id, s.name AS name, s2.started AS rep_started, s2.ended AS rep_ended,
+       false AS rep_current, s1.started AS person_started, s1.ended AS person_ended,
+       false AS person_current

@@ -1,0 +1,30 @@
+// name: schema
+// Node and rel tables (LadybugDB needs a schema). Idempotent: IF NOT EXISTS everywhere.
+// Column order here is the column order the bulk loader's Arrow tables must follow.
+CREATE NODE TABLE IF NOT EXISTS Person(
+  id STRING, name STRING, first_name STRING, last_name STRING, linkedin_url STRING,
+  email STRING, title STRING, location STRING, PRIMARY KEY (id));
+CREATE NODE TABLE IF NOT EXISTS Rep(
+  id STRING, email STRING, name STRING, region STRING, timezone STRING,
+  industries STRING[], products STRING[], deal_min DOUBLE, deal_max DOUBLE, capacity INT64,
+  close_rate DOUBLE, hired_on DATE, active BOOLEAN, out_until DATE, PRIMARY KEY (id));
+CREATE NODE TABLE IF NOT EXISTS Company(
+  id STRING, name STRING, domain STRING, industry STRING, region STRING, size INT64,
+  PRIMARY KEY (id));
+CREATE NODE TABLE IF NOT EXISTS School(id STRING, name STRING, PRIMARY KEY (id));
+CREATE NODE TABLE IF NOT EXISTS Lead(
+  id STRING, title STRING, status STRING, grade STRING, score DOUBLE, value DOUBLE,
+  product STRING, industry STRING, region STRING, source STRING, created_at TIMESTAMP,
+  owner_rep_id STRING, claimed_at TIMESTAMP, contact_due_at TIMESTAMP, contacted_at TIMESTAMP,
+  outcome STRING, PRIMARY KEY (id));
+CREATE NODE TABLE IF NOT EXISTS Event(
+  id STRING, at TIMESTAMP, kind STRING, actor STRING, lead_id STRING, rep_id STRING,
+  reason STRING, detail STRING, PRIMARY KEY (id));
+CREATE REL TABLE IF NOT EXISTS KNOWS(
+  FROM Person TO Person, source STRING, since DATE, strength DOUBLE, MANY_MANY);
+CREATE REL TABLE IF NOT EXISTS IS(FROM Rep TO Person, ONE_ONE);
+CREATE REL TABLE IF NOT EXISTS WORKS_AT(
+  FROM Person TO Company, title STRING, current BOOLEAN, started DATE, ended DATE, MANY_MANY);
+CREATE REL TABLE IF NOT EXISTS STUDIED_AT(FROM Person TO School, started DATE, ended DATE, MANY_MANY);
+CREATE REL TABLE IF NOT EXISTS AT(FROM Lead TO Company, MANY_ONE);
+CREATE REL TABLE IF NOT EXISTS DECISION_MAKER(FROM Lead TO Person, role STRING, MANY_MANY);

@@ -1,0 +1,87 @@
+"""Person and rep keys: how a LinkedIn URL, an email or an external id becomes a graph id.
+
+A person's id is derived from the normalised LinkedIn profile URL when present (``li:<slug>``),
+else the lower-cased email (``em:<email>``), else a fingerprint of normalised name + company
+(``fp:<hash>``). Imports merge on it, so re-importing the same file changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import unquote, urlsplit
+
+_LINKEDIN_HOST = re.compile(r"^(?:[a-z]{2,3}\.|www\.)?linkedin\.com$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_linkedin_url(url: str) -> str | None:
+    """Canonical ``https://www.linkedin.com/in/<slug>`` for a profile URL, or None if it is not one.
+
+    Tolerates a missing scheme, ``www``/country subdomains, a trailing slash, a query or fragment,
+    percent-encoding and letter case.
+    """
+    text = url.strip()
+    if not text:
+        return None
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    host = (parts.hostname or "").lower()
+    if not _LINKEDIN_HOST.match(host):
+        return None
+    segments = [s for s in unquote(parts.path).split("/") if s]
+    if len(segments) < 2 or segments[0].lower() not in ("in", "pub"):
+        return None
+    slug = unicodedata.normalize("NFC", segments[1]).strip().lower()
+    if not slug:
+        return None
+    return f"https://www.linkedin.com/in/{slug}"
+
+
+def normalise_email(email: str) -> str | None:
+    text = email.strip().lower()
+    return text if _EMAIL.match(text) else None
+
+
+def normalise_name(name: str) -> str:
+    """Case-, accent- and spacing-insensitive form of a name, for fingerprints."""
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    letters = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w]+", " ", letters).split())
+
+
+def person_id_from_linkedin_url(url: str) -> str | None:
+    canonical = normalise_linkedin_url(url)
+    return None if canonical is None else "li:" + canonical.rsplit("/", 1)[1]
+
+
+def person_id_from_email(email: str) -> str | None:
+    canonical = normalise_email(email)
+    return None if canonical is None else "em:" + canonical
+
+
+def person_id_from_fingerprint(name: str, company: str) -> str:
+    basis = normalise_name(name) + "|" + normalise_name(company)
+    return "fp:" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:20]
+
+
+def person_id(
+    *, linkedin_url: str | None = None, email: str | None = None, name: str = "", company: str = ""
+) -> str:
+    """The id a person gets, by the precedence URL > email > name + company."""
+    if linkedin_url:
+        derived = person_id_from_linkedin_url(linkedin_url)
+        if derived:
+            return derived
+    if email:
+        derived = person_id_from_email(email)
+        if derived:
+            return derived
+    return person_id_from_fingerprint(name, company)
+
+
+def rep_id_from_email(email: str) -> str | None:
+    canonical = normalise_email(email)
+    return None if canonical is None else "rep:" + canonical

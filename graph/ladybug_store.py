@@ -1,0 +1,239 @@
+"""The embedded LadybugDB adapter (the default backend).
+
+LadybugDB allows one writer at a time and errors (rather than waits) on a second one, so every
+write in this process goes through one lock; reads run concurrently, one connection per thread.
+The database file is locked by the process that opens it read-write; read-only opens (the CLI's
+read commands) can share it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import ladybug
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cypher import QueryCatalog, load_catalogs
+from graph.errors import DatabaseLocked, StoreError, StoreUnavailable
+from graph.model import OrgSnapshot
+from graph.settings import LadybugSettings
+from graph.store import SNAPSHOT_LOAD_ORDER, CypherGraphStore, Progress, Row
+
+WRITE_LOCK = threading.RLock()
+"""Process-wide: LadybugDB has a single writer."""
+
+_NODE_TABLES = ("Person", "Rep", "Company", "School", "Lead")
+_REL_ENDPOINTS = {
+    "KNOWS": ("Person", "Person"),
+    "IS": ("Rep", "Person"),
+    "WORKS_AT": ("Person", "Company"),
+    "STUDIED_AT": ("Person", "School"),
+    "AT": ("Lead", "Company"),
+    "DECISION_MAKER": ("Lead", "Person"),
+}
+_ARROW_TYPES = {
+    "STRING": pa.string(), "DOUBLE": pa.float64(), "INT64": pa.int64(), "DATE": pa.date32(),
+    "BOOLEAN": pa.bool_(), "BOOL": pa.bool_(), "TIMESTAMP": pa.timestamp("us"), "STRING[]": pa.list_(pa.string()),
+}
+_LOCK_MESSAGE = re.compile(r"Could not set lock on file|Lock is held", re.I)
+
+
+class LadybugStore(CypherGraphStore):
+    backend = "ladybug"
+
+    def __init__(self, settings: LadybugSettings, *, read_only: bool = False,
+                 catalog: QueryCatalog | None = None) -> None:
+        super().__init__(catalog or load_catalogs()["ladybug"])
+        self.path = settings.path
+        self.read_only = read_only
+        if read_only and not Path(self.path).exists():
+            raise StoreUnavailable(
+                f"no database at {self.path}: load one first (warmpath demo, or the importers)"
+            )
+        if not read_only:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = ladybug.Database(
+                str(self.path), buffer_pool_size=settings.buffer_pool_bytes, read_only=read_only
+            )
+        except RuntimeError as exc:
+            if _LOCK_MESSAGE.search(str(exc)):
+                raise DatabaseLocked(
+                    f"{self.path} is in use by another warmpath process (the server or an import): "
+                    "stop it, or point WARMPATH_GRAPH_URI at another file"
+                ) from None
+            raise StoreUnavailable(f"cannot open {self.path}: {exc}") from None
+        self._local = threading.local()
+        self._connections: list[ladybug.Connection] = []
+        self._closed = False
+
+    # --- connections -------------------------------------------------------------------------
+
+    def _connection(self) -> ladybug.Connection:
+        if self._closed:
+            raise StoreUnavailable(f"the store for {self.path} is closed")
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = ladybug.Connection(self._db)
+            self._local.conn = conn
+            with WRITE_LOCK:
+                self._connections.append(conn)
+        return conn
+
+    def _discard_connection(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with WRITE_LOCK:
+                if conn in self._connections:
+                    self._connections.remove(conn)
+            conn.close()
+
+    def _execute(self, text: str, params: Mapping[str, Any] | None) -> list[Row]:
+        conn = self._connection()
+        try:
+            result = conn.execute(text, dict(params or {}))
+        except RuntimeError as exc:
+            raise StoreError(f"LadybugDB refused the query: {exc}") from None
+        if isinstance(result, list):
+            result = result[-1]
+        columns = result.get_column_names()
+        rows = [dict(zip(columns, values, strict=True)) for values in result.get_all()]
+        result.close()
+        return rows
+
+    def _read(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        return self._execute(self.catalog[name].text, params)
+
+    def _write(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        self._check_writable()
+        with WRITE_LOCK:
+            try:
+                return self._execute(self.catalog[name].text, params)
+            except StoreError:
+                self._discard_connection()
+                raise
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.path} is open read-only: this command cannot write")
+
+    # --- schema and bulk load ----------------------------------------------------------------
+
+    def setup_schema(self) -> None:
+        self._check_writable()
+        with WRITE_LOCK:
+            for statement in self.catalog["schema"].statements:
+                self._execute(statement, None)
+
+    def close(self) -> None:
+        with WRITE_LOCK:
+            if self._closed:
+                return
+            self._closed = True
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+            self._db.close()
+
+    def _columns(self, table: str) -> list[tuple[str, str]]:
+        rows = self._execute(f"CALL table_info('{table}') RETURN *", None)
+        return [(r["name"], r["type"]) for r in rows]
+
+    def bulk_load(self, snapshot: OrgSnapshot, progress: Progress | None = None) -> dict[str, int]:
+        """Load an organisation with ``COPY FROM`` Arrow tables when the graph is empty.
+
+        The snapshot is checked first (columns, duplicate keys, dangling edges) so that a bad
+        snapshot is refused before anything is written. On a graph that already holds data this
+        falls back to the idempotent merge path, which is safe to rerun.
+        """
+        self._check_writable()
+        if self.counts().people > 0:
+            return super().bulk_load(snapshot, progress)
+        prepared = self._prepare_snapshot(snapshot)
+        loaded: dict[str, int] = {}
+        with WRITE_LOCK:
+            for name in (*SNAPSHOT_LOAD_ORDER[:5], "IS", "AT", *SNAPSHOT_LOAD_ORDER[5:]):
+                table = prepared.get(name)
+                if table is None or table.num_rows == 0:
+                    continue
+                if progress is not None:
+                    progress(name, 0, table.num_rows)
+                conn = self._connection()
+                try:
+                    conn.execute(f"COPY {name} FROM $snapshot", {"snapshot": table})
+                except RuntimeError as exc:
+                    self._discard_connection()
+                    raise StoreError(
+                        f"bulk load of {name} failed after {sorted(loaded)} were loaded: {exc}; "
+                        f"delete {self.path} and load again"
+                    ) from None
+                loaded[name] = table.num_rows
+                if progress is not None:
+                    progress(name, table.num_rows, table.num_rows)
+        return loaded
+
+    def _prepare_snapshot(self, snapshot: OrgSnapshot) -> dict[str, pa.Table]:
+        prepared: dict[str, pa.Table] = {}
+        unknown = set(snapshot.tables) - set(_NODE_TABLES) - set(_REL_ENDPOINTS)
+        if unknown:
+            raise StoreError(f"snapshot has unknown tables: {sorted(unknown)}")
+        for name, table in snapshot.tables.items():
+            columns = self._columns(name)
+            leading = ["from", "to"] if name in _REL_ENDPOINTS else []
+            wanted = leading + [c for c, _ in columns]
+            extra = set(table.column_names) - set(wanted)
+            if extra:
+                raise StoreError(f"snapshot table {name} has columns the schema lacks: {sorted(extra)}")
+            arrays = []
+            for column in leading:
+                if column not in table.column_names:
+                    raise StoreError(f"snapshot table {name} lacks the {column!r} column")
+                arrays.append(table.column(column).cast(pa.string()))
+            for column, type_name in columns:
+                arrow_type = _ARROW_TYPES.get(type_name)
+                if arrow_type is None:
+                    raise StoreError(f"{name}.{column} has type {type_name} the loader cannot fill")
+                if column in table.column_names:
+                    arrays.append(table.column(column).cast(arrow_type))
+                else:
+                    arrays.append(pa.nulls(table.num_rows, arrow_type))
+            prepared[name] = pa.table(arrays, names=wanted)
+        for name in _NODE_TABLES:
+            table = prepared.get(name)
+            if table is None:
+                continue
+            ids = table.column("id")
+            if ids.null_count:
+                raise StoreError(f"snapshot table {name} has {ids.null_count} rows without an id")
+            if pc.count_distinct(ids).as_py() != table.num_rows:
+                raise StoreError(f"snapshot table {name} has duplicate ids")
+        if "KNOWS" in prepared:
+            knows = prepared["KNOWS"]
+            swap = pc.greater(knows.column("from"), knows.column("to"))
+            lo = pc.if_else(swap, knows.column("to"), knows.column("from"))
+            hi = pc.if_else(swap, knows.column("from"), knows.column("to"))
+            knows = knows.set_column(0, "from", lo).set_column(1, "to", hi)
+            if pc.any(pc.equal(lo, hi)).as_py():
+                raise StoreError("snapshot table KNOWS has a person who knows themselves")
+            prepared["KNOWS"] = knows
+        for name, (source, target) in _REL_ENDPOINTS.items():
+            table = prepared.get(name)
+            if table is None:
+                continue
+            for column, node_table in (("from", source), ("to", target)):
+                nodes = prepared.get(node_table)
+                if nodes is None:
+                    raise StoreError(f"snapshot table {name} needs the {node_table} table too")
+                missing = pc.sum(pc.invert(pc.is_in(table.column(column), nodes.column("id")))).as_py()
+                if missing:
+                    raise StoreError(
+                        f"snapshot table {name}: {missing} rows point at a {node_table} that "
+                        "is not in the snapshot"
+                    )
+        return prepared

@@ -1,0 +1,227 @@
+"""Records that cross the graph layer boundary: what is written, and what the queries answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+MAX_HOPS = 3
+
+# --- what is written -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    first_name: str | None = None
+    last_name: str | None = None
+    linkedin_url: str | None = None
+    email: str | None = None
+    title: str | None = None
+    location: str | None = None
+
+
+@dataclass(frozen=True)
+class Rep:
+    id: str
+    person_id: str
+    email: str
+    name: str
+    region: str | None = None
+    timezone: str | None = None
+    industries: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    deal_min: float | None = None
+    deal_max: float | None = None
+    capacity: int | None = None
+    close_rate: float | None = None
+    hired_on: date | None = None
+    active: bool = True
+    out_until: date | None = None
+
+
+@dataclass(frozen=True)
+class Company:
+    id: str
+    name: str
+    domain: str | None = None
+    industry: str | None = None
+    region: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class School:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Tie:
+    """A KNOWS edge. Read as undirected; stored once per pair and source."""
+
+    a: str
+    b: str
+    source: str
+    since: date | None = None
+    strength: float | None = None
+
+
+@dataclass(frozen=True)
+class Employment:
+    person_id: str
+    company_id: str
+    title: str | None = None
+    current: bool = False
+    started: date | None = None
+    ended: date | None = None
+
+
+@dataclass(frozen=True)
+class Study:
+    person_id: str
+    school_id: str
+    started: date | None = None
+    ended: date | None = None
+
+
+@dataclass(frozen=True)
+class Lead:
+    id: str
+    company_id: str
+    title: str
+    grade: str = "warm"
+    status: str = "new"
+    score: float | None = None
+    value: float | None = None
+    product: str | None = None
+    industry: str | None = None
+    region: str | None = None
+    source: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DecisionMaker:
+    lead_id: str
+    person_id: str
+    role: str
+
+
+@dataclass
+class OrgSnapshot:
+    """A whole organisation as Arrow tables, for the bulk loader of an empty store.
+
+    Keys are table names: node tables ``Person Rep Company School Lead`` (columns = properties,
+    ``id`` first) and rel tables ``KNOWS IS WORKS_AT STUDIED_AT AT DECISION_MAKER`` (``from``,
+    ``to``, then properties). Column order follows the schema in ``cypher/*/schema.cypher``.
+    """
+
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+
+    def rows(self, name: str) -> int:
+        table = self.tables.get(name)
+        return 0 if table is None else int(table.num_rows)
+
+
+# --- what the queries answer -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    id: str
+    name: str
+    title: str | None = None
+    linkedin_url: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class RepRef:
+    id: str
+    email: str
+    name: str
+    person_id: str
+
+
+@dataclass(frozen=True)
+class RepNearby:
+    """A rep within ``hops`` of a person.
+
+    ``via`` lists shortest paths as the people between the rep and the person, in order from the
+    rep's side (empty tuples for a direct connection), at most k of them.
+    ``mutual_count`` is the number of people both the rep and the person know.
+    """
+
+    rep: RepRef
+    hops: int
+    via: tuple[tuple[PersonRef, ...], ...]
+    mutual_count: int
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One KNOWS edge of a path: its sources (linkedin, facebook, crm, ...) and the best strength."""
+
+    sources: tuple[str, ...]
+    strength: float | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionPath:
+    """A shortest path from a rep's person to a person: ``nodes[0]`` is the rep's person."""
+
+    nodes: tuple[PersonRef, ...]
+    steps: tuple[PathStep, ...]
+
+    @property
+    def hops(self) -> int:
+        return len(self.steps)
+
+
+@dataclass(frozen=True)
+class CompanyReach:
+    rep: RepRef
+    people: tuple[PersonRef, ...]
+
+
+@dataclass(frozen=True)
+class SharedEmployer:
+    company_id: str
+    company_name: str
+    rep_started: date | None
+    rep_ended: date | None
+    person_started: date | None
+    person_ended: date | None
+    overlap_years: float
+
+
+@dataclass(frozen=True)
+class SharedSchool:
+    school_id: str
+    school_name: str
+    rep_started: date | None
+    rep_ended: date | None
+    person_started: date | None
+    person_ended: date | None
+    overlap_years: float
+
+
+@dataclass(frozen=True)
+class SharedBackground:
+    employers: tuple[SharedEmployer, ...]
+    schools: tuple[SharedSchool, ...]
+
+
+@dataclass(frozen=True)
+class GraphCounts:
+    people: int
+    reps: int
+    companies: int
+    leads: int
+    ties: int

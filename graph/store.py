@@ -1,0 +1,514 @@
+"""The GraphStore protocol and the backend-neutral half of every adapter.
+
+``CypherGraphStore`` answers every question by running named queries from ``cypher/<dialect>``
+and turning rows into the records of :mod:`graph.model`; an adapter only supplies how to run a
+query (``_read`` / ``_write``), the schema set-up and, optionally, a faster bulk load.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date
+from typing import Any, Protocol
+
+from cypher import QueryCatalog
+from graph import keys
+from graph.errors import InvalidArgument, NotFound
+from graph.model import (
+    MAX_HOPS,
+    Company,
+    CompanyReach,
+    ConnectionPath,
+    DecisionMaker,
+    Employment,
+    GraphCounts,
+    Lead,
+    OrgSnapshot,
+    PathStep,
+    Person,
+    PersonRef,
+    Rep,
+    RepNearby,
+    RepRef,
+    School,
+    SharedBackground,
+    SharedEmployer,
+    SharedSchool,
+    Study,
+    Tie,
+)
+
+Row = dict[str, Any]
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(table, rows_done, rows_total)`` during long loads."""
+
+WRITE_BATCH = 5_000
+PATH_ROW_CAP = 5_000
+SNAPSHOT_LOAD_ORDER = (
+    "Person", "Company", "School", "Rep", "Lead",
+    "KNOWS", "WORKS_AT", "STUDIED_AT", "DECISION_MAKER",
+)
+
+
+class GraphStore(Protocol):
+    """What the rest of warmpath may ask of a graph backend."""
+
+    backend: str
+
+    def setup_schema(self) -> None: ...
+    def close(self) -> None: ...
+    def counts(self) -> GraphCounts: ...
+
+    def merge_people(self, people: Sequence[Person]) -> int: ...
+    def merge_reps(self, reps: Sequence[Rep]) -> int: ...
+    def merge_companies(self, companies: Sequence[Company]) -> int: ...
+    def merge_schools(self, schools: Sequence[School]) -> int: ...
+    def merge_ties(self, ties: Sequence[Tie]) -> int: ...
+    def merge_employments(self, employments: Sequence[Employment]) -> int: ...
+    def merge_studies(self, studies: Sequence[Study]) -> int: ...
+    def merge_leads(self, leads: Sequence[Lead]) -> int: ...
+    def merge_decision_makers(self, links: Sequence[DecisionMaker]) -> int: ...
+    def bulk_load(self, snapshot: OrgSnapshot, progress: Progress | None = None) -> dict[str, int]: ...
+
+    def resolve_person(self, key: str) -> PersonRef: ...
+    def resolve_rep(self, key: str) -> RepRef: ...
+    def reps_near(self, person_id: str, *, max_hops: int = 2, max_via: int = 3) -> list[RepNearby]: ...
+    def connection_paths(
+        self, rep_id: str, person_id: str, *, max_hops: int = 3, limit: int = 5
+    ) -> list[ConnectionPath]: ...
+    def mutual_connections(self, a_id: str, b_id: str) -> list[PersonRef]: ...
+    def reach_at_company(self, company_id: str) -> list[CompanyReach]: ...
+    def shared_background(
+        self, rep_id: str, person_id: str, *, today: date | None = None
+    ) -> SharedBackground: ...
+
+
+def check_hops(max_hops: int) -> None:
+    if not isinstance(max_hops, int) or isinstance(max_hops, bool) or not 1 <= max_hops <= MAX_HOPS:
+        raise InvalidArgument(f"max_hops must be 1, 2 or 3 (got {max_hops!r})")
+
+
+def _batches(rows: Sequence[Row], size: int) -> Iterator[list[Row]]:
+    for start in range(0, len(rows), size):
+        yield list(rows[start : start + size])
+
+
+def _as_row(record: Any) -> Row:
+    row: Row = {}
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        row[f.name] = list(value) if isinstance(value, tuple) else value
+    return row
+
+
+def _person_ref(row: Mapping[str, Any], prefix: str = "") -> PersonRef:
+    return PersonRef(
+        id=row[prefix + "id"],
+        name=row.get(prefix + "name") or "",
+        title=row.get(prefix + "title"),
+        linkedin_url=row.get(prefix + "linkedin_url"),
+        email=row.get(prefix + "email"),
+    )
+
+
+def _overlap_years(
+    a_start: date | None, a_end: date | None, a_current: bool,
+    b_start: date | None, b_end: date | None, b_current: bool, today: date,
+) -> float:
+    if a_start is None or b_start is None:
+        return 0.0
+    a_stop = today if (a_end is None and a_current) else a_end
+    b_stop = today if (b_end is None and b_current) else b_end
+    if a_stop is None or b_stop is None:
+        return 0.0
+    days = (min(a_stop, b_stop) - max(a_start, b_start)).days
+    return round(max(days, 0) / 365.25, 1)
+
+
+class CypherGraphStore:
+    """Everything an adapter shares: named queries in, records out."""
+
+    backend = "abstract"
+
+    def __init__(self, catalog: QueryCatalog) -> None:
+        self.catalog = catalog
+
+    # --- to be supplied by the adapter -----------------------------------------------------
+
+    def _read(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        raise NotImplementedError
+
+    def _write(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        raise NotImplementedError
+
+    def setup_schema(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # --- writes ------------------------------------------------------------------------------
+
+    def _merge(self, name: str, rows: Sequence[Row], progress: Progress | None = None,
+               label: str = "") -> int:
+        written = 0
+        for batch in _batches(rows, WRITE_BATCH):
+            result = self._write(name, {"rows": batch})
+            written += int(result[0]["written"]) if result else 0
+            if progress is not None:
+                progress(label or name, min(written, len(rows)), len(rows))
+        return written
+
+    def merge_people(self, people: Sequence[Person]) -> int:
+        return self._merge("merge_people", [_as_row(p) for p in people])
+
+    def merge_reps(self, reps: Sequence[Rep]) -> int:
+        return self._merge("merge_reps", [_as_row(r) for r in reps])
+
+    def merge_companies(self, companies: Sequence[Company]) -> int:
+        return self._merge("merge_companies", [_as_row(c) for c in companies])
+
+    def merge_schools(self, schools: Sequence[School]) -> int:
+        return self._merge("merge_schools", [_as_row(s) for s in schools])
+
+    def merge_ties(self, ties: Sequence[Tie]) -> int:
+        rows = []
+        for tie in ties:
+            if tie.a == tie.b:
+                raise InvalidArgument(f"a person cannot know themselves (tie {tie.a!r} - {tie.b!r})")
+            row = _as_row(tie)
+            if tie.a > tie.b:
+                row["a"], row["b"] = tie.b, tie.a
+            rows.append(row)
+        return self._merge("merge_ties", rows)
+
+    def merge_employments(self, employments: Sequence[Employment]) -> int:
+        return self._merge("merge_employments", [_as_row(e) for e in employments])
+
+    def merge_studies(self, studies: Sequence[Study]) -> int:
+        return self._merge("merge_studies", [_as_row(s) for s in studies])
+
+    def merge_leads(self, leads: Sequence[Lead]) -> int:
+        return self._merge("merge_leads", [_as_row(lead) for lead in leads])
+
+    def merge_decision_makers(self, links: Sequence[DecisionMaker]) -> int:
+        return self._merge("merge_decision_makers", [_as_row(d) for d in links])
+
+    def bulk_load(self, snapshot: OrgSnapshot, progress: Progress | None = None) -> dict[str, int]:
+        """Load a whole organisation through the idempotent merge queries, in batches.
+
+        Safe to rerun: every row is merged on its key. Adapters may override this with a faster
+        path for an empty database.
+        """
+        tables = snapshot.tables
+        loaded: dict[str, int] = {}
+
+        def rows_of(name: str, rename: Mapping[str, str] | None = None) -> list[Row]:
+            table = tables.get(name)
+            if table is None:
+                return []
+            if rename:
+                table = table.rename_columns([rename.get(c, c) for c in table.column_names])
+            return list(table.to_pylist())
+
+        plan: list[tuple[str, str, list[Row]]] = [
+            ("Person", "merge_people", rows_of("Person")),
+            ("Company", "merge_companies", rows_of("Company")),
+            ("School", "merge_schools", rows_of("School")),
+        ]
+        person_of_rep = {}
+        if "IS" in tables:
+            person_of_rep = dict(
+                zip(tables["IS"].column("from").to_pylist(), tables["IS"].column("to").to_pylist(),
+                    strict=True)
+            )
+        reps = rows_of("Rep")
+        for rep in reps:
+            rep["person_id"] = person_of_rep.get(rep["id"])
+        plan.append(("Rep", "merge_reps", reps))
+        company_of_lead = {}
+        if "AT" in tables:
+            company_of_lead = dict(
+                zip(tables["AT"].column("from").to_pylist(), tables["AT"].column("to").to_pylist(),
+                    strict=True)
+            )
+        leads = rows_of("Lead")
+        for lead in leads:
+            lead["company_id"] = company_of_lead.get(lead["id"])
+        plan.append(("Lead", "merge_leads", leads))
+        ties = rows_of("KNOWS", {"from": "a", "to": "b"})
+        for tie in ties:
+            if tie["a"] > tie["b"]:
+                tie["a"], tie["b"] = tie["b"], tie["a"]
+        plan += [
+            ("KNOWS", "merge_ties", ties),
+            ("WORKS_AT", "merge_employments",
+             rows_of("WORKS_AT", {"from": "person_id", "to": "company_id"})),
+            ("STUDIED_AT", "merge_studies",
+             rows_of("STUDIED_AT", {"from": "person_id", "to": "school_id"})),
+            ("DECISION_MAKER", "merge_decision_makers",
+             rows_of("DECISION_MAKER", {"from": "lead_id", "to": "person_id"})),
+        ]
+        for table_name, query, rows in plan:
+            if rows:
+                loaded[table_name] = self._merge(query, rows, progress, table_name)
+        return loaded
+
+    # --- lookups -----------------------------------------------------------------------------
+
+    def counts(self) -> GraphCounts:
+        row = self._read("graph_counts")[0]
+        return GraphCounts(
+            people=int(row["people"]), reps=int(row["reps"]), companies=int(row["companies"]),
+            leads=int(row["leads"]), ties=int(row["ties"]),
+        )
+
+    def _people(self, ids: Sequence[str]) -> dict[str, PersonRef]:
+        return {r["id"]: _person_ref(r) for r in self._read("people_by_ids", {"ids": list(ids)})}
+
+    def _reps(self, ids: Sequence[str]) -> dict[str, RepRef]:
+        if not ids:
+            return {}
+        return {r["id"]: self._rep_ref(r) for r in self._read("reps_by_ids", {"ids": list(ids)})}
+
+    @staticmethod
+    def _rep_ref(row: Mapping[str, Any]) -> RepRef:
+        return RepRef(id=row["id"], email=row["email"] or "", name=row["name"] or "",
+                      person_id=row["person_id"])
+
+    def person(self, person_id: str) -> PersonRef:
+        found = self._people([person_id]).get(person_id)
+        if found is None:
+            raise NotFound(f"no person with id {person_id!r}")
+        return found
+
+    def rep(self, rep_id: str) -> RepRef:
+        found = self._reps([rep_id]).get(rep_id)
+        if found is None:
+            raise NotFound(f"no rep with id {rep_id!r}")
+        return found
+
+    def resolve_person(self, key: str) -> PersonRef:
+        """A person by LinkedIn profile URL, email or internal id."""
+        text = key.strip()
+        if not text:
+            raise InvalidArgument("empty person key: give a LinkedIn profile URL, an email or an id")
+        url = keys.normalise_linkedin_url(text) if "linkedin." in text.lower() else None
+        email = keys.normalise_email(text) if "@" in text and url is None else None
+        candidates: list[PersonRef] = []
+        if url is not None:
+            pid = keys.person_id_from_linkedin_url(url)
+            candidates = list(self._people([pid]).values()) if pid else []
+            if not candidates:
+                candidates = [_person_ref(r) for r in self._read("people_by_linkedin_url", {"url": url})]
+        elif email is not None:
+            candidates = list(self._people(["em:" + email]).values())
+            if not candidates:
+                candidates = [_person_ref(r) for r in self._read("people_by_email", {"email": email})]
+        else:
+            candidates = list(self._people([text]).values())
+        if not candidates:
+            raise NotFound(f"no person with key {key!r} (tried it as a "
+                           f"{'LinkedIn URL' if url else 'email' if email else 'person id'})")
+        if len(candidates) > 1:
+            ids = ", ".join(sorted(c.id for c in candidates)[:5])
+            raise InvalidArgument(
+                f"key {key!r} matches {len(candidates)} people ({ids}): use the LinkedIn URL or id"
+            )
+        return candidates[0]
+
+    def resolve_rep(self, key: str) -> RepRef:
+        """A rep by id (``rep:...``), email, LinkedIn profile URL or the id of the rep's person."""
+        text = key.strip()
+        if not text:
+            raise InvalidArgument("empty rep key: give the rep's email, LinkedIn URL or id")
+        found = self._reps([text])
+        if found:
+            return found[text]
+        email = keys.normalise_email(text) if "@" in text and "linkedin." not in text.lower() else None
+        if email is not None:
+            found = self._reps(["rep:" + email])
+            if found:
+                return next(iter(found.values()))
+            rows = self._read("reps_by_email", {"email": email})
+            if rows:
+                return self._rep_ref(rows[0])
+        else:
+            try:
+                person = self.resolve_person(text)
+            except NotFound:
+                person = None
+            if person is not None:
+                rows = self._read("reps_by_person_ids", {"ids": [person.id]})
+                if rows:
+                    return self._rep_ref(rows[0])
+        raise NotFound(f"no rep with key {key!r}")
+
+    # --- proximity ---------------------------------------------------------------------------
+
+    def reps_near(self, person_id: str, *, max_hops: int = 2, max_via: int = 3) -> list[RepNearby]:
+        """Every rep within ``max_hops`` of the person.
+
+        Rows come from at most three queries, whatever the number of reps: direct ties, the
+        (rep, mutual) pairs, and for ``max_hops=3`` one breadth-first search for distances.
+        ``via`` is filled for reps at 1 hop (one empty chain) and 2 hops (the mutual
+        connections, at most ``max_via``); for reps at 3 hops it is empty: ask
+        :meth:`connection_paths` for those paths.
+        """
+        check_hops(max_hops)
+        if max_via < 0:
+            raise InvalidArgument(f"max_via must be 0 or more (got {max_via})")
+        self.person(person_id)
+        hops: dict[str, int] = {}
+        for row in self._read("reps_one_hop", {"person_id": person_id}):
+            if row["rep_person_id"] != person_id:
+                hops[row["rep_id"]] = 1
+        mutuals: dict[str, dict[str, PersonRef]] = defaultdict(dict)
+        for row in self._read("reps_two_hops", {"person_id": person_id}):
+            if row["rep_person_id"] == person_id or row["id"] == row["rep_person_id"]:
+                continue
+            mutuals[row["rep_id"]][row["id"]] = _person_ref(row)
+        if max_hops >= 2:
+            for rep_id in mutuals:
+                hops.setdefault(rep_id, 2)
+        if max_hops >= 3:
+            for row in self._read("rep_hops_within_three", {"person_id": person_id}):
+                if row["rep_person_id"] != person_id and int(row["hops"]) == 3:
+                    hops.setdefault(row["rep_id"], 3)
+        reps = self._reps(sorted(hops))
+        result = []
+        for rep_id, distance in hops.items():
+            rep = reps.get(rep_id)
+            if rep is None:
+                continue
+            mutual = mutuals.get(rep_id, {})
+            if distance == 1:
+                via: tuple[tuple[PersonRef, ...], ...] = ((),)
+            elif distance == 2:
+                ordered = sorted(mutual.values(), key=lambda p: (p.name, p.id))
+                via = tuple((p,) for p in ordered[:max_via])
+            else:
+                via = ()
+            result.append(RepNearby(rep=rep, hops=distance, via=via, mutual_count=len(mutual)))
+        result.sort(key=lambda r: (r.hops, -r.mutual_count, r.rep.name, r.rep.id))
+        return result
+
+    def connection_paths(
+        self, rep_id: str, person_id: str, *, max_hops: int = 3, limit: int = 5
+    ) -> list[ConnectionPath]:
+        """The shortest paths (up to ``max_hops``) from a rep's person to a person.
+
+        Tries 1, 2, then 3 hops, each a fixed-length pattern that starts at the person; stops
+        at the first length that has paths. Paths are ordered by total tie strength, then names.
+        """
+        check_hops(max_hops)
+        if limit < 1:
+            raise InvalidArgument(f"limit must be 1 or more (got {limit})")
+        rep = self.rep(rep_id)
+        person = self.person(person_id)
+        if rep.person_id == person.id:
+            raise InvalidArgument(f"{rep.name} is {person.name}: there is no path to oneself")
+        start = self.person(rep.person_id)
+        params = {"person_id": person.id, "rep_person_id": rep.person_id, "row_limit": PATH_ROW_CAP}
+        for length, query in enumerate(("paths_one_hop", "paths_two_hops", "paths_three_hops"), 1):
+            if length > max_hops:
+                break
+            rows = self._read(query, params)
+            if rows:
+                return self._group_paths(rows, length, start, person)[:limit]
+        return []
+
+    @staticmethod
+    def _group_paths(rows: list[Row], length: int, start: PersonRef, end: PersonRef) -> list[ConnectionPath]:
+        chains: dict[tuple[str, ...], tuple[list[PersonRef], list[dict[str, float | None]]]] = {}
+        for row in rows:
+            middle = [
+                PersonRef(id=row[f"id{i}"], name=row.get(f"name{i}") or "", title=row.get(f"title{i}"))
+                for i in range(1, length)
+            ]
+            key = tuple(p.id for p in middle)
+            if key not in chains:
+                chains[key] = (middle, [{} for _ in range(length)])
+            steps = chains[key][1]
+            for i in range(length):
+                source = row[f"s{i + 1}"] or "unknown"
+                weight = row.get(f"w{i + 1}")
+                known = steps[i].get(source)
+                if source not in steps[i] or (weight is not None and (known is None or weight > known)):
+                    steps[i][source] = weight
+        paths = []
+        for middle, steps in chains.values():
+            path_steps = tuple(
+                PathStep(
+                    sources=tuple(sorted(step)),
+                    strength=max((w for w in step.values() if w is not None), default=None),
+                )
+                for step in steps
+            )
+            paths.append(ConnectionPath(nodes=(start, *middle, end), steps=path_steps))
+        paths.sort(key=lambda p: (-sum(s.strength or 0.0 for s in p.steps),
+                                  tuple(n.name for n in p.nodes), tuple(n.id for n in p.nodes)))
+        return paths
+
+    def mutual_connections(self, a_id: str, b_id: str) -> list[PersonRef]:
+        """The people both a and b know, by name."""
+        self.person(a_id)
+        self.person(b_id)
+        if a_id == b_id:
+            raise InvalidArgument("mutual connections need two different people")
+        rows = self._read("mutual_connections", {"a_id": a_id, "b_id": b_id})
+        found = {r["id"]: _person_ref(r) for r in rows if r["id"] not in (a_id, b_id)}
+        return sorted(found.values(), key=lambda p: (p.name, p.id))
+
+    def reach_at_company(self, company_id: str) -> list[CompanyReach]:
+        """For every rep who knows someone currently at the company: who."""
+        if not self._read("companies_by_ids", {"ids": [company_id]}):
+            raise NotFound(f"no company with id {company_id!r}")
+        known: dict[str, dict[str, PersonRef]] = defaultdict(dict)
+        for row in self._read("reach_at_company", {"company_id": company_id}):
+            known[row["rep_id"]][row["id"]] = _person_ref(row)
+        reps = self._reps(sorted(known))
+        result = [
+            CompanyReach(rep=reps[rep_id],
+                         people=tuple(sorted(people.values(), key=lambda p: (p.name, p.id))))
+            for rep_id, people in known.items() if rep_id in reps
+        ]
+        result.sort(key=lambda r: (-len(r.people), r.rep.name, r.rep.id))
+        return result
+
+    def shared_background(
+        self, rep_id: str, person_id: str, *, today: date | None = None
+    ) -> SharedBackground:
+        """Employers and schools the rep and the person share, with the overlap in years."""
+        rep = self.rep(rep_id)
+        self.person(person_id)
+        day = today or date.today()
+        params = {"rep_person_id": rep.person_id, "person_id": person_id}
+
+        def overlap(row: Row) -> float:
+            return _overlap_years(
+                row["rep_started"], row["rep_ended"], bool(row["rep_current"]),
+                row["person_started"], row["person_ended"], bool(row["person_current"]), day,
+            )
+
+        employers = [
+            SharedEmployer(
+                company_id=r["id"], company_name=r["name"] or "", rep_started=r["rep_started"],
+                rep_ended=r["rep_ended"], person_started=r["person_started"],
+                person_ended=r["person_ended"], overlap_years=overlap(r),
+            )
+            for r in self._read("shared_employers", params)
+        ]
+        schools = [
+            SharedSchool(
+                school_id=r["id"], school_name=r["name"] or "", rep_started=r["rep_started"],
+                rep_ended=r["rep_ended"], person_started=r["person_started"],
+                person_ended=r["person_ended"], overlap_years=overlap(r),
+            )
+            for r in self._read("shared_schools", params)
+        ]
+        employers.sort(key=lambda e: (-e.overlap_years, e.company_name, e.company_id))
+        schools.sort(key=lambda s: (-s.overlap_years, s.school_name, s.school_id))
+        return SharedBackground(employers=tuple(employers), schools=tuple(schools))

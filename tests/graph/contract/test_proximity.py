@@ -1,0 +1,132 @@
+"""The five proximity questions on the hand-drawn organisation (see tests/factories.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from graph.errors import InvalidArgument, NotFound
+from graph.store import GraphStore
+from tests.factories import SmallOrg, build_small_org
+
+
+@pytest.fixture
+def org(store: GraphStore) -> SmallOrg:
+    return build_small_org(store)
+
+
+def _summary(store: GraphStore, person: str, max_hops: int) -> list[tuple[str, int, int, list[list[str]]]]:
+    return [
+        (r.rep.name, r.hops, r.mutual_count, [[p.name for p in chain] for chain in r.via])
+        for r in store.reps_near(person, max_hops=max_hops)
+    ]
+
+
+def test_reps_near_one_hop_lists_direct_connections_with_mutual_count(store: GraphStore, org: SmallOrg) -> None:
+    assert _summary(store, org.dana, 1) == [("Alice Adams", 1, 1, [[]])]
+
+
+def test_reps_near_two_hops_names_the_mutual_connections(store: GraphStore, org: SmallOrg) -> None:
+    assert _summary(store, org.dana, 2) == [
+        ("Alice Adams", 1, 1, [[]]),
+        ("Bob Brown", 2, 2, [["Mia Chen"], ["Noah Park"]]),
+        ("Dan Duarte", 2, 1, [["Omar Said"]]),
+    ]
+
+
+def test_reps_near_three_hops_adds_distance_three_and_never_unreachable_reps(
+    store: GraphStore, org: SmallOrg
+) -> None:
+    summary = _summary(store, org.dana, 3)
+    assert [(name, hops) for name, hops, _, _ in summary] == [
+        ("Alice Adams", 1), ("Bob Brown", 2), ("Dan Duarte", 2), ("Carol Cruz", 3),
+    ]
+    assert "Erin Eze" not in {name for name, *_ in summary}
+
+
+def test_reps_near_caps_intermediaries_per_rep(store: GraphStore, org: SmallOrg) -> None:
+    bob = next(r for r in store.reps_near(org.dana, max_hops=2, max_via=1) if r.rep.id == org.bob)
+    assert bob.mutual_count == 2
+    assert [[p.name for p in chain] for chain in bob.via] == [["Mia Chen"]]
+
+
+def test_reps_near_excludes_the_rep_who_is_the_person(store: GraphStore, org: SmallOrg) -> None:
+    near = store.reps_near(org.pa, max_hops=3)
+    assert org.alice not in {r.rep.id for r in near}
+    assert {r.rep.id: r.hops for r in near}[org.bob] == 2  # Alice - Mia - Bob
+
+
+@pytest.mark.parametrize("bad", [0, 4, -1])
+def test_reps_near_rejects_max_hops_outside_one_to_three(store: GraphStore, org: SmallOrg, bad: int) -> None:
+    with pytest.raises(InvalidArgument, match="max_hops must be 1, 2 or 3"):
+        store.reps_near(org.dana, max_hops=bad)
+
+
+def test_reps_near_unknown_person_is_not_found(store: GraphStore, org: SmallOrg) -> None:
+    with pytest.raises(NotFound, match="no person with id 'li:nobody'"):
+        store.reps_near("li:nobody")
+
+
+def test_connection_paths_direct_tie_merges_sources(store: GraphStore, org: SmallOrg) -> None:
+    paths = store.connection_paths(org.alice, org.dana)
+    assert len(paths) == 1
+    assert [n.name for n in paths[0].nodes] == ["Alice Adams", "Dana Whitfield"]
+    assert paths[0].steps[0].sources == ("facebook", "linkedin")
+    assert paths[0].steps[0].strength == pytest.approx(0.9)
+
+
+def test_connection_paths_two_hops_strongest_first(store: GraphStore, org: SmallOrg) -> None:
+    paths = store.connection_paths(org.bob, org.dana)
+    assert [[n.name for n in p.nodes] for p in paths] == [
+        ["Bob Brown", "Noah Park", "Dana Whitfield"],
+        ["Bob Brown", "Mia Chen", "Dana Whitfield"],
+    ]
+    assert [s.sources for s in paths[0].steps] == [("crm",), ("linkedin",)]
+    assert paths[0].hops == 2
+
+
+def test_connection_paths_three_hops_with_edge_sources(store: GraphStore, org: SmallOrg) -> None:
+    paths = store.connection_paths(org.carol, org.dana)
+    assert [[n.name for n in p.nodes] for p in paths] == [
+        ["Carol Cruz", "Yuki Tan", "Omar Said", "Dana Whitfield"]
+    ]
+    assert [s.sources for s in paths[0].steps] == [("linkedin",), ("facebook",), ("linkedin",)]
+
+
+def test_connection_paths_respects_max_hops_and_limit(store: GraphStore, org: SmallOrg) -> None:
+    assert store.connection_paths(org.carol, org.dana, max_hops=2) == []
+    assert store.connection_paths(org.erin, org.dana) == []
+    assert len(store.connection_paths(org.bob, org.dana, limit=1)) == 1
+
+
+def test_connection_paths_unknown_rep_is_not_found(store: GraphStore, org: SmallOrg) -> None:
+    with pytest.raises(NotFound, match="no rep with id 'rep:ghost@seller.example'"):
+        store.connection_paths("rep:ghost@seller.example", org.dana)
+
+
+def test_mutual_connections_names_who(store: GraphStore, org: SmallOrg) -> None:
+    assert [p.name for p in store.mutual_connections(org.pb, org.dana)] == ["Mia Chen", "Noah Park"]
+    assert [p.name for p in store.mutual_connections(org.pa, org.pb)] == ["Mia Chen"]
+    assert store.mutual_connections(org.pe, org.dana) == []
+
+
+def test_reach_at_company_counts_only_current_employees(store: GraphStore, org: SmallOrg) -> None:
+    reach = store.reach_at_company(org.acme)
+    assert [(r.rep.name, [p.name for p in r.people]) for r in reach] == [
+        ("Alice Adams", ["Dana Whitfield"]),
+        ("Bob Brown", ["Noah Park"]),
+    ]
+    with pytest.raises(NotFound, match="no company with id 'c:nowhere'"):
+        store.reach_at_company("c:nowhere")
+
+
+def test_shared_background_employers_and_schools_with_overlap(store: GraphStore, org: SmallOrg) -> None:
+    alice = store.shared_background(org.alice, org.dana, today=date(2026, 11, 22))
+    assert [(e.company_name, e.overlap_years) for e in alice.employers] == [("Globex", 2.0)]
+    assert [(s.school_name, s.overlap_years) for s in alice.schools] == [("State University", 1.8)]
+    dan = store.shared_background(org.dan, org.dana, today=date(2026, 11, 22))
+    assert [(e.company_name, e.overlap_years) for e in dan.employers] == [("Initech", 1.0)]
+    assert dan.schools == ()
+    bob = store.shared_background(org.bob, org.dana)
+    assert bob.employers == () and bob.schools == ()
