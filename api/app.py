@@ -9,14 +9,15 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from graph import GraphStore, open_store
+from graph.backends import open_store
 from graph.errors import WarmpathError
+from graph.store import GraphStore
 
 StoreFactory = Callable[[], GraphStore]
 
 
 def create_app(store_factory: StoreFactory = open_store) -> FastAPI:
-    """Build the app; ``store_factory`` opens the graph once at start-up and is closed at shutdown."""
+    """Build the app; ``store_factory`` opens the graph at start-up; it is closed at shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -16,8 +16,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from graph import GraphStore, open_store
+from graph.backends import open_store
 from graph.errors import StoreError, WarmpathError
+from graph.store import GraphStore
 from routing import explore
 
 app = typer.Typer(
@@ -42,11 +43,17 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def _print_json(value: Any) -> None:
-    payload = dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
     if isinstance(value, list):
-        payload = [dataclasses.asdict(v) if dataclasses.is_dataclass(v) else v for v in value]
-    sys.stdout.write(json.dumps(payload, default=_json_default, ensure_ascii=False, indent=2) + "\n")
+        return [_plain(v) for v in value]
+    return value
+
+
+def _print_json(value: Any) -> None:
+    text = json.dumps(_plain(value), default=_json_default, ensure_ascii=False, indent=2)
+    sys.stdout.write(text + "\n")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -78,9 +85,13 @@ def _run(read_only: bool, action: Callable[[GraphStore], T]) -> T:
 
 @app.command()
 def near(
-    person: Annotated[str, typer.Option("--person", help="LinkedIn profile URL, email or person id.")],
+    person: Annotated[
+        str, typer.Option("--person", help="LinkedIn profile URL, email or person id.")
+    ],
     max_hops: MaxHops = 2,
-    via: Annotated[int, typer.Option("--via", help="At most this many intermediaries per rep.")] = 3,
+    via: Annotated[
+        int, typer.Option("--via", help="At most this many intermediaries per rep.")
+    ] = 3,
     as_json: AsJson = False,
 ) -> None:
     """Every rep within --max-hops of a person: hop distance, who connects them, mutual count."""
@@ -93,9 +104,13 @@ def near(
         table.add_column(column)
     for item in answer.reps:
         via_text = "; ".join(" > ".join(p.name for p in chain) for chain in item.via if chain)
-        table.add_row(str(item.hops), escape(item.rep.name), escape(item.rep.email),
-                      str(item.mutual_count),
-                      escape(via_text or ("direct" if item.hops == 1 else "see: warmpath paths")))
+        table.add_row(
+            str(item.hops),
+            escape(item.rep.name),
+            escape(item.rep.email),
+            str(item.mutual_count),
+            escape(via_text or ("direct" if item.hops == 1 else "see: warmpath paths")),
+        )
     out.print(table)
     out.print(f"{len(answer.reps)} reps", highlight=False)
 
@@ -103,21 +118,27 @@ def near(
 @app.command()
 def paths(
     rep: Annotated[str, typer.Option("--rep", help="The rep's email, LinkedIn URL or id.")],
-    person: Annotated[str, typer.Option("--person", help="LinkedIn profile URL, email or person id.")],
+    person: Annotated[
+        str, typer.Option("--person", help="LinkedIn profile URL, email or person id.")
+    ],
     max_hops: MaxHops = 3,
     limit: Annotated[int, typer.Option("--limit", help="At most this many paths.")] = 5,
     as_json: AsJson = False,
 ) -> None:
     """The shortest connection paths from a rep to a person, with each tie's source."""
-    answer = _run(True, lambda s: explore.connection_paths(s, rep, person, max_hops=max_hops, limit=limit))
+    answer = _run(
+        True, lambda s: explore.connection_paths(s, rep, person, max_hops=max_hops, limit=limit)
+    )
     if as_json:
         _print_json(answer)
         return
     if not answer.paths:
         out.print(f"No path within {max_hops} hops from {answer.rep.name} to {answer.person.name}.")
         return
-    table = Table(title=f"{answer.rep.name} -> {answer.person.name}: "
-                        f"{answer.paths[0].hops} hop(s), {len(answer.paths)} path(s)")
+    table = Table(
+        title=f"{answer.rep.name} -> {answer.person.name}: "
+        f"{answer.paths[0].hops} hop(s), {len(answer.paths)} path(s)"
+    )
     table.add_column("#")
     table.add_column("path")
     for number, path in enumerate(answer.paths, start=1):
@@ -142,7 +163,9 @@ def mutual(
         return
     out.print(f"{len(answer.people)} mutual connections of {answer.a.name} and {answer.b.name}")
     for person in answer.people:
-        out.print(f"  {person.name}" + (f" - {person.title}" if person.title else ""), highlight=False)
+        out.print(
+            f"  {person.name}" + (f" - {person.title}" if person.title else ""), highlight=False
+        )
 
 
 @app.command()
@@ -166,7 +189,9 @@ def reach(
 @app.command()
 def background(
     rep: Annotated[str, typer.Option("--rep", help="The rep's email, LinkedIn URL or id.")],
-    person: Annotated[str, typer.Option("--person", help="LinkedIn profile URL, email or person id.")],
+    person: Annotated[
+        str, typer.Option("--person", help="LinkedIn profile URL, email or person id.")
+    ],
     as_json: AsJson = False,
 ) -> None:
     """Employers and schools a rep and a person share, with overlapping years."""
@@ -177,9 +202,13 @@ def background(
     shared = answer.background
     out.print(f"{answer.rep.name} and {answer.person.name}:")
     for e in shared.employers:
-        out.print(f"  worked at {e.company_name} (overlap {e.overlap_years} years)", highlight=False)
+        out.print(
+            f"  worked at {e.company_name} (overlap {e.overlap_years} years)", highlight=False
+        )
     for s in shared.schools:
-        out.print(f"  studied at {s.school_name} (overlap {s.overlap_years} years)", highlight=False)
+        out.print(
+            f"  studied at {s.school_name} (overlap {s.overlap_years} years)", highlight=False
+        )
     if not shared.employers and not shared.schools:
         out.print("  no shared employer or school")
 
@@ -201,9 +230,13 @@ def stats(as_json: AsJson = False) -> None:
 @app.command()
 def demo(
     reps: Annotated[int, typer.Option("--reps", help="How many reps.")] = 200,
-    people: Annotated[int, typer.Option("--people", help="How many people in the network.")] = 60_000,
+    people: Annotated[
+        int, typer.Option("--people", help="How many people in the network.")
+    ] = 60_000,
     leads: Annotated[int, typer.Option("--leads", help="How many leads.")] = 500,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same organisation.")] = 7,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed: same seed, same organisation.")
+    ] = 7,
 ) -> None:
     """Load a synthetic demo organisation into the configured graph, if the graph is empty.
 
@@ -215,22 +248,33 @@ def demo(
         raise fail("--reps must be at least 1, --leads 0 or more, and --people more than --reps")
     with store_for(read_only=False) as store:
         if store.counts().people > 0:
-            out.print(f"graph already holds data; left as it is ({_counts_line(store)})", highlight=False)
+            out.print(
+                f"graph already holds data; left as it is ({_counts_line(store)})", highlight=False
+            )
             return
-        shape = dataclasses.replace(SCALES["demo"], reps=reps, people=people, leads=leads, seed=seed)
+        shape = dataclasses.replace(
+            SCALES["demo"], reps=reps, people=people, leads=leads, seed=seed
+        )
         started = time.perf_counter()
         snapshot = generate_org(shape)
         with out.status("loading demo organisation...") as status:
+
             def progress(table: str, done: int, total: int) -> None:
                 status.update(f"loading {table}: {done:,}/{total:,}")
+
             store.bulk_load(snapshot, progress)
-        out.print(f"loaded demo organisation in {time.perf_counter() - started:.1f}s "
-                  f"({_counts_line(store)})", highlight=False)
+        out.print(
+            f"loaded demo organisation in {time.perf_counter() - started:.1f}s "
+            f"({_counts_line(store)})",
+            highlight=False,
+        )
 
 
 def _counts_line(store: GraphStore) -> str:
     c = store.counts()
-    return f"{c.people} people, {c.reps} reps, {c.companies} companies, {c.leads} leads, {c.ties} ties"
+    return (
+        f"{c.people} people, {c.reps} reps, {c.companies} companies, {c.leads} leads, {c.ties} ties"
+    )
 
 
 @app.command()

@@ -18,36 +18,248 @@ import pyarrow.compute as pc
 from graph.model import OrgSnapshot
 
 FIRST_NAMES = (
-    "Ada Alan Alma Amir Ana Anya Arjun Aya Ben Bianca Carla Chen Chidi Clara Dara Dev Diego Dina "
-    "Elif Elena Emil Ezra Farah Felix Freya Gita Hana Hugo Ines Ivan Jana Joao Jonas Kai Kamal Kira "
-    "Lars Lea Leila Lina Luca Maia Malik Marta Mei Mila Nadia Nico Nora Omar Oren Paula Pia Quinn "
-    "Rafael Ravi Rosa Sami Sara Sofia Tariq Tess Theo Uma Vera Wen Yara Yusuf Zane Zoe"
-).split()
+    "Ada",
+    "Alan",
+    "Alma",
+    "Amir",
+    "Ana",
+    "Anya",
+    "Arjun",
+    "Aya",
+    "Ben",
+    "Bianca",
+    "Carla",
+    "Chen",
+    "Chidi",
+    "Clara",
+    "Dara",
+    "Dev",
+    "Diego",
+    "Dina",
+    "Elif",
+    "Elena",
+    "Emil",
+    "Ezra",
+    "Farah",
+    "Felix",
+    "Freya",
+    "Gita",
+    "Hana",
+    "Hugo",
+    "Ines",
+    "Ivan",
+    "Jana",
+    "Joao",
+    "Jonas",
+    "Kai",
+    "Kamal",
+    "Kira",
+    "Lars",
+    "Lea",
+    "Leila",
+    "Lina",
+    "Luca",
+    "Maia",
+    "Malik",
+    "Marta",
+    "Mei",
+    "Mila",
+    "Nadia",
+    "Nico",
+    "Nora",
+    "Omar",
+    "Oren",
+    "Paula",
+    "Pia",
+    "Quinn",
+    "Rafael",
+    "Ravi",
+    "Rosa",
+    "Sami",
+    "Sara",
+    "Sofia",
+    "Tariq",
+    "Tess",
+    "Theo",
+    "Uma",
+    "Vera",
+    "Wen",
+    "Yara",
+    "Yusuf",
+    "Zane",
+    "Zoe",
+)
 LAST_NAMES = (
-    "Abbott Adeyemi Alvarez Andersen Bauer Becker Bianchi Brandt Castillo Chen Costa Dahl Diaz "
-    "Dubois Eriksen Fischer Garcia Gomez Haddad Hansen Horvat Ibrahim Ivanova Jensen Kaur Keller "
-    "Kim Kowalski Larsen Laurent Lee Lindqvist Lopez Meyer Moreau Murphy Nakamura Nguyen Novak "
-    "Okafor Olsen Park Patel Peters Quintero Rossi Russo Sato Schmidt Silva Singh Smith Sousa "
-    "Tanaka Torres Vogel Wagner Walsh Weber Wright Yilmaz Zhang Ziegler"
-).split()
+    "Abbott",
+    "Adeyemi",
+    "Alvarez",
+    "Andersen",
+    "Bauer",
+    "Becker",
+    "Bianchi",
+    "Brandt",
+    "Castillo",
+    "Chen",
+    "Costa",
+    "Dahl",
+    "Diaz",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Gomez",
+    "Haddad",
+    "Hansen",
+    "Horvat",
+    "Ibrahim",
+    "Ivanova",
+    "Jensen",
+    "Kaur",
+    "Keller",
+    "Kim",
+    "Kowalski",
+    "Larsen",
+    "Laurent",
+    "Lee",
+    "Lindqvist",
+    "Lopez",
+    "Meyer",
+    "Moreau",
+    "Murphy",
+    "Nakamura",
+    "Nguyen",
+    "Novak",
+    "Okafor",
+    "Olsen",
+    "Park",
+    "Patel",
+    "Peters",
+    "Quintero",
+    "Rossi",
+    "Russo",
+    "Sato",
+    "Schmidt",
+    "Silva",
+    "Singh",
+    "Smith",
+    "Sousa",
+    "Tanaka",
+    "Torres",
+    "Vogel",
+    "Wagner",
+    "Walsh",
+    "Weber",
+    "Wright",
+    "Yilmaz",
+    "Zhang",
+    "Ziegler",
+)
 TITLES = (
-    "CEO", "CFO", "CTO", "COO", "VP Sales", "VP Engineering", "Head of Procurement",
-    "Director of IT", "Head of Operations", "Engineering Manager", "Product Manager",
-    "Data Scientist", "Software Engineer", "Account Executive", "Marketing Manager",
-    "Financial Analyst", "HR Business Partner", "Solutions Architect", "Consultant", "Analyst",
+    "CEO",
+    "CFO",
+    "CTO",
+    "COO",
+    "VP Sales",
+    "VP Engineering",
+    "Head of Procurement",
+    "Director of IT",
+    "Head of Operations",
+    "Engineering Manager",
+    "Product Manager",
+    "Data Scientist",
+    "Software Engineer",
+    "Account Executive",
+    "Marketing Manager",
+    "Financial Analyst",
+    "HR Business Partner",
+    "Solutions Architect",
+    "Consultant",
+    "Analyst",
 )
 COMPANY_WORDS = (
-    "Acme Apex Atlas Beacon Blue Bright Cedar Cobalt Crest Delta Echo Ember Evergreen Falcon "
-    "Forge Granite Harbor Helix Horizon Iris Juniper Kestrel Lumen Maple Meridian Nimbus North "
-    "Nova Oak Orbit Pine Polar Quartz Raven Ridge River Sable Sierra Silver Summit Terra Tide "
-    "Vertex Vista Willow Zenith"
-).split()
-COMPANY_KINDS = "Analytics Bank Capital Systems Foods Health Labs Logistics Media Motors Networks Robotics Software Energy Retail".split()
+    "Acme",
+    "Apex",
+    "Atlas",
+    "Beacon",
+    "Blue",
+    "Bright",
+    "Cedar",
+    "Cobalt",
+    "Crest",
+    "Delta",
+    "Echo",
+    "Ember",
+    "Evergreen",
+    "Falcon",
+    "Forge",
+    "Granite",
+    "Harbor",
+    "Helix",
+    "Horizon",
+    "Iris",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Maple",
+    "Meridian",
+    "Nimbus",
+    "North",
+    "Nova",
+    "Oak",
+    "Orbit",
+    "Pine",
+    "Polar",
+    "Quartz",
+    "Raven",
+    "Ridge",
+    "River",
+    "Sable",
+    "Sierra",
+    "Silver",
+    "Summit",
+    "Terra",
+    "Tide",
+    "Vertex",
+    "Vista",
+    "Willow",
+    "Zenith",
+)
+COMPANY_KINDS = (
+    "Analytics",
+    "Bank",
+    "Capital",
+    "Systems",
+    "Foods",
+    "Health",
+    "Labs",
+    "Logistics",
+    "Media",
+    "Motors",
+    "Networks",
+    "Robotics",
+    "Software",
+    "Energy",
+    "Retail",
+)
 LEGAL_SUFFIXES = ("Inc.", "GmbH", "Ltd", "SA", "BV", "LLC", "AG", "")
-INDUSTRIES = ("software", "finance", "healthcare", "manufacturing", "retail", "energy", "logistics", "media")
+INDUSTRIES = (
+    "software",
+    "finance",
+    "healthcare",
+    "manufacturing",
+    "retail",
+    "energy",
+    "logistics",
+    "media",
+)
 PRODUCTS = ("platform", "analytics", "security", "payments", "support")
 REGIONS = ("EMEA", "NA", "APAC", "LATAM")
-TIMEZONES = {"EMEA": "Europe/Berlin", "NA": "America/New_York", "APAC": "Asia/Singapore", "LATAM": "America/Sao_Paulo"}
+TIMEZONES = {
+    "EMEA": "Europe/Berlin",
+    "NA": "America/New_York",
+    "APAC": "Asia/Singapore",
+    "LATAM": "America/Sao_Paulo",
+}
 ROLES = ("economic_buyer", "champion", "influencer", "technical_buyer", "user")
 SELLER_COMPANY = "c:seller"
 
@@ -74,9 +286,13 @@ class OrgShape:
 
 SCALES = {
     "full": OrgShape(reps=2000, people=2_000_000, leads=10_000),
-    "small": OrgShape(reps=200, people=100_000, leads=2_000, mean_connections=400, sd_connections=200),
+    "small": OrgShape(
+        reps=200, people=100_000, leads=2_000, mean_connections=400, sd_connections=200
+    ),
     "demo": OrgShape(reps=200, people=60_000, leads=500, mean_connections=300, sd_connections=150),
-    "tiny": OrgShape(reps=12, people=400, leads=20, mean_connections=30, sd_connections=10, rep_colleagues=3),
+    "tiny": OrgShape(
+        reps=12, people=400, leads=20, mean_connections=30, sd_connections=10, rep_colleagues=3
+    ),
 }
 
 
@@ -92,7 +308,9 @@ def _date_array(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array
 
 
 def _pick(rng: np.random.Generator, options: tuple[str, ...] | list[str], n: int) -> pa.Array:
-    return pa.array(np.asarray(options, dtype=object)[rng.integers(0, len(options), size=n)], type=pa.string())
+    return pa.array(
+        np.asarray(options, dtype=object)[rng.integers(0, len(options), size=n)], type=pa.string()
+    )
 
 
 def _strings(prefix: str, ids: np.ndarray) -> pa.Array:
@@ -124,7 +342,10 @@ def generate_org(shape: OrgShape) -> OrgSnapshot:
     last = pa.array(np.asarray(LAST_NAMES, dtype=object)[last_idx], type=pa.string())
     names = pc.binary_join_element_wise(first, last, " ")
     slugs = pc.binary_join_element_wise(
-        pc.utf8_lower(first), pc.utf8_lower(last), _strings("", (np.arange(P, dtype=np.int64) * 2654435761) % 2**32), "-"
+        pc.utf8_lower(first),
+        pc.utf8_lower(last),
+        _strings("", (np.arange(P, dtype=np.int64) * 2654435761) % 2**32),
+        "-",
     )
     ids = pc.binary_join_element_wise("li:", slugs, "")
     urls = pc.binary_join_element_wise("https://www.linkedin.com/in/", slugs, "")
@@ -137,8 +358,14 @@ def generate_org(shape: OrgShape) -> OrgSnapshot:
     locations = _pick(rng, REGIONS, P)
     people = pa.table(
         {
-            "id": ids, "name": names, "first_name": first, "last_name": last,
-            "linkedin_url": urls, "email": emails, "title": titles, "location": locations,
+            "id": ids,
+            "name": names,
+            "first_name": first,
+            "last_name": last,
+            "linkedin_url": urls,
+            "email": emails,
+            "title": titles,
+            "location": locations,
         }
     )
 
@@ -149,9 +376,14 @@ def generate_org(shape: OrgShape) -> OrgSnapshot:
     w1 = np.asarray(COMPANY_WORDS, dtype=object)[rng.integers(0, len(COMPANY_WORDS), size=C)]
     w2 = np.asarray(COMPANY_KINDS, dtype=object)[rng.integers(0, len(COMPANY_KINDS), size=C)]
     suffix = np.asarray(LEGAL_SUFFIXES, dtype=object)[rng.integers(0, len(LEGAL_SUFFIXES), size=C)]
-    comp_names = [f"{a} {b} {s}".strip() + ("" if i == 0 else f" {i}") for i, (a, b, s) in enumerate(zip(w1, w2, suffix, strict=True))]
+    comp_names = [
+        f"{a} {b} {s}".strip() + ("" if i == 0 else f" {i}")
+        for i, (a, b, s) in enumerate(zip(w1, w2, suffix, strict=True))
+    ]
     comp_names[0] = "Warmpath Demo Seller Inc."
-    domains = [f"{a.lower()}{b.lower()}{i}.example" for i, (a, b) in enumerate(zip(w1, w2, strict=True))]
+    domains = [
+        f"{a.lower()}{b.lower()}{i}.example" for i, (a, b) in enumerate(zip(w1, w2, strict=True))
+    ]
     comp_size_w = 1.0 / (np.arange(C) + 5.0)
     comp_size_w[0] = 0.0
     comp_cdf = np.cumsum(comp_size_w)
@@ -162,8 +394,11 @@ def generate_org(shape: OrgShape) -> OrgSnapshot:
     sizes = np.bincount(employer, minlength=C)
     companies = pa.table(
         {
-            "id": comp_ids, "name": pa.array(comp_names), "domain": pa.array(domains),
-            "industry": _pick(rng, INDUSTRIES, C), "region": _pick(rng, REGIONS, C),
+            "id": comp_ids,
+            "name": pa.array(comp_names),
+            "domain": pa.array(domains),
+            "industry": _pick(rng, INDUSTRIES, C),
+            "region": _pick(rng, REGIONS, C),
             "size": pa.array(sizes.astype(np.int64)),
         }
     )
@@ -180,8 +415,20 @@ def generate_org(shape: OrgShape) -> OrgSnapshot:
             "name": names.slice(0, R),
             "region": pa.array(rep_regions, type=pa.string()),
             "timezone": pa.array([TIMEZONES[r] for r in rep_regions], type=pa.string()),
-            "industries": pa.array([list(rng.choice(INDUSTRIES, size=rng.integers(1, 4), replace=False)) for _ in range(R)], type=pa.list_(pa.string())),
-            "products": pa.array([list(rng.choice(PRODUCTS, size=rng.integers(1, 3), replace=False)) for _ in range(R)], type=pa.list_(pa.string())),
+            "industries": pa.array(
+                [
+                    list(rng.choice(INDUSTRIES, size=rng.integers(1, 4), replace=False))
+                    for _ in range(R)
+                ],
+                type=pa.list_(pa.string()),
+            ),
+            "products": pa.array(
+                [
+                    list(rng.choice(PRODUCTS, size=rng.integers(1, 3), replace=False))
+                    for _ in range(R)
+                ],
+                type=pa.list_(pa.string()),
+            ),
             "deal_min": pa.array(deal_min),
             "deal_max": pa.array(deal_min * 10 + 50_000.0),
             "capacity": pa.array(rng.integers(10, 41, size=R).astype(np.int64)),
@@ -194,7 +441,9 @@ def generate_org(shape: OrgShape) -> OrgSnapshot:
     is_edges = pa.table({"from": reps.column("id"), "to": ids.slice(0, R)})
 
     # KNOWS: rep connections (Zipf), rep colleagues, coworkers
-    counts = np.clip(rng.normal(shape.mean_connections, shape.sd_connections, size=R), 10, P - 1).astype(np.int64)
+    counts = np.clip(
+        rng.normal(shape.mean_connections, shape.sd_connections, size=R), 10, P - 1
+    ).astype(np.int64)
     total = int(counts.sum())
     src = np.repeat(np.arange(R), counts)
     dst = np.searchsorted(cdf, rng.random(total))
@@ -214,7 +463,9 @@ def generate_org(shape: OrgShape) -> OrgSnapshot:
     )
     E = len(a_idx)
     source_roll = rng.random(E)
-    sources = np.where(source_roll < 0.9, "linkedin", np.where(source_roll < 0.95, "facebook", "crm"))
+    sources = np.where(
+        source_roll < 0.9, "linkedin", np.where(source_roll < 0.95, "facebook", "crm")
+    )
     knows = pa.table(
         {
             "from": pc.take(ids, pa.array(a_idx)),
@@ -233,14 +484,22 @@ def generate_org(shape: OrgShape) -> OrgSnapshot:
     former_company = np.minimum(np.searchsorted(comp_cdf, rng.random(len(former_people))), C - 1)
     clash = former_company == employer[former_people]
     former_company[clash] = (former_company[clash] % (C - 1)) + 1
-    former_end = cur_start[former_people] - rng.integers(0, 200, size=len(former_people)).astype("timedelta64[D]")
-    former_start = former_end - rng.integers(300, 3000, size=len(former_people)).astype("timedelta64[D]")
+    former_end = cur_start[former_people] - rng.integers(0, 200, size=len(former_people)).astype(
+        "timedelta64[D]"
+    )
+    former_start = former_end - rng.integers(300, 3000, size=len(former_people)).astype(
+        "timedelta64[D]"
+    )
     works_at = pa.table(
         {
             "from": pa.concat_arrays([ids, pc.take(ids, pa.array(former_people))]),
-            "to": pa.concat_arrays([pc.take(comp_ids, pa.array(employer)), pc.take(comp_ids, pa.array(former_company))]),
+            "to": pa.concat_arrays(
+                [pc.take(comp_ids, pa.array(employer)), pc.take(comp_ids, pa.array(former_company))]
+            ),
             "title": pa.concat_arrays([titles, pc.take(titles, pa.array(former_people))]),
-            "current": pa.array(np.concatenate([np.ones(P, bool), np.zeros(len(former_people), bool)])),
+            "current": pa.array(
+                np.concatenate([np.ones(P, bool), np.zeros(len(former_people), bool)])
+            ),
             "started": pa.concat_arrays([_date_array(cur_start), _date_array(former_start)]),
             "ended": pa.concat_arrays([pa.nulls(P, pa.date32()), _date_array(former_end)]),
         }
@@ -250,7 +509,9 @@ def generate_org(shape: OrgShape) -> OrgSnapshot:
     schools = pa.table(
         {
             "id": pc.binary_join_element_wise("s:", _strings("", np.arange(S)), ""),
-            "name": pa.array([f"{COMPANY_WORDS[i % len(COMPANY_WORDS)]} University {i}" for i in range(S)]),
+            "name": pa.array(
+                [f"{COMPANY_WORDS[i % len(COMPANY_WORDS)]} University {i}" for i in range(S)]
+            ),
         }
     )
     studied = np.nonzero((rng.random(P) < 0.5) | (np.arange(P) < R))[0]
@@ -261,7 +522,9 @@ def generate_org(shape: OrgShape) -> OrgSnapshot:
             "from": pc.take(ids, pa.array(studied)),
             "to": pc.take(schools.column("id"), pa.array(school_of)),
             "started": _date_array(study_start),
-            "ended": _date_array(study_start + rng.integers(700, 1900, size=len(studied)).astype("timedelta64[D]")),
+            "ended": _date_array(
+                study_start + rng.integers(700, 1900, size=len(studied)).astype("timedelta64[D]")
+            ),
         }
     )
 
@@ -274,7 +537,7 @@ def generate_org(shape: OrgShape) -> OrgSnapshot:
     dm_person: list[int] = []
     dm_role: list[str] = []
     for lead_no, company in enumerate(lead_company):
-        staff = by_company[starts[company]:starts[company + 1]]
+        staff = by_company[starts[company] : starts[company + 1]]
         if len(staff) == 0:
             continue
         k = min(int(rng.integers(1, 6)), len(staff))
@@ -297,7 +560,10 @@ def generate_org(shape: OrgShape) -> OrgSnapshot:
             "region": pc.take(companies.column("region"), pa.array(lead_company)),
             "source": _pick(rng, ("webinar", "inbound", "event", "partner", "outbound"), L),
             "created_at": pa.array(
-                (np.datetime64("2026-11-01T00:00:00", "s") + rng.integers(0, 20 * 86400, size=L).astype("timedelta64[s]")),
+                (
+                    np.datetime64("2026-11-01T00:00:00", "s")
+                    + rng.integers(0, 20 * 86400, size=L).astype("timedelta64[s]")
+                ),
                 type=pa.timestamp("us"),
             ),
         }

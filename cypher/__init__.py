@@ -106,9 +106,7 @@ class QueryCatalog:
         try:
             return self.queries[name]
         except KeyError:
-            raise QueryCatalogError(
-                f"no query named {name!r} in cypher/{self.dialect}/"
-            ) from None
+            raise QueryCatalogError(f"no query named {name!r} in cypher/{self.dialect}/") from None
 
 
 def load_dialect(dialect: str, root: Path = CYPHER_DIR) -> QueryCatalog:

@@ -37,8 +37,14 @@ _REL_ENDPOINTS = {
     "DECISION_MAKER": ("Lead", "Person"),
 }
 _ARROW_TYPES = {
-    "STRING": pa.string(), "DOUBLE": pa.float64(), "INT64": pa.int64(), "DATE": pa.date32(),
-    "BOOLEAN": pa.bool_(), "BOOL": pa.bool_(), "TIMESTAMP": pa.timestamp("us"), "STRING[]": pa.list_(pa.string()),
+    "STRING": pa.string(),
+    "DOUBLE": pa.float64(),
+    "INT64": pa.int64(),
+    "DATE": pa.date32(),
+    "BOOLEAN": pa.bool_(),
+    "BOOL": pa.bool_(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "STRING[]": pa.list_(pa.string()),
 }
 _LOCK_MESSAGE = re.compile(r"Could not set lock on file|Lock is held", re.I)
 
@@ -46,8 +52,13 @@ _LOCK_MESSAGE = re.compile(r"Could not set lock on file|Lock is held", re.I)
 class LadybugStore(CypherGraphStore):
     backend = "ladybug"
 
-    def __init__(self, settings: LadybugSettings, *, read_only: bool = False,
-                 catalog: QueryCatalog | None = None) -> None:
+    def __init__(
+        self,
+        settings: LadybugSettings,
+        *,
+        read_only: bool = False,
+        catalog: QueryCatalog | None = None,
+    ) -> None:
         super().__init__(catalog or load_catalogs()["ladybug"])
         self.path = settings.path
         self.read_only = read_only
@@ -189,7 +200,9 @@ class LadybugStore(CypherGraphStore):
             wanted = leading + [c for c, _ in columns]
             extra = set(table.column_names) - set(wanted)
             if extra:
-                raise StoreError(f"snapshot table {name} has columns the schema lacks: {sorted(extra)}")
+                raise StoreError(
+                    f"snapshot table {name} has columns the schema lacks: {sorted(extra)}"
+                )
             arrays = []
             for column in leading:
                 if column not in table.column_names:
@@ -230,7 +243,9 @@ class LadybugStore(CypherGraphStore):
                 nodes = prepared.get(node_table)
                 if nodes is None:
                     raise StoreError(f"snapshot table {name} needs the {node_table} table too")
-                missing = pc.sum(pc.invert(pc.is_in(table.column(column), nodes.column("id")))).as_py()
+                missing = pc.sum(
+                    pc.invert(pc.is_in(table.column(column), nodes.column("id")))
+                ).as_py()
                 if missing:
                     raise StoreError(
                         f"snapshot table {name}: {missing} rows point at a {node_table} that "

@@ -166,7 +166,7 @@ class RepNearby:
 
 @dataclass(frozen=True)
 class PathStep:
-    """One KNOWS edge of a path: its sources (linkedin, facebook, crm, ...) and the best strength."""
+    """One KNOWS edge of a path: its sources (linkedin, facebook, crm...) and best strength."""
 
     sources: tuple[str, ...]
     strength: float | None = None

@@ -38,7 +38,9 @@ class Neo4jStore(CypherGraphStore):
         self.settings = settings
         self.database = settings.database
         try:
-            self._driver = GraphDatabase.driver(settings.uri, auth=(settings.user, settings.password))
+            self._driver = GraphDatabase.driver(
+                settings.uri, auth=(settings.user, settings.password)
+            )
             self._driver.verify_connectivity()
         except AuthError:
             raise StoreUnavailable(
@@ -48,10 +50,12 @@ class Neo4jStore(CypherGraphStore):
         except (ServiceUnavailable, DriverError, ValueError, OSError) as exc:
             raise StoreUnavailable(f"cannot reach Neo4j at {settings.uri}: {exc}") from None
 
-    def _run(self, text: str, params: Mapping[str, Any] | None, routing: RoutingControl) -> list[Row]:
+    def _run(
+        self, text: str, params: Mapping[str, Any] | None, routing: RoutingControl
+    ) -> list[Row]:
         try:
             records, _, _ = self._driver.execute_query(
-                neo4j.Query(text),  # type: ignore[arg-type]
+                neo4j.Query(text),
                 dict(params or {}),
                 database_=self.database,
                 routing_=routing,
@@ -60,7 +64,7 @@ class Neo4jStore(CypherGraphStore):
             raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {exc}") from None
         except (ClientError, Neo4jError) as exc:
             raise StoreError(f"Neo4j refused the query: {exc.message or exc}") from None
-        return [{k: _native(v) for k, v in record.items()} for record in records]
+        return [{k: _native(v) for k, v in record.data().items()} for record in records]
 
     def _read(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return self._run(self.catalog[name].text, params, RoutingControl.READ)

@@ -56,7 +56,9 @@ def graph_settings_from_env(environ: Mapping[str, str] | None = None) -> GraphSe
     if scheme in NEO4J_SCHEMES:
         parts = urlsplit(uri)
         if not parts.hostname:
-            raise ConfigError(f"WARMPATH_GRAPH_URI={uri!r} has no host: use e.g. neo4j://localhost:7687")
+            raise ConfigError(
+                f"WARMPATH_GRAPH_URI={uri!r} has no host: use e.g. neo4j://localhost:7687"
+            )
         if parts.username or parts.password:
             raise ConfigError(
                 "WARMPATH_GRAPH_URI must not carry credentials: "
@@ -65,9 +67,13 @@ def graph_settings_from_env(environ: Mapping[str, str] | None = None) -> GraphSe
         user = env.get("WARMPATH_NEO4J_USER", "")
         password = env.get("WARMPATH_NEO4J_PASSWORD", "")
         if not user:
-            raise ConfigError(f"WARMPATH_NEO4J_USER is not set (needed for WARMPATH_GRAPH_URI={uri})")
+            raise ConfigError(
+                f"WARMPATH_NEO4J_USER is not set (needed for WARMPATH_GRAPH_URI={uri})"
+            )
         if not password:
-            raise ConfigError(f"WARMPATH_NEO4J_PASSWORD is not set (needed for WARMPATH_GRAPH_URI={uri})")
+            raise ConfigError(
+                f"WARMPATH_NEO4J_PASSWORD is not set (needed for WARMPATH_GRAPH_URI={uri})"
+            )
         database = env.get("WARMPATH_NEO4J_DATABASE", "").strip() or "neo4j"
         return Neo4jSettings(uri=uri, user=user, password=password, database=database)
     raise ConfigError(

@@ -47,8 +47,15 @@ Progress = Callable[[str, int, int], None]
 WRITE_BATCH = 5_000
 PATH_ROW_CAP = 5_000
 SNAPSHOT_LOAD_ORDER = (
-    "Person", "Company", "School", "Rep", "Lead",
-    "KNOWS", "WORKS_AT", "STUDIED_AT", "DECISION_MAKER",
+    "Person",
+    "Company",
+    "School",
+    "Rep",
+    "Lead",
+    "KNOWS",
+    "WORKS_AT",
+    "STUDIED_AT",
+    "DECISION_MAKER",
 )
 
 
@@ -70,11 +77,15 @@ class GraphStore(Protocol):
     def merge_studies(self, studies: Sequence[Study]) -> int: ...
     def merge_leads(self, leads: Sequence[Lead]) -> int: ...
     def merge_decision_makers(self, links: Sequence[DecisionMaker]) -> int: ...
-    def bulk_load(self, snapshot: OrgSnapshot, progress: Progress | None = None) -> dict[str, int]: ...
+    def bulk_load(
+        self, snapshot: OrgSnapshot, progress: Progress | None = None
+    ) -> dict[str, int]: ...
 
     def resolve_person(self, key: str) -> PersonRef: ...
     def resolve_rep(self, key: str) -> RepRef: ...
-    def reps_near(self, person_id: str, *, max_hops: int = 2, max_via: int = 3) -> list[RepNearby]: ...
+    def reps_near(
+        self, person_id: str, *, max_hops: int = 2, max_via: int = 3
+    ) -> list[RepNearby]: ...
     def connection_paths(
         self, rep_id: str, person_id: str, *, max_hops: int = 3, limit: int = 5
     ) -> list[ConnectionPath]: ...
@@ -114,8 +125,13 @@ def _person_ref(row: Mapping[str, Any], prefix: str = "") -> PersonRef:
 
 
 def _overlap_years(
-    a_start: date | None, a_end: date | None, a_current: bool,
-    b_start: date | None, b_end: date | None, b_current: bool, today: date,
+    a_start: date | None,
+    a_end: date | None,
+    a_current: bool,
+    b_start: date | None,
+    b_end: date | None,
+    b_current: bool,
+    today: date,
 ) -> float:
     if a_start is None or b_start is None:
         return 0.0
@@ -151,8 +167,9 @@ class CypherGraphStore:
 
     # --- writes ------------------------------------------------------------------------------
 
-    def _merge(self, name: str, rows: Sequence[Row], progress: Progress | None = None,
-               label: str = "") -> int:
+    def _merge(
+        self, name: str, rows: Sequence[Row], progress: Progress | None = None, label: str = ""
+    ) -> int:
         written = 0
         for batch in _batches(rows, WRITE_BATCH):
             result = self._write(name, {"rows": batch})
@@ -177,7 +194,9 @@ class CypherGraphStore:
         rows = []
         for tie in ties:
             if tie.a == tie.b:
-                raise InvalidArgument(f"a person cannot know themselves (tie {tie.a!r} - {tie.b!r})")
+                raise InvalidArgument(
+                    f"a person cannot know themselves (tie {tie.a!r} - {tie.b!r})"
+                )
             row = _as_row(tie)
             if tie.a > tie.b:
                 row["a"], row["b"] = tie.b, tie.a
@@ -221,8 +240,11 @@ class CypherGraphStore:
         person_of_rep = {}
         if "IS" in tables:
             person_of_rep = dict(
-                zip(tables["IS"].column("from").to_pylist(), tables["IS"].column("to").to_pylist(),
-                    strict=True)
+                zip(
+                    tables["IS"].column("from").to_pylist(),
+                    tables["IS"].column("to").to_pylist(),
+                    strict=True,
+                )
             )
         reps = rows_of("Rep")
         for rep in reps:
@@ -231,8 +253,11 @@ class CypherGraphStore:
         company_of_lead = {}
         if "AT" in tables:
             company_of_lead = dict(
-                zip(tables["AT"].column("from").to_pylist(), tables["AT"].column("to").to_pylist(),
-                    strict=True)
+                zip(
+                    tables["AT"].column("from").to_pylist(),
+                    tables["AT"].column("to").to_pylist(),
+                    strict=True,
+                )
             )
         leads = rows_of("Lead")
         for lead in leads:
@@ -244,12 +269,21 @@ class CypherGraphStore:
                 tie["a"], tie["b"] = tie["b"], tie["a"]
         plan += [
             ("KNOWS", "merge_ties", ties),
-            ("WORKS_AT", "merge_employments",
-             rows_of("WORKS_AT", {"from": "person_id", "to": "company_id"})),
-            ("STUDIED_AT", "merge_studies",
-             rows_of("STUDIED_AT", {"from": "person_id", "to": "school_id"})),
-            ("DECISION_MAKER", "merge_decision_makers",
-             rows_of("DECISION_MAKER", {"from": "lead_id", "to": "person_id"})),
+            (
+                "WORKS_AT",
+                "merge_employments",
+                rows_of("WORKS_AT", {"from": "person_id", "to": "company_id"}),
+            ),
+            (
+                "STUDIED_AT",
+                "merge_studies",
+                rows_of("STUDIED_AT", {"from": "person_id", "to": "school_id"}),
+            ),
+            (
+                "DECISION_MAKER",
+                "merge_decision_makers",
+                rows_of("DECISION_MAKER", {"from": "lead_id", "to": "person_id"}),
+            ),
         ]
         for table_name, query, rows in plan:
             if rows:
@@ -261,8 +295,11 @@ class CypherGraphStore:
     def counts(self) -> GraphCounts:
         row = self._read("graph_counts")[0]
         return GraphCounts(
-            people=int(row["people"]), reps=int(row["reps"]), companies=int(row["companies"]),
-            leads=int(row["leads"]), ties=int(row["ties"]),
+            people=int(row["people"]),
+            reps=int(row["reps"]),
+            companies=int(row["companies"]),
+            leads=int(row["leads"]),
+            ties=int(row["ties"]),
         )
 
     def _people(self, ids: Sequence[str]) -> dict[str, PersonRef]:
@@ -275,8 +312,12 @@ class CypherGraphStore:
 
     @staticmethod
     def _rep_ref(row: Mapping[str, Any]) -> RepRef:
-        return RepRef(id=row["id"], email=row["email"] or "", name=row["name"] or "",
-                      person_id=row["person_id"])
+        return RepRef(
+            id=row["id"],
+            email=row["email"] or "",
+            name=row["name"] or "",
+            person_id=row["person_id"],
+        )
 
     def person(self, person_id: str) -> PersonRef:
         found = self._people([person_id]).get(person_id)
@@ -294,7 +335,9 @@ class CypherGraphStore:
         """A person by LinkedIn profile URL, email or internal id."""
         text = key.strip()
         if not text:
-            raise InvalidArgument("empty person key: give a LinkedIn profile URL, an email or an id")
+            raise InvalidArgument(
+                "empty person key: give a LinkedIn profile URL, an email or an id"
+            )
         url = keys.normalise_linkedin_url(text) if "linkedin." in text.lower() else None
         email = keys.normalise_email(text) if "@" in text and url is None else None
         candidates: list[PersonRef] = []
@@ -302,16 +345,22 @@ class CypherGraphStore:
             pid = keys.person_id_from_linkedin_url(url)
             candidates = list(self._people([pid]).values()) if pid else []
             if not candidates:
-                candidates = [_person_ref(r) for r in self._read("people_by_linkedin_url", {"url": url})]
+                candidates = [
+                    _person_ref(r) for r in self._read("people_by_linkedin_url", {"url": url})
+                ]
         elif email is not None:
             candidates = list(self._people(["em:" + email]).values())
             if not candidates:
-                candidates = [_person_ref(r) for r in self._read("people_by_email", {"email": email})]
+                candidates = [
+                    _person_ref(r) for r in self._read("people_by_email", {"email": email})
+                ]
         else:
             candidates = list(self._people([text]).values())
         if not candidates:
-            raise NotFound(f"no person with key {key!r} (tried it as a "
-                           f"{'LinkedIn URL' if url else 'email' if email else 'person id'})")
+            raise NotFound(
+                f"no person with key {key!r} (tried it as a "
+                f"{'LinkedIn URL' if url else 'email' if email else 'person id'})"
+            )
         if len(candidates) > 1:
             ids = ", ".join(sorted(c.id for c in candidates)[:5])
             raise InvalidArgument(
@@ -327,7 +376,9 @@ class CypherGraphStore:
         found = self._reps([text])
         if found:
             return found[text]
-        email = keys.normalise_email(text) if "@" in text and "linkedin." not in text.lower() else None
+        email = (
+            keys.normalise_email(text) if "@" in text and "linkedin." not in text.lower() else None
+        )
         if email is not None:
             found = self._reps(["rep:" + email])
             if found:
@@ -421,11 +472,15 @@ class CypherGraphStore:
         return []
 
     @staticmethod
-    def _group_paths(rows: list[Row], length: int, start: PersonRef, end: PersonRef) -> list[ConnectionPath]:
+    def _group_paths(
+        rows: list[Row], length: int, start: PersonRef, end: PersonRef
+    ) -> list[ConnectionPath]:
         chains: dict[tuple[str, ...], tuple[list[PersonRef], list[dict[str, float | None]]]] = {}
         for row in rows:
             middle = [
-                PersonRef(id=row[f"id{i}"], name=row.get(f"name{i}") or "", title=row.get(f"title{i}"))
+                PersonRef(
+                    id=row[f"id{i}"], name=row.get(f"name{i}") or "", title=row.get(f"title{i}")
+                )
                 for i in range(1, length)
             ]
             key = tuple(p.id for p in middle)
@@ -436,7 +491,9 @@ class CypherGraphStore:
                 source = row[f"s{i + 1}"] or "unknown"
                 weight = row.get(f"w{i + 1}")
                 known = steps[i].get(source)
-                if source not in steps[i] or (weight is not None and (known is None or weight > known)):
+                if source not in steps[i] or (
+                    weight is not None and (known is None or weight > known)
+                ):
                     steps[i][source] = weight
         paths = []
         for middle, steps in chains.values():
@@ -448,8 +505,13 @@ class CypherGraphStore:
                 for step in steps
             )
             paths.append(ConnectionPath(nodes=(start, *middle, end), steps=path_steps))
-        paths.sort(key=lambda p: (-sum(s.strength or 0.0 for s in p.steps),
-                                  tuple(n.name for n in p.nodes), tuple(n.id for n in p.nodes)))
+        paths.sort(
+            key=lambda p: (
+                -sum(s.strength or 0.0 for s in p.steps),
+                tuple(n.name for n in p.nodes),
+                tuple(n.id for n in p.nodes),
+            )
+        )
         return paths
 
     def mutual_connections(self, a_id: str, b_id: str) -> list[PersonRef]:
@@ -471,9 +533,12 @@ class CypherGraphStore:
             known[row["rep_id"]][row["id"]] = _person_ref(row)
         reps = self._reps(sorted(known))
         result = [
-            CompanyReach(rep=reps[rep_id],
-                         people=tuple(sorted(people.values(), key=lambda p: (p.name, p.id))))
-            for rep_id, people in known.items() if rep_id in reps
+            CompanyReach(
+                rep=reps[rep_id],
+                people=tuple(sorted(people.values(), key=lambda p: (p.name, p.id))),
+            )
+            for rep_id, people in known.items()
+            if rep_id in reps
         ]
         result.sort(key=lambda r: (-len(r.people), r.rep.name, r.rep.id))
         return result
@@ -489,23 +554,36 @@ class CypherGraphStore:
 
         def overlap(row: Row) -> float:
             return _overlap_years(
-                row["rep_started"], row["rep_ended"], bool(row["rep_current"]),
-                row["person_started"], row["person_ended"], bool(row["person_current"]), day,
+                row["rep_started"],
+                row["rep_ended"],
+                bool(row["rep_current"]),
+                row["person_started"],
+                row["person_ended"],
+                bool(row["person_current"]),
+                day,
             )
 
         employers = [
             SharedEmployer(
-                company_id=r["id"], company_name=r["name"] or "", rep_started=r["rep_started"],
-                rep_ended=r["rep_ended"], person_started=r["person_started"],
-                person_ended=r["person_ended"], overlap_years=overlap(r),
+                company_id=r["id"],
+                company_name=r["name"] or "",
+                rep_started=r["rep_started"],
+                rep_ended=r["rep_ended"],
+                person_started=r["person_started"],
+                person_ended=r["person_ended"],
+                overlap_years=overlap(r),
             )
             for r in self._read("shared_employers", params)
         ]
         schools = [
             SharedSchool(
-                school_id=r["id"], school_name=r["name"] or "", rep_started=r["rep_started"],
-                rep_ended=r["rep_ended"], person_started=r["person_started"],
-                person_ended=r["person_ended"], overlap_years=overlap(r),
+                school_id=r["id"],
+                school_name=r["name"] or "",
+                rep_started=r["rep_started"],
+                rep_ended=r["rep_ended"],
+                person_started=r["person_started"],
+                person_ended=r["person_ended"],
+                overlap_years=overlap(r),
             )
             for r in self._read("shared_schools", params)
         ]

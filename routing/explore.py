@@ -49,11 +49,16 @@ class BackgroundShared:
     background: SharedBackground
 
 
-def reps_near(store: GraphStore, person_key: str, *, max_hops: int = 2, max_via: int = 3) -> RepsNear:
+def reps_near(
+    store: GraphStore, person_key: str, *, max_hops: int = 2, max_via: int = 3
+) -> RepsNear:
     check_hops(max_hops)
     person = store.resolve_person(person_key)
-    return RepsNear(person=person, max_hops=max_hops,
-                    reps=store.reps_near(person.id, max_hops=max_hops, max_via=max_via))
+    return RepsNear(
+        person=person,
+        max_hops=max_hops,
+        reps=store.reps_near(person.id, max_hops=max_hops, max_via=max_via),
+    )
 
 
 def connection_paths(
@@ -81,5 +86,6 @@ def shared_background(
 ) -> BackgroundShared:
     rep = store.resolve_rep(rep_key)
     person = store.resolve_person(person_key)
-    return BackgroundShared(rep=rep, person=person,
-                            background=store.shared_background(rep.id, person.id, today=today))
+    return BackgroundShared(
+        rep=rep, person=person, background=store.shared_background(rep.id, person.id, today=today)
+    )

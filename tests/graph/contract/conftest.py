@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from graph import open_store
+from graph.backends import open_store
 from graph.settings import LadybugSettings, Neo4jSettings
 from graph.store import GraphStore
 
@@ -89,7 +89,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 def store(backend: str, tmp_path: Path) -> Iterator[GraphStore]:
     """An empty graph store of the backend under test."""
     if backend == "ladybug":
-        opened = open_store(LadybugSettings(path=tmp_path / "graph.lbdb", buffer_pool_bytes=256 * 1024**2))
+        opened = open_store(
+            LadybugSettings(path=tmp_path / "graph.lbdb", buffer_pool_bytes=256 * 1024**2)
+        )
     else:
         opened = open_store(_neo4j_settings())
         _wipe_neo4j(opened)

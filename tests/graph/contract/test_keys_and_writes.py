@@ -37,8 +37,12 @@ def test_resolve_person_by_email_is_case_insensitive(store: GraphStore, org: Sma
     assert store.resolve_person("  Mia.Chen@Example.org ").id == org.mia
 
 
-@pytest.mark.parametrize("key", ["https://www.linkedin.com/in/nobody", "ghost@example.org", "li:ghost"])
-def test_resolve_person_unknown_key_is_not_found(store: GraphStore, org: SmallOrg, key: str) -> None:
+@pytest.mark.parametrize(
+    "key", ["https://www.linkedin.com/in/nobody", "ghost@example.org", "li:ghost"]
+)
+def test_resolve_person_unknown_key_is_not_found(
+    store: GraphStore, org: SmallOrg, key: str
+) -> None:
     with pytest.raises(NotFound, match="no person with key"):
         store.resolve_person(key)
 
@@ -78,7 +82,10 @@ def test_bulk_load_and_merge_path_give_the_same_graph(store: GraphStore, backend
     assert loaded["KNOWS"] == snapshot.rows("KNOWS")
     counts = store.counts()
     assert (counts.people, counts.reps, counts.leads, counts.ties) == (
-        snapshot.rows("Person"), snapshot.rows("Rep"), snapshot.rows("Lead"), snapshot.rows("KNOWS"),
+        snapshot.rows("Person"),
+        snapshot.rows("Rep"),
+        snapshot.rows("Lead"),
+        snapshot.rows("KNOWS"),
     )
     # Loading again goes through the idempotent merge path and changes nothing.
     assert isinstance(store, CypherGraphStore)

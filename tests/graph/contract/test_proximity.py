@@ -16,14 +16,18 @@ def org(store: GraphStore) -> SmallOrg:
     return build_small_org(store)
 
 
-def _summary(store: GraphStore, person: str, max_hops: int) -> list[tuple[str, int, int, list[list[str]]]]:
+def _summary(
+    store: GraphStore, person: str, max_hops: int
+) -> list[tuple[str, int, int, list[list[str]]]]:
     return [
         (r.rep.name, r.hops, r.mutual_count, [[p.name for p in chain] for chain in r.via])
         for r in store.reps_near(person, max_hops=max_hops)
     ]
 
 
-def test_reps_near_one_hop_lists_direct_connections_with_mutual_count(store: GraphStore, org: SmallOrg) -> None:
+def test_reps_near_one_hop_lists_direct_connections_with_mutual_count(
+    store: GraphStore, org: SmallOrg
+) -> None:
     assert _summary(store, org.dana, 1) == [("Alice Adams", 1, 1, [[]])]
 
 
@@ -40,7 +44,10 @@ def test_reps_near_three_hops_adds_distance_three_and_never_unreachable_reps(
 ) -> None:
     summary = _summary(store, org.dana, 3)
     assert [(name, hops) for name, hops, _, _ in summary] == [
-        ("Alice Adams", 1), ("Bob Brown", 2), ("Dan Duarte", 2), ("Carol Cruz", 3),
+        ("Alice Adams", 1),
+        ("Bob Brown", 2),
+        ("Dan Duarte", 2),
+        ("Carol Cruz", 3),
     ]
     assert "Erin Eze" not in {name for name, *_ in summary}
 
@@ -58,7 +65,9 @@ def test_reps_near_excludes_the_rep_who_is_the_person(store: GraphStore, org: Sm
 
 
 @pytest.mark.parametrize("bad", [0, 4, -1])
-def test_reps_near_rejects_max_hops_outside_one_to_three(store: GraphStore, org: SmallOrg, bad: int) -> None:
+def test_reps_near_rejects_max_hops_outside_one_to_three(
+    store: GraphStore, org: SmallOrg, bad: int
+) -> None:
     with pytest.raises(InvalidArgument, match="max_hops must be 1, 2 or 3"):
         store.reps_near(org.dana, max_hops=bad)
 
@@ -101,7 +110,7 @@ def test_connection_paths_respects_max_hops_and_limit(store: GraphStore, org: Sm
 
 
 def test_connection_paths_unknown_rep_is_not_found(store: GraphStore, org: SmallOrg) -> None:
-    with pytest.raises(NotFound, match="no rep with id 'rep:ghost@seller.example'"):
+    with pytest.raises(NotFound, match=r"no rep with id 'rep:ghost@seller\.example'"):
         store.connection_paths("rep:ghost@seller.example", org.dana)
 
 
@@ -121,7 +130,9 @@ def test_reach_at_company_counts_only_current_employees(store: GraphStore, org: 
         store.reach_at_company("c:nowhere")
 
 
-def test_shared_background_employers_and_schools_with_overlap(store: GraphStore, org: SmallOrg) -> None:
+def test_shared_background_employers_and_schools_with_overlap(
+    store: GraphStore, org: SmallOrg
+) -> None:
     alice = store.shared_background(org.alice, org.dana, today=date(2026, 11, 22))
     assert [(e.company_name, e.overlap_years) for e in alice.employers] == [("Globex", 2.0)]
     assert [(s.school_name, s.overlap_years) for s in alice.schools] == [("State University", 1.8)]
