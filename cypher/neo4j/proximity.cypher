@@ -56,9 +56,11 @@ RETURN DISTINCT m.id AS id, m.name AS name, m.title AS title, m.linkedin_url AS 
 
 // name: reach_at_company
 // For every rep, the current employees of a company the rep's person knows. Starts at the
-// company.
+// company. The filter is on a projected value: LadybugDB 0.22 mis-applied `WHERE w.current`
+// placed right after this pattern once a company had more than 2,048 employees.
 MATCH (c:Company {id: $company_id})<-[w:WORKS_AT]-(e:Person)-[:KNOWS]-(rp:Person)<-[:IS]-(r:Rep)
-WHERE w.current = true
+WITH r, e, w.current AS current
+WHERE current = true
 RETURN DISTINCT r.id AS rep_id, e.id AS id, e.name AS name, e.title AS title
 
 // name: shared_employers

@@ -8,7 +8,8 @@ import pytest
 
 from graph.errors import InvalidArgument, NotFound
 from graph.store import GraphStore
-from tests.factories import SmallOrg, build_small_org
+from graph.model import Employment, Person
+from tests.factories import SmallOrg, build_small_org, make_tie
 
 
 @pytest.fixture
@@ -141,3 +142,30 @@ def test_shared_background_employers_and_schools_with_overlap(
     assert dan.schools == ()
     bob = store.shared_background(org.bob, org.dana)
     assert bob.employers == () and bob.schools == ()
+
+
+def test_reach_at_company_ignores_former_employees_at_a_large_company(
+    store: GraphStore, org: SmallOrg
+) -> None:
+    # Regression: LadybugDB 0.22 let `WHERE w.current = true` through for some rows once a
+    # company had more employees than one vector (2,048); the query now filters a projection.
+    staff = [Person(id=f"li:acme-{i}", name=f"Acme Employee {i:04d}") for i in range(2100)]
+    store.merge_people(staff)
+    store.merge_employments(
+        [Employment(person_id=p.id, company_id=org.acme, current=True) for p in staff]
+        + [
+            Employment(
+                person_id=org.pe,
+                company_id=org.acme,
+                current=False,
+                started=date(2012, 1, 1),
+                ended=date(2016, 1, 1),
+            )
+        ]
+    )
+    store.merge_ties([make_tie(org.pa, org.pe), make_tie(org.pa, "li:acme-2099")])
+    reach = {r.rep.name: [p.name for p in r.people] for r in store.reach_at_company(org.acme)}
+    assert reach == {
+        "Alice Adams": ["Acme Employee 2099", "Dana Whitfield"],
+        "Bob Brown": ["Noah Park"],
+    }

@@ -1,0 +1,230 @@
+"""``make bench``: load the synthetic organisation into LadybugDB and time the five proximity
+questions against a scipy sparse-matrix baseline computed in the same run.
+
+Environment: ``BENCH_SCALE=full|small`` (default full: 2,000 reps, 2M people),
+``BENCH_JSON=path`` to also write the figures as JSON, ``BENCH_DB=path`` for the database file
+(default: a temporary directory, removed afterwards), ``BENCH_SAMPLES`` (default 100).
+Figures are printed as p50/p95 in ms and as the ratio store/baseline of p50 and p95. Timings
+never fail the run; answers that disagree with the baseline do (exit code 1).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks import baseline
+from benchmarks.generator import SCALES, generate_org
+from graph.ladybug_store import LadybugStore
+from graph.settings import LadybugSettings
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+class Report:
+    def __init__(self) -> None:
+        self.figures: dict[str, dict[str, float]] = {}
+        self.disagreements: list[str] = []
+
+    def add(self, name: str, store_ms: list[float], base_ms: list[float], note: str = "") -> None:
+        p50, p95 = _percentile(store_ms, 0.5), _percentile(store_ms, 0.95)
+        b50, b95 = _percentile(base_ms, 0.5), _percentile(base_ms, 0.95)
+        ratio = p50 / b50 if b50 > 0 else float("inf")
+        ratio95 = p95 / b95 if b95 > 0 else float("inf")
+        self.figures[name] = {
+            "p50_ms": round(p50, 3),
+            "p95_ms": round(p95, 3),
+            "ratio": round(ratio, 2),
+            "ratio_p95": round(ratio95, 2),
+            "baseline_p50_ms": round(b50, 3),
+            "baseline_p95_ms": round(b95, 3),
+            "samples": len(store_ms),
+        }
+        print(
+            f"{name:<34} p50 {p50:9.2f} ms  p95 {p95:9.2f} ms  | baseline p50 {b50:8.2f} "
+            f"p95 {b95:8.2f} ms | ratio p50 {ratio:7.1f}x p95 {ratio95:7.1f}x  {note}",
+            flush=True,
+        )
+
+    def check(self, name: str, ok: bool, detail: str) -> None:
+        if not ok:
+            self.disagreements.append(f"{name}: {detail}")
+
+
+def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    value = action()
+    return (time.perf_counter() - started) * 1000, value
+
+
+def main() -> int:
+    scale = os.environ.get("BENCH_SCALE", "full")
+    if scale not in SCALES:
+        print(f"BENCH_SCALE={scale!r} is not one of {', '.join(SCALES)}", file=sys.stderr)
+        return 2
+    samples = int(os.environ.get("BENCH_SAMPLES", "100"))
+    shape = SCALES[scale]
+    report = Report()
+    rng = random.Random(11)
+    print(
+        f"scale {scale}: {shape.reps} reps, {shape.people:,} people, {shape.leads:,} leads",
+        flush=True,
+    )
+
+    started = time.perf_counter()
+    snapshot = generate_org(shape)
+    print(
+        f"generated in {time.perf_counter() - started:.1f}s: {snapshot.rows('KNOWS'):,} KNOWS, "
+        f"{snapshot.rows('WORKS_AT'):,} WORKS_AT, {snapshot.rows('STUDIED_AT'):,} STUDIED_AT",
+        flush=True,
+    )
+
+    with tempfile.TemporaryDirectory(prefix="warmpath-bench-") as scratch:
+        path = Path(os.environ.get("BENCH_DB") or Path(scratch) / "bench.lbdb")
+        if path.exists():
+            print(f"{path} exists: remove it or choose another BENCH_DB", file=sys.stderr)
+            return 2
+        store = LadybugStore(LadybugSettings(path=path, buffer_pool_bytes=4 * 1024**3))
+        try:
+            store.setup_schema()
+            load_ms, loaded = _timed(lambda: store.bulk_load(snapshot))
+            build_ms, org = _timed(lambda: baseline.build(snapshot))
+            rows = sum(loaded.values())
+            report.add(
+                "bulk_load",
+                [load_ms],
+                [build_ms],
+                f"({rows:,} rows, {rows / load_ms * 1000:,.0f} rows/s; baseline = build CSR)",
+            )
+            _bench_questions(store, org, snapshot, report, rng, samples)
+        finally:
+            store.close()
+
+    out = os.environ.get("BENCH_JSON")
+    if out:
+        Path(out).write_text(json.dumps(report.figures, indent=2), encoding="utf-8")
+        print(f"figures written to {out}")
+    if report.disagreements:
+        print(f"ANSWERS DISAGREE with the baseline ({len(report.disagreements)}):")
+        for line in report.disagreements[:20]:
+            print("  " + line)
+        return 1
+    print("all answers agree with the baseline")
+    return 0
+
+
+def _bench_questions(
+    store: LadybugStore,
+    org: baseline.SparseOrg,
+    snapshot: Any,
+    report: Report,
+    rng: random.Random,
+    samples: int,
+) -> None:
+    dms = sorted(set(baseline.table_ids(snapshot.tables["DECISION_MAKER"], "to")))
+    connected = [p for p in dms if len(org.neighbours(org.index[p])) > 0]
+    persons = rng.sample(connected, min(samples, len(connected)))
+    print(
+        f"sampling decision-makers with at least one connection: {len(connected):,} of "
+        f"{len(dms):,} decision-makers",
+        flush=True,
+    )
+    # warm-up: first queries compile plans and fault pages in
+    for person in persons[:5]:
+        store.reps_near(person, max_hops=3)
+
+    for hops, count in ((2, samples), (3, max(10, samples // 2))):
+        store_ms, base_ms = [], []
+        for person in persons[:count]:
+            t, got = _timed(lambda p=person, h=hops: store.reps_near(p, max_hops=h))
+            b, want = _timed(lambda p=person, h=hops: baseline.reps_near(org, p, h))
+            store_ms.append(t)
+            base_ms.append(b)
+            got_map = {r.rep.id: (r.hops, r.mutual_count) for r in got}
+            report.check(
+                f"reps_near({person}, {hops})",
+                got_map == want,
+                f"{len(set(got_map.items()) ^ set(want.items()))} differences",
+            )
+        report.add(f"reps_near max_hops={hops}", store_ms, base_ms)
+
+    store_ms, base_ms = [], []
+    for person in persons:
+        near = baseline.reps_near(org, person, 3)
+        if not near:
+            continue
+        rep_id = rng.choice(sorted(near))
+        rep_row = int(org.rep_rows[org.rep_ids.index(rep_id)])
+        t, got = _timed(
+            lambda r=rep_id, p=person: store.connection_paths(r, p, max_hops=3, limit=5)
+        )
+        b, want = _timed(lambda r=rep_row, p=person: baseline.shortest_paths(org, r, p, 3))
+        store_ms.append(t)
+        base_ms.append(b)
+        want_set = {tuple(str(org.ids[i]) for i in path) for path in want}
+        got_set = {tuple(n.id for n in path.nodes) for path in got}
+        report.check(
+            f"connection_paths({rep_id}, {person})",
+            got_set <= want_set and len(got_set) == min(5, len(want_set)),
+            f"got {len(got_set)} paths, {len(got_set - want_set)} not shortest, "
+            f"baseline has {len(want_set)}",
+        )
+    report.add("connection_paths max_hops=3", store_ms, base_ms)
+
+    store_ms, base_ms = [], []
+    rep_people = [str(org.ids[i]) for i in org.rep_rows]
+    for person in persons:
+        other = rng.choice(rep_people)
+        if other == person:
+            continue
+        t, got = _timed(lambda a=other, b=person: store.mutual_connections(a, b))
+        b, want = _timed(lambda a=other, p=person: baseline.mutual(org, a, p))
+        store_ms.append(t)
+        base_ms.append(b)
+        report.check(f"mutual({other}, {person})", {p.id for p in got} == want, "sets differ")
+    report.add("mutual_connections", store_ms, base_ms)
+
+    store_ms, base_ms = [], []
+    lead_companies = sorted(set(baseline.table_ids(snapshot.tables["AT"], "to")))
+    for company in rng.sample(lead_companies, min(samples // 2 or 1, len(lead_companies))):
+        t, got = _timed(lambda c=company: store.reach_at_company(c))
+        b, want = _timed(lambda c=company: baseline.reach(org, c))
+        store_ms.append(t)
+        base_ms.append(b)
+        report.check(
+            f"reach({company})",
+            {r.rep.id: {p.id for p in r.people} for r in got} == want,
+            "maps differ",
+        )
+    report.add("reach_at_company", store_ms, base_ms)
+
+    store_ms, base_ms = [], []
+    for person in persons:
+        k = rng.randrange(len(org.rep_ids))
+        rep_id, rep_row = org.rep_ids[k], int(org.rep_rows[k])
+        t, got = _timed(lambda r=rep_id, p=person: store.shared_background(r, p))
+        b, want = _timed(lambda r=rep_row, p=person: baseline.shared(org, r, p))
+        store_ms.append(t)
+        base_ms.append(b)
+        report.check(
+            f"shared({rep_id}, {person})",
+            ({e.company_id for e in got.employers}, {s.school_id for s in got.schools}) == want,
+            "sets differ",
+        )
+    report.add("shared_background", store_ms, base_ms)
+    print(f"(median of all store timings: {statistics.median(store_ms):.2f} ms)", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
