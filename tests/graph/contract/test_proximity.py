@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from graph.errors import InvalidArgument, NotFound
-from graph.store import GraphStore
 from graph.model import Employment, Person
+from graph.store import GraphStore
 from tests.factories import SmallOrg, build_small_org, make_tie
 
 
