@@ -8,6 +8,7 @@ query (``_read`` / ``_write``), the schema set-up and, optionally, a faster bulk
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
@@ -41,6 +42,7 @@ from graph.model import (
 )
 
 Row = dict[str, Any]
+REP_DIRECTORY_TTL = 30.0
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(table, rows_done, rows_total)`` during long loads."""
 
@@ -143,6 +145,16 @@ def _overlap_years(
     return round(max(days, 0) / 365.25, 1)
 
 
+class RepDirectory:
+    """The reps by id, by email and by the id of their person."""
+
+    def __init__(self, reps: Sequence[RepRef]) -> None:
+        self.loaded_at = time.monotonic()
+        self.by_id = {r.id: r for r in reps}
+        self.by_email = {r.email.lower(): r for r in reps if r.email}
+        self.by_person = {r.person_id: r for r in reps}
+
+
 class CypherGraphStore:
     """Everything an adapter shares: named queries in, records out."""
 
@@ -150,6 +162,7 @@ class CypherGraphStore:
 
     def __init__(self, catalog: QueryCatalog) -> None:
         self.catalog = catalog
+        self._directory: RepDirectory | None = None
 
     # --- to be supplied by the adapter -----------------------------------------------------
 
@@ -182,7 +195,10 @@ class CypherGraphStore:
         return self._merge("merge_people", [_as_row(p) for p in people])
 
     def merge_reps(self, reps: Sequence[Rep]) -> int:
-        return self._merge("merge_reps", [_as_row(r) for r in reps])
+        try:
+            return self._merge("merge_reps", [_as_row(r) for r in reps])
+        finally:
+            self._forget_reps()
 
     def merge_companies(self, companies: Sequence[Company]) -> int:
         return self._merge("merge_companies", [_as_row(c) for c in companies])
@@ -285,9 +301,12 @@ class CypherGraphStore:
                 rows_of("DECISION_MAKER", {"from": "lead_id", "to": "person_id"}),
             ),
         ]
-        for table_name, query, rows in plan:
-            if rows:
-                loaded[table_name] = self._merge(query, rows, progress, table_name)
+        try:
+            for table_name, query, rows in plan:
+                if rows:
+                    loaded[table_name] = self._merge(query, rows, progress, table_name)
+        finally:
+            self._forget_reps()
         return loaded
 
     # --- lookups -----------------------------------------------------------------------------
@@ -303,21 +322,37 @@ class CypherGraphStore:
         )
 
     def _people(self, ids: Sequence[str]) -> dict[str, PersonRef]:
-        return {r["id"]: _person_ref(r) for r in self._read("people_by_ids", {"ids": list(ids)})}
-
-    def _reps(self, ids: Sequence[str]) -> dict[str, RepRef]:
         if not ids:
             return {}
-        return {r["id"]: self._rep_ref(r) for r in self._read("reps_by_ids", {"ids": list(ids)})}
+        return {r["id"]: _person_ref(r) for r in self._read("people_by_ids", {"ids": list(ids)})}
 
-    @staticmethod
-    def _rep_ref(row: Mapping[str, Any]) -> RepRef:
-        return RepRef(
-            id=row["id"],
-            email=row["email"] or "",
-            name=row["name"] or "",
-            person_id=row["person_id"],
-        )
+    def _rep_directory(self) -> RepDirectory:
+        """Every rep, kept in memory: reps are few and change rarely.
+
+        Refreshed after this process writes reps and at most every REP_DIRECTORY_TTL seconds,
+        so a rep added by another process (another API replica on Neo4j) shows up soon after.
+        """
+        directory = self._directory
+        if directory is None or time.monotonic() - directory.loaded_at > REP_DIRECTORY_TTL:
+            reps = [
+                RepRef(
+                    id=r["id"],
+                    email=r["email"] or "",
+                    name=r["name"] or "",
+                    person_id=r["person_id"],
+                )
+                for r in self._read("all_reps")
+            ]
+            directory = RepDirectory(reps)
+            self._directory = directory
+        return directory
+
+    def _forget_reps(self) -> None:
+        self._directory = None
+
+    def _reps(self, ids: Sequence[str]) -> dict[str, RepRef]:
+        by_id = self._rep_directory().by_id
+        return {rep_id: by_id[rep_id] for rep_id in ids if rep_id in by_id}
 
     def person(self, person_id: str) -> PersonRef:
         found = self._people([person_id]).get(person_id)
@@ -373,28 +408,23 @@ class CypherGraphStore:
         text = key.strip()
         if not text:
             raise InvalidArgument("empty rep key: give the rep's email, LinkedIn URL or id")
-        found = self._reps([text])
-        if found:
-            return found[text]
+        directory = self._rep_directory()
+        if text in directory.by_id:
+            return directory.by_id[text]
+        if text in directory.by_person:
+            return directory.by_person[text]
         email = (
             keys.normalise_email(text) if "@" in text and "linkedin." not in text.lower() else None
         )
-        if email is not None:
-            found = self._reps(["rep:" + email])
-            if found:
-                return next(iter(found.values()))
-            rows = self._read("reps_by_email", {"email": email})
-            if rows:
-                return self._rep_ref(rows[0])
-        else:
+        if email is not None and email in directory.by_email:
+            return directory.by_email[email]
+        if email is None:
             try:
                 person = self.resolve_person(text)
-            except NotFound:
+            except (NotFound, InvalidArgument):
                 person = None
-            if person is not None:
-                rows = self._read("reps_by_person_ids", {"ids": [person.id]})
-                if rows:
-                    return self._rep_ref(rows[0])
+            if person is not None and person.id in directory.by_person:
+                return directory.by_person[person.id]
         raise NotFound(f"no rep with key {key!r}")
 
     # --- proximity ---------------------------------------------------------------------------
@@ -412,33 +442,37 @@ class CypherGraphStore:
         if max_via < 0:
             raise InvalidArgument(f"max_via must be 0 or more (got {max_via})")
         self.person(person_id)
+        directory = self._rep_directory()
+        own = directory.by_person.get(person_id)
         hops: dict[str, int] = {}
         for row in self._read("reps_one_hop", {"person_id": person_id}):
-            if row["rep_person_id"] != person_id:
-                hops[row["rep_id"]] = 1
-        mutuals: dict[str, dict[str, PersonRef]] = defaultdict(dict)
+            hops[row["rep_id"]] = 1
+        mutuals: dict[str, set[str]] = defaultdict(set)
         for row in self._read("reps_two_hops", {"person_id": person_id}):
-            if row["rep_person_id"] == person_id or row["id"] == row["rep_person_id"]:
-                continue
-            mutuals[row["rep_id"]][row["id"]] = _person_ref(row)
+            mutuals[row["rep_id"]].add(row["id"])
         if max_hops >= 2:
             for rep_id in mutuals:
                 hops.setdefault(rep_id, 2)
         if max_hops >= 3:
             for row in self._read("rep_hops_within_three", {"person_id": person_id}):
-                if row["rep_person_id"] != person_id and int(row["hops"]) == 3:
+                if int(row["hops"]) == 3:
                     hops.setdefault(row["rep_id"], 3)
-        reps = self._reps(sorted(hops))
+        if own is not None:
+            hops.pop(own.id, None)
+        # every mutual connection is someone the person knows: few, named in one query
+        named = self._people(sorted(set().union(*mutuals.values()))) if mutuals else {}
         result = []
         for rep_id, distance in hops.items():
-            rep = reps.get(rep_id)
+            rep = directory.by_id.get(rep_id)
             if rep is None:
                 continue
-            mutual = mutuals.get(rep_id, {})
+            mutual = mutuals.get(rep_id, set())
             if distance == 1:
                 via: tuple[tuple[PersonRef, ...], ...] = ((),)
             elif distance == 2:
-                ordered = sorted(mutual.values(), key=lambda p: (p.name, p.id))
+                ordered = sorted(
+                    (named[m] for m in mutual if m in named), key=lambda p: (p.name, p.id)
+                )
                 via = tuple((p,) for p in ordered[:max_via])
             else:
                 via = ()
@@ -461,32 +495,34 @@ class CypherGraphStore:
         person = self.person(person_id)
         if rep.person_id == person.id:
             raise InvalidArgument(f"{rep.name} is {person.name}: there is no path to oneself")
-        start = self.person(rep.person_id)
         params = {"person_id": person.id, "rep_person_id": rep.person_id, "row_limit": PATH_ROW_CAP}
         for length, query in enumerate(("paths_one_hop", "paths_two_hops", "paths_three_hops"), 1):
             if length > max_hops:
                 break
             rows = self._read(query, params)
             if rows:
-                return self._group_paths(rows, length, start, person)[:limit]
+                chains = self._group_paths(rows, length)[:limit]
+                ids = {rep.person_id, person.id}.union(*(middle for middle, _ in chains))
+                named = self._people(sorted(ids))
+                return [
+                    ConnectionPath(
+                        nodes=tuple(named[i] for i in (rep.person_id, *middle, person.id)),
+                        steps=steps,
+                    )
+                    for middle, steps in chains
+                ]
         return []
 
     @staticmethod
     def _group_paths(
-        rows: list[Row], length: int, start: PersonRef, end: PersonRef
-    ) -> list[ConnectionPath]:
-        chains: dict[tuple[str, ...], tuple[list[PersonRef], list[dict[str, float | None]]]] = {}
+        rows: list[Row], length: int
+    ) -> list[tuple[tuple[str, ...], tuple[PathStep, ...]]]:
+        """Rows (one per combination of edge sources) to distinct chains of intermediaries,
+        strongest first, then by ids: the same order on every backend."""
+        chains: dict[tuple[str, ...], list[dict[str, float | None]]] = {}
         for row in rows:
-            middle = [
-                PersonRef(
-                    id=row[f"id{i}"], name=row.get(f"name{i}") or "", title=row.get(f"title{i}")
-                )
-                for i in range(1, length)
-            ]
-            key = tuple(p.id for p in middle)
-            if key not in chains:
-                chains[key] = (middle, [{} for _ in range(length)])
-            steps = chains[key][1]
+            key = tuple(row[f"id{i}"] for i in range(1, length))
+            steps = chains.setdefault(key, [{} for _ in range(length)])
             for i in range(length):
                 source = row[f"s{i + 1}"] or "unknown"
                 weight = row.get(f"w{i + 1}")
@@ -495,24 +531,21 @@ class CypherGraphStore:
                     weight is not None and (known is None or weight > known)
                 ):
                     steps[i][source] = weight
-        paths = []
-        for middle, steps in chains.values():
-            path_steps = tuple(
-                PathStep(
-                    sources=tuple(sorted(step)),
-                    strength=max((w for w in step.values() if w is not None), default=None),
-                )
-                for step in steps
+        grouped = [
+            (
+                middle,
+                tuple(
+                    PathStep(
+                        sources=tuple(sorted(step)),
+                        strength=max((w for w in step.values() if w is not None), default=None),
+                    )
+                    for step in steps
+                ),
             )
-            paths.append(ConnectionPath(nodes=(start, *middle, end), steps=path_steps))
-        paths.sort(
-            key=lambda p: (
-                -sum(s.strength or 0.0 for s in p.steps),
-                tuple(n.name for n in p.nodes),
-                tuple(n.id for n in p.nodes),
-            )
-        )
-        return paths
+            for middle, steps in chains.items()
+        ]
+        grouped.sort(key=lambda chain: (-sum(s.strength or 0.0 for s in chain[1]), chain[0]))
+        return grouped
 
     def mutual_connections(self, a_id: str, b_id: str) -> list[PersonRef]:
         """The people both a and b know, by name."""

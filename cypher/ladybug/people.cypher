@@ -115,22 +115,11 @@ WHERE p.linkedin_url = $url
 RETURN p.id AS id, p.name AS name, p.title AS title, p.linkedin_url AS linkedin_url,
        p.email AS email
 
-// name: reps_by_ids
-// Reps by id, with the id of the person each rep is.
-UNWIND $ids AS rid
-MATCH (r:Rep {id: rid})-[:IS]->(p:Person)
-RETURN r.id AS id, r.email AS email, r.name AS name, p.id AS person_id
-
-// name: reps_by_email
-// The rep with this (lower-cased) email.
-MATCH (r:Rep)-[:IS]->(p:Person)
-WHERE r.email = $email
-RETURN r.id AS id, r.email AS email, r.name AS name, p.id AS person_id
-
-// name: reps_by_person_ids
-// The reps who are these people.
-UNWIND $ids AS pid
-MATCH (r:Rep)-[:IS]->(p:Person {id: pid})
+// name: all_reps
+// The rep directory (a few thousand rows at most): every rep with the id of its person.
+MATCH (r:Rep)
+WITH r
+MATCH (r)-[:IS]->(p:Person)
 RETURN r.id AS id, r.email AS email, r.name AS name, p.id AS person_id
 
 // name: graph_counts
