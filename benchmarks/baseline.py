@@ -91,27 +91,28 @@ def build(snapshot: OrgSnapshot) -> SparseOrg:
 
 
 def reps_near(org: SparseOrg, person: str, max_hops: int) -> dict[str, tuple[int, int]]:
-    """rep id -> (hops, mutual count), by breadth-first search over the CSR rows."""
+    """rep id -> (hops, mutual count): level-synchronous BFS over CSR rows with a numpy
+    distance array, then one sparse product for the mutual counts."""
     source = org.index[person]
-    seen = {source: 0}
-    frontier = np.asarray([source])
+    distance = np.full(org.adjacency.shape[0], -1, dtype=np.int8)
+    distance[source] = 0
+    frontier = np.asarray([source], dtype=np.int64)
     for depth in range(1, max_hops + 1):
         if len(frontier) == 0:
             break
-        reached = np.unique(org.adjacency[frontier].indices)
-        fresh = [int(i) for i in reached if int(i) not in seen]
-        for i in fresh:
-            seen[i] = depth
-        frontier = np.asarray(fresh, dtype=np.int64)
+        reached = org.adjacency[frontier].indices
+        fresh = np.unique(reached[distance[reached] < 0])
+        distance[fresh] = depth
+        frontier = fresh
     mine = np.zeros(org.adjacency.shape[0], dtype=np.int32)
     mine[org.neighbours(source)] = 1
     mutual = org.adjacency[org.rep_rows] @ mine
-    result = {}
-    for rep, row, count in zip(org.rep_ids, org.rep_rows, mutual, strict=True):
-        hops = seen.get(int(row))
-        if hops and row != source:
-            result[rep] = (hops, int(count))
-    return result
+    hops = distance[org.rep_rows]
+    return {
+        rep: (int(h), int(count))
+        for rep, h, count, row in zip(org.rep_ids, hops, mutual, org.rep_rows, strict=True)
+        if h > 0 and row != source
+    }
 
 
 def shortest_paths(
@@ -143,10 +144,13 @@ def mutual(org: SparseOrg, a: str, b: str) -> set[str]:
 
 
 def reach(org: SparseOrg, company: str) -> dict[str, set[str]]:
-    staff = org.current_staff.get(company, np.asarray([], dtype=np.int64))
+    staff = np.zeros(org.adjacency.shape[0], dtype=bool)
+    staff[org.current_staff.get(company, np.asarray([], dtype=np.int64))] = True
+    rows = org.adjacency[org.rep_rows]
     result = {}
-    for rep, row in zip(org.rep_ids, org.rep_rows, strict=True):
-        known = np.intersect1d(org.neighbours(int(row)), staff, assume_unique=False)
+    for k, rep in enumerate(org.rep_ids):
+        neighbours = rows.indices[rows.indptr[k] : rows.indptr[k + 1]]
+        known = neighbours[staff[neighbours]]
         if len(known):
             result[rep] = {str(org.ids[i]) for i in known}
     return result
