@@ -54,3 +54,9 @@ class StoreError(WarmpathError):
     """The database refused an operation (constraint, write conflict, bad data)."""
 
     code = "STORE_ERROR"
+
+
+class UnusableInput(WarmpathError):
+    """A whole input file cannot be used (wrong format, missing columns, unreadable)."""
+
+    code = "UNUSABLE_INPUT"

@@ -85,3 +85,59 @@ def person_id(
 def rep_id_from_email(email: str) -> str | None:
     canonical = normalise_email(email)
     return None if canonical is None else "rep:" + canonical
+
+
+_LEGAL_SUFFIXES = {
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "ltd",
+    "limited",
+    "llc",
+    "llp",
+    "lp",
+    "plc",
+    "gmbh",
+    "ag",
+    "sa",
+    "sas",
+    "sarl",
+    "bv",
+    "nv",
+    "oy",
+    "ab",
+    "as",
+    "aps",
+    "spa",
+    "srl",
+    "pty",
+    "pte",
+    "kk",
+    "kg",
+    "se",
+}
+
+
+def normalise_company(name: str) -> str:
+    """Case-, punctuation- and legal-suffix-insensitive form: 'U.S. Bank' = 'US Bank Inc.'."""
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    letters = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    letters = letters.replace("&", " and ")
+    letters = re.sub(r"(?<=\w)\.(?=\w)", "", letters)  # U.S. -> US
+    words = re.sub(r"[^\w]+", " ", letters).split()
+    while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+def company_id(name: str) -> str | None:
+    canonical = normalise_company(name)
+    return "c:" + canonical.replace(" ", "-") if canonical else None
+
+
+def school_id(name: str) -> str | None:
+    canonical = normalise_name(name)
+    return "s:" + canonical.replace(" ", "-") if canonical else None

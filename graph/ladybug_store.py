@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +128,43 @@ class LadybugStore(CypherGraphStore):
             try:
                 return self._execute(self.catalog[name].text, params)
             except StoreError:
-                self._discard_connection()
+                if not getattr(self._local, "in_transaction", False):
+                    self._discard_connection()
                 raise
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Everything written inside is committed together, or not at all.
+
+        Holds the process-wide write lock for its whole duration; nested uses join the outer one.
+        """
+        self._check_writable()
+        with WRITE_LOCK:
+            if getattr(self._local, "in_transaction", False):
+                yield
+                return
+            conn = self._connection()
+            try:
+                conn.execute("BEGIN TRANSACTION")
+            except RuntimeError as exc:
+                self._discard_connection()
+                raise StoreError(f"cannot start a write transaction: {exc}") from None
+            self._local.in_transaction = True
+            try:
+                yield
+            except BaseException:
+                self._local.in_transaction = False
+                try:
+                    conn.execute("ROLLBACK")
+                except RuntimeError:
+                    pass  # the engine rolls back by itself after a failed statement
+                raise
+            self._local.in_transaction = False
+            try:
+                conn.execute("COMMIT")
+            except RuntimeError as exc:
+                self._discard_connection()
+                raise StoreError(f"commit failed, nothing was written: {exc}") from None
 
     def _check_writable(self) -> None:
         if self.read_only:

@@ -6,7 +6,9 @@ writes go through managed write transactions that the driver retries on transien
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import neo4j
@@ -37,6 +39,7 @@ class Neo4jStore(CypherGraphStore):
         super().__init__(catalog or load_catalogs()["neo4j"])
         self.settings = settings
         self.database = settings.database
+        self._local = threading.local()
         try:
             self._driver = GraphDatabase.driver(
                 settings.uri, auth=(settings.user, settings.password)
@@ -66,11 +69,45 @@ class Neo4jStore(CypherGraphStore):
             raise StoreError(f"Neo4j refused the query: {exc.message or exc}") from None
         return [{k: _native(v) for k, v in record.data().items()} for record in records]
 
+    def _in_transaction(self, text: str, params: Mapping[str, Any] | None) -> list[Row] | None:
+        tx = getattr(self._local, "tx", None)
+        if tx is None:
+            return None
+        try:
+            result = tx.run(neo4j.Query(text), dict(params or {}))
+            return [{k: _native(v) for k, v in record.data().items()} for record in result]
+        except (ClientError, Neo4jError) as exc:
+            raise StoreError(f"Neo4j refused the query: {exc.message or exc}") from None
+
     def _read(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        inside = self._in_transaction(self.catalog[name].text, params)
+        if inside is not None:
+            return inside
         return self._run(self.catalog[name].text, params, RoutingControl.READ)
 
     def _write(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        inside = self._in_transaction(self.catalog[name].text, params)
+        if inside is not None:
+            return inside
         return self._run(self.catalog[name].text, params, RoutingControl.WRITE)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Everything written inside is one Neo4j transaction: committed together or not at all."""
+        if getattr(self._local, "tx", None) is not None:
+            yield
+            return
+        with self._driver.session(database=self.database) as session:
+            tx = session.begin_transaction()
+            self._local.tx = tx
+            try:
+                yield
+            except BaseException:
+                self._local.tx = None
+                tx.rollback()
+                raise
+            self._local.tx = None
+            tx.commit()
 
     def setup_schema(self) -> None:
         for statement in self.catalog["schema"].statements:

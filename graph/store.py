@@ -11,8 +11,9 @@ import dataclasses
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from cypher import QueryCatalog
 from graph import keys
@@ -42,6 +43,7 @@ from graph.model import (
 )
 
 Row = dict[str, Any]
+T = TypeVar("T")
 REP_DIRECTORY_TTL = 30.0
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(table, rows_done, rows_total)`` during long loads."""
@@ -69,6 +71,7 @@ class GraphStore(Protocol):
     def setup_schema(self) -> None: ...
     def close(self) -> None: ...
     def counts(self) -> GraphCounts: ...
+    def atomic(self) -> AbstractContextManager[None]: ...
 
     def merge_people(self, people: Sequence[Person]) -> int: ...
     def merge_reps(self, reps: Sequence[Rep]) -> int: ...
@@ -83,6 +86,10 @@ class GraphStore(Protocol):
         self, snapshot: OrgSnapshot, progress: Progress | None = None
     ) -> dict[str, int]: ...
 
+    def people(self, ids: Sequence[str]) -> dict[str, PersonRef]: ...
+    def people_by_emails(self, emails: Sequence[str]) -> dict[str, PersonRef]: ...
+    def ties_of(self, person_id: str, source: str) -> dict[str, Tie]: ...
+    def remove_ties(self, person_id: str, source: str, others: Sequence[str]) -> int: ...
     def resolve_person(self, key: str) -> PersonRef: ...
     def resolve_rep(self, key: str) -> RepRef: ...
     def reps_near(
@@ -103,7 +110,7 @@ def check_hops(max_hops: int) -> None:
         raise InvalidArgument(f"max_hops must be 1, 2 or 3 (got {max_hops!r})")
 
 
-def _batches(rows: Sequence[Row], size: int) -> Iterator[list[Row]]:
+def _batches(rows: Sequence[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(rows), size):
         yield list(rows[start : start + size])
 
@@ -176,6 +183,9 @@ class CypherGraphStore:
         raise NotImplementedError
 
     def close(self) -> None:
+        raise NotImplementedError
+
+    def atomic(self) -> AbstractContextManager[None]:
         raise NotImplementedError
 
     # --- writes ------------------------------------------------------------------------------
@@ -353,6 +363,45 @@ class CypherGraphStore:
     def _reps(self, ids: Sequence[str]) -> dict[str, RepRef]:
         by_id = self._rep_directory().by_id
         return {rep_id: by_id[rep_id] for rep_id in ids if rep_id in by_id}
+
+    def people(self, ids: Sequence[str]) -> dict[str, PersonRef]:
+        """The people that exist among these ids, by id."""
+        found: dict[str, PersonRef] = {}
+        for batch in _batches(list(dict.fromkeys(ids)), WRITE_BATCH):
+            found.update(self._people(batch))
+        return found
+
+    def people_by_emails(self, emails: Sequence[str]) -> dict[str, PersonRef]:
+        """People by stored email (lower-cased); an address held by several people is left out."""
+        wanted = sorted({e.lower() for e in emails if e})
+        if not wanted:
+            return {}
+        hits: dict[str, list[PersonRef]] = defaultdict(list)
+        for row in self._read("people_by_emails", {"emails": wanted}):
+            hits[(row["email"] or "").lower()].append(_person_ref(row))
+        return {email: refs[0] for email, refs in hits.items() if len(refs) == 1}
+
+    def ties_of(self, person_id: str, source: str) -> dict[str, Tie]:
+        """The person's ties of one source, by the other person's id."""
+        return {
+            row["id"]: Tie(
+                a=person_id,
+                b=row["id"],
+                source=source,
+                since=row["since"],
+                strength=row["strength"],
+            )
+            for row in self._read("ties_of_person", {"person_id": person_id, "source": source})
+        }
+
+    def remove_ties(self, person_id: str, source: str, others: Sequence[str]) -> int:
+        removed = 0
+        for batch in _batches(list(others), WRITE_BATCH):
+            rows = self._write(
+                "delete_ties", {"person_id": person_id, "source": source, "ids": batch}
+            )
+            removed += int(rows[0]["removed"]) if rows else 0
+        return removed
 
     def person(self, person_id: str) -> PersonRef:
         found = self._people([person_id]).get(person_id)

@@ -136,3 +136,27 @@ RETURN people, reps, companies, leads, ties
 UNWIND $ids AS cid
 MATCH (c:Company {id: cid})
 RETURN c.id AS id, c.name AS name
+
+// name: ties_of_person
+// Every tie of one source between a person and others (what an earlier import of the same
+// person's export created). The filter is on a projected value (see reach_at_company).
+MATCH (a:Person {id: $person_id})-[k:KNOWS]-(b:Person)
+WITH b, k, k.source AS source
+WHERE source = $source
+RETURN b.id AS id, k.since AS since, k.strength AS strength
+
+// name: delete_ties
+// Remove a person's ties of one source to the given people (--prune).
+MATCH (a:Person {id: $person_id})-[k:KNOWS]-(b:Person)
+WITH b, k, k.source AS source
+WHERE source = $source AND b.id IN $ids
+DELETE k
+RETURN count(*) AS removed
+
+// name: people_by_emails
+// People whose stored email is one of these (lower-cased) addresses.
+MATCH (p:Person)
+WITH p, p.email AS email
+WHERE email IN $emails
+RETURN p.id AS id, p.name AS name, p.title AS title, p.linkedin_url AS linkedin_url,
+       p.email AS email

@@ -91,3 +91,30 @@ def test_bulk_load_and_merge_path_give_the_same_graph(store: GraphStore, backend
     assert isinstance(store, CypherGraphStore)
     CypherGraphStore.bulk_load(store, snapshot)
     assert store.counts() == counts
+
+
+def test_atomic_writes_all_or_nothing(store: GraphStore, org: SmallOrg) -> None:
+    before = store.counts()
+    with pytest.raises(RuntimeError, match="crash in the middle"), store.atomic():
+        store.merge_people([Person(id="li:new-1", name="New One")])
+        store.merge_ties([Tie(a=org.dana, b="li:new-1", source="linkedin")])
+        raise RuntimeError("crash in the middle")
+    assert store.counts() == before
+    with store.atomic():
+        store.merge_people([Person(id="li:new-1", name="New One")])
+        store.merge_ties([Tie(a=org.dana, b="li:new-1", source="linkedin")])
+    assert store.counts().people == before.people + 1
+    assert store.counts().ties == before.ties + 1
+
+
+def test_ties_of_and_remove_ties_by_source(store: GraphStore, org: SmallOrg) -> None:
+    assert sorted(store.ties_of(org.dana, "linkedin")) == sorted([org.pa, org.mia, org.noah, org.omar])
+    assert list(store.ties_of(org.dana, "facebook")) == [org.pa]
+    assert store.remove_ties(org.dana, "linkedin", [org.pa, org.noah]) == 2
+    assert sorted(store.ties_of(org.dana, "linkedin")) == sorted([org.mia, org.omar])
+    assert list(store.ties_of(org.dana, "facebook")) == [org.pa]  # other sources stay
+
+
+def test_people_by_emails(store: GraphStore, org: SmallOrg) -> None:
+    found = store.people_by_emails(["mia.chen@example.org", "nobody@example.org"])
+    assert {email: p.id for email, p in found.items()} == {"mia.chen@example.org": org.mia}
