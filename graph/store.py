@@ -395,12 +395,13 @@ class CypherGraphStore:
         }
 
     def remove_ties(self, person_id: str, source: str, others: Sequence[str]) -> int:
+        """Delete the person's ties of one source to these people; returns how many went."""
         removed = 0
         for batch in _batches(list(others), WRITE_BATCH):
-            rows = self._write(
-                "delete_ties", {"person_id": person_id, "source": source, "ids": batch}
-            )
-            removed += int(rows[0]["removed"]) if rows else 0
+            params = {"person_id": person_id, "source": source, "ids": batch}
+            for query in ("delete_ties_from", "delete_ties_to"):
+                rows = self._write(query, params)
+                removed += int(rows[0]["removed"]) if rows else 0
         return removed
 
     def person(self, person_id: str) -> PersonRef:

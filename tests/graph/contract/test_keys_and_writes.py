@@ -108,7 +108,9 @@ def test_atomic_writes_all_or_nothing(store: GraphStore, org: SmallOrg) -> None:
 
 
 def test_ties_of_and_remove_ties_by_source(store: GraphStore, org: SmallOrg) -> None:
-    assert sorted(store.ties_of(org.dana, "linkedin")) == sorted([org.pa, org.mia, org.noah, org.omar])
+    assert sorted(store.ties_of(org.dana, "linkedin")) == sorted(
+        [org.pa, org.mia, org.noah, org.omar]
+    )
     assert list(store.ties_of(org.dana, "facebook")) == [org.pa]
     assert store.remove_ties(org.dana, "linkedin", [org.pa, org.noah]) == 2
     assert sorted(store.ties_of(org.dana, "linkedin")) == sorted([org.mia, org.omar])
