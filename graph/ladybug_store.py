@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -154,10 +154,9 @@ class LadybugStore(CypherGraphStore):
                 yield
             except BaseException:
                 self._local.in_transaction = False
-                try:
+                # the engine has already rolled back if a statement failed
+                with suppress(RuntimeError):
                     conn.execute("ROLLBACK")
-                except RuntimeError:
-                    pass  # the engine rolls back by itself after a failed statement
                 raise
             self._local.in_transaction = False
             try:
