@@ -19,6 +19,7 @@ from rich.table import Table
 from graph.backends import open_store
 from graph.errors import StoreError, WarmpathError
 from graph.store import GraphStore
+from importers.cli import import_app
 from routing import explore
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(import_app, name="import")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 

@@ -90,6 +90,8 @@ class GraphStore(Protocol):
     def people_by_emails(self, emails: Sequence[str]) -> dict[str, PersonRef]: ...
     def ties_of(self, person_id: str, source: str) -> dict[str, Tie]: ...
     def remove_ties(self, person_id: str, source: str, others: Sequence[str]) -> int: ...
+    def existing_ties(self, rows: Sequence[Mapping[str, str]]) -> set[tuple[str, str, str]]: ...
+    def lead_companies(self, lead_ids: Sequence[str]) -> dict[str, Company]: ...
     def resolve_person(self, key: str) -> PersonRef: ...
     def resolve_rep(self, key: str) -> RepRef: ...
     def reps_near(
@@ -393,6 +395,23 @@ class CypherGraphStore:
             )
             for row in self._read("ties_of_person", {"person_id": person_id, "source": source})
         }
+
+    def lead_companies(self, lead_ids: Sequence[str]) -> dict[str, Company]:
+        """The company of each existing lead among these ids."""
+        found: dict[str, Company] = {}
+        for batch in _batches(list(dict.fromkeys(lead_ids)), WRITE_BATCH):
+            for row in self._read("leads_by_ids", {"ids": batch}):
+                found[row["id"]] = Company(id=row["company_id"], name=row["company_name"] or "")
+        return found
+
+    def existing_ties(self, rows: Sequence[Mapping[str, str]]) -> set[tuple[str, str, str]]:
+        """Which of these ``{a, b, source}`` ties exist, as sorted (a, b, source) keys."""
+        found: set[tuple[str, str, str]] = set()
+        for batch in _batches(list(rows), WRITE_BATCH):
+            for row in self._read("ties_between", {"rows": [dict(r) for r in batch]}):
+                a, b = sorted((row["a"], row["b"]))
+                found.add((a, b, row["source"]))
+        return found
 
     def remove_ties(self, person_id: str, source: str, others: Sequence[str]) -> int:
         """Delete the person's ties of one source to these people; returns how many went."""

@@ -163,3 +163,17 @@ UNWIND $emails AS address
 MATCH (p:Person {email: address})
 RETURN p.id AS id, p.name AS name, p.title AS title, p.linkedin_url AS linkedin_url,
        p.email AS email
+
+// name: ties_between
+// Which of these (a, b, source) ties exist already, in either stored direction.
+UNWIND $rows AS r
+MATCH (a:Person {id: r.a})-[k:KNOWS]-(b:Person {id: r.b})
+WITH r, k.source AS source
+WHERE source = r.source
+RETURN DISTINCT r.a AS a, r.b AS b, r.source AS source
+
+// name: leads_by_ids
+// Leads by id, with their company.
+UNWIND $ids AS lid
+MATCH (l:Lead {id: lid})-[:AT]->(c:Company)
+RETURN l.id AS id, c.id AS company_id, c.name AS company_name

@@ -1,0 +1,335 @@
+"""LinkedIn exports of one rep: Connections.csv, Positions.csv, Education.csv, Profile.csv, or the
+whole data-export zip archive.
+
+Connections become people (merged on the normalised profile URL, else email, else name +
+company), the rep's ``linkedin`` ties (``since`` = Connected On) and each person's current
+employer. Positions and Education are the rep's own background. Re-importing the same file
+changes nothing; ``--prune`` removes the rep's LinkedIn ties that the newer export no longer has.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from graph import keys
+from graph.errors import UnusableInput
+from graph.model import Company, Employment, Person, RepRef, School, Study, Tie
+from graph.store import GraphStore
+from importers.dates import parse_date
+from importers.plan import ImportReport, Plan, Progress, apply_plan
+from importers.source import read_bytes
+from importers.tabular import Table, read_table
+
+CONNECTIONS_COLUMNS = {
+    "first": ["First Name", "Firstname", "Vorname", "Prénom"],
+    "last": ["Last Name", "Lastname", "Nachname", "Nom"],
+    "url": ["URL", "Profile URL", "LinkedIn URL"],
+    "email": ["Email Address", "E-mail Address", "Email"],
+    "company": ["Company", "Organization"],
+    "position": ["Position", "Title"],
+    "connected": ["Connected On", "Connected"],
+}
+POSITIONS_COLUMNS = {
+    "company": ["Company Name"],
+    "title": ["Title"],
+    "description": ["Description"],
+    "location": ["Location"],
+    "started": ["Started On"],
+    "finished": ["Finished On"],
+}
+EDUCATION_COLUMNS = {
+    "school": ["School Name"],
+    "started": ["Start Date"],
+    "ended": ["End Date"],
+    "notes": ["Notes"],
+    "degree": ["Degree Name"],
+    "activities": ["Activities"],
+}
+PROFILE_COLUMNS = {
+    "first": ["First Name"],
+    "last": ["Last Name"],
+    "headline": ["Headline"],
+    "location": ["Geo Location", "Location"],
+}
+SOURCE = "linkedin"
+
+
+def _name_parts(first: str, last: str) -> tuple[str, str, str]:
+    # credentials after a comma ("Nayak, MSc, MBA") are not part of the name
+    last = last.split(",", 1)[0].strip()
+    first = first.split(",", 1)[0].strip() if not last else first.strip()
+    return first, last, " ".join(part for part in (first, last) if part)
+
+
+def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table) -> None:
+    seen: set[str] = set()
+    for record in table.records:
+        report.rows_read += 1
+        cells = record.cells
+        if record.problem:
+            report.reject(record.line, record.problem)
+            continue
+        if not any(cells.get(c) for c in ("first", "last", "url", "email", "company", "position")):
+            report.skip("hidden or left members")
+            continue
+        first, last, name = _name_parts(cells.get("first", ""), cells.get("last", ""))
+        raw_url = cells.get("url", "")
+        url = keys.normalise_linkedin_url(raw_url) if raw_url else None
+        if raw_url and url is None:
+            report.reject(record.line, f"URL {raw_url[:80]!r} is not a LinkedIn profile URL")
+            continue
+        if not name and url is None:
+            report.reject(record.line, "no name and no profile URL")
+            continue
+        raw_email = cells.get("email", "")
+        email = (
+            keys.normalise_email(raw_email)
+            if raw_email and not raw_email.startswith("urn:")
+            else None
+        )
+        try:
+            since = parse_date(cells.get("connected", ""))
+        except ValueError as exc:
+            report.reject(record.line, f"Connected On {exc}")
+            continue
+        company = cells.get("company", "")
+        person_id = keys.person_id(linkedin_url=url, email=email, name=name, company=company)
+        if person_id == rep.person_id:
+            report.skip("rows for the rep themselves")
+            continue
+        if person_id in seen:
+            report.skip("duplicate rows")
+            continue
+        seen.add(person_id)
+        position = cells.get("position", "") or None
+        plan.add_person(
+            Person(
+                id=person_id,
+                name=name or (url or ""),
+                first_name=first or None,
+                last_name=last or None,
+                linkedin_url=url,
+                email=email,
+                title=position,
+            )
+        )
+        plan.add_tie(Tie(a=rep.person_id, b=person_id, source=SOURCE, since=since))
+        company_key = keys.company_id(company) if company else None
+        if company_key:
+            plan.add_company(Company(id=company_key, name=company))
+            plan.employments[(person_id, company_key)] = Employment(
+                person_id=person_id, company_id=company_key, title=position, current=True
+            )
+
+
+def plan_positions(plan: Plan, report: ImportReport, rep: RepRef, table: Table) -> None:
+    for record in table.records:
+        report.rows_read += 1
+        if record.problem:
+            report.reject(record.line, record.problem)
+            continue
+        company = record.cells.get("company", "")
+        company_key = keys.company_id(company)
+        if not company_key:
+            report.reject(record.line, "no Company Name")
+            continue
+        try:
+            started = parse_date(record.cells.get("started", ""))
+            ended = parse_date(record.cells.get("finished", ""))
+        except ValueError as exc:
+            report.reject(record.line, f"date {exc}")
+            continue
+        plan.add_company(Company(id=company_key, name=company))
+        plan.employments[(rep.person_id, company_key)] = Employment(
+            person_id=rep.person_id,
+            company_id=company_key,
+            title=record.cells.get("title") or None,
+            current=ended is None,
+            started=started,
+            ended=ended,
+        )
+
+
+def plan_education(plan: Plan, report: ImportReport, rep: RepRef, table: Table) -> None:
+    for record in table.records:
+        report.rows_read += 1
+        if record.problem:
+            report.reject(record.line, record.problem)
+            continue
+        school = record.cells.get("school", "")
+        school_key = keys.school_id(school)
+        if not school_key:
+            report.reject(record.line, "no School Name")
+            continue
+        try:
+            started = parse_date(record.cells.get("started", ""))
+            ended = parse_date(record.cells.get("ended", ""))
+        except ValueError as exc:
+            report.reject(record.line, f"date {exc}")
+            continue
+        plan.schools.setdefault(school_key, School(id=school_key, name=school))
+        plan.studies[(rep.person_id, school_key)] = Study(
+            person_id=rep.person_id, school_id=school_key, started=started, ended=ended
+        )
+
+
+def plan_profile(plan: Plan, report: ImportReport, rep: RepRef, table: Table) -> None:
+    for record in table.records[:1]:
+        first, last, name = _name_parts(record.cells.get("first", ""), record.cells.get("last", ""))
+        plan.add_person(
+            Person(
+                id=rep.person_id,
+                name=name or rep.name,
+                first_name=first or None,
+                last_name=last or None,
+                title=record.cells.get("headline") or None,
+                location=record.cells.get("location") or None,
+            ),
+            counted=False,
+        )
+
+
+def _connections_table(data: bytes, path: str) -> Table:
+    return read_table(
+        data,
+        path=path,
+        columns=CONNECTIONS_COLUMNS,
+        required=["first", "last"],
+        what="LinkedIn Connections.csv",
+        hint="A LinkedIn export has 'First Name,Last Name,URL,...'.",
+    )
+
+
+def _rep(store: GraphStore, rep_key: str) -> RepRef:
+    from graph.errors import NotFound
+
+    try:
+        return store.resolve_rep(rep_key)
+    except NotFound:
+        raise NotFound(
+            f"no rep with key {rep_key!r}: import the roster first (warmpath import reps reps.csv)"
+        ) from None
+
+
+def import_linkedin(
+    store: GraphStore,
+    rep_key: str,
+    path: Path,
+    *,
+    prune: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one rep's Connections.csv, or the whole LinkedIn data-export zip archive
+    (Connections, Positions, Education, Profile) in one transaction."""
+    rep = _rep(store, rep_key)
+    data = read_bytes(path)
+    report = ImportReport(file=path.name, kind="linkedin")
+    plan = Plan()
+    if data[:4] == b"PK\x03\x04" or path.suffix.lower() == ".zip":
+        members = _zip_members(data, path)
+        if "connections.csv" not in members:
+            raise UnusableInput(
+                f"{path}: no Connections.csv inside; is this a LinkedIn data export archive?"
+            )
+        for name, planner, columns, required, what in (
+            ("profile.csv", plan_profile, PROFILE_COLUMNS, ["first"], "LinkedIn Profile.csv"),
+            (
+                "positions.csv",
+                plan_positions,
+                POSITIONS_COLUMNS,
+                ["company"],
+                "LinkedIn Positions.csv",
+            ),
+            (
+                "education.csv",
+                plan_education,
+                EDUCATION_COLUMNS,
+                ["school"],
+                "LinkedIn Education.csv",
+            ),
+        ):
+            if name in members:
+                member_path = f"{path.name}:{members[name][0]}"
+                table = read_table(
+                    members[name][1],
+                    path=member_path,
+                    columns=columns,
+                    required=required,
+                    what=what,
+                )
+                report.repaired_lines += table.repaired_lines
+                planner(plan, report, rep, table)
+        table = _connections_table(
+            members["connections.csv"][1], f"{path.name}:{members['connections.csv'][0]}"
+        )
+    else:
+        table = _connections_table(data, str(path))
+    report.repaired_lines += table.repaired_lines
+    plan_connections(plan, report, rep, table)
+    if prune:
+        plan.prune = (rep.person_id, SOURCE)
+    return apply_plan(store, plan, report, dry_run=dry_run, progress=progress)
+
+
+def import_positions(
+    store: GraphStore,
+    rep_key: str,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a rep's own Positions.csv (employers, for shared background)."""
+    rep = _rep(store, rep_key)
+    table = read_table(
+        read_bytes(path),
+        path=str(path),
+        columns=POSITIONS_COLUMNS,
+        required=["company"],
+        what="LinkedIn Positions.csv",
+    )
+    report = ImportReport(file=path.name, kind="positions", repaired_lines=table.repaired_lines)
+    plan = Plan()
+    plan_positions(plan, report, rep, table)
+    return apply_plan(store, plan, report, dry_run=dry_run, progress=progress)
+
+
+def import_education(
+    store: GraphStore,
+    rep_key: str,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a rep's own Education.csv (schools, for shared background)."""
+    rep = _rep(store, rep_key)
+    table = read_table(
+        read_bytes(path),
+        path=str(path),
+        columns=EDUCATION_COLUMNS,
+        required=["school"],
+        what="LinkedIn Education.csv",
+    )
+    report = ImportReport(file=path.name, kind="education", repaired_lines=table.repaired_lines)
+    plan = Plan()
+    plan_education(plan, report, rep, table)
+    return apply_plan(store, plan, report, dry_run=dry_run, progress=progress)
+
+
+def _zip_members(data: bytes, path: Path) -> dict[str, tuple[str, bytes]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members: dict[str, tuple[str, bytes]] = {}
+            for info in archive.infolist():
+                base = info.filename.rsplit("/", 1)[-1].lower()
+                if base in ("connections.csv", "positions.csv", "education.csv", "profile.csv"):
+                    if info.file_size > 2 * 1024**3:
+                        raise UnusableInput(f"{path}: {info.filename} is too large")
+                    members.setdefault(base, (info.filename, archive.read(info)))
+            return members
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+        raise UnusableInput(f"{path}: not a readable zip archive ({exc})") from None

@@ -1,0 +1,199 @@
+"""What an import will write (a Plan), what it did (an ImportReport), and applying one to a store.
+
+Every import of one file is applied inside one write transaction (``store.atomic()``): a bad
+row, a crash or a kill in the middle leaves the graph as it was before the file, and rerunning
+the same file gives exactly the result of an uninterrupted import. ``--dry-run`` computes the
+same report and writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.model import Company, DecisionMaker, Employment, Lead, Person, Rep, School, Study, Tie
+from graph.store import GraphStore
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    """The one summary line every import ends with, and its details."""
+
+    file: str
+    kind: str
+    dry_run: bool = False
+    rows_read: int = 0
+    people_created: int = 0
+    people_matched: int = 0
+    ties_created: int = 0
+    ties_unchanged: int = 0
+    ties_removed: int = 0
+    written: Counter[str] = field(default_factory=Counter)  # other records: companies, reps...
+    skipped: Counter[str] = field(default_factory=Counter)  # reason -> rows
+    invalid: list[RowProblem] = field(default_factory=list)
+    repaired_lines: int = 0
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] += 1
+
+    def reject(self, line: int, reason: str) -> None:
+        self.invalid.append(RowProblem(line, reason))
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.invalid else 0
+
+    def summary(self) -> str:
+        skipped = sum(self.skipped.values())
+        why = ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
+        parts = [
+            f"{self.file}: {self.rows_read} rows read",
+            f"people {self.people_created} created, {self.people_matched} matched",
+            f"ties {self.ties_created} created, {self.ties_unchanged} unchanged, "
+            f"{self.ties_removed} removed",
+        ]
+        if self.written:
+            parts.append(", ".join(f"{n} {what}" for what, n in sorted(self.written.items())))
+        parts.append(f"{skipped} skipped" + (f" ({why})" if why else ""))
+        parts.append(f"{len(self.invalid)} invalid")
+        if self.repaired_lines:
+            parts.append(f"{self.repaired_lines} lines with repaired encoding")
+        line = "; ".join(parts)
+        return ("dry run, nothing written: " + line) if self.dry_run else line
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "kind": self.kind,
+            "dry_run": self.dry_run,
+            "rows_read": self.rows_read,
+            "people_created": self.people_created,
+            "people_matched": self.people_matched,
+            "ties_created": self.ties_created,
+            "ties_unchanged": self.ties_unchanged,
+            "ties_removed": self.ties_removed,
+            "written": dict(self.written),
+            "skipped": dict(self.skipped),
+            "invalid": [{"line": p.line, "reason": p.reason} for p in self.invalid],
+            "repaired_lines": self.repaired_lines,
+        }
+
+
+@dataclass
+class Plan:
+    """Everything one import writes. People are merged by id; later rows fill empty fields."""
+
+    people: dict[str, Person] = field(default_factory=dict)
+    ties: dict[tuple[str, str, str], Tie] = field(default_factory=dict)
+    companies: dict[str, Company] = field(default_factory=dict)
+    schools: dict[str, School] = field(default_factory=dict)
+    employments: dict[tuple[str, str], Employment] = field(default_factory=dict)
+    studies: dict[tuple[str, str], Study] = field(default_factory=dict)
+    reps: dict[str, Rep] = field(default_factory=dict)
+    leads: dict[str, Lead] = field(default_factory=dict)
+    decision_makers: dict[tuple[str, str], DecisionMaker] = field(default_factory=dict)
+    prune: tuple[str, str] | None = None  # (person id, source): remove that person's other ties
+    counted_people: set[str] = field(default_factory=set)  # people whose created/matched counts
+
+    def add_person(self, person: Person, *, counted: bool = True) -> None:
+        known = self.people.get(person.id)
+        if known is not None:
+            person = Person(
+                **{
+                    name: getattr(known, name) if getattr(known, name) else getattr(person, name)
+                    for name in Person.__dataclass_fields__
+                }
+            )
+        self.people[person.id] = person
+        if counted:
+            self.counted_people.add(person.id)
+
+    def add_tie(self, tie: Tie) -> bool:
+        a, b = sorted((tie.a, tie.b))
+        key = (a, b, tie.source)
+        if key in self.ties:
+            return False
+        self.ties[key] = Tie(a=a, b=b, source=tie.source, since=tie.since, strength=tie.strength)
+        return True
+
+    def add_company(self, company: Company) -> None:
+        self.companies.setdefault(company.id, company)
+
+
+def apply_plan(
+    store: GraphStore,
+    plan: Plan,
+    report: ImportReport,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Count what is new against the graph, then write it all in one transaction (unless dry)."""
+    report.dry_run = dry_run
+    existing = store.people(sorted(plan.counted_people))
+    report.people_matched = len(existing)
+    report.people_created = len(plan.counted_people) - len(existing)
+    tie_rows = [{"a": a, "b": b, "source": s} for a, b, s in plan.ties]
+    known_ties: set[tuple[str, str, str]] = set()
+    if plan.prune is not None:
+        person_id, source = plan.prune
+        before = store.ties_of(person_id, source)
+        for other in before:
+            known_ties.add((*sorted((person_id, other)), source))  # type: ignore[arg-type]
+        wanted = {b if a == person_id else a for a, b, s in plan.ties if s == source}
+        to_remove = sorted(set(before) - wanted)
+    else:
+        to_remove = []
+        known_ties = store.existing_ties(tie_rows)
+    report.ties_unchanged = sum(1 for key in plan.ties if key in known_ties)
+    report.ties_created = len(plan.ties) - report.ties_unchanged
+    report.ties_removed = len(to_remove)
+    for what, count in (
+        ("companies", len(plan.companies)),
+        ("schools", len(plan.schools)),
+        ("employments", len(plan.employments)),
+        ("studies", len(plan.studies)),
+        ("reps", len(plan.reps)),
+        ("leads", len(plan.leads)),
+        ("decision-makers", len(plan.decision_makers)),
+    ):
+        if count:
+            report.written[what] = count
+    if dry_run:
+        return report
+    steps: list[tuple[str, Callable[[list[Any]], int], list[Any]]] = [
+        ("companies", store.merge_companies, list(plan.companies.values())),
+        ("schools", store.merge_schools, list(plan.schools.values())),
+        ("people", store.merge_people, list(plan.people.values())),
+        ("reps", store.merge_reps, list(plan.reps.values())),
+        ("ties", store.merge_ties, list(plan.ties.values())),
+        ("employments", store.merge_employments, list(plan.employments.values())),
+        ("studies", store.merge_studies, list(plan.studies.values())),
+        ("leads", store.merge_leads, list(plan.leads.values())),
+        ("decision-makers", store.merge_decision_makers, list(plan.decision_makers.values())),
+    ]
+    total = sum(len(records) for _, _, records in steps) + len(to_remove)
+    done = 0
+    chunk = 5_000
+    with store.atomic():
+        for label, write, records in steps:
+            for start in range(0, len(records), chunk):
+                write(records[start : start + chunk])
+                done += len(records[start : start + chunk])
+                if progress is not None:
+                    progress(label, done, total)
+        if to_remove and plan.prune is not None:
+            store.remove_ties(plan.prune[0], plan.prune[1], to_remove)
+            if progress is not None:
+                progress("pruned ties", total, total)
+    return report

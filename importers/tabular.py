@@ -1,0 +1,130 @@
+"""Reading CSV exports as they come: preambles, ';' or ',' delimiters, header case and aliases,
+CRLF, and line numbers that point at the physical line of the original file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from graph.errors import UnusableInput
+from importers.text import clean_cell, decode_lines
+
+
+@dataclass(frozen=True)
+class Record:
+    line: int  # 1-based physical line in the file where the record starts
+    cells: dict[str, str]  # canonical column -> cleaned value
+    problem: str | None = None  # set when the line could not be decoded
+
+
+@dataclass
+class Table:
+    path: str
+    columns: list[str]  # canonical names present
+    records: list[Record] = field(default_factory=list)
+    repaired_lines: int = 0
+    delimiter: str = ","
+    header_line: int = 1
+
+
+def _header_key(cell: str) -> str:
+    return re.sub(r"\s+", " ", clean_cell(cell).strip('"').lower())
+
+
+def read_table(
+    data: bytes,
+    *,
+    path: str,
+    columns: Mapping[str, Sequence[str]],
+    required: Sequence[str],
+    what: str,
+    hint: str = "",
+) -> Table:
+    """Parse a CSV export.
+
+    ``columns`` maps each canonical column to the header spellings accepted (compared
+    case-insensitively); the header is the first line holding every ``required`` column, so
+    preambles ('Notes:' and a quoted paragraph) are skipped. Raises UnusableInput naming the file
+    and the problem when no such header exists.
+    """
+    decoded = decode_lines(data)
+    if not decoded.lines and decoded.bad_lines:
+        raise UnusableInput(f"{path}: {next(iter(decoded.bad_lines.values()))}")
+    if not any(line.strip() for line in decoded.lines):
+        raise UnusableInput(f"{path}: the file is empty; expected a {what}")
+    spellings = {
+        alias.lower(): name for name, aliases in columns.items() for alias in (name, *aliases)
+    }
+    header_index = None
+    delimiter = ","
+    for index, line in enumerate(decoded.lines[:60]):
+        for candidate in (",", ";", "\t"):
+            if candidate not in line and len(required) > 1:
+                continue
+            cells = next(csv.reader([line], delimiter=candidate), [])
+            names = {spellings.get(_header_key(c)) for c in cells}
+            if all(r in names for r in required):
+                header_index, delimiter = index, candidate
+                break
+        if header_index is not None:
+            break
+    if header_index is None:
+        first = next((line for line in decoded.lines if line.strip()), "")[:80]
+        wanted = ", ".join(repr(columns[r][0] if columns[r] else r) for r in required)
+        raise UnusableInput(
+            f"{path}: no header with the columns {wanted} (first line: {first!r}); "
+            f"is this a {what}?{(' ' + hint) if hint else ''}"
+        )
+    header_cells = next(csv.reader([decoded.lines[header_index]], delimiter=delimiter))
+    positions: dict[int, str] = {}
+    for position, cell in enumerate(header_cells):
+        name = spellings.get(_header_key(cell))
+        if name is not None and name not in positions.values():
+            positions[position] = name
+    table = Table(
+        path=path,
+        columns=list(positions.values()),
+        repaired_lines=decoded.repaired_lines,
+        delimiter=delimiter,
+        header_line=header_index + 1,
+    )
+    body = decoded.lines[header_index + 1 :]
+    reader = csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter, strict=False)
+    consumed = 0
+    try:
+        for cells in _rows(reader):
+            start = header_index + 2 + consumed
+            consumed = reader.line_num
+            end = header_index + 1 + consumed
+            bad = next(
+                (decoded.bad_lines[n] for n in range(start, end + 1) if n in decoded.bad_lines),
+                None,
+            )
+            if not any(c.strip() for c in cells) and bad is None:
+                continue
+            record_cells = {
+                name: clean_cell(cells[pos]) if pos < len(cells) else ""
+                for pos, name in positions.items()
+            }
+            if (
+                bad is None
+                and len(cells) > len(header_cells)
+                and any(c.strip() for c in cells[len(header_cells) :])
+            ):
+                bad = (
+                    f"{len(cells)} cells where the header has {len(header_cells)} "
+                    f"(an unquoted '{delimiter}' inside a value?)"
+                )
+            table.records.append(Record(line=start, cells=record_cells, problem=bad))
+    except csv.Error as exc:
+        raise UnusableInput(
+            f"{path}:{header_index + 2 + consumed}: unreadable CSV ({exc})"
+        ) from None
+    return table
+
+
+def _rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    yield from reader

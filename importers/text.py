@@ -1,0 +1,101 @@
+"""Turning the bytes of an export into text, repairing what can be repaired unambiguously.
+
+Real exports arrive as UTF-8 (with or without BOM), as Windows-1252 from spreadsheet programs,
+with a mix of both line by line, or as UTF-8 that was decoded as Windows-1252 and encoded again
+("GeschÃ¤ftsführer"). Each line is decoded on its own: UTF-8 first, then Windows-1252; a line that
+is neither is reported with its number. Double-encoded text is undone when the result is valid
+UTF-8 and has fewer telltale characters.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+
+def _cp1252_char(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return chr(byte)  # the five bytes cp1252 leaves undefined read as Latin-1
+
+
+_CONT = "".join(_cp1252_char(b) for b in range(0x80, 0xC0))
+_LEAD2 = "".join(_cp1252_char(b) for b in range(0xC2, 0xE0))
+_LEAD3 = "".join(_cp1252_char(b) for b in range(0xE0, 0xF0))
+_LEAD4 = "".join(_cp1252_char(b) for b in range(0xF0, 0xF5))
+_C = "[" + re.escape(_CONT) + "]"
+# one UTF-8 sequence that was read as Windows-1252: a lead character and its continuations
+_MOJIBAKE = re.compile(
+    f"[{re.escape(_LEAD2)}]{_C}|[{re.escape(_LEAD3)}]{_C}{{2}}|[{re.escape(_LEAD4)}]{_C}{{3}}"
+)
+_TO_BYTE = {_cp1252_char(b): b for b in range(0x80, 0x100)}
+
+
+def _undo(match: re.Match[str]) -> str:
+    raw = bytes(_TO_BYTE[ch] for ch in match.group(0))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return match.group(0)
+
+
+@dataclass
+class DecodedText:
+    lines: list[str]
+    bad_lines: dict[int, str] = field(default_factory=dict)  # 1-based line -> problem
+    repaired_lines: int = 0
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 read as Windows-1252, sequence by sequence, so a line that is only partly
+    double-encoded ('GeschÃ¤ftsführer') is repaired too."""
+    return _MOJIBAKE.sub(_undo, text)
+
+
+def decode_lines(data: bytes) -> DecodedText:
+    """Decode line by line (UTF-8, then Windows-1252), repairing double encoding."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            return DecodedText(
+                lines=[], bad_lines={1: "the file is neither UTF-8 nor Windows-1252 text"}
+            )
+        data = text.encode("utf-8")
+    decoded = DecodedText(lines=[])
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        raw = raw.removesuffix(b"\r")
+        if b"\x00" in raw:
+            decoded.bad_lines[number] = "contains NUL bytes (is this a binary file?)"
+            decoded.lines.append("")
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                line = raw.decode("cp1252")
+            except UnicodeDecodeError as exc:
+                decoded.bad_lines[number] = (
+                    f"byte 0x{raw[exc.start]:02x} at column {exc.start + 1} is neither UTF-8 "
+                    "nor Windows-1252"
+                )
+                decoded.lines.append("")
+                continue
+        fixed = repair_mojibake(line)
+        if fixed != line:
+            decoded.repaired_lines += 1
+        decoded.lines.append(unicodedata.normalize("NFC", fixed))
+    if decoded.lines and decoded.lines[-1] == "":
+        decoded.lines.pop()
+    return decoded
+
+
+def clean_cell(value: str | None) -> str:
+    """Trim spaces (including non-breaking ones) and invisible marks around a cell."""
+    if value is None:
+        return ""
+    return value.strip().strip("\u200b\u200e\u200f\ufeff").strip()
