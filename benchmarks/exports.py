@@ -31,10 +31,8 @@ QUIRKY_NAMES = [
     ("Zoë", "Ångström"),
     ("José", "Núñez"),
     ("محمد", "العلي"),
-    (
-        "\U0001d468\U0001d483\U0001d485",
-        "\U0001d479\U0001d482\U0001d489\U0001d48e\U0001d482\U0001d48f",
-    )("Priya", "Nayak, MSc, MBA"),  # math bold,
+    ("\U0001d468\U0001d483\U0001d485", "\U0001d479\U0001d482\U0001d489\U0001d48e\U0001d482"),
+    ("Priya", "Nayak, MSc, MBA"),
     ('James "Tyler"', "O'Neil"),
     ("  Leading", "Space"),
     ("Mia 🚀", "Chen"),
@@ -138,24 +136,30 @@ def connections_csv(
 ) -> bytes:
     """A Connections.csv as LinkedIn (or a spreadsheet program re-saving it) writes one.
 
+    ``header`` renames the seven standard columns (same order as HEADER).
+
     ``encoding``: ``utf-8``, ``utf-8-sig``, ``cp1252`` (characters it lacks become '?'),
     ``double`` (UTF-8 read as cp1252 and saved again) or ``mixed`` (every other line cp1252).
     """
-    columns = [h for h in header if h not in drop_columns and (with_url or h != "URL")]
+    keep = [
+        i
+        for i, h in enumerate(header)
+        if h not in drop_columns and (with_url or HEADER[i] != "URL")
+    ]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator=line_end)
-    writer.writerow(columns)
+    writer.writerow([header[i] for i in keep])
     for row in rows:
-        values = {
-            "First Name": row.first,
-            "Last Name": row.last,
-            "URL": row.url,
-            "Email Address": row.email,
-            "Company": row.company,
-            "Position": row.position,
-        }
-        values[header[-1]] = format_date(row.connected_on, date_style)
-        writer.writerow([values.get(c, "") for c in columns])
+        values = [
+            row.first,
+            row.last,
+            row.url,
+            row.email,
+            row.company,
+            row.position,
+            format_date(row.connected_on, date_style),
+        ]
+        writer.writerow([values[i] for i in keep])
     text = buffer.getvalue()
     if preamble:
         text = (

@@ -63,7 +63,7 @@ def person_id_from_email(email: str) -> str | None:
 
 
 def person_id_from_fingerprint(name: str, company: str) -> str:
-    basis = normalise_name(name) + "|" + normalise_name(company)
+    basis = normalise_name(name) + "|" + normalise_company(company)
     return "fp:" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:20]
 
 

@@ -27,11 +27,12 @@ MERGE (rep)-[:IS]->(p)
 RETURN count(*) AS written
 
 // name: merge_companies
-// Create or update companies by id.
+// Create or update companies by id. The first name seen is kept ("Globex Inc." stays when a
+// later export says "Globex"); other fields take the newest non-null value.
 UNWIND $rows AS r
 WITH r, r.id AS cid
 MERGE (c:Company {id: cid})
-SET c.name = coalesce(r.name, c.name), c.domain = coalesce(r.domain, c.domain),
+SET c.name = coalesce(c.name, r.name), c.domain = coalesce(r.domain, c.domain),
     c.industry = coalesce(r.industry, c.industry), c.region = coalesce(r.region, c.region),
     c.size = coalesce(CAST(r.size AS INT64), c.size)
 RETURN count(*) AS written
