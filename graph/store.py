@@ -74,6 +74,12 @@ class GraphStore(Protocol):
     def atomic(self) -> AbstractContextManager[None]: ...
 
     def merge_people(self, people: Sequence[Person]) -> int: ...
+    def create_people(self, people: Sequence[Person]) -> int: ...
+    def create_ties(self, ties: Sequence[Tie]) -> int: ...
+    def create_employments(self, employments: Sequence[Employment]) -> int: ...
+    def update_people(self, people: Sequence[Person]) -> int: ...
+    def update_employments(self, employments: Sequence[Employment]) -> int: ...
+    def existing_employments(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]: ...
     def merge_reps(self, reps: Sequence[Rep]) -> int: ...
     def merge_companies(self, companies: Sequence[Company]) -> int: ...
     def merge_schools(self, schools: Sequence[School]) -> int: ...
@@ -205,6 +211,42 @@ class CypherGraphStore:
 
     def merge_people(self, people: Sequence[Person]) -> int:
         return self._merge("merge_people", [_as_row(p) for p in people])
+
+    def _write_records(self, name: str, records: Sequence[Any]) -> int:
+        """Write records through a query that takes them as ``$rows``, in batches."""
+        return self._merge(name, [_as_row(r) for r in records])
+
+    def create_people(self, people: Sequence[Person]) -> int:
+        """Write people that do not exist yet (checked by the caller in the same transaction)."""
+        return self._write_records("create_people", people)
+
+    def create_ties(self, ties: Sequence[Tie]) -> int:
+        """Write ties that do not exist yet, each stored from the smaller id to the larger."""
+        for tie in ties:
+            if tie.a >= tie.b:
+                raise InvalidArgument(f"create_ties needs a < b (got {tie.a!r}, {tie.b!r})")
+        return self._write_records("create_ties", ties)
+
+    def create_employments(self, employments: Sequence[Employment]) -> int:
+        """Write employments of people who are new to the graph."""
+        return self._write_records("create_employments", employments)
+
+    def update_people(self, people: Sequence[Person]) -> int:
+        """Update people known to exist (a null field keeps the stored value)."""
+        return self._write_records("update_people", people)
+
+    def update_employments(self, employments: Sequence[Employment]) -> int:
+        """Update employments known to exist."""
+        return self._write_records("update_employments", employments)
+
+    def existing_employments(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which (person id, company id) employments exist."""
+        found: set[tuple[str, str]] = set()
+        for batch in _batches(list(pairs), WRITE_BATCH):
+            rows = [{"person_id": p, "company_id": c} for p, c in batch]
+            for row in self._read("employments_between", {"rows": rows}):
+                found.add((row["person_id"], row["company_id"]))
+        return found
 
     def merge_reps(self, reps: Sequence[Rep]) -> int:
         try:

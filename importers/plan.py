@@ -138,23 +138,80 @@ def apply_plan(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Count what is new against the graph, then write it all in one transaction (unless dry)."""
+    """Count what is new against the graph, then write it all in one transaction (unless dry).
+
+    The counting happens inside the transaction, so what it finds new is still new when written.
+    """
     report.dry_run = dry_run
-    existing = store.people(sorted(plan.counted_people))
-    report.people_matched = len(existing)
-    report.people_created = len(plan.counted_people) - len(existing)
-    tie_rows = [{"a": a, "b": b, "source": s} for a, b, s in plan.ties]
+    if dry_run:
+        _count(store, plan, report)
+        return report
+    with store.atomic():
+        new_people, known_ties, to_remove = _count(store, plan, report)
+        old_people = [p for pid, p in plan.people.items() if pid not in new_people]
+        new_ties = [tie for key, tie in plan.ties.items() if key not in known_ties]
+        held = store.existing_employments(
+            [key for key in plan.employments if key[0] not in new_people]
+        )
+        new_jobs = [e for key, e in plan.employments.items() if key not in held]
+        old_jobs = [e for key, e in plan.employments.items() if key in held]
+        # what is known to be new is created (fast); what exists is merged (updated)
+        steps: list[tuple[str, Callable[[list[Any]], int], list[Any]]] = [
+            ("companies", store.merge_companies, list(plan.companies.values())),
+            ("schools", store.merge_schools, list(plan.schools.values())),
+            ("people", store.create_people, [plan.people[pid] for pid in sorted(new_people)]),
+            ("people", store.update_people, old_people),
+            ("reps", store.merge_reps, list(plan.reps.values())),
+            ("ties", store.create_ties, new_ties),
+            ("employments", store.create_employments, new_jobs),
+            ("employments", store.update_employments, old_jobs),
+            ("studies", store.merge_studies, list(plan.studies.values())),
+            ("leads", store.merge_leads, list(plan.leads.values())),
+            ("decision-makers", store.merge_decision_makers, list(plan.decision_makers.values())),
+        ]
+        total = sum(len(records) for _, _, records in steps) + len(to_remove)
+        done = 0
+        chunk = 5_000
+        for label, write, records in steps:
+            for start in range(0, len(records), chunk):
+                write(records[start : start + chunk])
+                done += len(records[start : start + chunk])
+                if progress is not None:
+                    progress(label, done, total)
+        if to_remove and plan.prune is not None:
+            store.remove_ties(plan.prune[0], plan.prune[1], to_remove)
+            if progress is not None:
+                progress("pruned ties", total, total)
+    return report
+
+
+def _count(
+    store: GraphStore, plan: Plan, report: ImportReport
+) -> tuple[set[str], set[tuple[str, str, str]], list[str]]:
+    """Fill the report's counts; return the people new to the graph, the planned ties that exist
+    already, and the others to prune."""
+    existing = set(store.people(sorted(plan.people)))
+    new_people = set(plan.people) - existing
+    report.people_matched = len(plan.counted_people & existing)
+    report.people_created = len(plan.counted_people - existing)
     known_ties: set[tuple[str, str, str]] = set()
+    to_remove: list[str] = []
     if plan.prune is not None:
         person_id, source = plan.prune
         before = store.ties_of(person_id, source)
         for other in before:
-            known_ties.add((*sorted((person_id, other)), source))  # type: ignore[arg-type]
+            a, b = sorted((person_id, other))
+            known_ties.add((a, b, source))
         wanted = {b if a == person_id else a for a, b, s in plan.ties if s == source}
         to_remove = sorted(set(before) - wanted)
     else:
-        to_remove = []
-        known_ties = store.existing_ties(tie_rows)
+        # ties to people new to the graph cannot exist yet: ask only about the others
+        maybe_known = [
+            {"a": a, "b": b, "source": s}
+            for a, b, s in plan.ties
+            if a not in new_people and b not in new_people
+        ]
+        known_ties = store.existing_ties(maybe_known)
     report.ties_unchanged = sum(1 for key in plan.ties if key in known_ties)
     report.ties_created = len(plan.ties) - report.ties_unchanged
     report.ties_removed = len(to_remove)
@@ -169,31 +226,4 @@ def apply_plan(
     ):
         if count:
             report.written[what] = count
-    if dry_run:
-        return report
-    steps: list[tuple[str, Callable[[list[Any]], int], list[Any]]] = [
-        ("companies", store.merge_companies, list(plan.companies.values())),
-        ("schools", store.merge_schools, list(plan.schools.values())),
-        ("people", store.merge_people, list(plan.people.values())),
-        ("reps", store.merge_reps, list(plan.reps.values())),
-        ("ties", store.merge_ties, list(plan.ties.values())),
-        ("employments", store.merge_employments, list(plan.employments.values())),
-        ("studies", store.merge_studies, list(plan.studies.values())),
-        ("leads", store.merge_leads, list(plan.leads.values())),
-        ("decision-makers", store.merge_decision_makers, list(plan.decision_makers.values())),
-    ]
-    total = sum(len(records) for _, _, records in steps) + len(to_remove)
-    done = 0
-    chunk = 5_000
-    with store.atomic():
-        for label, write, records in steps:
-            for start in range(0, len(records), chunk):
-                write(records[start : start + chunk])
-                done += len(records[start : start + chunk])
-                if progress is not None:
-                    progress(label, done, total)
-        if to_remove and plan.prune is not None:
-            store.remove_ties(plan.prune[0], plan.prune[1], to_remove)
-            if progress is not None:
-                progress("pruned ties", total, total)
-    return report
+    return new_people, known_ties, to_remove

@@ -64,7 +64,10 @@ def read_table(
         for candidate in (",", ";", "\t"):
             if candidate not in line and len(required) > 1:
                 continue
-            cells = next(csv.reader([line], delimiter=candidate), [])
+            try:
+                cells = next(csv.reader([line], delimiter=candidate), [])
+            except csv.Error:
+                continue
             names = {spellings.get(_header_key(c)) for c in cells}
             if all(r in names for r in required):
                 header_index, delimiter = index, candidate

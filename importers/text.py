@@ -67,8 +67,7 @@ def decode_lines(data: bytes) -> DecodedText:
             )
         data = text.encode("utf-8")
     decoded = DecodedText(lines=[])
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        raw = raw.removesuffix(b"\r")
+    for number, raw in enumerate(re.split(rb"\r\n|\n|\r", data), start=1):
         if b"\x00" in raw:
             decoded.bad_lines[number] = "contains NUL bytes (is this a binary file?)"
             decoded.lines.append("")

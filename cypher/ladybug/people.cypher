@@ -184,3 +184,51 @@ RETURN DISTINCT r.a AS a, r.b AS b, r.source AS source
 UNWIND $ids AS lid
 MATCH (l:Lead {id: lid})-[:AT]->(c:Company)
 RETURN l.id AS id, c.id AS company_id, c.name AS company_name
+
+// name: create_people
+// People known to be new (the importer checked inside the same write transaction). Rows come
+// as an Arrow table: LOAD FROM + CREATE writes 5,000 people in ~40 ms, UNWIND + MERGE in ~500.
+LOAD FROM $rows
+CREATE (p:Person {id: id, name: name, first_name: first_name, last_name: last_name,
+                  linkedin_url: linkedin_url, email: email, title: title, location: location})
+RETURN count(*) AS written
+
+// name: create_ties
+// Ties known to be new, stored from the smaller id to the larger (Arrow rows, see create_people).
+LOAD FROM $rows
+MATCH (x:Person {id: a})
+MATCH (y:Person {id: b})
+CREATE (x)-[:KNOWS {source: source, since: since, strength: strength}]->(y)
+RETURN count(*) AS written
+
+// name: create_employments
+// Employments of people who are new to the graph (Arrow rows, see create_people).
+LOAD FROM $rows
+MATCH (p:Person {id: person_id})
+MATCH (c:Company {id: company_id})
+CREATE (p)-[:WORKS_AT {title: title, current: current, started: started, ended: ended}]->(c)
+RETURN count(*) AS written
+
+// name: update_people
+// People known to exist: MATCH then SET (no MERGE); a null field keeps the stored value.
+LOAD FROM $rows
+MATCH (p:Person {id: id})
+SET p.name = coalesce(name, p.name), p.first_name = coalesce(first_name, p.first_name),
+    p.last_name = coalesce(last_name, p.last_name),
+    p.linkedin_url = coalesce(linkedin_url, p.linkedin_url), p.email = coalesce(email, p.email),
+    p.title = coalesce(title, p.title), p.location = coalesce(location, p.location)
+RETURN count(*) AS written
+
+// name: employments_between
+// Which of these (person, company) employments exist already.
+UNWIND $rows AS r
+MATCH (p:Person {id: r.person_id})-[:WORKS_AT]->(c:Company {id: r.company_id})
+RETURN DISTINCT r.person_id AS person_id, r.company_id AS company_id
+
+// name: update_employments
+// Employments known to exist: MATCH then SET.
+LOAD FROM $rows
+MATCH (p:Person {id: person_id})-[w:WORKS_AT]->(c:Company {id: company_id})
+SET w.title = coalesce(title, w.title), w.current = current,
+    w.started = coalesce(started, w.started), w.ended = ended
+RETURN count(*) AS written

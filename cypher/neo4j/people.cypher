@@ -178,3 +178,55 @@ RETURN DISTINCT r.a AS a, r.b AS b, r.source AS source
 UNWIND $ids AS lid
 MATCH (l:Lead {id: lid})-[:AT]->(c:Company)
 RETURN l.id AS id, c.id AS company_id, c.name AS company_name
+
+// name: create_people
+// People the importer found to be new. MERGE on the unique id keeps this safe when another
+// writer created one of them in the meantime (Neo4j allows concurrent writers).
+UNWIND $rows AS r
+MERGE (p:Person {id: r.id})
+ON CREATE SET p.name = r.name, p.first_name = r.first_name, p.last_name = r.last_name,
+              p.linkedin_url = r.linkedin_url, p.email = r.email, p.title = r.title,
+              p.location = r.location
+RETURN count(*) AS written
+
+// name: create_ties
+// Ties the importer found to be new; MERGE keeps it safe against concurrent writers.
+UNWIND $rows AS r
+MATCH (x:Person {id: r.a})
+MATCH (y:Person {id: r.b})
+MERGE (x)-[k:KNOWS {source: r.source}]->(y)
+ON CREATE SET k.since = r.since, k.strength = r.strength
+RETURN count(*) AS written
+
+// name: create_employments
+// Employments of people the importer found to be new; MERGE keeps it safe.
+UNWIND $rows AS r
+MATCH (p:Person {id: r.person_id})
+MATCH (c:Company {id: r.company_id})
+MERGE (p)-[w:WORKS_AT]->(c)
+ON CREATE SET w.title = r.title, w.current = r.current, w.started = r.started, w.ended = r.ended
+RETURN count(*) AS written
+
+// name: update_people
+// People known to exist: MATCH then SET; a null field keeps the stored value.
+UNWIND $rows AS r
+MATCH (p:Person {id: r.id})
+SET p.name = coalesce(r.name, p.name), p.first_name = coalesce(r.first_name, p.first_name),
+    p.last_name = coalesce(r.last_name, p.last_name),
+    p.linkedin_url = coalesce(r.linkedin_url, p.linkedin_url), p.email = coalesce(r.email, p.email),
+    p.title = coalesce(r.title, p.title), p.location = coalesce(r.location, p.location)
+RETURN count(*) AS written
+
+// name: employments_between
+// Which of these (person, company) employments exist already.
+UNWIND $rows AS r
+MATCH (p:Person {id: r.person_id})-[:WORKS_AT]->(c:Company {id: r.company_id})
+RETURN DISTINCT r.person_id AS person_id, r.company_id AS company_id
+
+// name: update_employments
+// Employments known to exist: MATCH then SET.
+UNWIND $rows AS r
+MATCH (p:Person {id: r.person_id})-[w:WORKS_AT]->(c:Company {id: r.company_id})
+SET w.title = coalesce(r.title, w.title), w.current = r.current,
+    w.started = coalesce(r.started, w.started), w.ended = r.ended
+RETURN count(*) AS written

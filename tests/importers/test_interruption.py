@@ -1,0 +1,81 @@
+"""A failure in the middle of a file leaves the graph as it was; a rerun completes it exactly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from benchmarks.exports import connections_csv, synthetic_connections
+from graph.backends import open_store
+from graph.model import GraphCounts
+from graph.settings import LadybugSettings
+from graph.store import GraphStore
+from importers.crm import import_reps
+from importers.linkedin import import_linkedin
+from tests.importers.conftest import ROSTER, write
+
+ALICE = "alice@seller.example"
+
+
+class Crash(Exception):
+    pass
+
+
+def test_a_crash_between_batches_writes_nothing_and_a_rerun_completes(roster: GraphStore, tmp_path: Path) -> None:
+    export = write(tmp_path, "c.csv", connections_csv(synthetic_connections(12_000, seed=8, quirks=False)))
+    before = roster.counts()
+
+    def crash_after_first_batch(label: str, done: int, total: int) -> None:
+        if done >= 5_000:
+            raise Crash(f"killed while writing {label}")
+
+    with pytest.raises(Crash):
+        import_linkedin(roster, ALICE, export, progress=crash_after_first_batch)
+    assert roster.counts() == before
+    assert roster.ties_of("li:alice-rep", "linkedin") == {}
+    report = import_linkedin(roster, ALICE, export)
+    assert (report.people_created, report.ties_created) == (12_000, 12_000)
+    assert roster.counts().ties == before.ties + 12_000
+
+
+def _counts(path: Path) -> GraphCounts:
+    store = open_store(LadybugSettings(path=path, buffer_pool_bytes=256 * 1024**2), read_only=True)
+    try:
+        return store.counts()
+    finally:
+        store.close()
+
+
+def test_killing_the_import_process_leaves_no_half_written_file(tmp_path: Path) -> None:
+    db = tmp_path / "g.lbdb"
+    setup = open_store(LadybugSettings(path=db, buffer_pool_bytes=256 * 1024**2))
+    import_reps(setup, write(tmp_path, "reps.csv", ROSTER))
+    setup.close()
+    before = _counts(db)
+    export = write(tmp_path, "big.csv", connections_csv(synthetic_connections(120_000, seed=9, quirks=False)))
+    env = {**os.environ, "WARMPATH_GRAPH_URI": f"ladybug://{db}"}
+    command = [sys.executable, "-m", "api.cli", "import", "linkedin", "--rep", ALICE, str(export)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # wait until it is writing (the write-ahead log grows), then kill it without warning
+    wal = Path(str(db) + ".wal")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if wal.exists() and wal.stat().st_size > 1_000_000:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the import finished before it could be interrupted"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert _counts(db) == before
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "people 120000 created, 0 matched; ties 120000 created" in rerun.stdout
+    after = _counts(db)
+    assert after.ties == before.ties + 120_000
+    assert after.people == before.people + 120_000
