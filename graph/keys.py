@@ -10,10 +10,14 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 _LINKEDIN_HOST = re.compile(r"^(?:[a-z]{2,3}\.|www\.)?linkedin\.com$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+_FAST_URL = re.compile(r"https?://(?:[a-z]{2,3}\.|www\.)?linkedin\.com/(?:in|pub)/([a-z0-9_-]+)/?")
 
 
 def normalise_linkedin_url(url: str) -> str | None:
@@ -25,6 +29,9 @@ def normalise_linkedin_url(url: str) -> str | None:
     text = url.strip()
     if not text:
         return None
+    fast = _FAST_URL.fullmatch(text)
+    if fast:  # the common case: already lower-case ASCII, nothing to decode
+        return f"https://www.linkedin.com/in/{fast.group(1)}"
     if "://" not in text:
         text = "https://" + text
     parts = urlsplit(text)
@@ -54,7 +61,12 @@ def normalise_name(name: str) -> str:
 
 def person_id_from_linkedin_url(url: str) -> str | None:
     canonical = normalise_linkedin_url(url)
-    return None if canonical is None else "li:" + canonical.rsplit("/", 1)[1]
+    return None if canonical is None else person_id_from_canonical_url(canonical)
+
+
+def person_id_from_canonical_url(canonical: str) -> str:
+    """The id for a URL that normalise_linkedin_url already returned."""
+    return "li:" + canonical.rsplit("/", 1)[1]
 
 
 def person_id_from_email(email: str) -> str | None:
@@ -121,6 +133,7 @@ _LEGAL_SUFFIXES = {
 }
 
 
+@lru_cache(maxsize=65_536)
 def normalise_company(name: str) -> str:
     """Case-, punctuation- and legal-suffix-insensitive form: 'U.S. Bank' = 'US Bank Inc.'."""
     folded = unicodedata.normalize("NFKD", name.casefold())

@@ -8,12 +8,13 @@ read commands) can share it.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from pathlib import Path
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
 import ladybug
@@ -25,6 +26,8 @@ from graph.errors import DatabaseLocked, StoreError, StoreUnavailable
 from graph.model import OrgSnapshot
 from graph.settings import LadybugSettings
 from graph.store import SNAPSHOT_LOAD_ORDER, CypherGraphStore, Progress, Row
+
+log = logging.getLogger(__name__)
 
 WRITE_LOCK = threading.RLock()
 """Process-wide: LadybugDB has a single writer."""
@@ -98,20 +101,34 @@ class LadybugStore(CypherGraphStore):
             )
         if not read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = self._open(settings, read_only)
+        self._local = threading.local()
+        self._connections: list[ladybug.Connection] = []
+        self._closed = False
+
+    def _open(self, settings: LadybugSettings, read_only: bool) -> ladybug.Database:
+        """Open the file. A write-ahead log torn by a crash or kill holds only the transaction that
+        was cut off (never committed): a read-write open drops it and replays the rest."""
         try:
-            self._db = ladybug.Database(
-                str(self.path), buffer_pool_size=settings.buffer_pool_bytes, read_only=read_only
+            return ladybug.Database(
+                str(self.path),
+                buffer_pool_size=settings.buffer_pool_bytes,
+                read_only=read_only,
+                throw_on_wal_replay_failure=False,
             )
         except RuntimeError as exc:
-            if _LOCK_MESSAGE.search(str(exc)):
+            message = str(exc)
+            if _LOCK_MESSAGE.search(message):
                 raise DatabaseLocked(
                     f"{self.path} is in use by another warmpath process (the server or an import): "
                     "stop it, or point WARMPATH_GRAPH_URI at another file"
                 ) from None
+            if read_only and "WAL" in message:
+                log.warning("%s: recovering after an interrupted write (%s)", self.path, message)
+                recovery = LadybugStore(settings, read_only=False, catalog=self.catalog)
+                recovery.close()
+                return self._open(settings, read_only)
             raise StoreUnavailable(f"cannot open {self.path}: {exc}") from None
-        self._local = threading.local()
-        self._connections: list[ladybug.Connection] = []
-        self._closed = False
 
     # --- connections -------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 _MONTHS = {
     m: i
@@ -39,6 +40,7 @@ def _month(text: str) -> int | None:
     return _MONTHS.get(key) or _FULL_MONTHS.get(key)
 
 
+@lru_cache(maxsize=65_536)
 def parse_date(text: str) -> date | None:
     """A date, or None for an empty cell. Raises ValueError naming the text when it is not one."""
     value = text.strip()

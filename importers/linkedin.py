@@ -95,7 +95,11 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
             report.reject(record.line, f"Connected On {exc}")
             continue
         company = cells.get("company", "")
-        person_id = keys.person_id(linkedin_url=url, email=email, name=name, company=company)
+        person_id = (
+            keys.person_id_from_canonical_url(url)
+            if url is not None
+            else keys.person_id(email=email, name=name, company=company)
+        )
         if person_id == rep.person_id:
             report.skip("rows for the rep themselves")
             continue

@@ -22,7 +22,15 @@ def _run(db: Path, *args: str) -> tuple[int, str, str]:
 
 def test_every_import_command_has_help() -> None:
     group = get_command(app).commands["import"]  # type: ignore[attr-defined]
-    assert set(group.commands) == {"linkedin", "positions", "education", "facebook", "reps", "leads", "relationships"}
+    assert set(group.commands) == {
+        "linkedin",
+        "positions",
+        "education",
+        "facebook",
+        "reps",
+        "leads",
+        "relationships",
+    }
     for name, command in group.commands.items():
         assert command.help, f"warmpath import {name} has no help text"
 
@@ -31,36 +39,52 @@ def test_import_reps_then_connections_summary_and_exit_codes(tmp_path: Path) -> 
     db = tmp_path / "g.lbdb"
     code, out, err = _run(db, "reps", str(write(tmp_path, "reps.csv", ROSTER)))
     assert code == 0, err
-    assert out.strip() == ("reps.csv: 3 rows read; people 3 created, 0 matched; ties 0 created, 0 unchanged, "
-                           "0 removed; 3 reps; 0 skipped; 0 invalid")
+    assert out.strip() == (
+        "reps.csv: 3 rows read; people 3 created, 0 matched; ties 0 created, 0 unchanged, "
+        "0 removed; 3 reps; 0 skipped; 0 invalid"
+    )
     export = write(tmp_path, "Connections.csv", connections_csv(synthetic_connections(40, seed=5)))
     code, out, _ = _run(db, "linkedin", "--rep", "alice@seller.example", str(export))
     assert code == 0
-    assert out.startswith("Connections.csv: 41 rows read; people 40 created, 0 matched; ties 40 created, 0 unchanged, 0 removed;")
+    assert out.startswith(
+        "Connections.csv: 41 rows read; people 40 created, 0 matched; ties 40 created, 0 unchanged, 0 removed;"
+    )
     assert "1 skipped (1 hidden or left members); 0 invalid" in out
     code, out, _ = _run(db, "linkedin", "--rep", "alice@seller.example", str(export), "--json")
     assert code == 0
     summary = json.loads(out)
-    assert (summary["people_matched"], summary["ties_unchanged"], summary["ties_created"]) == (40, 40, 0)
+    assert (summary["people_matched"], summary["ties_unchanged"], summary["ties_created"]) == (
+        40,
+        40,
+        0,
+    )
 
 
 def test_invalid_rows_exit_1_and_are_listed_with_lines(tmp_path: Path) -> None:
     db = tmp_path / "g.lbdb"
     _run(db, "reps", str(write(tmp_path, "reps.csv", ROSTER)))
-    bad = write(tmp_path, "c.csv", "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
-                "Ok,Person,https://www.linkedin.com/in/ok,,,,1 Jan 2020\n"
-                "No,Date,https://www.linkedin.com/in/nd,,,,the other day\n")
+    bad = write(
+        tmp_path,
+        "c.csv",
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "Ok,Person,https://www.linkedin.com/in/ok,,,,1 Jan 2020\n"
+        "No,Date,https://www.linkedin.com/in/nd,,,,the other day\n",
+    )
     code, out, err = _run(db, "linkedin", "--rep", "alice@seller.example", str(bad))
     assert code == 1
-    assert err.strip() == ("invalid: c.csv:3: Connected On 'the other day' is not a date this importer knows "
-                           "(e.g. '16 Mar 2021', '2021-03-16')")
+    assert err.strip() == (
+        "invalid: c.csv:3: Connected On 'the other day' is not a date this importer knows "
+        "(e.g. '16 Mar 2021', '2021-03-16')"
+    )
     assert out.strip().endswith("0 skipped; 1 invalid")
 
 
 def test_unusable_input_and_usage_errors_exit_2(tmp_path: Path) -> None:
     db = tmp_path / "g.lbdb"
     _run(db, "reps", str(write(tmp_path, "reps.csv", ROSTER)))
-    code, out, err = _run(db, "linkedin", "--rep", "alice@seller.example", str(tmp_path / "missing.csv"))
+    code, out, err = _run(
+        db, "linkedin", "--rep", "alice@seller.example", str(tmp_path / "missing.csv")
+    )
     assert (code, out) == (2, "")
     assert err.strip() == f"error: {tmp_path / 'missing.csv'}: no such file"
     code, _, err = _run(db, "linkedin", "--rep", "ghost@seller.example", str(tmp_path / "reps.csv"))
@@ -75,6 +99,8 @@ def test_unusable_input_and_usage_errors_exit_2(tmp_path: Path) -> None:
 def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     db = tmp_path / "g.lbdb"
     code, out, _ = _run(db, "reps", "--dry-run", str(write(tmp_path, "reps.csv", ROSTER)))
-    assert code == 0 and out.startswith("dry run, nothing written: reps.csv: 3 rows read; people 3 created")
+    assert code == 0 and out.startswith(
+        "dry run, nothing written: reps.csv: 3 rows read; people 3 created"
+    )
     result = runner.invoke(app, ["stats", "--json"], env={"WARMPATH_GRAPH_URI": f"ladybug://{db}"})
     assert json.loads(result.stdout)["reps"] == 0

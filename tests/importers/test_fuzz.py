@@ -23,13 +23,19 @@ HEADERS = [
 CSV_BYTES = st.one_of(
     st.binary(max_size=400),
     st.tuples(st.sampled_from(HEADERS), st.binary(max_size=300)).map(lambda t: t[0] + t[1]),
-    st.tuples(st.sampled_from(HEADERS), st.text(max_size=300)).map(lambda t: t[0] + t[1].encode("utf-8", "surrogatepass")),
+    st.tuples(st.sampled_from(HEADERS), st.text(max_size=300)).map(
+        lambda t: t[0] + t[1].encode("utf-8", "surrogatepass")
+    ),
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=CSV_BYTES)
-def test_arbitrary_bytes_never_crash_the_csv_importers(roster: GraphStore, tmp_path: Path, data: bytes) -> None:
+def test_arbitrary_bytes_never_crash_the_csv_importers(
+    roster: GraphStore, tmp_path: Path, data: bytes
+) -> None:
     path = tmp_path / "input.csv"
     path.write_bytes(data)
     before = roster.counts()
@@ -51,9 +57,20 @@ def test_arbitrary_bytes_never_crash_the_csv_importers(roster: GraphStore, tmp_p
     assert roster.counts() == before
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.one_of(st.binary(max_size=300), st.text(max_size=200).map(lambda s: ('{"friends_v2": [' + s).encode("utf-8", "surrogatepass"))))
-def test_arbitrary_bytes_never_crash_the_facebook_importer(roster: GraphStore, tmp_path: Path, data: bytes) -> None:
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=200).map(
+            lambda s: ('{"friends_v2": [' + s).encode("utf-8", "surrogatepass")
+        ),
+    )
+)
+def test_arbitrary_bytes_never_crash_the_facebook_importer(
+    roster: GraphStore, tmp_path: Path, data: bytes
+) -> None:
     path = tmp_path / "your_friends.json"
     path.write_bytes(data)
     try:
