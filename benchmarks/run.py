@@ -110,6 +110,7 @@ def main() -> int:
             _bench_questions(store, org, snapshot, report, rng, samples)
         finally:
             store.close()
+        _bench_imports(snapshot, path, Path(scratch), report)
 
     out = os.environ.get("BENCH_JSON")
     if out:
@@ -122,6 +123,36 @@ def main() -> int:
         return 1
     print("all answers agree with the baseline")
     return 0
+
+
+def _bench_imports(snapshot: Any, db: Path, scratch: Path, report: Report) -> None:
+    from benchmarks import import_bench
+
+    email, export = import_bench.one_export(snapshot, scratch)
+    base_ms, rows = _timed(lambda: import_bench.parse_only([export]))
+    seconds, summary = import_bench.cli(db, "import", "linkedin", "--rep", email, str(export))
+    report.add(
+        "import 5,000-row Connections.csv (CLI)",
+        [seconds * 1000],
+        [base_ms],
+        f"({rows / seconds:,.0f} rows/s into the loaded graph; baseline = csv parse only)",
+    )
+    print(f"  {summary}", flush=True)
+    roster, paths, total = import_bench.write_folder(snapshot, scratch / "exports")
+    boot = scratch / "bootstrap.lbdb"
+    seconds_roster, _ = import_bench.cli(boot, "import", "reps", str(roster))
+    seconds_all, summary = import_bench.cli(
+        boot, "import", "linkedin-folder", str(scratch / "exports")
+    )
+    base_ms, _ = _timed(lambda: import_bench.parse_only(paths))
+    elapsed = seconds_roster + seconds_all
+    report.add(
+        f"bootstrap {len(paths):,} exports (CLI)",
+        [elapsed * 1000],
+        [base_ms],
+        f"({total:,} rows, {total / elapsed:,.0f} rows/s; baseline = csv parse only)",
+    )
+    print(f"  {summary}", flush=True)
 
 
 def _bench_questions(

@@ -79,7 +79,8 @@ class GraphStore(Protocol):
     def create_employments(self, employments: Sequence[Employment]) -> int: ...
     def update_people(self, people: Sequence[Person]) -> int: ...
     def update_employments(self, employments: Sequence[Employment]) -> int: ...
-    def existing_employments(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]: ...
+    def employments_of(self, person_ids: Sequence[str]) -> dict[tuple[str, str], Employment]: ...
+    def companies(self, ids: Sequence[str]) -> dict[str, Company]: ...
     def merge_reps(self, reps: Sequence[Rep]) -> int: ...
     def merge_companies(self, companies: Sequence[Company]) -> int: ...
     def merge_schools(self, schools: Sequence[School]) -> int: ...
@@ -239,13 +240,23 @@ class CypherGraphStore:
         """Update employments known to exist."""
         return self._write_records("update_employments", employments)
 
-    def existing_employments(self, pairs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Which (person id, company id) employments exist."""
-        found: set[tuple[str, str]] = set()
-        for batch in _batches(list(pairs), WRITE_BATCH):
-            rows = [{"person_id": p, "company_id": c} for p, c in batch]
-            for row in self._read("employments_between", {"rows": rows}):
-                found.add((row["person_id"], row["company_id"]))
+    def employments_of(self, person_ids: Sequence[str]) -> dict[tuple[str, str], Employment]:
+        """Every stored employment of these people, by (person id, company id)."""
+        found: dict[tuple[str, str], Employment] = {}
+        for batch in _batches(list(dict.fromkeys(person_ids)), WRITE_BATCH):
+            for row in self._read("employments_of", {"ids": batch}):
+                found[(row["person_id"], row["company_id"])] = Employment(
+                    person_id=row["person_id"], company_id=row["company_id"], title=row["title"],
+                    current=bool(row["current"]), started=row["started"], ended=row["ended"],
+                )
+        return found
+
+    def companies(self, ids: Sequence[str]) -> dict[str, Company]:
+        """The companies that exist among these ids (id and name)."""
+        found: dict[str, Company] = {}
+        for batch in _batches(list(dict.fromkeys(ids)), WRITE_BATCH):
+            for row in self._read("companies_by_ids", {"ids": batch}):
+                found[row["id"]] = Company(id=row["id"], name=row["name"] or "")
         return found
 
     def merge_reps(self, reps: Sequence[Rep]) -> int:

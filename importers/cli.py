@@ -86,8 +86,8 @@ def _run(
         for problem in report.invalid[:MAX_LISTED]:
             where = (
                 problem.reason
-                if problem.reason.startswith(report.file)
-                else f"{report.file}:{problem.line}: {problem.reason}"
+                if ":" in problem.reason.split(" ", 1)[0]
+                else f"{problem.file or report.file}:{problem.line}: {problem.reason}"
             )
             err.print(f"invalid: {where}", markup=False, highlight=False)
         if len(report.invalid) > MAX_LISTED:
@@ -116,6 +116,29 @@ def import_linkedin_command(
     _run(
         lambda s, p: linkedin.import_linkedin(
             s, rep, file, prune=prune, dry_run=dry_run, progress=p
+        ),
+        as_json=as_json,
+    )
+
+
+@import_app.command("linkedin-folder")
+def import_linkedin_folder_command(
+    folder: Annotated[
+        Path, typer.Argument(help="Folder with one export per rep.", show_default=False)
+    ],
+    prune: Annotated[
+        bool,
+        typer.Option("--prune", help="Remove each rep's LinkedIn ties absent from their export."),
+    ] = False,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
+) -> None:
+    """Import every rep's LinkedIn export from a folder (bootstrap): files named
+    <rep email>.csv or <rep email>.zip, or sub-folders <rep email>/ with the export inside."""
+
+    _run(
+        lambda s, p: linkedin.import_linkedin_folder(
+            s, folder, prune=prune, dry_run=dry_run, progress=p
         ),
         as_json=as_json,
     )

@@ -114,4 +114,5 @@ def import_facebook(
         plan.add_tie(
             Tie(a=rep.person_id, b=person_id, source=SOURCE, since=since, strength=STRENGTH)
         )
+        plan.tie_owners.add((rep.person_id, SOURCE))
     return apply_plan(store, plan, report, dry_run=dry_run, progress=progress)

@@ -18,7 +18,7 @@ from graph.errors import UnusableInput
 from graph.model import Company, Employment, Person, RepRef, School, Study, Tie
 from graph.store import GraphStore
 from importers.dates import parse_date
-from importers.plan import ImportReport, Plan, Progress, apply_plan
+from importers.plan import ImportReport, Plan, Progress, RowProblem, apply_plan
 from importers.source import read_bytes
 from importers.tabular import Table, read_table
 
@@ -120,6 +120,7 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
             )
         )
         plan.add_tie(Tie(a=rep.person_id, b=person_id, source=SOURCE, since=since))
+        plan.tie_owners.add((rep.person_id, SOURCE))
         company_key = keys.company_id(company) if company else None
         if company_key:
             plan.add_company(Company(id=company_key, name=company))
@@ -217,21 +218,9 @@ def _rep(store: GraphStore, rep_key: str) -> RepRef:
         ) from None
 
 
-def import_linkedin(
-    store: GraphStore,
-    rep_key: str,
-    path: Path,
-    *,
-    prune: bool = False,
-    dry_run: bool = False,
-    progress: Progress | None = None,
-) -> ImportReport:
-    """Import one rep's Connections.csv, or the whole LinkedIn data-export zip archive
-    (Connections, Positions, Education, Profile) in one transaction."""
-    rep = _rep(store, rep_key)
+def plan_linkedin_file(plan: Plan, report: ImportReport, rep: RepRef, path: Path) -> None:
+    """Add one Connections.csv, or one data-export zip archive, to the plan."""
     data = read_bytes(path)
-    report = ImportReport(file=path.name, kind="linkedin")
-    plan = Plan()
     if data[:4] == b"PK\x03\x04" or path.suffix.lower() == ".zip":
         members = _zip_members(data, path)
         if "connections.csv" not in members:
@@ -273,6 +262,23 @@ def import_linkedin(
         table = _connections_table(data, str(path))
     report.repaired_lines += table.repaired_lines
     plan_connections(plan, report, rep, table)
+
+
+def import_linkedin(
+    store: GraphStore,
+    rep_key: str,
+    path: Path,
+    *,
+    prune: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one rep's Connections.csv, or the whole LinkedIn data-export zip archive
+    (Connections, Positions, Education, Profile) in one transaction."""
+    rep = _rep(store, rep_key)
+    report = ImportReport(file=path.name, kind="linkedin")
+    plan = Plan()
+    plan_linkedin_file(plan, report, rep, path)
     if prune:
         plan.prune = (rep.person_id, SOURCE)
     return apply_plan(store, plan, report, dry_run=dry_run, progress=progress)
@@ -337,3 +343,64 @@ def _zip_members(data: bytes, path: Path) -> dict[str, tuple[str, bytes]]:
             return members
     except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
         raise UnusableInput(f"{path}: not a readable zip archive ({exc})") from None
+
+
+def import_linkedin_folder(
+    store: GraphStore,
+    folder: Path,
+    *,
+    prune: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import one export per rep from a folder (the bootstrap of a whole team): files named
+    ``<rep email>.csv`` or ``<rep email>.zip``, or sub-folders ``<rep email>/`` holding
+    ``Connections.csv`` or the zip archive.
+
+    Without ``--prune`` the whole folder is one transaction (all or nothing; safe to rerun), which
+    lets new people and ties be created in bulk. With ``--prune`` each export is its own
+    transaction, since pruning is per rep.
+    """
+    if not folder.is_dir():
+        raise UnusableInput(f"{folder} is not a folder")
+    jobs: list[tuple[str, Path]] = []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir():
+            inside = sorted(entry.glob("*.zip")) or sorted(entry.glob("[Cc]onnections.csv"))
+            if inside:
+                jobs.append((entry.name, inside[0]))
+        elif entry.suffix.lower() in (".csv", ".zip"):
+            jobs.append((entry.stem, entry))
+    if not jobs:
+        raise UnusableInput(
+            f"{folder}: no <rep email>.csv, <rep email>.zip or <rep email>/Connections.csv inside"
+        )
+    report = ImportReport(file=f"{folder.name}/ ({len(jobs)} exports)", kind="linkedin-folder")
+    plan = Plan()
+    for number, (rep_key, path) in enumerate(jobs, start=1):
+        rep = _rep(store, rep_key)
+        report.current_file = str(path.relative_to(folder))
+        if prune:
+            _add_up(report, import_linkedin(store, rep_key, path, prune=True, dry_run=dry_run))
+        else:
+            plan_linkedin_file(plan, report, rep, path)
+        if progress is not None:
+            progress("reading exports", number, len(jobs))
+    report.current_file = None
+    if prune:
+        report.dry_run = dry_run
+        return report
+    return apply_plan(store, plan, report, dry_run=dry_run, progress=progress)
+
+
+def _add_up(total: ImportReport, one: ImportReport) -> None:
+    total.rows_read += one.rows_read
+    total.people_created += one.people_created
+    total.people_matched += one.people_matched
+    total.ties_created += one.ties_created
+    total.ties_unchanged += one.ties_unchanged
+    total.ties_removed += one.ties_removed
+    total.written.update(one.written)
+    total.skipped.update(one.skipped)
+    total.repaired_lines += one.repaired_lines
+    total.invalid.extend(RowProblem(p.line, p.reason, total.current_file) for p in one.invalid)

@@ -23,6 +23,7 @@ Progress = Callable[[str, int, int], None]
 class RowProblem:
     line: int
     reason: str
+    file: str | None = None  # when a report covers several files
 
 
 @dataclass
@@ -46,8 +47,10 @@ class ImportReport:
     def skip(self, reason: str) -> None:
         self.skipped[reason] += 1
 
+    current_file: str | None = None  # set while planning one file of several
+
     def reject(self, line: int, reason: str) -> None:
-        self.invalid.append(RowProblem(line, reason))
+        self.invalid.append(RowProblem(line, reason, self.current_file))
 
     @property
     def exit_code(self) -> int:
@@ -84,7 +87,10 @@ class ImportReport:
             "ties_removed": self.ties_removed,
             "written": dict(self.written),
             "skipped": dict(self.skipped),
-            "invalid": [{"line": p.line, "reason": p.reason} for p in self.invalid],
+            "invalid": [
+                {"file": p.file or self.file, "line": p.line, "reason": p.reason}
+                for p in self.invalid
+            ],
             "repaired_lines": self.repaired_lines,
         }
 
@@ -103,6 +109,7 @@ class Plan:
     leads: dict[str, Lead] = field(default_factory=dict)
     decision_makers: dict[tuple[str, str], DecisionMaker] = field(default_factory=dict)
     prune: tuple[str, str] | None = None  # (person id, source): remove that person's other ties
+    tie_owners: set[tuple[str, str]] = field(default_factory=set)  # (rep person, source) exports
     counted_people: set[str] = field(default_factory=set)  # people whose created/matched counts
 
     def add_person(self, person: Person, *, counted: bool = True) -> None:
@@ -150,14 +157,18 @@ def apply_plan(
         new_people, known_ties, to_remove = _count(store, plan, report)
         old_people = [p for pid, p in plan.people.items() if pid not in new_people]
         new_ties = [tie for key, tie in plan.ties.items() if key not in known_ties]
-        held = store.existing_employments(
-            [key for key in plan.employments if key[0] not in new_people]
-        )
+        held = store.employments_of(sorted({pid for pid, _ in plan.employments} - new_people))
         new_jobs = [e for key, e in plan.employments.items() if key not in held]
-        old_jobs = [e for key, e in plan.employments.items() if key in held]
+        old_jobs = [
+            e for key, e in plan.employments.items() if key in held and _changes(e, held[key])
+        ]
+        stored_companies = store.companies(sorted(plan.companies))
+        companies = [
+            c for cid, c in plan.companies.items() if cid not in stored_companies or _has_details(c)
+        ]
         # what is known to be new is created (fast); what exists is merged (updated)
         steps: list[tuple[str, Callable[[list[Any]], int], list[Any]]] = [
-            ("companies", store.merge_companies, list(plan.companies.values())),
+            ("companies", store.merge_companies, companies),
             ("schools", store.merge_schools, list(plan.schools.values())),
             ("people", store.create_people, [plan.people[pid] for pid in sorted(new_people)]),
             ("people", store.update_people, old_people),
@@ -196,14 +207,17 @@ def _count(
     report.people_created = len(plan.counted_people - existing)
     known_ties: set[tuple[str, str, str]] = set()
     to_remove: list[str] = []
-    if plan.prune is not None:
-        person_id, source = plan.prune
-        before = store.ties_of(person_id, source)
-        for other in before:
-            a, b = sorted((person_id, other))
-            known_ties.add((a, b, source))
-        wanted = {b if a == person_id else a for a, b, s in plan.ties if s == source}
-        to_remove = sorted(set(before) - wanted)
+    owners = plan.tie_owners | ({plan.prune} if plan.prune else set())
+    if owners and all((a, src) in owners or (b, src) in owners for a, b, src in plan.ties):
+        # reps' own exports: one expansion from each rep finds every tie it already has
+        for person_id, source in sorted(owners):
+            before = store.ties_of(person_id, source)
+            for other in before:
+                a, b = sorted((person_id, other))
+                known_ties.add((a, b, source))
+            if plan.prune == (person_id, source):
+                wanted = {b if a == person_id else a for a, b, s in plan.ties if s == source}
+                to_remove = sorted(set(before) - wanted)
     else:
         # ties to people new to the graph cannot exist yet: ask only about the others
         maybe_known = [
@@ -227,3 +241,19 @@ def _count(
         if count:
             report.written[what] = count
     return new_people, known_ties, to_remove
+
+
+def _changes(planned: Employment, stored: Employment) -> bool:
+    """Would writing ``planned`` change the stored employment? (None keeps a stored value.)"""
+    return (
+        (planned.title is not None and planned.title != stored.title)
+        or planned.current != stored.current
+        or (planned.started is not None and planned.started != stored.started)
+        or planned.ended != stored.ended
+    )
+
+
+def _has_details(company: Company) -> bool:
+    return any(
+        v is not None for v in (company.domain, company.industry, company.region, company.size)
+    )

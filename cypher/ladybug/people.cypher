@@ -219,16 +219,18 @@ SET p.name = coalesce(name, p.name), p.first_name = coalesce(first_name, p.first
     p.title = coalesce(title, p.title), p.location = coalesce(location, p.location)
 RETURN count(*) AS written
 
-// name: employments_between
-// Which of these (person, company) employments exist already.
-UNWIND $rows AS r
-MATCH (p:Person {id: r.person_id})-[:WORKS_AT]->(c:Company {id: r.company_id})
-RETURN DISTINCT r.person_id AS person_id, r.company_id AS company_id
+// name: employments_of
+// Every employment of these people (expanding from each person, no join on companies).
+UNWIND $ids AS pid
+MATCH (p:Person {id: pid})-[w:WORKS_AT]->(c:Company)
+RETURN p.id AS person_id, c.id AS company_id, w.title AS title, w.current AS current,
+       w.started AS started, w.ended AS ended
 
 // name: update_employments
-// Employments known to exist: MATCH then SET.
-LOAD FROM $rows
-MATCH (p:Person {id: person_id})-[w:WORKS_AT]->(c:Company {id: company_id})
-SET w.title = coalesce(title, w.title), w.current = current,
-    w.started = coalesce(started, w.started), w.ended = ended
+// Employments known to exist: MATCH then SET. (UNWIND rather than LOAD FROM: with a rel
+// pattern, LOAD FROM planned a hash join over all employments and filled the buffer pool.)
+UNWIND $rows AS r
+MATCH (p:Person {id: r.person_id})-[w:WORKS_AT]->(c:Company {id: r.company_id})
+SET w.title = coalesce(r.title, w.title), w.current = CAST(r.current AS BOOLEAN),
+    w.started = coalesce(CAST(r.started AS DATE), w.started), w.ended = CAST(r.ended AS DATE)
 RETURN count(*) AS written

@@ -217,11 +217,12 @@ SET p.name = coalesce(r.name, p.name), p.first_name = coalesce(r.first_name, p.f
     p.title = coalesce(r.title, p.title), p.location = coalesce(r.location, p.location)
 RETURN count(*) AS written
 
-// name: employments_between
-// Which of these (person, company) employments exist already.
-UNWIND $rows AS r
-MATCH (p:Person {id: r.person_id})-[:WORKS_AT]->(c:Company {id: r.company_id})
-RETURN DISTINCT r.person_id AS person_id, r.company_id AS company_id
+// name: employments_of
+// Every employment of these people (expanding from each person, no join on companies).
+UNWIND $ids AS pid
+MATCH (p:Person {id: pid})-[w:WORKS_AT]->(c:Company)
+RETURN p.id AS person_id, c.id AS company_id, w.title AS title, w.current AS current,
+       w.started AS started, w.ended AS ended
 
 // name: update_employments
 // Employments known to exist: MATCH then SET.

@@ -365,8 +365,48 @@ def test_zip_without_connections_is_refused(roster: GraphStore, tmp_path: Path) 
     path = tmp_path / "export.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("Messages.csv", "x")
-    with pytest.raises(UnusableInput, match="no Connections.csv inside"):
+    with pytest.raises(UnusableInput, match=r"no Connections\.csv inside"):
         import_linkedin(roster, ALICE, path)
     (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04not really a zip")
     with pytest.raises(UnusableInput, match="not a readable zip archive"):
         import_linkedin(roster, ALICE, tmp_path / "broken.zip")
+
+
+def test_folder_of_exports_is_one_transaction_and_safe_to_rerun(
+    roster: GraphStore, tmp_path: Path
+) -> None:
+    from importers.linkedin import import_linkedin_folder
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    shared = [
+        Connection(
+            "Dana",
+            "Whitfield",
+            "https://www.linkedin.com/in/dana-w",
+            "",
+            "Acme",
+            "CFO",
+            date(2020, 1, 1),
+        )
+    ]
+    write(
+        folder,
+        "alice@seller.example.csv",
+        connections_csv(shared + synthetic_connections(30, seed=11)),
+    )
+    (folder / "bob@seller.example").mkdir()
+    write(folder / "bob@seller.example", "Connections.csv", connections_csv(shared, delimiter=";"))
+    linkedin_archive(folder / "carol@seller.example.zip", connections=connections_csv(shared))
+    report = import_linkedin_folder(roster, folder)
+    assert report.invalid == []
+    assert report.ties_created == 33 and report.people_created == 31
+    assert len(roster.ties_of("li:dana-w", "linkedin")) == 3
+    counts = roster.counts()
+    again = import_linkedin_folder(roster, folder)
+    assert (again.people_created, again.ties_created, again.ties_unchanged) == (0, 0, 33)
+    assert roster.counts() == counts
+    write(folder, "ghost@seller.example.csv", connections_csv(shared))
+    with pytest.raises(NotFound, match="ghost@seller.example"):
+        import_linkedin_folder(roster, folder)
+    assert roster.counts() == counts
