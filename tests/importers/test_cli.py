@@ -24,6 +24,7 @@ def test_every_import_command_has_help() -> None:
     group = get_command(app).commands["import"]  # type: ignore[attr-defined]
     assert set(group.commands) == {
         "linkedin",
+        "linkedin-folder",
         "positions",
         "education",
         "facebook",

@@ -407,6 +407,6 @@ def test_folder_of_exports_is_one_transaction_and_safe_to_rerun(
     assert (again.people_created, again.ties_created, again.ties_unchanged) == (0, 0, 33)
     assert roster.counts() == counts
     write(folder, "ghost@seller.example.csv", connections_csv(shared))
-    with pytest.raises(NotFound, match="ghost@seller.example"):
+    with pytest.raises(NotFound, match=r"ghost@seller\.example"):
         import_linkedin_folder(roster, folder)
     assert roster.counts() == counts
