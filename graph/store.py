@@ -78,8 +78,6 @@ class GraphStore(Protocol):
     def create_ties(self, ties: Sequence[Tie]) -> int: ...
     def create_employments(self, employments: Sequence[Employment]) -> int: ...
     def update_people(self, people: Sequence[Person]) -> int: ...
-    def update_employments(self, employments: Sequence[Employment]) -> int: ...
-    def employments_of(self, person_ids: Sequence[str]) -> dict[tuple[str, str], Employment]: ...
     def companies(self, ids: Sequence[str]) -> dict[str, Company]: ...
     def merge_reps(self, reps: Sequence[Rep]) -> int: ...
     def merge_companies(self, companies: Sequence[Company]) -> int: ...
@@ -235,21 +233,6 @@ class CypherGraphStore:
     def update_people(self, people: Sequence[Person]) -> int:
         """Update people known to exist (a null field keeps the stored value)."""
         return self._write_records("update_people", people)
-
-    def update_employments(self, employments: Sequence[Employment]) -> int:
-        """Update employments known to exist."""
-        return self._write_records("update_employments", employments)
-
-    def employments_of(self, person_ids: Sequence[str]) -> dict[tuple[str, str], Employment]:
-        """Every stored employment of these people, by (person id, company id)."""
-        found: dict[tuple[str, str], Employment] = {}
-        for batch in _batches(list(dict.fromkeys(person_ids)), WRITE_BATCH):
-            for row in self._read("employments_of", {"ids": batch}):
-                found[(row["person_id"], row["company_id"])] = Employment(
-                    person_id=row["person_id"], company_id=row["company_id"], title=row["title"],
-                    current=bool(row["current"]), started=row["started"], ended=row["ended"],
-                )
-        return found
 
     def companies(self, ids: Sequence[str]) -> dict[str, Company]:
         """The companies that exist among these ids (id and name)."""

@@ -157,11 +157,10 @@ def apply_plan(
         new_people, known_ties, to_remove = _count(store, plan, report)
         old_people = [p for pid, p in plan.people.items() if pid not in new_people]
         new_ties = [tie for key, tie in plan.ties.items() if key not in known_ties]
-        held = store.employments_of(sorted({pid for pid, _ in plan.employments} - new_people))
-        new_jobs = [e for key, e in plan.employments.items() if key not in held]
-        old_jobs = [
-            e for key, e in plan.employments.items() if key in held and _changes(e, held[key])
-        ]
+        # employments of new people are new; those of known people are merged (asking which
+        # exist first cost seconds on a 2M-person graph: LadybugDB joins all employments)
+        new_jobs = [e for (pid, _), e in plan.employments.items() if pid in new_people]
+        old_jobs = [e for (pid, _), e in plan.employments.items() if pid not in new_people]
         stored_companies = store.companies(sorted(plan.companies))
         companies = [
             c for cid, c in plan.companies.items() if cid not in stored_companies or _has_details(c)
@@ -175,7 +174,7 @@ def apply_plan(
             ("reps", store.merge_reps, list(plan.reps.values())),
             ("ties", store.create_ties, new_ties),
             ("employments", store.create_employments, new_jobs),
-            ("employments", store.update_employments, old_jobs),
+            ("employments", store.merge_employments, old_jobs),
             ("studies", store.merge_studies, list(plan.studies.values())),
             ("leads", store.merge_leads, list(plan.leads.values())),
             ("decision-makers", store.merge_decision_makers, list(plan.decision_makers.values())),
@@ -241,16 +240,6 @@ def _count(
         if count:
             report.written[what] = count
     return new_people, known_ties, to_remove
-
-
-def _changes(planned: Employment, stored: Employment) -> bool:
-    """Would writing ``planned`` change the stored employment? (None keeps a stored value.)"""
-    return (
-        (planned.title is not None and planned.title != stored.title)
-        or planned.current != stored.current
-        or (planned.started is not None and planned.started != stored.started)
-        or planned.ended != stored.ended
-    )
 
 
 def _has_details(company: Company) -> bool:

@@ -218,19 +218,3 @@ SET p.name = coalesce(name, p.name), p.first_name = coalesce(first_name, p.first
     p.linkedin_url = coalesce(linkedin_url, p.linkedin_url), p.email = coalesce(email, p.email),
     p.title = coalesce(title, p.title), p.location = coalesce(location, p.location)
 RETURN count(*) AS written
-
-// name: employments_of
-// Every employment of these people (expanding from each person, no join on companies).
-UNWIND $ids AS pid
-MATCH (p:Person {id: pid})-[w:WORKS_AT]->(c:Company)
-RETURN p.id AS person_id, c.id AS company_id, w.title AS title, w.current AS current,
-       w.started AS started, w.ended AS ended
-
-// name: update_employments
-// Employments known to exist: MATCH then SET. (UNWIND rather than LOAD FROM: with a rel
-// pattern, LOAD FROM planned a hash join over all employments and filled the buffer pool.)
-UNWIND $rows AS r
-MATCH (p:Person {id: r.person_id})-[w:WORKS_AT]->(c:Company {id: r.company_id})
-SET w.title = coalesce(r.title, w.title), w.current = CAST(r.current AS BOOLEAN),
-    w.started = coalesce(CAST(r.started AS DATE), w.started), w.ended = CAST(r.ended AS DATE)
-RETURN count(*) AS written

@@ -216,18 +216,3 @@ SET p.name = coalesce(r.name, p.name), p.first_name = coalesce(r.first_name, p.f
     p.linkedin_url = coalesce(r.linkedin_url, p.linkedin_url), p.email = coalesce(r.email, p.email),
     p.title = coalesce(r.title, p.title), p.location = coalesce(r.location, p.location)
 RETURN count(*) AS written
-
-// name: employments_of
-// Every employment of these people (expanding from each person, no join on companies).
-UNWIND $ids AS pid
-MATCH (p:Person {id: pid})-[w:WORKS_AT]->(c:Company)
-RETURN p.id AS person_id, c.id AS company_id, w.title AS title, w.current AS current,
-       w.started AS started, w.ended AS ended
-
-// name: update_employments
-// Employments known to exist: MATCH then SET.
-UNWIND $rows AS r
-MATCH (p:Person {id: r.person_id})-[w:WORKS_AT]->(c:Company {id: r.company_id})
-SET w.title = coalesce(r.title, w.title), w.current = r.current,
-    w.started = coalesce(r.started, w.started), w.ended = r.ended
-RETURN count(*) AS written
