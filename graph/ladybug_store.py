@@ -78,10 +78,6 @@ def _arrow_schema(record_type: type) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _arrow_value(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
 class LadybugStore(CypherGraphStore):
     backend = "ladybug"
 
@@ -221,12 +217,13 @@ class LadybugStore(CypherGraphStore):
         written = 0
         for start in range(0, len(records), 50_000):
             batch = records[start : start + 50_000]
-            table = pa.table(
-                {
-                    f.name: pa.array([_arrow_value(getattr(r, f.name)) for r in batch], type=f.type)
-                    for f in schema
-                }
-            )
+            columns = {}
+            for f in schema:
+                values = [getattr(r, f.name) for r in batch]
+                if pa.types.is_list(f.type):
+                    values = [None if v is None else list(v) for v in values]
+                columns[f.name] = pa.array(values, type=f.type)
+            table = pa.table(columns)
             result = self._write(name, {"rows": table})
             written += int(result[0]["written"]) if result else 0
         return written

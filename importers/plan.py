@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from graph.model import Company, DecisionMaker, Employment, Lead, Person, Rep, School, Study, Tie
 from graph.store import GraphStore
 
 Progress = Callable[[str, int, int], None]
+_PERSON_FIELDS = tuple(f.name for f in fields(Person))
 
 
 @dataclass(frozen=True)
@@ -114,13 +115,13 @@ class Plan:
 
     def add_person(self, person: Person, *, counted: bool = True) -> None:
         known = self.people.get(person.id)
-        if known is not None:
-            person = Person(
-                **{
-                    name: getattr(known, name) if getattr(known, name) else getattr(person, name)
-                    for name in Person.__dataclass_fields__
-                }
-            )
+        if known is not None and known != person:
+            updates = {
+                name: getattr(person, name)
+                for name in _PERSON_FIELDS
+                if not getattr(known, name) and getattr(person, name)
+            }
+            person = replace(known, **updates) if updates else known
         self.people[person.id] = person
         if counted:
             self.counted_people.add(person.id)
@@ -208,7 +209,10 @@ def _count(
     to_remove: list[str] = []
     owners = plan.tie_owners | ({plan.prune} if plan.prune else set())
     if owners and all((a, src) in owners or (b, src) in owners for a, b, src in plan.ties):
-        # reps' own exports: one expansion from each rep finds every tie it already has
+        # reps' own exports: one expansion from each rep finds every tie it already has (and
+        # on a graph without any tie yet, such as a first bootstrap, there is nothing to find)
+        if store.counts().ties == 0:
+            owners = set()
         for person_id, source in sorted(owners):
             before = store.ties_of(person_id, source)
             for other in before:

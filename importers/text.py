@@ -66,6 +66,23 @@ def decode_lines(data: bytes) -> DecodedText:
                 lines=[], bad_lines={1: "the file is neither UTF-8 nor Windows-1252 text"}
             )
         data = text.encode("utf-8")
+    if b"\x00" not in data:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:  # the common case: valid UTF-8 throughout, decoded in one go
+            lines = re.split(r"\r\n|\n|\r", text)
+            repaired = 0
+            if _MOJIBAKE.search(text):
+                repaired_text = [repair_mojibake(line) for line in lines]
+                repaired = sum(1 for a, b in zip(lines, repaired_text, strict=True) if a != b)
+                lines = repaired_text
+            if not text.isascii():
+                lines = [unicodedata.normalize("NFC", line) for line in lines]
+            if lines and lines[-1] == "":
+                lines.pop()
+            return DecodedText(lines=lines, repaired_lines=repaired)
     decoded = DecodedText(lines=[])
     for number, raw in enumerate(re.split(rb"\r\n|\n|\r", data), start=1):
         if b"\x00" in raw:
