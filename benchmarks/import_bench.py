@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from benchmarks.exports import Connection, connections_csv
 from graph.model import OrgSnapshot
+from importers.crm import REP_COLUMNS
 
 
 def rep_exports(snapshot: OrgSnapshot) -> dict[str, list[Connection]]:
@@ -80,24 +81,7 @@ def roster_csv(snapshot: OrgSnapshot) -> str:
     )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "email",
-            "name",
-            "linkedin_url",
-            "region",
-            "timezone",
-            "industries",
-            "products",
-            "deal_min",
-            "deal_max",
-            "capacity",
-            "close_rate",
-            "hired_on",
-            "active",
-            "out_until",
-        ]
-    )
+    writer.writerow(list(REP_COLUMNS))
     for rep in reps:
         url = "https://www.linkedin.com/in/" + is_table[rep["id"]].removeprefix("li:")
         writer.writerow(

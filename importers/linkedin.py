@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from graph import keys
@@ -58,9 +59,13 @@ SOURCE = "linkedin"
 
 def _name_parts(first: str, last: str) -> tuple[str, str, str]:
     # credentials after a comma ("Nayak, MSc, MBA") are not part of the name
-    last = last.split(",", 1)[0].strip()
-    first = first.split(",", 1)[0].strip() if not last else first.strip()
-    return first, last, " ".join(part for part in (first, last) if part)
+    if "," in last:
+        last = last.split(",", 1)[0].strip()
+    elif not last and "," in first:
+        first = first.split(",", 1)[0].strip()
+    if first and last:
+        return first, last, f"{first} {last}"
+    return first, last, first or last
 
 
 def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table) -> None:
@@ -71,7 +76,15 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
         if record.problem:
             report.reject(record.line, record.problem)
             continue
-        if not any(cells.get(c) for c in ("first", "last", "url", "email", "company", "position")):
+        get = cells.get
+        if not (
+            get("first")
+            or get("last")
+            or get("url")
+            or get("email")
+            or get("company")
+            or get("position")
+        ):
             report.skip("hidden or left members")
             continue
         first, last, name = _name_parts(cells.get("first", ""), cells.get("last", ""))
@@ -284,6 +297,29 @@ def import_linkedin(
     return apply_plan(store, plan, report, dry_run=dry_run, progress=progress)
 
 
+def _import_own_table(
+    store: GraphStore,
+    rep_key: str,
+    path: Path,
+    *,
+    kind: str,
+    what: str,
+    columns: dict[str, list[str]],
+    required: list[str],
+    planner: Callable[[Plan, ImportReport, RepRef, Table], None],
+    dry_run: bool,
+    progress: Progress | None,
+) -> ImportReport:
+    rep = _rep(store, rep_key)
+    table = read_table(
+        read_bytes(path), path=str(path), columns=columns, required=required, what=what
+    )
+    report = ImportReport(file=path.name, kind=kind, repaired_lines=table.repaired_lines)
+    plan = Plan()
+    planner(plan, report, rep, table)
+    return apply_plan(store, plan, report, dry_run=dry_run, progress=progress)
+
+
 def import_positions(
     store: GraphStore,
     rep_key: str,
@@ -293,18 +329,18 @@ def import_positions(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import a rep's own Positions.csv (employers, for shared background)."""
-    rep = _rep(store, rep_key)
-    table = read_table(
-        read_bytes(path),
-        path=str(path),
+    return _import_own_table(
+        store,
+        rep_key,
+        path,
+        kind="positions",
+        what="LinkedIn Positions.csv",
         columns=POSITIONS_COLUMNS,
         required=["company"],
-        what="LinkedIn Positions.csv",
+        planner=plan_positions,
+        dry_run=dry_run,
+        progress=progress,
     )
-    report = ImportReport(file=path.name, kind="positions", repaired_lines=table.repaired_lines)
-    plan = Plan()
-    plan_positions(plan, report, rep, table)
-    return apply_plan(store, plan, report, dry_run=dry_run, progress=progress)
 
 
 def import_education(
@@ -316,18 +352,18 @@ def import_education(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import a rep's own Education.csv (schools, for shared background)."""
-    rep = _rep(store, rep_key)
-    table = read_table(
-        read_bytes(path),
-        path=str(path),
+    return _import_own_table(
+        store,
+        rep_key,
+        path,
+        kind="education",
+        what="LinkedIn Education.csv",
         columns=EDUCATION_COLUMNS,
         required=["school"],
-        what="LinkedIn Education.csv",
+        planner=plan_education,
+        dry_run=dry_run,
+        progress=progress,
     )
-    report = ImportReport(file=path.name, kind="education", repaired_lines=table.repaired_lines)
-    plan = Plan()
-    plan_education(plan, report, rep, table)
-    return apply_plan(store, plan, report, dry_run=dry_run, progress=progress)
 
 
 def _zip_members(data: bytes, path: Path) -> dict[str, tuple[str, bytes]]:

@@ -211,7 +211,7 @@ def _count(
     if owners and all((a, src) in owners or (b, src) in owners for a, b, src in plan.ties):
         # reps' own exports: one expansion from each rep finds every tie it already has (and
         # on a graph without any tie yet, such as a first bootstrap, there is nothing to find)
-        if store.counts().ties == 0:
+        if not store.has_ties():
             owners = set()
         for person_id, source in sorted(owners):
             before = store.ties_of(person_id, source)

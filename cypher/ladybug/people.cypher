@@ -218,3 +218,9 @@ SET p.name = coalesce(name, p.name), p.first_name = coalesce(first_name, p.first
     p.linkedin_url = coalesce(linkedin_url, p.linkedin_url), p.email = coalesce(email, p.email),
     p.title = coalesce(title, p.title), p.location = coalesce(location, p.location)
 RETURN count(*) AS written
+
+// name: any_tie
+// Whether the graph holds any KNOWS tie at all (cheap; a first bootstrap has none).
+MATCH (:Person)-[k:KNOWS]->(:Person)
+RETURN k.source AS source
+LIMIT 1

@@ -216,3 +216,9 @@ SET p.name = coalesce(r.name, p.name), p.first_name = coalesce(r.first_name, p.f
     p.linkedin_url = coalesce(r.linkedin_url, p.linkedin_url), p.email = coalesce(r.email, p.email),
     p.title = coalesce(r.title, p.title), p.location = coalesce(r.location, p.location)
 RETURN count(*) AS written
+
+// name: any_tie
+// Whether the graph holds any KNOWS tie at all (cheap; a first bootstrap has none).
+MATCH (:Person)-[k:KNOWS]->(:Person)
+RETURN k.source AS source
+LIMIT 1
