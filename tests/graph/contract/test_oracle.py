@@ -32,37 +32,42 @@ def random_org(draw: st.DrawFn) -> tuple[int, int, list[tuple[int, int, str]]]:
     return people, reps, edges
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(case=random_org(), target=st.integers(min_value=0, max_value=17), max_hops=st.integers(1, 3))
-def test_reps_near_matches_breadth_first_search(
-    store: GraphStore, case: tuple[int, int, list[tuple[int, int, str]]], target: int, max_hops: int
-) -> None:
+Case = tuple[int, int, list[tuple[int, int, str]]]
+
+
+def _write_world(store: GraphStore, case: Case) -> tuple[str, nx.Graph]:
+    """Write one random organisation as its own world; return its id prefix and a networkx copy."""
     people, reps, edges = case
-    target %= people
     world = f"w{next(_example)}"
-
-    def pid(i: int) -> str:
-        return f"{world}:p{i}"
-
-    store.merge_people([Person(id=pid(i), name=f"Person {i}") for i in range(people)])
+    store.merge_people([Person(id=f"{world}:p{i}", name=f"Person {i}") for i in range(people)])
     store.merge_reps(
         [
             Rep(
                 id=f"rep:{world}-{i}",
-                person_id=pid(i),
+                person_id=f"{world}:p{i}",
                 email=f"{world}-{i}@seller.example",
                 name=f"Rep {i}",
             )
             for i in range(reps)
         ]
     )
-    store.merge_ties([Tie(a=pid(a), b=pid(b), source=source) for a, b, source in edges])
-
+    store.merge_ties([Tie(a=f"{world}:p{a}", b=f"{world}:p{b}", source=s) for a, b, s in edges])
     graph = nx.Graph()
     graph.add_nodes_from(range(people))
     graph.add_edges_from((a, b) for a, b, _ in edges)
+    return world, graph
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(case=random_org(), target=st.integers(min_value=0, max_value=17), max_hops=st.integers(1, 3))
+def test_reps_near_matches_breadth_first_search(
+    store: GraphStore, case: Case, target: int, max_hops: int
+) -> None:
+    people, reps, _ = case
+    target %= people
+    world, graph = _write_world(store, case)
     distances = nx.single_source_shortest_path_length(graph, target, cutoff=max_hops)
     expected = {
         f"rep:{world}-{i}": (distances[i], len(set(graph[i]) & set(graph[target])))
@@ -70,7 +75,8 @@ def test_reps_near_matches_breadth_first_search(
         if i != target and i in distances
     }
     got = {
-        r.rep.id: (r.hops, r.mutual_count) for r in store.reps_near(pid(target), max_hops=max_hops)
+        r.rep.id: (r.hops, r.mutual_count)
+        for r in store.reps_near(f"{world}:p{target}", max_hops=max_hops)
     }
     assert got == expected
 
@@ -81,31 +87,11 @@ def test_reps_near_matches_breadth_first_search(
 )
 @given(case=random_org(), target=st.integers(min_value=0, max_value=17))
 def test_connection_paths_are_shortest_and_real(
-    store: GraphStore, case: tuple[int, int, list[tuple[int, int, str]]], target: int, max_hops: int
+    store: GraphStore, case: Case, target: int, max_hops: int
 ) -> None:
     people, reps, edges = case
     target %= people
-    world = f"w{next(_example)}"
-
-    def pid(i: int) -> str:
-        return f"{world}:p{i}"
-
-    store.merge_people([Person(id=pid(i), name=f"Person {i}") for i in range(people)])
-    store.merge_reps(
-        [
-            Rep(
-                id=f"rep:{world}-{i}",
-                person_id=pid(i),
-                email=f"{world}-{i}@seller.example",
-                name=f"Rep {i}",
-            )
-            for i in range(reps)
-        ]
-    )
-    store.merge_ties([Tie(a=pid(a), b=pid(b), source=source) for a, b, source in edges])
-    graph = nx.Graph()
-    graph.add_nodes_from(range(people))
-    graph.add_edges_from((a, b) for a, b, _ in edges)
+    world, graph = _write_world(store, case)
     sources: dict[frozenset[int], set[str]] = {}
     for a, b, source in edges:
         sources.setdefault(frozenset((a, b)), set()).add(source)
@@ -113,7 +99,7 @@ def test_connection_paths_are_shortest_and_real(
         if rep == target:
             continue
         paths = store.connection_paths(
-            f"rep:{world}-{rep}", pid(target), max_hops=max_hops, limit=50
+            f"rep:{world}-{rep}", f"{world}:p{target}", max_hops=max_hops, limit=50
         )
         try:
             expected = {tuple(p) for p in nx.all_shortest_paths(graph, rep, target)}
