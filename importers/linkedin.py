@@ -388,18 +388,15 @@ def import_linkedin_folder(
     prune: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
-    workers: int | None = None,
 ) -> ImportReport:
     """Import one export per rep from a folder (the bootstrap of a whole team): files named
     ``<rep email>.csv`` or ``<rep email>.zip``, or sub-folders ``<rep email>/`` holding
     ``Connections.csv`` or the zip archive.
 
     Without ``--prune`` the whole folder is one transaction (all or nothing; safe to rerun), which
-    lets new people and ties be created in bulk, and the files are read on several cores. With
-    ``--prune`` each export is its own transaction, since pruning is per rep.
+    lets new people and ties be created in bulk. With ``--prune`` each export is its own
+    transaction, since pruning is per rep.
     """
-    from importers import parallel
-
     if not folder.is_dir():
         raise UnusableInput(f"{folder} is not a folder")
     jobs: list[tuple[str, Path]] = []
@@ -414,34 +411,21 @@ def import_linkedin_folder(
         raise UnusableInput(
             f"{folder}: no <rep email>.csv, <rep email>.zip or <rep email>/Connections.csv inside"
         )
-    reps = [(_rep(store, rep_key), path) for rep_key, path in jobs]
     report = ImportReport(file=f"{folder.name}/ ({len(jobs)} exports)", kind="linkedin-folder")
+    plan = Plan()
+    for number, (rep_key, path) in enumerate(jobs, start=1):
+        rep = _rep(store, rep_key)
+        report.current_file = str(path.relative_to(folder))
+        if prune:
+            _add_up(report, import_linkedin(store, rep_key, path, prune=True, dry_run=dry_run))
+        else:
+            plan_linkedin_file(plan, report, rep, path)
+        if progress is not None:
+            progress("reading exports", number, len(jobs))
+    report.current_file = None
     if prune:
-        for number, (rep, path) in enumerate(reps, start=1):
-            report.current_file = str(path.relative_to(folder))
-            _add_up(report, import_linkedin(store, rep.id, path, prune=True, dry_run=dry_run))
-            if progress is not None:
-                progress("exports", number, len(jobs))
-        report.current_file = None
         report.dry_run = dry_run
         return report
-    plan = Plan()
-    count = parallel.worker_count(len(jobs)) if workers is None else workers
-    if count > 1:
-        for number, ((_, path), packed) in enumerate(
-            zip(reps, parallel.plan_files(reps, count), strict=True), start=1
-        ):
-            report.current_file = str(path.relative_to(folder))
-            parallel.merge_packed(plan, report, packed)
-            if progress is not None:
-                progress("reading exports", number, len(jobs))
-    else:
-        for number, (rep, path) in enumerate(reps, start=1):
-            report.current_file = str(path.relative_to(folder))
-            plan_linkedin_file(plan, report, rep, path)
-            if progress is not None:
-                progress("reading exports", number, len(jobs))
-    report.current_file = None
     return apply_plan(store, plan, report, dry_run=dry_run, progress=progress)
 
 

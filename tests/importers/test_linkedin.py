@@ -410,36 +410,3 @@ def test_folder_of_exports_is_one_transaction_and_safe_to_rerun(
     with pytest.raises(NotFound, match=r"ghost@seller\.example"):
         import_linkedin_folder(roster, folder)
     assert roster.counts() == counts
-
-
-def test_folder_read_on_several_cores_gives_the_same_result(
-    store: GraphStore, tmp_path: Path
-) -> None:
-    from importers.crm import import_reps
-    from importers.linkedin import import_linkedin_folder
-
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    roster = ["email,name"] + [f"rep{i}@seller.example,Rep {i}" for i in range(10)]
-    import_reps(store, write(tmp_path, "reps.csv", "\n".join(roster) + "\n"))
-    shared = synthetic_connections(40, seed=21)
-    for i in range(10):
-        rows = shared[: 10 + i] + synthetic_connections(15, seed=100 + i)
-        write(
-            folder,
-            f"rep{i}@seller.example.csv",
-            connections_csv(rows, encoding="double" if i == 3 else "utf-8"),
-        )
-    write(
-        folder,
-        "rep9@seller.example.csv",
-        b"First Name,Last Name,URL\nBad,Url,https://example.org/x\n",
-    )
-    serial = import_linkedin_folder(store, folder, workers=1, dry_run=True)
-    parallel = import_linkedin_folder(store, folder, workers=2, dry_run=True)
-    assert parallel.summary() == serial.summary()
-    assert parallel.invalid == serial.invalid
-    assert [p.file for p in parallel.invalid] == ["rep9@seller.example.csv"]
-    written = import_linkedin_folder(store, folder, workers=2)
-    assert written.ties_created == serial.ties_created
-    assert store.counts().ties == serial.ties_created
