@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -30,6 +31,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(import_app, name="import")
+policy_app = typer.Typer(help="Check and show routing policies (TOML).", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -277,6 +280,39 @@ def _counts_line(store: GraphStore) -> str:
     return (
         f"{c.people} people, {c.reps} reps, {c.companies} companies, {c.leads} leads, {c.ties} ties"
     )
+
+
+@policy_app.command("check")
+def policy_check(
+    file: Annotated[Path, typer.Argument(help="The policy TOML file.", show_default=False)],
+) -> None:
+    """Check a policy file: every mistake is listed with its key; exit 2 if any."""
+    from routing.policy import load_policy
+
+    try:
+        policy = load_policy(file)
+    except WarmpathError as exc:
+        raise fail(str(exc)) from None
+    out.print(f"{file} is valid: mode {policy.mode}, version {policy.version}", highlight=False)
+
+
+@policy_app.command("show")
+def policy_show(
+    file: Annotated[
+        Path | None, typer.Argument(help="A policy file (default: the built-in one).")
+    ] = None,
+) -> None:
+    """Print a policy as JSON, with every default filled in, and its version."""
+    from routing.policy import load_policy
+
+    try:
+        policy = load_policy(file)
+    except WarmpathError as exc:
+        raise fail(str(exc)) from None
+    content = dataclasses.asdict(policy)
+    content["hop_warmth"] = {str(k): v for k, v in policy.hop_warmth.items()}
+    content["version"] = policy.version
+    sys.stdout.write(json.dumps(content, indent=2) + "\n")
 
 
 @app.command()
