@@ -10,6 +10,7 @@ file holding the hand-drawn organisation of tests/factories.py.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,13 +65,14 @@ def _neo4j_settings() -> Neo4jSettings:
                 f"Neo4j backend not tested: {reason} and WARMPATH_TEST_NEO4J_URI is not set"
             )
             pytest.skip(_neo4j_state["skip"])
-        from testcontainers.neo4j import Neo4jContainer
+        from testcontainers.community.neo4j import Neo4jContainer
 
-        container = Neo4jContainer("neo4j:5.26-community")
+        password = secrets.token_hex(12)  # a throwaway container gets a throwaway password
+        container = Neo4jContainer("neo4j:5.26-community", password=password)
         container.start()
         _neo4j_state["container"] = container
         settings = Neo4jSettings(
-            uri=container.get_connection_url(), user="neo4j", password=container.password
+            uri=container.get_connection_url(), user="neo4j", password=password
         )
     _neo4j_state["settings"] = settings
     return settings
