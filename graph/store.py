@@ -237,11 +237,10 @@ class CypherGraphStore:
 
     def companies(self, ids: Sequence[str]) -> dict[str, Company]:
         """The companies that exist among these ids (id and name)."""
-        found: dict[str, Company] = {}
-        for batch in _batches(list(dict.fromkeys(ids)), WRITE_BATCH):
-            for row in self._read("companies_by_ids", {"ids": batch}):
-                found[row["id"]] = Company(id=row["id"], name=row["name"] or "")
-        return found
+        return {
+            r["id"]: Company(id=r["id"], name=r["name"] or "")
+            for r in self._read_in_batches("companies_by_ids", "ids", list(dict.fromkeys(ids)))
+        }
 
     def merge_reps(self, reps: Sequence[Rep]) -> int:
         try:
@@ -374,10 +373,10 @@ class CypherGraphStore:
             ties=int(row["ties"]),
         )
 
-    def _people(self, ids: Sequence[str]) -> dict[str, PersonRef]:
-        if not ids:
-            return {}
-        return {r["id"]: _person_ref(r) for r in self._read("people_by_ids", {"ids": list(ids)})}
+    def _read_in_batches(self, name: str, key: str, items: Sequence[Any]) -> Iterator[Row]:
+        """Rows of a query that takes a list ``$key``, asked in batches of WRITE_BATCH."""
+        for batch in _batches(items, WRITE_BATCH):
+            yield from self._read(name, {key: batch})
 
     def _rep_directory(self) -> RepDirectory:
         """Every rep, kept in memory: reps are few and change rarely.
@@ -409,10 +408,10 @@ class CypherGraphStore:
 
     def people(self, ids: Sequence[str]) -> dict[str, PersonRef]:
         """The people that exist among these ids, by id."""
-        found: dict[str, PersonRef] = {}
-        for batch in _batches(list(dict.fromkeys(ids)), WRITE_BATCH):
-            found.update(self._people(batch))
-        return found
+        return {
+            r["id"]: _person_ref(r)
+            for r in self._read_in_batches("people_by_ids", "ids", list(dict.fromkeys(ids)))
+        }
 
     def people_by_emails(self, emails: Sequence[str]) -> dict[str, PersonRef]:
         """People by stored email (lower-cased); an address held by several people is left out."""
@@ -439,19 +438,17 @@ class CypherGraphStore:
 
     def lead_companies(self, lead_ids: Sequence[str]) -> dict[str, Company]:
         """The company of each existing lead among these ids."""
-        found: dict[str, Company] = {}
-        for batch in _batches(list(dict.fromkeys(lead_ids)), WRITE_BATCH):
-            for row in self._read("leads_by_ids", {"ids": batch}):
-                found[row["id"]] = Company(id=row["company_id"], name=row["company_name"] or "")
-        return found
+        return {
+            r["id"]: Company(id=r["company_id"], name=r["company_name"] or "")
+            for r in self._read_in_batches("leads_by_ids", "ids", list(dict.fromkeys(lead_ids)))
+        }
 
     def existing_ties(self, rows: Sequence[Mapping[str, str]]) -> set[tuple[str, str, str]]:
         """Which of these ``{a, b, source}`` ties exist, as sorted (a, b, source) keys."""
         found: set[tuple[str, str, str]] = set()
-        for batch in _batches(list(rows), WRITE_BATCH):
-            for row in self._read("ties_between", {"rows": [dict(r) for r in batch]}):
-                a, b = sorted((row["a"], row["b"]))
-                found.add((a, b, row["source"]))
+        for row in self._read_in_batches("ties_between", "rows", [dict(r) for r in rows]):
+            a, b = sorted((row["a"], row["b"]))
+            found.add((a, b, row["source"]))
         return found
 
     def remove_ties(self, person_id: str, source: str, others: Sequence[str]) -> int:
@@ -465,7 +462,7 @@ class CypherGraphStore:
         return removed
 
     def person(self, person_id: str) -> PersonRef:
-        found = self._people([person_id]).get(person_id)
+        found = self.people([person_id]).get(person_id)
         if found is None:
             raise NotFound(f"no person with id {person_id!r}")
         return found
@@ -488,19 +485,19 @@ class CypherGraphStore:
         candidates: list[PersonRef] = []
         if url is not None:
             pid = keys.person_id_from_linkedin_url(url)
-            candidates = list(self._people([pid]).values()) if pid else []
+            candidates = list(self.people([pid]).values()) if pid else []
             if not candidates:
                 candidates = [
                     _person_ref(r) for r in self._read("people_by_linkedin_url", {"url": url})
                 ]
         elif email is not None:
-            candidates = list(self._people(["em:" + email]).values())
+            candidates = list(self.people(["em:" + email]).values())
             if not candidates:
                 candidates = [
                     _person_ref(r) for r in self._read("people_by_email", {"email": email})
                 ]
         else:
-            candidates = list(self._people([text]).values())
+            candidates = list(self.people([text]).values())
         if not candidates:
             raise NotFound(
                 f"no person with key {key!r} (tried it as a "
@@ -570,7 +567,7 @@ class CypherGraphStore:
         if own is not None:
             hops.pop(own.id, None)
         # every mutual connection is someone the person knows: few, named in one query
-        named = self._people(sorted(set().union(*mutuals.values()))) if mutuals else {}
+        named = self.people(sorted(set().union(*mutuals.values()))) if mutuals else {}
         result = []
         for rep_id, distance in hops.items():
             rep = directory.by_id.get(rep_id)
@@ -613,7 +610,7 @@ class CypherGraphStore:
             if rows:
                 chains = self._group_paths(rows, length)[:limit]
                 ids = {rep.person_id, person.id}.union(*(middle for middle, _ in chains))
-                named = self._people(sorted(ids))
+                named = self.people(sorted(ids))
                 return [
                     ConnectionPath(
                         nodes=tuple(named[i] for i in (rep.person_id, *middle, person.id)),
@@ -669,7 +666,7 @@ class CypherGraphStore:
 
     def reach_at_company(self, company_id: str) -> list[CompanyReach]:
         """For every rep who knows someone currently at the company: who."""
-        if not self._read("companies_by_ids", {"ids": [company_id]}):
+        if not self.companies([company_id]):
             raise NotFound(f"no company with id {company_id!r}")
         known: dict[str, dict[str, PersonRef]] = defaultdict(dict)
         for row in self._read("reach_at_company", {"company_id": company_id}):
