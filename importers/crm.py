@@ -166,11 +166,7 @@ def import_reps(
     """Import the rep roster: one rep per row, keyed by email."""
     records, report = _table(path, REP_COLUMNS, ["email", "name"], "rep roster (reps.csv)")
     plan = Plan()
-    for record in records:
-        report.rows_read += 1
-        if record.problem:
-            report.reject(record.line, record.problem)
-            continue
+    for record in report.readable(records):
         try:
             email = keys.normalise_email(_required(record, "email"))
             if email is None:
@@ -234,11 +230,7 @@ def import_leads(
     """Import leads (and, with ``contacts``, their decision-makers) in one transaction."""
     records, report = _table(path, LEAD_COLUMNS, ["id", "company"], "leads file (leads.csv)")
     plan = Plan()
-    for record in records:
-        report.rows_read += 1
-        if record.problem:
-            report.reject(record.line, record.problem)
-            continue
+    for record in report.readable(records):
         try:
             lead_id = _required(record, "id")
             company = _required(record, "company")
@@ -290,12 +282,8 @@ def _plan_decision_makers(store: GraphStore, plan: Plan, report: ImportReport, p
     by_email = store.people_by_emails(emails)
     lead_ids = {_cell(r, "lead_id") for r in records} - set(plan.leads)
     stored_leads = store.lead_companies(sorted(lead_ids))
-    for record in records:
-        report.rows_read += 1
+    for record in report.readable(records, file=path.name):
         where = f"{path.name}:{record.line}"
-        if record.problem:
-            report.reject(record.line, f"{where}: {record.problem}")
-            continue
         try:
             lead_id = _required(record, "lead_id")
             name = _required(record, "name")
@@ -370,11 +358,7 @@ def import_relationships(
         store.people(sorted(k for k in raw_keys if ":" in k and "linkedin." not in k.lower()))
     )
     plan = Plan()
-    for record in records:
-        report.rows_read += 1
-        if record.problem:
-            report.reject(record.line, record.problem)
-            continue
+    for record in report.readable(records):
         try:
             a_key, b_key = _required(record, "a"), _required(record, "b")
             source = (_cell(record, "source") or "crm").lower()

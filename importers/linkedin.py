@@ -70,12 +70,8 @@ def _name_parts(first: str, last: str) -> tuple[str, str, str]:
 
 def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table) -> None:
     seen: set[str] = set()
-    for record in table.records:
-        report.rows_read += 1
+    for record in report.readable(table.records):
         cells = record.cells
-        if record.problem:
-            report.reject(record.line, record.problem)
-            continue
         get = cells.get
         if not (
             get("first")
@@ -143,11 +139,7 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
 
 
 def plan_positions(plan: Plan, report: ImportReport, rep: RepRef, table: Table) -> None:
-    for record in table.records:
-        report.rows_read += 1
-        if record.problem:
-            report.reject(record.line, record.problem)
-            continue
+    for record in report.readable(table.records):
         company = record.cells.get("company", "")
         company_key = keys.company_id(company)
         if not company_key:
@@ -171,11 +163,7 @@ def plan_positions(plan: Plan, report: ImportReport, rep: RepRef, table: Table) 
 
 
 def plan_education(plan: Plan, report: ImportReport, rep: RepRef, table: Table) -> None:
-    for record in table.records:
-        report.rows_read += 1
-        if record.problem:
-            report.reject(record.line, record.problem)
-            continue
+    for record in report.readable(table.records):
         school = record.cells.get("school", "")
         school_key = keys.school_id(school)
         if not school_key:

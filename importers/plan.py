@@ -9,12 +9,13 @@ same report and writes nothing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from graph.model import Company, DecisionMaker, Employment, Lead, Person, Rep, School, Study, Tie
 from graph.store import GraphStore
+from importers.tabular import Record
 
 Progress = Callable[[str, int, int], None]
 _PERSON_FIELDS = tuple(f.name for f in fields(Person))
@@ -52,6 +53,19 @@ class ImportReport:
 
     def reject(self, line: int, reason: str) -> None:
         self.invalid.append(RowProblem(line, reason, self.current_file))
+
+    def readable(self, records: Iterable[Record], *, file: str | None = None) -> Iterator[Record]:
+        """Count every row; reject, with its line, each that could not be decoded; yield the rest.
+
+        ``file`` prefixes the reason when the rows come from a second file (``--contacts``).
+        """
+        for record in records:
+            self.rows_read += 1
+            if record.problem:
+                where = f"{file}:{record.line}: " if file else ""
+                self.reject(record.line, where + record.problem)
+                continue
+            yield record
 
     @property
     def exit_code(self) -> int:
