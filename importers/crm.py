@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from graph import keys
 from graph.errors import UnusableInput
-from graph.model import Company, DecisionMaker, Lead, Person, Rep, Tie
+from graph.model import Company, DecisionMaker, Lead, Person, PersonRef, Rep, Tie
 from graph.store import GraphStore
 from importers.dates import parse_date, parse_timestamp
 from importers.plan import ImportReport, Plan, Progress, apply_plan
@@ -328,14 +328,14 @@ def _plan_decision_makers(store: GraphStore, plan: Plan, report: ImportReport, p
         )
 
 
-def _person_key(key: str, by_email: dict[str, Person | object], known_ids: set[str]) -> str:
+def _person_key(key: str, by_email: dict[str, PersonRef], known_ids: set[str]) -> str:
     url = keys.normalise_linkedin_url(key) if "linkedin." in key.lower() else None
     if url is not None:
         return keys.person_id(linkedin_url=url)
     email = keys.normalise_email(key) if "@" in key else None
     if email is not None:
         found = by_email.get(email)
-        return getattr(found, "id", None) or "em:" + email
+        return found.id if found is not None else "em:" + email
     return key if key in known_ids else "x:" + key
 
 
@@ -349,7 +349,7 @@ def import_relationships(
     if not records:
         raise UnusableInput(f"{path}: no rows after the header")
     raw_keys = {_cell(r, c) for r in records for c in ("a", "b") if _cell(r, c)}
-    by_email: dict[str, Person | object] = dict(
+    by_email: dict[str, PersonRef] = dict(
         store.people_by_emails(
             [e for k in raw_keys if "@" in k and (e := keys.normalise_email(k) or "")]
         )
