@@ -207,14 +207,14 @@ class LadybugStore(CypherGraphStore):
                 self._discard_connection()
                 raise StoreError(f"commit failed, nothing was written: {exc}") from None
 
-    def _write_records(self, name: str, records: Sequence[Any]) -> int:
+    def _write_rows(self, name: str, records: Sequence[Any]) -> list[Row]:
         """Queries that start with ``LOAD FROM $rows`` get their rows as an Arrow table, typed
         from the record's dataclass: no per-row conversion in Python."""
         query = self.catalog[name]
         if not query.text.startswith("LOAD FROM $rows") or not records:
-            return super()._write_records(name, records)
+            return super()._write_rows(name, records)
         schema = _arrow_schema(type(records[0]))
-        written = 0
+        rows: list[Row] = []
         for start in range(0, len(records), 50_000):
             batch = records[start : start + 50_000]
             columns = {}
@@ -223,10 +223,20 @@ class LadybugStore(CypherGraphStore):
                 if pa.types.is_list(f.type):
                     values = [None if v is None else list(v) for v in values]
                 columns[f.name] = pa.array(values, type=f.type)
-            table = pa.table(columns)
-            result = self._write(name, {"rows": table})
-            written += int(result[0]["written"]) if result else 0
-        return written
+            rows.extend(self._write(name, {"rows": pa.table(columns)}))
+        return rows
+
+    def _read_table(self, name: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        conn = self._connection()
+        try:
+            result = conn.execute(self.catalog[name].text, dict(params or {}))
+        except RuntimeError as exc:
+            raise StoreError(f"LadybugDB refused the query: {exc}") from None
+        if isinstance(result, list):
+            result = result[-1]
+        table = result.get_as_arrow()
+        result.close()
+        return table
 
     def _check_writable(self) -> None:
         if self.read_only:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -225,3 +228,111 @@ class GraphCounts:
     companies: int
     leads: int
     ties: int
+
+
+# --- leads, activity and reach, for routing ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of the append-only activity log: who did what to which lead, when and why.
+
+    ``detail`` is JSON text (for example the score snapshot of an offer)."""
+
+    id: str
+    at: datetime
+    kind: str
+    actor: str
+    lead_id: str | None = None
+    rep_id: str | None = None
+    reason: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class CommitteeMember:
+    person: PersonRef
+    role: str
+
+
+@dataclass(frozen=True)
+class LeadView:
+    """A lead as stored, with its company and buying committee."""
+
+    id: str
+    title: str
+    status: str
+    grade: str
+    company: Company
+    committee: tuple[CommitteeMember, ...] = ()
+    score: float | None = None
+    value: float | None = None
+    product: str | None = None
+    industry: str | None = None
+    region: str | None = None
+    source: str | None = None
+    created_at: datetime | None = None
+    owner_rep_id: str | None = None
+    claimed_at: datetime | None = None
+    contact_due_at: datetime | None = None
+    contacted_at: datetime | None = None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class Stint:
+    """A period at an employer (``kind="employer"``) or a school (``kind="school"``)."""
+
+    kind: str
+    place_id: str
+    place_name: str
+    started: date | None = None
+    ended: date | None = None
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class RepActivity:
+    """What the activity log and the lead table say about one rep's workload and record."""
+
+    open_leads: int = 0
+    last_assigned_at: datetime | None = None
+    breaches: tuple[datetime, ...] = ()
+
+
+@dataclass(frozen=True)
+class DecisionMakerReach:
+    """How every rep reaches one decision-maker. Arrays are indexed like ``LeadReach.rep_ids``.
+
+    ``hops[i]``: 1, 2 or 3, or 0 when rep i is further away (or is the decision-maker);
+    ``mutual_counts[i]``: the people both know. When explanations were asked for,
+    ``mutuals[rep_id]`` names them (ids, the intermediaries of 2-hop paths) and
+    ``bridges[rep_id]`` gives one 3-hop path as (the person the rep knows, the person who
+    knows the decision-maker).
+    """
+
+    person_id: str
+    hops: np.ndarray
+    mutual_counts: np.ndarray
+    mutuals: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    bridges: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LeadReach:
+    """The graph's side of a lead's ranking: every rep's reach into the buying committee and
+    the company, and the background reps share with each decision-maker.
+
+    ``known_at_company[i]`` counts the company's current employees rep i knows; with
+    explanations, ``people_known[rep_id]`` names them and ``people`` names everyone the
+    evidence mentions (looked up when read).
+    ``shared`` holds only non-empty backgrounds, by (rep id, decision-maker id).
+    """
+
+    lead_id: str
+    rep_ids: tuple[str, ...]
+    members: dict[str, DecisionMakerReach]
+    known_at_company: np.ndarray
+    shared: dict[tuple[str, str], SharedBackground]
+    people_known: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    people: Mapping[str, PersonRef] = field(default_factory=dict)

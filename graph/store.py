@@ -8,43 +8,57 @@ query (``_read`` / ``_write``), the schema set-up and, optionally, a faster bulk
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
+
+import numpy as np
+import pyarrow as pa
 
 from cypher import QueryCatalog
 from graph import keys
 from graph.errors import InvalidArgument, NotFound
 from graph.model import (
     MAX_HOPS,
+    CommitteeMember,
     Company,
     CompanyReach,
     ConnectionPath,
     DecisionMaker,
+    DecisionMakerReach,
     Employment,
+    Event,
     GraphCounts,
     Lead,
+    LeadReach,
+    LeadView,
     OrgSnapshot,
     PathStep,
     Person,
     PersonRef,
     Rep,
+    RepActivity,
     RepNearby,
     RepRef,
     School,
     SharedBackground,
     SharedEmployer,
     SharedSchool,
+    Stint,
     Study,
     Tie,
 )
+from graph.network import EVIDENCE_NAMES, NameBook, RepNetwork, group_capped
 
 Row = dict[str, Any]
 T = TypeVar("T")
 REP_DIRECTORY_TTL = 30.0
+REP_NETWORK_TTL = 300.0
+POINT_QUERY_LEADS = 20
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(table, rows_done, rows_total)`` during long loads."""
 
@@ -112,6 +126,27 @@ class GraphStore(Protocol):
         self, rep_id: str, person_id: str, *, today: date | None = None
     ) -> SharedBackground: ...
 
+    def rep_profiles(self) -> Mapping[str, Rep]: ...
+    def lead(self, lead_id: str) -> LeadView: ...
+    def leads_with_status(self, statuses: Sequence[str]) -> list[LeadView]: ...
+    def rep_activity(
+        self,
+        *,
+        open_statuses: Sequence[str],
+        assignment_kinds: Sequence[str],
+        breach_kinds: Sequence[str],
+        breaches_since: datetime,
+    ) -> dict[str, RepActivity]: ...
+    def account_owners(
+        self, statuses: Sequence[str], company_id: str | None = None
+    ) -> dict[str, str]: ...
+    def offer_leads(self, offers: Sequence[Event]) -> list[str]: ...
+    def append_events(self, events: Sequence[Event]) -> int: ...
+    def warm_up(self) -> None: ...
+    def lead_reach(
+        self, leads: Sequence[LeadView], *, explain: bool = True, today: date | None = None
+    ) -> dict[str, LeadReach]: ...
+
 
 def check_hops(max_hops: int) -> None:
     if not isinstance(max_hops, int) or isinstance(max_hops, bool) or not 1 <= max_hops <= MAX_HOPS:
@@ -141,6 +176,71 @@ def _person_ref(row: Mapping[str, Any], prefix: str = "") -> PersonRef:
     )
 
 
+def _rep_profile(row: Mapping[str, Any]) -> Rep:
+    return Rep(
+        id=row["id"],
+        person_id=row["person_id"],
+        email=row["email"] or "",
+        name=row["name"] or "",
+        region=row["region"],
+        timezone=row["timezone"],
+        industries=tuple(row["industries"] or ()),
+        products=tuple(row["products"] or ()),
+        deal_min=row["deal_min"],
+        deal_max=row["deal_max"],
+        capacity=row["capacity"],
+        close_rate=row["close_rate"],
+        hired_on=row["hired_on"],
+        active=row["active"] is not False,
+        out_until=row["out_until"],
+    )
+
+
+def _stint(row: Mapping[str, Any]) -> Stint:
+    return Stint(
+        kind=row["kind"],
+        place_id=row["place_id"],
+        place_name=row["place_name"] or "",
+        started=row["started"],
+        ended=row["ended"],
+        current=bool(row["current"]),
+    )
+
+
+def _lead_view(row: Mapping[str, Any], committee: Sequence[CommitteeMember]) -> LeadView:
+    return LeadView(
+        id=row["id"],
+        title=row["title"] or "",
+        status=row["status"] or "new",
+        grade=row["grade"] or "warm",
+        company=Company(
+            id=row["company_id"],
+            name=row["company_name"] or "",
+            domain=row["company_domain"],
+            industry=row["company_industry"],
+            region=row["company_region"],
+            size=row["company_size"],
+        ),
+        committee=tuple(committee),
+        score=row["score"],
+        value=row["value"],
+        product=row["product"],
+        industry=row["industry"],
+        region=row["region"],
+        source=row["source"],
+        created_at=row["created_at"],
+        owner_rep_id=row["owner_rep_id"],
+        claimed_at=row["claimed_at"],
+        contact_due_at=row["contact_due_at"],
+        contacted_at=row["contacted_at"],
+        outcome=row["outcome"],
+    )
+
+
+def _committee_member(row: Mapping[str, Any]) -> CommitteeMember:
+    return CommitteeMember(person=_person_ref(row), role=row["role"] or "other")
+
+
 def _overlap_years(
     a_start: date | None,
     a_end: date | None,
@@ -161,13 +261,23 @@ def _overlap_years(
 
 
 class RepDirectory:
-    """The reps by id, by email and by the id of their person."""
+    """The reps by id, by email and by the id of their person, and their profiles."""
 
-    def __init__(self, reps: Sequence[RepRef]) -> None:
+    def __init__(self, reps: Sequence[RepRef], profiles: Sequence[Rep] = ()) -> None:
         self.loaded_at = time.monotonic()
+        self.profiles = {p.id: p for p in profiles}
         self.by_id = {r.id: r for r in reps}
         self.by_email = {r.email.lower(): r for r in reps if r.email}
         self.by_person = {r.person_id: r for r in reps}
+
+
+@dataclasses.dataclass
+class RepSide:
+    """The rep side of proximity questions, kept in memory (see graph/network.py)."""
+
+    network: RepNetwork
+    stints_by_place: dict[str, list[tuple[str, Stint]]]
+    loaded_at: float
 
 
 class CypherGraphStore:
@@ -178,6 +288,8 @@ class CypherGraphStore:
     def __init__(self, catalog: QueryCatalog) -> None:
         self.catalog = catalog
         self._directory: RepDirectory | None = None
+        self._rep_side: RepSide | None = None
+        self._rep_side_lock = threading.Lock()
 
     # --- to be supplied by the adapter -----------------------------------------------------
 
@@ -213,8 +325,8 @@ class CypherGraphStore:
         return self._merge("merge_people", [_as_row(p) for p in people])
 
     def _write_records(self, name: str, records: Sequence[Any]) -> int:
-        """Write records through a query that takes them as ``$rows``, in batches."""
-        return self._merge(name, [_as_row(r) for r in records])
+        """Write records through a query that takes them as ``$rows`` and returns ``written``."""
+        return sum(int(row["written"]) for row in self._write_rows(name, records))
 
     def create_people(self, people: Sequence[Person]) -> int:
         """Write people that do not exist yet (checked by the caller in the same transaction)."""
@@ -225,11 +337,17 @@ class CypherGraphStore:
         for tie in ties:
             if tie.a >= tie.b:
                 raise InvalidArgument(f"create_ties needs a < b (got {tie.a!r}, {tie.b!r})")
-        return self._write_records("create_ties", ties)
+        try:
+            return self._write_records("create_ties", ties)
+        finally:
+            self._forget_reps()
 
     def create_employments(self, employments: Sequence[Employment]) -> int:
         """Write employments of people who are new to the graph."""
-        return self._write_records("create_employments", employments)
+        try:
+            return self._write_records("create_employments", employments)
+        finally:
+            self._forget_reps()
 
     def update_people(self, people: Sequence[Person]) -> int:
         """Update people known to exist (a null field keeps the stored value)."""
@@ -265,13 +383,22 @@ class CypherGraphStore:
             if tie.a > tie.b:
                 row["a"], row["b"] = tie.b, tie.a
             rows.append(row)
-        return self._merge("merge_ties", rows)
+        try:
+            return self._merge("merge_ties", rows)
+        finally:
+            self._forget_reps()
 
     def merge_employments(self, employments: Sequence[Employment]) -> int:
-        return self._merge("merge_employments", [_as_row(e) for e in employments])
+        try:
+            return self._merge("merge_employments", [_as_row(e) for e in employments])
+        finally:
+            self._forget_reps()
 
     def merge_studies(self, studies: Sequence[Study]) -> int:
-        return self._merge("merge_studies", [_as_row(s) for s in studies])
+        try:
+            return self._merge("merge_studies", [_as_row(s) for s in studies])
+        finally:
+            self._forget_reps()
 
     def merge_leads(self, leads: Sequence[Lead]) -> int:
         return self._merge("merge_leads", [_as_row(lead) for lead in leads])
@@ -386,6 +513,7 @@ class CypherGraphStore:
         """
         directory = self._directory
         if directory is None or time.monotonic() - directory.loaded_at > REP_DIRECTORY_TTL:
+            rows = self._read("all_reps")
             reps = [
                 RepRef(
                     id=r["id"],
@@ -393,14 +521,17 @@ class CypherGraphStore:
                     name=r["name"] or "",
                     person_id=r["person_id"],
                 )
-                for r in self._read("all_reps")
+                for r in rows
             ]
-            directory = RepDirectory(reps)
+            profiles = [_rep_profile(r) for r in rows]
+            directory = RepDirectory(reps, profiles)
             self._directory = directory
         return directory
 
     def _forget_reps(self) -> None:
+        """Drop what is kept in memory about reps: written ties, stints or reps change it."""
         self._directory = None
+        self._rep_side = None
 
     def _reps(self, ids: Sequence[str]) -> dict[str, RepRef]:
         by_id = self._rep_directory().by_id
@@ -454,6 +585,7 @@ class CypherGraphStore:
     def remove_ties(self, person_id: str, source: str, others: Sequence[str]) -> int:
         """Delete the person's ties of one source to these people; returns how many went."""
         removed = 0
+        self._forget_reps()
         for batch in _batches(list(others), WRITE_BATCH):
             params = {"person_id": person_id, "source": source, "ids": batch}
             for query in ("delete_ties_from", "delete_ties_to"):
@@ -730,3 +862,281 @@ class CypherGraphStore:
         employers.sort(key=lambda e: (-e.overlap_years, e.company_name, e.company_id))
         schools.sort(key=lambda s: (-s.overlap_years, s.school_name, s.school_id))
         return SharedBackground(employers=tuple(employers), schools=tuple(schools))
+
+    # --- routing: leads, activity, reach ---------------------------------------------------
+
+    def _read_table(self, name: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        """A query's rows as an Arrow table (adapters may read them without per-row Python)."""
+        return pa.Table.from_pylist(self._read(name, params))
+
+    def rep_profiles(self) -> Mapping[str, Rep]:
+        """Every rep's profile (region, products, capacity, ...) by rep id. The same object
+        until the directory is refreshed: callers may memoise what they derive from it."""
+        return self._rep_directory().profiles
+
+    def lead(self, lead_id: str) -> LeadView:
+        """One lead with its company and buying committee; NotFound when it does not exist."""
+        rows = self._read("lead_by_id", {"lead_id": lead_id})
+        if not rows:
+            raise NotFound(f"no lead with id {lead_id!r}")
+        committee = [
+            _committee_member(r) for r in self._read("lead_committee", {"lead_id": lead_id})
+        ]
+        committee.sort(key=lambda m: (m.role, m.person.name, m.person.id))
+        return _lead_view(rows[0], committee)
+
+    def leads_with_status(self, statuses: Sequence[str]) -> list[LeadView]:
+        """Every lead in these statuses with company and committee, oldest first."""
+        params = {"statuses": list(statuses)}
+        committees: dict[str, list[CommitteeMember]] = defaultdict(list)
+        for row in self._read("committees_with_status", params):
+            committees[row["lead_id"]].append(_committee_member(row))
+        leads = []
+        for row in self._read("leads_with_status", params):
+            members = sorted(
+                committees.get(row["id"], []), key=lambda m: (m.role, m.person.name, m.person.id)
+            )
+            leads.append(_lead_view(row, members))
+        leads.sort(key=lambda lead: (lead.created_at or datetime.min, lead.id))
+        return leads
+
+    def rep_activity(
+        self,
+        *,
+        open_statuses: Sequence[str],
+        assignment_kinds: Sequence[str],
+        breach_kinds: Sequence[str],
+        breaches_since: datetime,
+    ) -> dict[str, RepActivity]:
+        """Per rep: leads owned in the open statuses, the last event of an assignment kind,
+        and the breach events since a time. Reps without any are absent."""
+        open_leads = {
+            r["rep_id"]: int(r["open_leads"])
+            for r in self._read("open_leads_per_rep", {"statuses": list(open_statuses)})
+        }
+        last = {
+            r["rep_id"]: r["last_at"]
+            for r in self._read("last_event_per_rep", {"kinds": list(assignment_kinds)})
+        }
+        breaches: dict[str, list[datetime]] = defaultdict(list)
+        for row in self._read(
+            "rep_events_since", {"kinds": list(breach_kinds), "since": breaches_since}
+        ):
+            breaches[row["rep_id"]].append(row["at"])
+        return {
+            rep_id: RepActivity(
+                open_leads=open_leads.get(rep_id, 0),
+                last_assigned_at=last.get(rep_id),
+                breaches=tuple(sorted(breaches.get(rep_id, ()))),
+            )
+            for rep_id in set(open_leads) | set(last) | set(breaches)
+        }
+
+    def account_owners(
+        self, statuses: Sequence[str], company_id: str | None = None
+    ) -> dict[str, str]:
+        """Each company's owner (or only this company's): the rep of its most recently
+        claimed lead in these statuses."""
+        latest: dict[str, tuple[datetime, str]] = {}
+        rows = (
+            self._read("account_owners", {"statuses": list(statuses)})
+            if company_id is None
+            else self._read(
+                "company_owners", {"statuses": list(statuses), "company_id": company_id}
+            )
+        )
+        for row in rows:
+            when = row["claimed_at"] or row["created_at"] or datetime.min
+            known = latest.get(row["company_id"])
+            if known is None or (when, row["rep_id"]) > known:
+                latest[row["company_id"]] = (when, row["rep_id"])
+        return {company: rep for company, (_, rep) in latest.items()}
+
+    def offer_leads(self, offers: Sequence[Event]) -> list[str]:
+        """Offer new leads: each event (kind ``offered``) names the lead and the rep. The lead
+        becomes ``offered`` with that rep as owner. Returns the ids of the leads offered; a
+        lead that was no longer new is skipped."""
+        for event in offers:
+            if event.kind != "offered" or not event.lead_id or not event.rep_id:
+                raise InvalidArgument(f"an offer needs kind 'offered', a lead and a rep: {event}")
+        return [row["lead_id"] for row in self._write_rows("offer_leads", offers)]
+
+    def append_events(self, events: Sequence[Event]) -> int:
+        """Append events to the activity log."""
+        return self._write_records("append_events", events)
+
+    def _write_rows(self, name: str, records: Sequence[Any]) -> list[Row]:
+        """Every row a write query returns, for records passed as ``$rows`` in batches."""
+        rows: list[Row] = []
+        for batch in _batches([_as_row(r) for r in records], WRITE_BATCH):
+            rows.extend(self._write(name, {"rows": batch}))
+        return rows
+
+    def _rep_side_cache(self) -> RepSide:
+        """The rep network and stints, read once and rebuilt after this process writes ties,
+        stints or reps, or after REP_NETWORK_TTL seconds (another process's imports)."""
+        side = self._rep_side
+        if side is not None and time.monotonic() - side.loaded_at <= REP_NETWORK_TTL:
+            return side
+        with self._rep_side_lock:
+            side = self._rep_side
+            if side is not None and time.monotonic() - side.loaded_at <= REP_NETWORK_TTL:
+                return side
+            directory = self._rep_directory()
+            rep_ids = sorted(directory.by_id)
+            network = RepNetwork(
+                rep_ids,
+                [directory.by_id[r].person_id for r in rep_ids],
+                self._read_table("rep_contacts"),
+                self._read_table("rep_contacts_employers"),
+            )
+            by_place: dict[str, list[tuple[str, Stint]]] = defaultdict(list)
+            for row in self._read("rep_stints"):
+                stint = _stint(row)
+                by_place[f"{stint.kind}:{stint.place_id}"].append((row["owner_id"], stint))
+            side = RepSide(
+                network=network, stints_by_place=dict(by_place), loaded_at=time.monotonic()
+            )
+            self._rep_side = side
+            return side
+
+    def warm_up(self) -> None:
+        """Read what is kept in memory now rather than on the first question."""
+        self._rep_side_cache()
+
+    def lead_reach(
+        self, leads: Sequence[LeadView], *, explain: bool = True, today: date | None = None
+    ) -> dict[str, LeadReach]:
+        """How every rep reaches each lead's buying committee and company (see LeadReach).
+
+        Every question starts at the decision-maker: a few leads are answered with point
+        queries, more than POINT_QUERY_LEADS with one scan over the leads in the same statuses.
+        The rep side comes from memory (graph/network.py). ``explain`` adds who the mutual
+        connections, bridges and people known at the company are.
+        """
+        side = self._rep_side_cache()
+        network = side.network
+        rep_of_person = {pid: network.rep_ids[i] for pid, i in network.rep_of_person.items()}
+        day = today or date.today()
+        neighbours: dict[str, list[str]] = defaultdict(list)
+        stints: dict[str, list[Stint]] = defaultdict(list)
+        persons = sorted({m.person.id for lead in leads for m in lead.committee})
+        if len(leads) <= POINT_QUERY_LEADS:
+            for pid in persons:
+                table = self._read_table("person_neighbours", {"person_id": pid})
+                if table.num_rows:
+                    neighbours[pid] = table.column("id").to_pylist()
+                for row in self._read("person_stints", {"person_id": pid}):
+                    stints[pid].append(_stint(row))
+        else:
+            wanted = set(persons)
+            params = {"statuses": sorted({lead.status for lead in leads})}
+            table = self._read_table("committee_neighbours", params)
+            if table.num_rows:
+                for pid, other in zip(
+                    table.column("person_id").to_pylist(),
+                    table.column("id").to_pylist(),
+                    strict=True,
+                ):
+                    if pid in wanted:
+                        neighbours[pid].append(other)
+            for row in self._read("committee_stints", params):
+                if row["owner_id"] in wanted:
+                    stints[row["owner_id"]].append(_stint(row))
+        # the people non-rep neighbours know: few (most of a decision-maker's ties are reps)
+        second: dict[str, list[str]] = {}
+        for pid in persons:
+            for neighbour in neighbours.get(pid, ()):
+                if neighbour not in rep_of_person and neighbour not in second:
+                    table = self._read_table("person_neighbours", {"person_id": neighbour})
+                    second[neighbour] = table.column("id").to_pylist() if table.num_rows else []
+        members: dict[str, DecisionMakerReach] = {}
+        for pid in persons:
+            seen = neighbours.get(pid, [])
+            members[pid] = network.decision_maker_reach(
+                pid,
+                [(a, rep_of_person.get(a)) for a in seen],
+                {a: second[a] for a in seen if a in second},
+                explain=explain,
+            )
+        result: dict[str, LeadReach] = {}
+        reps = len(network.rep_ids)
+        names = NameBook(network, self.people)
+        for lead in leads:
+            employees, knowing = network.reach_at_company(lead.company.id)
+            known_people: dict[str, tuple[str, ...]] = {}
+            if explain:
+                known_people = {
+                    network.rep_ids[rep]: tuple(employees[i] for i in indexes)
+                    for rep, indexes in group_capped(
+                        knowing, np.arange(len(employees)), EVIDENCE_NAMES
+                    ).items()
+                }
+            result[lead.id] = LeadReach(
+                lead_id=lead.id,
+                rep_ids=network.rep_ids,
+                members={m.person.id: members[m.person.id] for m in lead.committee},
+                known_at_company=np.bincount(knowing, minlength=reps).astype(np.int32),
+                shared=self._shared_with_reps(
+                    side, {m.person.id: stints.get(m.person.id, []) for m in lead.committee}, day
+                ),
+                people_known=known_people,
+                people=names,
+            )
+        return result
+
+    @staticmethod
+    def _shared_with_reps(
+        side: RepSide, stints_of: Mapping[str, Sequence[Stint]], day: date
+    ) -> dict[tuple[str, str], SharedBackground]:
+        employers: dict[tuple[str, str], list[SharedEmployer]] = defaultdict(list)
+        schools: dict[tuple[str, str], list[SharedSchool]] = defaultdict(list)
+        for person_id, person_stints in stints_of.items():
+            for theirs in person_stints:
+                for rep_id, mine in side.stints_by_place.get(
+                    f"{theirs.kind}:{theirs.place_id}", ()
+                ):
+                    overlap = _overlap_years(
+                        mine.started,
+                        mine.ended,
+                        mine.current,
+                        theirs.started,
+                        theirs.ended,
+                        theirs.current,
+                        day,
+                    )
+                    if theirs.kind == "employer":
+                        employers[(rep_id, person_id)].append(
+                            SharedEmployer(
+                                company_id=theirs.place_id,
+                                company_name=theirs.place_name,
+                                rep_started=mine.started,
+                                rep_ended=mine.ended,
+                                person_started=theirs.started,
+                                person_ended=theirs.ended,
+                                overlap_years=overlap,
+                            )
+                        )
+                    else:
+                        schools[(rep_id, person_id)].append(
+                            SharedSchool(
+                                school_id=theirs.place_id,
+                                school_name=theirs.place_name,
+                                rep_started=mine.started,
+                                rep_ended=mine.ended,
+                                person_started=theirs.started,
+                                person_ended=theirs.ended,
+                                overlap_years=overlap,
+                            )
+                        )
+        return {
+            key: SharedBackground(
+                employers=tuple(
+                    sorted(employers.get(key, ()), key=lambda e: (-e.overlap_years, e.company_id))
+                ),
+                schools=tuple(
+                    sorted(schools.get(key, ()), key=lambda s: (-s.overlap_years, s.school_id))
+                ),
+            )
+            for key in set(employers) | set(schools)
+        }

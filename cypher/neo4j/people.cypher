@@ -115,11 +115,16 @@ RETURN p.id AS id, p.name AS name, p.title AS title, p.linkedin_url AS linkedin_
        p.email AS email
 
 // name: all_reps
-// The rep directory (a few thousand rows at most): every rep with the id of its person.
+// The rep directory (a few thousand rows at most): every rep's profile with the id of its
+// person.
 MATCH (r:Rep)
 WITH r
 MATCH (r)-[:IS]->(p:Person)
-RETURN r.id AS id, r.email AS email, r.name AS name, p.id AS person_id
+RETURN r.id AS id, r.email AS email, r.name AS name, p.id AS person_id, r.region AS region,
+       r.timezone AS timezone, r.industries AS industries, r.products AS products,
+       r.deal_min AS deal_min, r.deal_max AS deal_max, r.capacity AS capacity,
+       r.close_rate AS close_rate, r.hired_on AS hired_on, r.active AS active,
+       r.out_until AS out_until
 
 // name: graph_counts
 // How much the graph holds.

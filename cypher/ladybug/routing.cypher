@@ -1,0 +1,164 @@
+// name: rep_contacts
+// Every person each rep's person knows: the rep side of every proximity question, read once
+// and held in memory (graph/network.py). One row per (rep, person).
+MATCH (r:Rep)-[:IS]->(rp:Person)-[:KNOWS]-(x:Person)
+RETURN DISTINCT r.id AS rep_id, x.id AS person_id, x.name AS name, x.title AS title
+
+// name: rep_stints
+// Every rep's employers and schools, with dates (a few per rep).
+MATCH (r:Rep)-[:IS]->(rp:Person)-[w:WORKS_AT]->(c:Company)
+RETURN r.id AS owner_id, 'employer' AS kind, c.id AS place_id, c.name AS place_name,
+       w.started AS started, w.ended AS ended, w.current AS current
+UNION ALL
+MATCH (r:Rep)-[:IS]->(rp:Person)-[s:STUDIED_AT]->(sc:School)
+RETURN r.id AS owner_id, 'school' AS kind, sc.id AS place_id, sc.name AS place_name,
+       s.started AS started, s.ended AS ended, false AS current
+
+// name: person_stints
+// One person's employers and schools, with dates.
+MATCH (p:Person {id: $person_id})-[w:WORKS_AT]->(c:Company)
+RETURN p.id AS owner_id, 'employer' AS kind, c.id AS place_id, c.name AS place_name,
+       w.started AS started, w.ended AS ended, w.current AS current
+UNION ALL
+MATCH (p:Person {id: $person_id})-[s:STUDIED_AT]->(sc:School)
+RETURN p.id AS owner_id, 'school' AS kind, sc.id AS place_id, sc.name AS place_name,
+       s.started AS started, s.ended AS ended, false AS current
+
+// name: committee_stints
+// Employers and schools of the decision-makers of every lead in these statuses (one scan,
+// for batches: a list of ids in UNWIND costs a full join here, about 1 s whatever its length).
+MATCH (l:Lead)-[:DECISION_MAKER]->(p:Person)
+WITH l.status AS status, p
+WHERE status IN $statuses
+WITH DISTINCT p
+MATCH (p)-[w:WORKS_AT]->(c:Company)
+RETURN p.id AS owner_id, 'employer' AS kind, c.id AS place_id, c.name AS place_name,
+       w.started AS started, w.ended AS ended, w.current AS current
+UNION ALL
+MATCH (l:Lead)-[:DECISION_MAKER]->(p:Person)
+WITH l.status AS status, p
+WHERE status IN $statuses
+WITH DISTINCT p
+MATCH (p)-[s:STUDIED_AT]->(sc:School)
+RETURN p.id AS owner_id, 'school' AS kind, sc.id AS place_id, sc.name AS place_name,
+       s.started AS started, s.ended AS ended, false AS current
+
+// name: person_neighbours
+// Everyone a person knows (ids only: names of the people reps know are held in memory).
+MATCH (p:Person {id: $person_id})-[:KNOWS]-(a:Person)
+RETURN DISTINCT p.id AS person_id, a.id AS id
+
+// name: committee_neighbours
+// person_neighbours for the decision-makers of every lead in these statuses, in one scan.
+MATCH (l:Lead)-[:DECISION_MAKER]->(p:Person)
+WITH l.status AS status, p
+WHERE status IN $statuses
+WITH DISTINCT p
+MATCH (p)-[:KNOWS]-(a:Person)
+RETURN DISTINCT p.id AS person_id, a.id AS id
+
+// name: rep_contacts_employers
+// The current employers of everyone a rep knows (reach into a lead's company, kept in memory
+// with rep_contacts: starting at a large company's 36,000 employees costs 100-300 ms).
+MATCH (r:Rep)-[:IS]->(rp:Person)-[:KNOWS]-(x:Person)
+WITH DISTINCT x
+MATCH (x)-[w:WORKS_AT]->(c:Company)
+WITH x, c, w.current AS current
+WHERE current = true
+RETURN DISTINCT x.id AS person_id, c.id AS company_id
+
+// name: lead_by_id
+// One lead with its company.
+MATCH (l:Lead {id: $lead_id})-[:AT]->(c:Company)
+RETURN l.id AS id, l.title AS title, l.status AS status, l.grade AS grade, l.score AS score,
+       l.value AS value, l.product AS product, l.industry AS industry, l.region AS region,
+       l.source AS source, l.created_at AS created_at, l.owner_rep_id AS owner_rep_id,
+       l.claimed_at AS claimed_at, l.contact_due_at AS contact_due_at,
+       l.contacted_at AS contacted_at, l.outcome AS outcome, c.id AS company_id,
+       c.name AS company_name, c.domain AS company_domain, c.industry AS company_industry,
+       c.region AS company_region, c.size AS company_size
+
+// name: leads_with_status
+// Every lead in these statuses, with its company.
+MATCH (l:Lead)-[:AT]->(c:Company)
+WITH l, c, l.status AS status
+WHERE status IN $statuses
+RETURN l.id AS id, l.title AS title, l.status AS status, l.grade AS grade, l.score AS score,
+       l.value AS value, l.product AS product, l.industry AS industry, l.region AS region,
+       l.source AS source, l.created_at AS created_at, l.owner_rep_id AS owner_rep_id,
+       l.claimed_at AS claimed_at, l.contact_due_at AS contact_due_at,
+       l.contacted_at AS contacted_at, l.outcome AS outcome, c.id AS company_id,
+       c.name AS company_name, c.domain AS company_domain, c.industry AS company_industry,
+       c.region AS company_region, c.size AS company_size
+
+// name: lead_committee
+// The decision-makers of one lead, with their roles.
+MATCH (l:Lead {id: $lead_id})-[d:DECISION_MAKER]->(p:Person)
+RETURN l.id AS lead_id, d.role AS role, p.id AS id, p.name AS name, p.title AS title,
+       p.linkedin_url AS linkedin_url, p.email AS email
+
+// name: committees_with_status
+// The decision-makers of every lead in these statuses.
+MATCH (l:Lead)-[d:DECISION_MAKER]->(p:Person)
+WITH l, d, p, l.status AS status
+WHERE status IN $statuses
+RETURN l.id AS lead_id, d.role AS role, p.id AS id, p.name AS name, p.title AS title,
+       p.linkedin_url AS linkedin_url, p.email AS email
+
+// name: open_leads_per_rep
+// How many leads in these (open) statuses each rep owns.
+MATCH (l:Lead)
+WITH l.owner_rep_id AS rep_id, l.status AS status
+WHERE rep_id IS NOT NULL AND status IN $statuses
+RETURN rep_id, count(*) AS open_leads
+
+// name: last_event_per_rep
+// When each rep last had an event of these kinds (for "assigned least recently").
+MATCH (e:Event)
+WITH e.rep_id AS rep_id, e.kind AS kind, e.at AS at
+WHERE rep_id IS NOT NULL AND kind IN $kinds
+RETURN rep_id, max(at) AS last_at
+
+// name: rep_events_since
+// Events of these kinds at or after a time, per rep (SLA breaches for the penalty box).
+MATCH (e:Event)
+WITH e.rep_id AS rep_id, e.kind AS kind, e.at AS at
+WHERE rep_id IS NOT NULL AND kind IN $kinds AND at >= $since
+RETURN rep_id, kind, at
+
+// name: account_owners
+// Who owns leads in these statuses at each company, and since when.
+MATCH (l:Lead)-[:AT]->(c:Company)
+WITH c.id AS company_id, l.owner_rep_id AS rep_id, l.status AS status, l.claimed_at AS claimed_at,
+     l.created_at AS created_at
+WHERE rep_id IS NOT NULL AND status IN $statuses
+RETURN company_id, rep_id, claimed_at, created_at
+
+// name: company_owners
+// Who owns leads in these statuses at one company, and since when.
+MATCH (c:Company {id: $company_id})<-[:AT]-(l:Lead)
+WITH c.id AS company_id, l.owner_rep_id AS rep_id, l.status AS status, l.claimed_at AS claimed_at,
+     l.created_at AS created_at
+WHERE rep_id IS NOT NULL AND status IN $statuses
+RETURN company_id, rep_id, claimed_at, created_at
+
+// name: offer_leads
+// Offer new leads to reps: status offered, the rep as owner, and an `offered` event each.
+// A lead that is no longer new is left alone (its row is not returned).
+LOAD FROM $rows
+MATCH (l:Lead {id: lead_id})
+WITH l, id AS event_id, at AS event_at, actor AS event_actor, rep_id AS offered_to,
+     reason AS event_reason, detail AS event_detail, l.status AS status
+WHERE status = 'new'
+SET l.status = 'offered', l.owner_rep_id = offered_to
+CREATE (e:Event {id: event_id, at: event_at, kind: 'offered', actor: event_actor,
+                 lead_id: l.id, rep_id: offered_to, reason: event_reason,
+                 detail: event_detail})
+RETURN l.id AS lead_id
+
+// name: append_events
+// Append events to the activity log (rows as an Arrow table).
+LOAD FROM $rows
+CREATE (e:Event {id: id, at: at, kind: kind, actor: actor, lead_id: lead_id, rep_id: rep_id,
+                 reason: reason, detail: detail})
+RETURN count(*) AS written

@@ -1,0 +1,342 @@
+"""Who each rep knows, held in memory: the rep side of every proximity question asked for a lead.
+
+Why it exists (measured on the benchmark organisation, 2,000 reps, 2M people, LadybugDB 0.22):
+a decision-maker's own neighbourhood costs 1-5 ms to read, but expanding one more hop through
+the reps who know them reaches up to 500,000 rows (a decision-maker known by 600 reps, each
+with ~800 contacts) and costs 50-900 ms. The rep side is small (1.6M rep-contact pairs, read in
+about 2 s), changes only when ties are imported, and is the same for every lead: it is read
+once and kept here, and every question starts at the decision-maker in Cypher.
+
+The graph store rebuilds it after this process writes ties or reps, and after a time-to-live so
+that another process's imports show up (see ``CypherGraphStore``).
+
+People are keyed by the 64-bit ``hash()`` of their id (stable within a process): a collision
+between two of the ~1.2M people reps know has a probability of about 1e-7.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy import sparse
+
+from graph.model import DecisionMakerReach, PersonRef
+
+BRIDGE_CHUNK = 32
+EVIDENCE_NAMES = 5
+"""How many mutual connections or known people an explanation names per rep (all are counted)."""
+
+
+def _keys(ids: Iterable[str]) -> np.ndarray:
+    return np.fromiter((hash(i) for i in ids), dtype=np.int64)
+
+
+def _gather(ptr: np.ndarray, values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For CSR rows ``rows``: (index into ``rows`` of each value, the values), concatenated."""
+    starts = ptr[rows]
+    lengths = ptr[rows + 1] - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64), values[:0]
+    owner = np.repeat(np.arange(len(rows)), lengths)
+    first = np.cumsum(lengths) - lengths
+    positions = np.arange(total) - np.repeat(first, lengths) + np.repeat(starts, lengths)
+    return owner, values[positions]
+
+
+def group_capped(groups: np.ndarray, members: np.ndarray, cap: int) -> dict[int, list[int]]:
+    """The first ``cap`` members of each group, in their order, by group."""
+    if len(groups) == 0:
+        return {}
+    # group ids are rep indexes: a stable sort of 16-bit integers is a radix sort, O(n)
+    small = groups.astype(np.int16) if int(groups.max()) < 2**15 else groups
+    order = np.argsort(small, kind="stable")
+    ordered = groups[order]
+    counts = np.bincount(ordered)
+    first = np.cumsum(counts) - counts
+    rank = np.arange(len(ordered)) - first[ordered]
+    keep = rank < cap
+    grouped: dict[int, list[int]] = {}
+    for group, member in zip(ordered[keep].tolist(), members[order][keep].tolist(), strict=True):
+        grouped.setdefault(group, []).append(member)
+    return grouped
+
+
+class RepNetwork:
+    """Rep-to-contact incidence in both directions, and which reps share a contact."""
+
+    def __init__(
+        self,
+        rep_ids: Sequence[str],
+        rep_person_ids: Sequence[str],
+        contacts: pa.Table,
+        employers: pa.Table,
+    ) -> None:
+        """``contacts`` has the columns ``rep_id``, ``person_id``, ``name`` and ``title``: one
+        row per rep and person the rep's person knows. ``employers`` has ``person_id`` and
+        ``company_id``: the current employers of those people (reach into a lead's company)."""
+        self.loaded_at = time.monotonic()
+        self.rep_ids: tuple[str, ...] = tuple(rep_ids)
+        self.rep_person_ids: tuple[str, ...] = tuple(rep_person_ids)
+        self.rep_index = {rep_id: i for i, rep_id in enumerate(self.rep_ids)}
+        self.rep_of_person = {pid: i for i, pid in enumerate(rep_person_ids)}
+        reps = len(self.rep_ids)
+        people = contacts.column("person_id")
+        unique = pc.unique(people)
+        codes = pc.index_in(people, value_set=unique).to_numpy(zero_copy_only=False)
+        # positions follow the ids' order (the same on every run: evidence picks the first
+        # people by position); lookups go through the hashes, sorted, to those positions
+        by_id = pc.sort_indices(unique).to_numpy()
+        self.ids = unique.take(pa.array(by_id))
+        _, first_row = np.unique(codes, return_index=True)
+        self.names = contacts.column("name").take(pa.array(first_row[by_id]))
+        self.titles = contacts.column("title").take(pa.array(first_row[by_id]))
+        position = np.empty(len(by_id), np.int64)
+        position[by_id] = np.arange(len(by_id))
+        keys = _keys(self.ids.to_pylist())
+        by_key = np.argsort(keys, kind="stable")
+        self.keys = keys[by_key]
+        self.key_position = by_key
+        rep_codes = np.fromiter(
+            (self.rep_index.get(r, -1) for r in contacts.column("rep_id").to_pylist()),
+            dtype=np.int64,
+        )
+        valid = rep_codes >= 0
+        pairs = np.unique(position[codes[valid]] * max(reps, 1) + rep_codes[valid])
+        contact = pairs // max(reps, 1)
+        rep = pairs % max(reps, 1)
+        size = len(self.keys)
+        self.contact_ptr = np.concatenate(([0], np.cumsum(np.bincount(contact, minlength=size))))
+        self.contact_reps = rep.astype(np.int32)
+        by_rep = np.lexsort((contact, rep))
+        self.rep_ptr = np.concatenate(([0], np.cumsum(np.bincount(rep, minlength=reps))))
+        self.rep_contacts = contact[by_rep]
+        incidence = sparse.csr_matrix(
+            (np.ones(len(by_rep), np.float32), self.rep_contacts, self.rep_ptr),
+            shape=(reps, max(size, 1)),
+        )
+        self.shares_contact = np.asarray((incidence @ incidence.T).toarray() > 0)
+        np.fill_diagonal(self.shares_contact, False)
+        staff = self.positions(employers.column("person_id").to_pylist())
+        companies = employers.column("company_id").to_pylist()
+        self.staff: dict[str, np.ndarray] = {}
+        known = np.flatnonzero(staff >= 0)
+        by_company: dict[str, list[int]] = {}
+        for row in known:
+            by_company.setdefault(companies[row], []).append(int(staff[row]))
+        self.staff = {c: np.unique(np.asarray(p, np.int64)) for c, p in by_company.items()}
+
+    @property
+    def pairs(self) -> int:
+        return len(self.contact_reps)
+
+    def positions(self, ids: Sequence[str]) -> np.ndarray:
+        """Each id's position among the people reps know, or -1."""
+        if not ids or len(self.keys) == 0:
+            return np.full(len(ids), -1, np.int64)
+        wanted = _keys(ids)
+        found = np.searchsorted(self.keys, wanted)
+        found[found >= len(self.keys)] = 0
+        return np.where(self.keys[found] == wanted, self.key_position[found], -1)
+
+    def reps_knowing(self, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (index into ``ids``, rep index) for every rep who knows one of these people."""
+        positions = self.positions(ids)
+        known = np.flatnonzero(positions >= 0)
+        owner, reps = _gather(self.contact_ptr, self.contact_reps, positions[known])
+        return known[owner], reps.astype(np.int64)
+
+    def people(self, ids: Sequence[str]) -> dict[str, PersonRef]:
+        """Name and title of the people among these ids that some rep knows."""
+        positions = self.positions(ids)
+        found = positions[positions >= 0]
+        take = pa.array(found)
+        return {
+            pid: PersonRef(id=pid, name=name or "", title=title)
+            for pid, name, title in zip(
+                self.ids.take(take).to_pylist(),
+                self.names.take(take).to_pylist(),
+                self.titles.take(take).to_pylist(),
+                strict=True,
+            )
+        }
+
+    def _reps_knowing_any(
+        self, ids: Sequence[str], among: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (index into ``ids``, rep index) for the reps ``among`` who know one of these
+        people, walking from whichever side has fewer ties."""
+        positions = self.positions(ids)
+        known = np.flatnonzero(positions >= 0)
+        wanted = positions[known]
+        from_people = int((self.contact_ptr[wanted + 1] - self.contact_ptr[wanted]).sum())
+        from_reps = int((self.rep_ptr[among + 1] - self.rep_ptr[among]).sum())
+        if from_people <= from_reps:
+            owner, reps = _gather(self.contact_ptr, self.contact_reps, wanted)
+            keep = np.isin(reps, among)
+            return known[owner[keep]], reps[keep].astype(np.int64)
+        owner, contacts = _gather(self.rep_ptr, self.rep_contacts, among)
+        keep = np.isin(contacts, wanted)
+        first_of = {int(p): int(i) for i, p in zip(known[::-1], wanted[::-1], strict=True)}
+        which = np.array([first_of[int(c)] for c in contacts[keep]], np.int64)
+        return which, among[owner[keep]].astype(np.int64)
+
+    def reach_at_company(self, company_id: str) -> tuple[list[str], np.ndarray]:
+        """Pairs (person id, rep index): the company's current employees each rep knows."""
+        staff = self.staff.get(company_id)
+        if staff is None:
+            return [], np.zeros(0, np.int64)
+        owner, reps = _gather(self.contact_ptr, self.contact_reps, staff)
+        names = self.ids.take(pa.array(staff[owner])).to_pylist()
+        return names, reps.astype(np.int64)
+
+    def decision_maker_reach(
+        self,
+        person_id: str,
+        neighbours: Sequence[tuple[str, str | None]],
+        second: dict[str, Sequence[str]],
+        *,
+        explain: bool,
+    ) -> DecisionMakerReach:
+        """Every rep's distance (1-3) to a decision-maker, from the decision-maker's side.
+
+        ``neighbours``: the people the decision-maker knows, each with the rep id when that
+        person is a rep. ``second``: for the neighbours who are not reps, the people they know.
+        Rep at 1 hop: its person is a neighbour. At 2 hops: it knows a neighbour (the mutual
+        connections). At 3 hops: it shares a contact with a rep at 1 hop, or knows someone a
+        non-rep neighbour knows.
+        """
+        reps = len(self.rep_ids)
+        hops = np.zeros(reps, np.int8)
+        near = sorted({self.rep_index[r] for _, r in neighbours if r in self.rep_index})
+        hops[near] = 1
+        # colleagues first, then by id: the evidence names the same people on every run
+        neighbour_ids = sorted(
+            {a for a, _ in neighbours}, key=lambda a: (a not in self.rep_of_person, a)
+        )
+        which, knowing = self.reps_knowing(neighbour_ids)
+        mutual_counts = np.bincount(knowing, minlength=reps).astype(np.int32)
+        two = np.unique(knowing)
+        hops[two[hops[two] == 0]] = 2
+        far = np.flatnonzero(hops == 0)
+        via_colleague = np.zeros(reps, bool)
+        if near and len(far):
+            via_colleague[far] = self.shares_contact[np.ix_(far, np.asarray(near, np.int64))].any(
+                axis=1
+            )
+        hops[via_colleague] = 3
+        bridges: dict[str, tuple[str, str]] = {}
+        second_pairs: list[tuple[str, str]] = [
+            (b, a) for a, known in second.items() for b in known if b != person_id
+        ]
+        if second_pairs:
+            b_which, b_reps = self._reps_knowing_any(
+                [b for b, _ in second_pairs], np.flatnonzero(hops == 0)
+            )
+            hops[b_reps] = 3
+            if explain:
+                for rep, indexes in group_capped(b_reps, b_which, 1).items():
+                    bridges[self.rep_ids[rep]] = second_pairs[indexes[0]]
+        own = self.rep_of_person.get(person_id)
+        if own is not None:
+            hops[own] = 0
+            mutual_counts[own] = 0
+        mutuals: dict[str, tuple[str, ...]] = {}
+        if explain:
+            mutuals = {
+                self.rep_ids[rep]: tuple(neighbour_ids[i] for i in indexes)
+                for rep, indexes in group_capped(knowing, which, EVIDENCE_NAMES).items()
+                if rep != own
+            }
+        return DecisionMakerReach(
+            person_id=person_id,
+            hops=hops,
+            mutual_counts=mutual_counts,
+            mutuals=mutuals,
+            bridges=Bridges(
+                self,
+                bridges,
+                [r for r in np.flatnonzero(via_colleague).tolist() if r != own] if explain else [],
+                near,
+            ),
+        )
+
+
+class Bridges(Mapping[str, tuple[str, str]]):
+    """One 3-hop path per rep, as (the person the rep knows, the person who knows the
+    decision-maker). Paths through a non-rep neighbour are known up front; paths through a
+    colleague who knows the decision-maker are found when asked (one set intersection per
+    rep), so a ranking pays only for the reps it shows."""
+
+    def __init__(
+        self,
+        network: RepNetwork,
+        known: dict[str, tuple[str, str]],
+        through_colleagues: Sequence[int],
+        colleagues: Sequence[int],
+    ) -> None:
+        self._network = network
+        self._found = dict(known)
+        self._pending = {network.rep_ids[r]: r for r in through_colleagues}
+        for rep_id in known:
+            self._pending.pop(rep_id, None)
+        self._colleagues = list(colleagues)
+
+    def __getitem__(self, rep_id: str) -> tuple[str, str]:
+        found = self._found.get(rep_id)
+        if found is not None:
+            return found
+        rep = self._pending.get(rep_id)
+        if rep is None:
+            raise KeyError(rep_id)
+        net = self._network
+        mine = net.rep_contacts[net.rep_ptr[rep] : net.rep_ptr[rep + 1]]
+        for colleague in self._colleagues:
+            if not net.shares_contact[rep, colleague]:
+                continue
+            theirs = net.rep_contacts[net.rep_ptr[colleague] : net.rep_ptr[colleague + 1]]
+            both = np.intersect1d(mine, theirs, assume_unique=True)
+            if len(both):
+                found = (str(net.ids[int(both[0])]), net.rep_person_ids[colleague])
+                self._found[rep_id] = found
+                return found
+        raise KeyError(rep_id)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from sorted(set(self._found) | set(self._pending))
+
+    def __len__(self) -> int:
+        return len(set(self._found) | set(self._pending))
+
+
+class NameBook(Mapping[str, PersonRef]):
+    """Names for evidence, looked up when read: from memory for the people reps know, else
+    from ``fallback`` (the graph), and kept."""
+
+    def __init__(
+        self, network: RepNetwork, fallback: Callable[[Sequence[str]], dict[str, PersonRef]]
+    ) -> None:
+        self._network = network
+        self._fallback = fallback
+        self._known: dict[str, PersonRef] = {}
+
+    def __getitem__(self, person_id: str) -> PersonRef:
+        found = self._known.get(person_id)
+        if found is None:
+            found = (self._network.people([person_id]) or self._fallback([person_id])).get(
+                person_id
+            )
+            if found is None:
+                raise KeyError(person_id)
+            self._known[person_id] = found
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._known)
+
+    def __len__(self) -> int:
+        return len(self._known)

@@ -1,0 +1,345 @@
+"""The reps as routing sees them at one moment: profiles, workload, record and the hard rules.
+
+Everything is an array indexed like the graph's rep order (``LeadReach.rep_ids``), so that a
+lead's signals and a batch's score matrix are computed for every rep at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+
+from graph.model import Rep, RepActivity, RepRef
+from graph.store import GraphStore
+from routing.policy import Policy
+
+OPEN_STATUSES = ("offered", "claimed", "contacted")
+"""A lead in these statuses counts against its owner's capacity."""
+ASSIGNMENT_EVENTS = ("offered", "claimed", "assigned")
+"""Events that make a rep 'recently assigned' (the tie-break and round robin)."""
+BREACH_EVENT = "sla_breach"
+OWNER_STATUSES = ("claimed", "contacted", "won")
+"""A lead in these statuses makes its rep the account owner of the lead's company."""
+
+REGION_UTC_OFFSET = {"EMEA": 1.0, "NA": -5.0, "LATAM": -3.0, "APAC": 8.0}
+"""Where each sales region's working day is centred, for reps outside the region."""
+
+RULES = ("inactive", "out_of_office", "at_capacity", "penalty_box", "tenure", "excluded")
+
+
+def _utc_offset(timezone: str | None, now: datetime) -> float | None:
+    if not timezone:
+        return None
+    try:
+        offset = now.astimezone(ZoneInfo(timezone)).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return None if offset is None else offset.total_seconds() / 3600
+
+
+def _nan_if_none(value: float | None) -> float:
+    return float("nan") if value is None else value
+
+
+def stable_key(text: str) -> int:
+    """A 63-bit number from text, the same on every run and machine (unlike ``hash``)."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> 1
+
+
+def mix(lead_key: int, rep_keys: np.ndarray) -> np.ndarray:
+    """A per-lead random order of reps: splitmix64 of (lead key xor rep key), vectorised."""
+    with np.errstate(over="ignore"):
+        z = (rep_keys ^ np.uint64(lead_key)) + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def penalty_box_until(breaches: Sequence[datetime], policy: Policy) -> datetime | None:
+    """The end of the latest penalty: ``penalty_breaches`` breaches within
+    ``penalty_window_days`` keep a rep off hot leads for ``penalty_days`` after the last."""
+    times = sorted(breaches)
+    need = policy.penalty_breaches
+    window = timedelta(days=policy.penalty_window_days)
+    until: datetime | None = None
+    for last in range(need - 1, len(times)):
+        if times[last] - times[last - need + 1] <= window:
+            until = times[last] + timedelta(days=policy.penalty_days)
+    return until
+
+
+@dataclass
+class _StaticRoster:
+    """What the rep profiles alone determine; rebuilt only when the profiles change."""
+
+    key: tuple[int, tuple[str, ...], date]
+    profiles_ref: Mapping[str, Rep]
+    fields: dict[str, Any]
+
+
+_STATIC: list[_StaticRoster] = []
+
+
+def _static_roster(
+    profiles_by_id: Mapping[str, Rep], rep_ids: tuple[str, ...], day: date
+) -> _StaticRoster:
+    """Profile arrays, memoised on the identity of the store's profile directory (a new one
+    after every refresh), the rep order and the day (time zone offsets change with DST)."""
+    key = (id(profiles_by_id), rep_ids, day)
+    for cached in _STATIC:
+        if cached.key == key and cached.profiles_ref is profiles_by_id:
+            return cached
+    profiles = [profiles_by_id.get(r) for r in rep_ids]
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    fields: dict[str, Any] = {
+        "profiles": profiles,
+        "refs": [
+            RepRef(id=r, email=p.email, name=p.name, person_id=p.person_id)
+            if p is not None
+            else RepRef(id=r, email="", name=r, person_id="")
+            for r, p in zip(rep_ids, profiles, strict=True)
+        ],
+        "active": np.array([p is not None and p.active for p in profiles], bool),
+        "out_until": [p.out_until if p is not None else None for p in profiles],
+        "capacity": np.array(
+            [np.inf if p is None or p.capacity is None else p.capacity for p in profiles],
+            float,
+        ),
+        "hired_on": [p.hired_on if p is not None else None for p in profiles],
+        "close_rate": np.array(
+            [(p.close_rate or 0.0) if p is not None else 0.0 for p in profiles], float
+        ),
+        "utc_offset": np.array(
+            [_nan_if_none(_utc_offset(p.timezone if p else None, noon)) for p in profiles],
+            float,
+        ),
+        "regions": [p.region if p is not None else None for p in profiles],
+        "industries": [
+            frozenset(i.lower() for i in p.industries) if p is not None else frozenset()
+            for p in profiles
+        ],
+        "products": [
+            frozenset(i.lower() for i in p.products) if p is not None else frozenset()
+            for p in profiles
+        ],
+        "deal_min": np.array(
+            [np.nan if p is None or p.deal_min is None else p.deal_min for p in profiles],
+            float,
+        ),
+        "deal_max": np.array(
+            [np.nan if p is None or p.deal_max is None else p.deal_max for p in profiles],
+            float,
+        ),
+        "tie_keys": np.array([stable_key(r) for r in rep_ids], np.uint64),
+    }
+    entry = _StaticRoster(key=key, profiles_ref=profiles_by_id, fields=fields)
+    _STATIC[:] = [entry, *_STATIC[:1]]
+    return entry
+
+
+@dataclass
+class Roster:
+    """Every rep, as arrays in the graph's rep order, at time ``now``."""
+
+    now: datetime
+    policy: Policy
+    rep_ids: tuple[str, ...]
+    profiles: list[Rep | None]
+    refs: list[RepRef]
+    active: np.ndarray
+    out_until: list[date | None]
+    capacity: np.ndarray  # inf when unlimited
+    open_leads: np.ndarray
+    last_assigned: np.ndarray  # seconds since the epoch; -inf when never assigned
+    last_assigned_at: list[datetime | None]
+    boxed_until: list[datetime | None]
+    hired_on: list[date | None]
+    close_rate: np.ndarray
+    utc_offset: np.ndarray  # nan when unknown
+    regions: list[str | None]
+    industries: list[frozenset[str]]
+    products: list[frozenset[str]]
+    deal_min: np.ndarray
+    deal_max: np.ndarray
+    tie_keys: np.ndarray
+    _index: dict[str, int] = field(default_factory=dict)
+    _reasons: dict[bool, dict[int, list[tuple[str, str]]]] = field(default_factory=dict)
+    _rep_people: frozenset[str] | None = None
+
+    @classmethod
+    def load(
+        cls,
+        store: GraphStore,
+        rep_ids: Sequence[str],
+        policy: Policy,
+        now: datetime,
+        activity: Mapping[str, RepActivity] | None = None,
+    ) -> Roster:
+        """The roster from the store (profiles come from the store's rep directory; one query
+        each for workload, last assignments and breaches)."""
+        if activity is None:
+            activity = store.rep_activity(
+                open_statuses=OPEN_STATUSES,
+                assignment_kinds=ASSIGNMENT_EVENTS,
+                breach_kinds=(BREACH_EVENT,),
+                breaches_since=now
+                - timedelta(days=policy.penalty_window_days + policy.penalty_days),
+            )
+        static = _static_roster(store.rep_profiles(), tuple(rep_ids), now.date())
+        idle = RepActivity()
+        acts = [activity.get(r, idle) for r in rep_ids]
+        last = [a.last_assigned_at for a in acts]
+        return cls(
+            now=now,
+            policy=policy,
+            rep_ids=tuple(rep_ids),
+            open_leads=np.array([a.open_leads for a in acts], np.int64),
+            last_assigned=np.array([-np.inf if t is None else t.timestamp() for t in last], float),
+            last_assigned_at=last,
+            boxed_until=[penalty_box_until(a.breaches, policy) for a in acts],
+            **static.fields,
+        )
+
+    def __len__(self) -> int:
+        return len(self.rep_ids)
+
+    def today(self) -> date:
+        return self.now.date()
+
+    def exclusions(
+        self, grade: str, excluded: Mapping[str, str] | None = None
+    ) -> dict[int, list[tuple[str, str]]]:
+        """Why each excluded rep is excluded (rule, reason in words), by rep index.
+
+        A rep at capacity is judged on the leads they own now; batch routing also checks what
+        it assigns on top (route_batch never exceeds a capacity)."""
+        hot = grade == "hot"
+        cached = self._reasons.get(hot)
+        if cached is None:
+            cached = self._rule_reasons(hot)
+            self._reasons[hot] = cached
+        if not excluded:
+            return cached
+        reasons = {index: list(rules) for index, rules in cached.items()}
+        for rep_id, reason in excluded.items():
+            found = self.index_of(rep_id)
+            if found is not None:
+                reasons.setdefault(found, []).append(("excluded", reason))
+        return reasons
+
+    def _rule_reasons(self, hot: bool) -> dict[int, list[tuple[str, str]]]:
+        reasons: dict[int, list[tuple[str, str]]] = {}
+        today = self.today()
+        policy = self.policy
+
+        def add(index: int, rule: str, reason: str) -> None:
+            reasons.setdefault(index, []).append((rule, reason))
+
+        for index in np.flatnonzero(~self.active).tolist():
+            add(index, "inactive", "inactive")
+        for index, back in enumerate(self.out_until):
+            if back is not None and back > today:
+                add(index, "out_of_office", f"out of office until {back.isoformat()}")
+        for index in np.flatnonzero(self.open_leads >= self.capacity).tolist():
+            add(
+                index,
+                "at_capacity",
+                f"at capacity {self.open_leads[index]}/{int(self.capacity[index])}",
+            )
+        if hot:
+            for index, until in enumerate(self.boxed_until):
+                if until is not None and until > self.now:
+                    add(
+                        index,
+                        "penalty_box",
+                        f"penalty box until {until.date().isoformat()} "
+                        f"({policy.penalty_breaches} SLA breaches within "
+                        f"{policy.penalty_window_days} days)",
+                    )
+            for index, hired in enumerate(self.hired_on):
+                if hired is not None:
+                    tenure = (today - hired).days
+                    if tenure < policy.min_tenure_days_for_hot:
+                        add(
+                            index,
+                            "tenure",
+                            f"tenure {tenure} days < {policy.min_tenure_days_for_hot} days "
+                            "for hot leads",
+                        )
+        return reasons
+
+    def index_of(self, rep_id: str) -> int | None:
+        if len(self._index) != len(self.rep_ids):
+            self._index.update((r, i) for i, r in enumerate(self.rep_ids))
+        return self._index.get(rep_id)
+
+    def rep_people(self) -> frozenset[str]:
+        """The person ids of every rep (a mutual connection who is a rep is a colleague)."""
+        if self._rep_people is None:
+            self._rep_people = frozenset(r.person_id for r in self.refs if r.person_id)
+        return self._rep_people
+
+    def boxed(self) -> np.ndarray:
+        return np.array([u is not None and u > self.now for u in self.boxed_until], bool)
+
+
+class ProfileMatch:
+    """Per-rep match arrays for a lead's industry, product, region and value, cached by value
+    (a batch of leads asks the same few questions many times)."""
+
+    def __init__(self, roster: Roster) -> None:
+        self.roster = roster
+        self._industry: dict[str, np.ndarray] = {}
+        self._product: dict[str, np.ndarray] = {}
+        self._region: dict[str, np.ndarray] = {}
+
+    def industry(self, industry: str | None) -> np.ndarray:
+        key = (industry or "").strip().lower()
+        if key not in self._industry:
+            self._industry[key] = np.array(
+                [bool(key) and key in wanted for wanted in self.roster.industries], float
+            )
+        return self._industry[key]
+
+    def product(self, product: str | None) -> np.ndarray:
+        key = (product or "").strip().lower()
+        if key not in self._product:
+            self._product[key] = np.array(
+                [bool(key) and key in offered for offered in self.roster.products], float
+            )
+        return self._product[key]
+
+    def geography(self, region: str | None) -> np.ndarray:
+        """1 in the lead's region; outside it, up to 0.5 for working hours that overlap
+        (8 hours apart or more: 0)."""
+        key = (region or "").strip().upper()
+        if key not in self._region:
+            same = np.array([r is not None and r.upper() == key for r in self.roster.regions])
+            centre = REGION_UTC_OFFSET.get(key)
+            if centre is None:
+                overlap = np.zeros(len(same))
+            else:
+                gap = np.abs(self.roster.utc_offset - centre)
+                gap = np.minimum(gap, 24 - gap)
+                overlap = np.nan_to_num(np.clip(1 - gap / 8, 0, 1) * 0.5, nan=0.0)
+            self._region[key] = np.where(same, 1.0, overlap) if key else np.zeros(len(same))
+        return self._region[key]
+
+    def deal_size(self, value: float | None) -> np.ndarray:
+        """1 inside the rep's deal band, falling with the ratio outside it; 0.5 when the lead
+        has no value or the rep no band (neither helps nor hurts)."""
+        low, high = self.roster.deal_min, self.roster.deal_max
+        if value is None or value <= 0:
+            return np.full(len(low), 0.5)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            below = np.where(value < low, value / low, 1.0)
+            above = np.where(value > high, high / value, 1.0)
+        fit = np.nan_to_num(np.minimum(below, above), nan=1.0)
+        known = ~(np.isnan(low) & np.isnan(high))
+        return np.where(known, np.clip(fit, 0, 1), 0.5)
