@@ -35,6 +35,13 @@ def _keys(ids: Iterable[str]) -> np.ndarray:
     return np.fromiter((hash(i) for i in ids), dtype=np.int64)
 
 
+def _strings(table: pa.Table, name: str) -> pa.ChunkedArray:
+    """A string column, empty when the table has no rows (and so perhaps no columns)."""
+    if name in table.column_names:
+        return table.column(name)
+    return pa.chunked_array([], pa.string())
+
+
 def _gather(ptr: np.ndarray, values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For CSR rows ``rows``: (index into ``rows`` of each value, the values), concatenated."""
     starts = ptr[rows]
@@ -85,7 +92,7 @@ class RepNetwork:
         self.rep_index = {rep_id: i for i, rep_id in enumerate(self.rep_ids)}
         self.rep_of_person = {pid: i for i, pid in enumerate(rep_person_ids)}
         reps = len(self.rep_ids)
-        people = contacts.column("person_id")
+        people = _strings(contacts, "person_id")
         unique = pc.unique(people)
         codes = pc.index_in(people, value_set=unique).to_numpy(zero_copy_only=False)
         # positions follow the ids' order (the same on every run: evidence picks the first
@@ -93,8 +100,8 @@ class RepNetwork:
         by_id = pc.sort_indices(unique).to_numpy()
         self.ids = unique.take(pa.array(by_id))
         _, first_row = np.unique(codes, return_index=True)
-        self.names = contacts.column("name").take(pa.array(first_row[by_id]))
-        self.titles = contacts.column("title").take(pa.array(first_row[by_id]))
+        self.names = _strings(contacts, "name").take(pa.array(first_row[by_id]))
+        self.titles = _strings(contacts, "title").take(pa.array(first_row[by_id]))
         position = np.empty(len(by_id), np.int64)
         position[by_id] = np.arange(len(by_id))
         keys = _keys(self.ids.to_pylist())
@@ -102,7 +109,7 @@ class RepNetwork:
         self.keys = keys[by_key]
         self.key_position = by_key
         rep_codes = np.fromiter(
-            (self.rep_index.get(r, -1) for r in contacts.column("rep_id").to_pylist()),
+            (self.rep_index.get(r, -1) for r in _strings(contacts, "rep_id").to_pylist()),
             dtype=np.int64,
         )
         valid = rep_codes >= 0
@@ -121,8 +128,8 @@ class RepNetwork:
         )
         self.shares_contact = np.asarray((incidence @ incidence.T).toarray() > 0)
         np.fill_diagonal(self.shares_contact, False)
-        staff = self.positions(employers.column("person_id").to_pylist())
-        companies = employers.column("company_id").to_pylist()
+        staff = self.positions(_strings(employers, "person_id").to_pylist())
+        companies = _strings(employers, "company_id").to_pylist()
         self.staff: dict[str, np.ndarray] = {}
         known = np.flatnonzero(staff >= 0)
         by_company: dict[str, list[int]] = {}

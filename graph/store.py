@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
@@ -142,6 +142,7 @@ class GraphStore(Protocol):
     ) -> dict[str, str]: ...
     def offer_leads(self, offers: Sequence[Event]) -> list[str]: ...
     def append_events(self, events: Sequence[Event]) -> int: ...
+    def assign_lead(self, event: Event, *, contact_due_at: datetime) -> None: ...
     def warm_up(self) -> None: ...
     def lead_reach(
         self, leads: Sequence[LeadView], *, explain: bool = True, today: date | None = None
@@ -174,6 +175,14 @@ def _person_ref(row: Mapping[str, Any], prefix: str = "") -> PersonRef:
         linkedin_url=row.get(prefix + "linkedin_url"),
         email=row.get(prefix + "email"),
     )
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """A timestamp read from the graph as an aware UTC datetime (LadybugDB returns naive
+    values that are UTC; Neo4j returns aware ones)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _rep_profile(row: Mapping[str, Any]) -> Rep:
@@ -228,11 +237,11 @@ def _lead_view(row: Mapping[str, Any], committee: Sequence[CommitteeMember]) -> 
         industry=row["industry"],
         region=row["region"],
         source=row["source"],
-        created_at=row["created_at"],
+        created_at=utc(row["created_at"]),
         owner_rep_id=row["owner_rep_id"],
-        claimed_at=row["claimed_at"],
-        contact_due_at=row["contact_due_at"],
-        contacted_at=row["contacted_at"],
+        claimed_at=utc(row["claimed_at"]),
+        contact_due_at=utc(row["contact_due_at"]),
+        contacted_at=utc(row["contacted_at"]),
         outcome=row["outcome"],
     )
 
@@ -897,7 +906,7 @@ class CypherGraphStore:
                 committees.get(row["id"], []), key=lambda m: (m.role, m.person.name, m.person.id)
             )
             leads.append(_lead_view(row, members))
-        leads.sort(key=lambda lead: (lead.created_at or datetime.min, lead.id))
+        leads.sort(key=lambda lead: (lead.created_at or datetime.min.replace(tzinfo=UTC), lead.id))
         return leads
 
     def rep_activity(
@@ -915,14 +924,16 @@ class CypherGraphStore:
             for r in self._read("open_leads_per_rep", {"statuses": list(open_statuses)})
         }
         last = {
-            r["rep_id"]: r["last_at"]
+            r["rep_id"]: utc(r["last_at"])
             for r in self._read("last_event_per_rep", {"kinds": list(assignment_kinds)})
         }
         breaches: dict[str, list[datetime]] = defaultdict(list)
         for row in self._read(
             "rep_events_since", {"kinds": list(breach_kinds), "since": breaches_since}
         ):
-            breaches[row["rep_id"]].append(row["at"])
+            at = utc(row["at"])
+            if at is not None:
+                breaches[row["rep_id"]].append(at)
         return {
             rep_id: RepActivity(
                 open_leads=open_leads.get(rep_id, 0),
@@ -946,7 +957,9 @@ class CypherGraphStore:
             )
         )
         for row in rows:
-            when = row["claimed_at"] or row["created_at"] or datetime.min
+            when = (
+                utc(row["claimed_at"]) or utc(row["created_at"]) or datetime.min.replace(tzinfo=UTC)
+            )
             known = latest.get(row["company_id"])
             if known is None or (when, row["rep_id"]) > known:
                 latest[row["company_id"]] = (when, row["rep_id"])
@@ -960,6 +973,27 @@ class CypherGraphStore:
             if event.kind != "offered" or not event.lead_id or not event.rep_id:
                 raise InvalidArgument(f"an offer needs kind 'offered', a lead and a rep: {event}")
         return [row["lead_id"] for row in self._write_rows("offer_leads", offers)]
+
+    def assign_lead(self, event: Event, *, contact_due_at: datetime) -> None:
+        """Give a lead to a rep as claimed (a manager's assignment): the event (kind
+        ``assigned``) names the lead, the rep, who assigned it and why."""
+        if event.kind != "assigned" or not event.lead_id or not event.rep_id:
+            raise InvalidArgument(f"an assignment needs kind 'assigned', a lead and a rep: {event}")
+        rows = self._write(
+            "assign_lead",
+            {
+                "lead_id": event.lead_id,
+                "rep_id": event.rep_id,
+                "at": event.at,
+                "contact_due_at": contact_due_at,
+                "event_id": event.id,
+                "actor": event.actor,
+                "reason": event.reason,
+                "detail": event.detail,
+            },
+        )
+        if not rows:
+            raise NotFound(f"no lead with id {event.lead_id!r}")
 
     def append_events(self, events: Sequence[Event]) -> int:
         """Append events to the activity log."""

@@ -172,7 +172,7 @@ def _greedy(matrix: ScoreMatrix, room: np.ndarray, rows: Sequence[int]) -> dict[
                 chosen[row] = rep
                 room[rep] -= 1
                 break
-            if order is not None and len(order) < CANDIDATES:
+            if order is not None and len(order) >= np.count_nonzero(matrix.eligible[row]):
                 break  # the short list was every eligible rep
     return chosen
 

@@ -144,3 +144,14 @@ def load_policy(path: Path | None = None) -> Policy:
         prefer_account_owner=bool(rules["prefer_account_owner"]),
         source=name,
     )
+
+
+POLICY_ENV = "WARMPATH_POLICY"
+
+
+def current_policy() -> Policy:
+    """The policy in force: the file named by WARMPATH_POLICY, else the defaults."""
+    import os
+
+    path = os.environ.get(POLICY_ENV, "").strip()
+    return load_policy(Path(path) if path else None)

@@ -159,3 +159,13 @@ UNWIND $rows AS r
 CREATE (e:Event {id: r.id, at: r.at, kind: r.kind, actor: r.actor, lead_id: r.lead_id,
                  rep_id: r.rep_id, reason: r.reason, detail: r.detail})
 RETURN count(*) AS written
+
+// name: assign_lead
+// A manager's assignment: the lead is claimed by the rep now, with the contact deadline, and
+// an event records who did it and why.
+MATCH (l:Lead {id: $lead_id})
+SET l.status = 'claimed', l.owner_rep_id = $rep_id, l.claimed_at = $at,
+    l.contact_due_at = $contact_due_at
+CREATE (e:Event {id: $event_id, at: $at, kind: 'assigned', actor: $actor, lead_id: $lead_id,
+                 rep_id: $rep_id, reason: $reason, detail: $detail})
+RETURN l.id AS lead_id
