@@ -192,14 +192,17 @@ class RepNetwork:
         which = np.array([first_of[int(c)] for c in contacts[keep]], np.int64)
         return which, among[owner[keep]].astype(np.int64)
 
-    def reach_at_company(self, company_id: str) -> tuple[list[str], np.ndarray]:
-        """Pairs (person id, rep index): the company's current employees each rep knows."""
+    def reach_at_company(
+        self, company_id: str, *, with_ids: bool = True
+    ) -> tuple[list[str], np.ndarray]:
+        """Pairs (person id, rep index): the company's current employees each rep knows
+        (without ``with_ids``, only the rep indexes, one per pair)."""
         staff = self.staff.get(company_id)
         if staff is None:
             return [], np.zeros(0, np.int64)
         owner, reps = _gather(self.contact_ptr, self.contact_reps, staff)
-        names = self.ids.take(pa.array(staff[owner])).to_pylist()
-        return names, reps.astype(np.int64)
+        ids = self.ids.take(pa.array(staff[owner])).to_pylist() if with_ids else []
+        return ids, reps.astype(np.int64)
 
     def decision_maker_reach(
         self,

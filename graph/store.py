@@ -269,6 +269,49 @@ def _overlap_years(
     return round(max(days, 0) / 365.25, 1)
 
 
+def _background(pairs: Sequence[tuple[Stint, Stint]], day: date) -> SharedBackground:
+    """Shared employers and schools from pairs of (the rep's stint, the person's stint) at the
+    same place, with the years they overlapped."""
+    employers, schools = [], []
+    for mine, theirs in pairs:
+        overlap = _overlap_years(
+            mine.started,
+            mine.ended,
+            mine.current,
+            theirs.started,
+            theirs.ended,
+            theirs.current,
+            day,
+        )
+        if theirs.kind == "employer":
+            employers.append(
+                SharedEmployer(
+                    company_id=theirs.place_id,
+                    company_name=theirs.place_name,
+                    rep_started=mine.started,
+                    rep_ended=mine.ended,
+                    person_started=theirs.started,
+                    person_ended=theirs.ended,
+                    overlap_years=overlap,
+                )
+            )
+        else:
+            schools.append(
+                SharedSchool(
+                    school_id=theirs.place_id,
+                    school_name=theirs.place_name,
+                    rep_started=mine.started,
+                    rep_ended=mine.ended,
+                    person_started=theirs.started,
+                    person_ended=theirs.ended,
+                    overlap_years=overlap,
+                )
+            )
+    employers.sort(key=lambda e: (-e.overlap_years, e.company_name, e.company_id))
+    schools.sort(key=lambda s: (-s.overlap_years, s.school_name, s.school_id))
+    return SharedBackground(employers=tuple(employers), schools=tuple(schools))
+
+
 class RepDirectory:
     """The reps by id, by email and by the id of their person, and their profiles."""
 
@@ -830,47 +873,12 @@ class CypherGraphStore:
         """Employers and schools the rep and the person share, with the overlap in years."""
         rep = self.rep(rep_id)
         self.person(person_id)
-        day = today or date.today()
-        params = {"rep_person_id": rep.person_id, "person_id": person_id}
-
-        def overlap(row: Row) -> float:
-            return _overlap_years(
-                row["rep_started"],
-                row["rep_ended"],
-                bool(row["rep_current"]),
-                row["person_started"],
-                row["person_ended"],
-                bool(row["person_current"]),
-                day,
-            )
-
-        employers = [
-            SharedEmployer(
-                company_id=r["id"],
-                company_name=r["name"] or "",
-                rep_started=r["rep_started"],
-                rep_ended=r["rep_ended"],
-                person_started=r["person_started"],
-                person_ended=r["person_ended"],
-                overlap_years=overlap(r),
-            )
-            for r in self._read("shared_employers", params)
+        mine = [_stint(r) for r in self._read("person_stints", {"person_id": rep.person_id})]
+        theirs = [_stint(r) for r in self._read("person_stints", {"person_id": person_id})]
+        pairs = [
+            (m, t) for m in mine for t in theirs if (m.kind, m.place_id) == (t.kind, t.place_id)
         ]
-        schools = [
-            SharedSchool(
-                school_id=r["id"],
-                school_name=r["name"] or "",
-                rep_started=r["rep_started"],
-                rep_ended=r["rep_ended"],
-                person_started=r["person_started"],
-                person_ended=r["person_ended"],
-                overlap_years=overlap(r),
-            )
-            for r in self._read("shared_schools", params)
-        ]
-        employers.sort(key=lambda e: (-e.overlap_years, e.company_name, e.company_id))
-        schools.sort(key=lambda s: (-s.overlap_years, s.school_name, s.school_id))
-        return SharedBackground(employers=tuple(employers), schools=tuple(schools))
+        return _background(pairs, today or date.today())
 
     # --- routing: leads, activity, reach ---------------------------------------------------
 
@@ -1097,7 +1105,7 @@ class CypherGraphStore:
         reps = len(network.rep_ids)
         names = NameBook(network, self.people)
         for lead in leads:
-            employees, knowing = network.reach_at_company(lead.company.id)
+            employees, knowing = network.reach_at_company(lead.company.id, with_ids=explain)
             known_people: dict[str, tuple[str, ...]] = {}
             if explain:
                 known_people = {
@@ -1123,54 +1131,11 @@ class CypherGraphStore:
     def _shared_with_reps(
         side: RepSide, stints_of: Mapping[str, Sequence[Stint]], day: date
     ) -> dict[tuple[str, str], SharedBackground]:
-        employers: dict[tuple[str, str], list[SharedEmployer]] = defaultdict(list)
-        schools: dict[tuple[str, str], list[SharedSchool]] = defaultdict(list)
+        pairs: dict[tuple[str, str], list[tuple[Stint, Stint]]] = defaultdict(list)
         for person_id, person_stints in stints_of.items():
             for theirs in person_stints:
                 for rep_id, mine in side.stints_by_place.get(
                     f"{theirs.kind}:{theirs.place_id}", ()
                 ):
-                    overlap = _overlap_years(
-                        mine.started,
-                        mine.ended,
-                        mine.current,
-                        theirs.started,
-                        theirs.ended,
-                        theirs.current,
-                        day,
-                    )
-                    if theirs.kind == "employer":
-                        employers[(rep_id, person_id)].append(
-                            SharedEmployer(
-                                company_id=theirs.place_id,
-                                company_name=theirs.place_name,
-                                rep_started=mine.started,
-                                rep_ended=mine.ended,
-                                person_started=theirs.started,
-                                person_ended=theirs.ended,
-                                overlap_years=overlap,
-                            )
-                        )
-                    else:
-                        schools[(rep_id, person_id)].append(
-                            SharedSchool(
-                                school_id=theirs.place_id,
-                                school_name=theirs.place_name,
-                                rep_started=mine.started,
-                                rep_ended=mine.ended,
-                                person_started=theirs.started,
-                                person_ended=theirs.ended,
-                                overlap_years=overlap,
-                            )
-                        )
-        return {
-            key: SharedBackground(
-                employers=tuple(
-                    sorted(employers.get(key, ()), key=lambda e: (-e.overlap_years, e.company_id))
-                ),
-                schools=tuple(
-                    sorted(schools.get(key, ()), key=lambda s: (-s.overlap_years, s.school_id))
-                ),
-            )
-            for key in set(employers) | set(schools)
-        }
+                    pairs[(rep_id, person_id)].append((mine, theirs))
+        return {key: _background(found, day) for key, found in pairs.items()}

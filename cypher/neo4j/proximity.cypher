@@ -62,17 +62,3 @@ MATCH (c:Company {id: $company_id})<-[w:WORKS_AT]-(e:Person)-[:KNOWS]-(rp:Person
 WITH r, e, w.current AS current
 WHERE current = true
 RETURN DISTINCT r.id AS rep_id, e.id AS id, e.name AS name, e.title AS title
-
-// name: shared_employers
-// Companies both the rep's person and the person worked at, with both stints' dates.
-MATCH (p:Person {id: $person_id})-[w1:WORKS_AT]->(c:Company)<-[w2:WORKS_AT]-(rp:Person {id: $rep_person_id})
-RETURN c.id AS id, c.name AS name, w2.started AS rep_started, w2.ended AS rep_ended,
-       w2.current AS rep_current, w1.started AS person_started, w1.ended AS person_ended,
-       w1.current AS person_current
-
-// name: shared_schools
-// Schools both the rep's person and the person attended, with both periods.
-MATCH (p:Person {id: $person_id})-[s1:STUDIED_AT]->(s:School)<-[s2:STUDIED_AT]-(rp:Person {id: $rep_person_id})
-RETURN s.id AS id, s.name AS name, s2.started AS rep_started, s2.ended AS rep_ended,
-       false AS rep_current, s1.started AS person_started, s1.ended AS person_ended,
-       false AS person_current
