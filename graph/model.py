@@ -314,7 +314,7 @@ class DecisionMakerReach:
     person_id: str
     hops: np.ndarray
     mutual_counts: np.ndarray
-    mutuals: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    mutuals: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     bridges: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
@@ -334,5 +334,5 @@ class LeadReach:
     members: dict[str, DecisionMakerReach]
     known_at_company: np.ndarray
     shared: dict[tuple[str, str], SharedBackground]
-    people_known: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    people_known: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     people: Mapping[str, PersonRef] = field(default_factory=dict)

@@ -55,24 +55,6 @@ def _gather(ptr: np.ndarray, values: np.ndarray, rows: np.ndarray) -> tuple[np.n
     return owner, values[positions]
 
 
-def group_capped(groups: np.ndarray, members: np.ndarray, cap: int) -> dict[int, list[int]]:
-    """The first ``cap`` members of each group, in their order, by group."""
-    if len(groups) == 0:
-        return {}
-    # group ids are rep indexes: a stable sort of 16-bit integers is a radix sort, O(n)
-    small = groups.astype(np.int16) if int(groups.max()) < 2**15 else groups
-    order = np.argsort(small, kind="stable")
-    ordered = groups[order]
-    counts = np.bincount(ordered)
-    first = np.cumsum(counts) - counts
-    rank = np.arange(len(ordered)) - first[ordered]
-    keep = rank < cap
-    grouped: dict[int, list[int]] = {}
-    for group, member in zip(ordered[keep].tolist(), members[order][keep].tolist(), strict=True):
-        grouped.setdefault(group, []).append(member)
-    return grouped
-
-
 class RepNetwork:
     """Rep-to-contact incidence in both directions, and which reps share a contact."""
 
@@ -192,17 +174,19 @@ class RepNetwork:
         which = np.array([first_of[int(c)] for c in contacts[keep]], np.int64)
         return which, among[owner[keep]].astype(np.int64)
 
-    def reach_at_company(
-        self, company_id: str, *, with_ids: bool = True
-    ) -> tuple[list[str], np.ndarray]:
-        """Pairs (person id, rep index): the company's current employees each rep knows
-        (without ``with_ids``, only the rep indexes, one per pair)."""
-        staff = self.staff.get(company_id)
-        if staff is None:
-            return [], np.zeros(0, np.int64)
+    def reach_at_company(self, company_id: str) -> tuple[np.ndarray, PeoplePerRep]:
+        """How many of the company's current employees each rep knows, and (read when asked)
+        which."""
+        staff = self.staff.get(company_id, np.zeros(0, np.int64))
         owner, reps = _gather(self.contact_ptr, self.contact_reps, staff)
-        ids = self.ids.take(pa.array(staff[owner])).to_pylist() if with_ids else []
-        return ids, reps.astype(np.int64)
+        reps = reps.astype(np.int64)
+        known = PeoplePerRep(
+            self,
+            staff[owner],
+            reps,
+            lambda picked: self.ids.take(pa.array(picked, pa.int64())).to_pylist(),
+        )
+        return np.bincount(reps, minlength=len(self.rep_ids)).astype(np.int32), known
 
     def decision_maker_reach(
         self,
@@ -249,24 +233,22 @@ class RepNetwork:
             )
             hops[b_reps] = 3
             if explain:
-                for rep, indexes in group_capped(b_reps, b_which, 1).items():
-                    bridges[self.rep_ids[rep]] = second_pairs[indexes[0]]
+                found, first = np.unique(b_reps, return_index=True)
+                for rep, index in zip(found.tolist(), b_which[first].tolist(), strict=True):
+                    bridges[self.rep_ids[rep]] = second_pairs[index]
         own = self.rep_of_person.get(person_id)
         if own is not None:
             hops[own] = 0
             mutual_counts[own] = 0
-        mutuals: dict[str, tuple[str, ...]] = {}
-        if explain:
-            mutuals = {
-                self.rep_ids[rep]: tuple(neighbour_ids[i] for i in indexes)
-                for rep, indexes in group_capped(knowing, which, EVIDENCE_NAMES).items()
-                if rep != own
-            }
         return DecisionMakerReach(
             person_id=person_id,
             hops=hops,
             mutual_counts=mutual_counts,
-            mutuals=mutuals,
+            mutuals=PeoplePerRep(
+                self, which, knowing, lambda picked: [neighbour_ids[i] for i in picked], own
+            )
+            if explain
+            else {},
             bridges=Bridges(
                 self,
                 bridges,
@@ -350,3 +332,38 @@ class NameBook(Mapping[str, PersonRef]):
 
     def __len__(self) -> int:
         return len(self._known)
+
+
+class PeoplePerRep(Mapping[str, tuple[str, ...]]):
+    """For each rep, the first EVIDENCE_NAMES people of a set of (person, rep) pairs, in the
+    pairs' order, picked when asked: a ranking pays only for the reps it shows.
+
+    ``members[k]`` and ``reps[k]`` are pair k; ``ids_of`` turns member numbers into ids."""
+
+    def __init__(
+        self,
+        network: RepNetwork,
+        members: np.ndarray,
+        reps: np.ndarray,
+        ids_of: Callable[[np.ndarray], list[str]],
+        leave_out: int | None = None,
+    ) -> None:
+        self._network = network
+        self._members = members
+        self._reps = reps
+        self._ids_of = ids_of
+        self._counts = np.bincount(reps, minlength=len(network.rep_ids))
+        if leave_out is not None:
+            self._counts[leave_out] = 0
+
+    def __getitem__(self, rep_id: str) -> tuple[str, ...]:
+        rep = self._network.rep_index.get(rep_id)
+        if rep is None or self._counts[rep] == 0:
+            raise KeyError(rep_id)
+        return tuple(self._ids_of(self._members[self._reps == rep][:EVIDENCE_NAMES]))
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._network.rep_ids[r] for r in np.flatnonzero(self._counts).tolist())
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self._counts))

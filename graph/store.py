@@ -16,7 +16,6 @@ from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 
-import numpy as np
 import pyarrow as pa
 
 from cypher import QueryCatalog
@@ -52,7 +51,7 @@ from graph.model import (
     Study,
     Tie,
 )
-from graph.network import EVIDENCE_NAMES, NameBook, RepNetwork, group_capped
+from graph.network import NameBook, RepNetwork
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -1102,27 +1101,18 @@ class CypherGraphStore:
                 explain=explain,
             )
         result: dict[str, LeadReach] = {}
-        reps = len(network.rep_ids)
         names = NameBook(network, self.people)
         for lead in leads:
-            employees, knowing = network.reach_at_company(lead.company.id, with_ids=explain)
-            known_people: dict[str, tuple[str, ...]] = {}
-            if explain:
-                known_people = {
-                    network.rep_ids[rep]: tuple(employees[i] for i in indexes)
-                    for rep, indexes in group_capped(
-                        knowing, np.arange(len(employees)), EVIDENCE_NAMES
-                    ).items()
-                }
+            known_at_company, known_people = network.reach_at_company(lead.company.id)
             result[lead.id] = LeadReach(
                 lead_id=lead.id,
                 rep_ids=network.rep_ids,
                 members={m.person.id: members[m.person.id] for m in lead.committee},
-                known_at_company=np.bincount(knowing, minlength=reps).astype(np.int32),
+                known_at_company=known_at_company,
                 shared=self._shared_with_reps(
                     side, {m.person.id: stints.get(m.person.id, []) for m in lead.committee}, day
                 ),
-                people_known=known_people,
+                people_known=known_people if explain else {},
                 people=names,
             )
         return result
