@@ -436,6 +436,7 @@ def generate_org(shape: OrgShape) -> OrgSnapshot:
             "hired_on": _date_array(_days(rng, "2015-01-01", "2026-10-01", R)),
             "active": pa.array(rng.random(R) > 0.04),
             "out_until": _date_array(_days(rng, "2026-11-25", "2027-01-31", R), out_valid),
+            "team": pa.array(rep_regions, type=pa.string()),
         }
     )
     is_edges = pa.table({"from": reps.column("id"), "to": ids.slice(0, R)})

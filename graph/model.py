@@ -46,6 +46,7 @@ class Rep:
     hired_on: date | None = None
     active: bool = True
     out_until: date | None = None
+    team: str | None = None
 
 
 @dataclass(frozen=True)

@@ -201,6 +201,7 @@ def _rep_profile(row: Mapping[str, Any]) -> Rep:
         hired_on=row["hired_on"],
         active=row["active"] is not False,
         out_until=row["out_until"],
+        team=row.get("team"),
     )
 
 

@@ -39,6 +39,7 @@ REP_COLUMNS: dict[str, list[str]] = {
         "hired_on",
         "active",
         "out_until",
+        "team",
     )
 }
 LEAD_COLUMNS: dict[str, list[str]] = {
@@ -197,6 +198,7 @@ def import_reps(
                 hired_on=_optional(record, "hired_on", _day),
                 active=True if active is None else active,
                 out_until=_optional(record, "out_until", _day),
+                team=_cell(record, "team") or None,
             )
         except RowError as exc:
             report.reject(record.line, str(exc))

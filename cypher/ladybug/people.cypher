@@ -20,7 +20,8 @@ MERGE (rep:Rep {id: rid})
 SET rep.email = r.email, rep.name = r.name, rep.region = r.region, rep.timezone = r.timezone,
     rep.industries = CAST(r.industries AS STRING[]), rep.products = CAST(r.products AS STRING[]), rep.deal_min = CAST(r.deal_min AS DOUBLE),
     rep.deal_max = CAST(r.deal_max AS DOUBLE), rep.capacity = CAST(r.capacity AS INT64), rep.close_rate = CAST(r.close_rate AS DOUBLE),
-    rep.hired_on = CAST(r.hired_on AS DATE), rep.active = CAST(r.active AS BOOLEAN), rep.out_until = CAST(r.out_until AS DATE)
+    rep.hired_on = CAST(r.hired_on AS DATE), rep.active = CAST(r.active AS BOOLEAN), rep.out_until = CAST(r.out_until AS DATE),
+    rep.team = r.team
 WITH rep, r
 MATCH (p:Person {id: r.person_id})
 MERGE (rep)-[:IS]->(p)
@@ -126,7 +127,7 @@ RETURN r.id AS id, r.email AS email, r.name AS name, p.id AS person_id, r.region
        r.timezone AS timezone, r.industries AS industries, r.products AS products,
        r.deal_min AS deal_min, r.deal_max AS deal_max, r.capacity AS capacity,
        r.close_rate AS close_rate, r.hired_on AS hired_on, r.active AS active,
-       r.out_until AS out_until
+       r.out_until AS out_until, r.team AS team
 
 // name: graph_counts
 // How much the graph holds.

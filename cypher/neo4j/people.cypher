@@ -20,7 +20,7 @@ MERGE (rep:Rep {id: rid})
 SET rep.email = r.email, rep.name = r.name, rep.region = r.region, rep.timezone = r.timezone,
     rep.industries = r.industries, rep.products = r.products, rep.deal_min = r.deal_min,
     rep.deal_max = r.deal_max, rep.capacity = r.capacity, rep.close_rate = r.close_rate,
-    rep.hired_on = r.hired_on, rep.active = r.active, rep.out_until = r.out_until
+    rep.hired_on = r.hired_on, rep.active = r.active, rep.out_until = r.out_until, rep.team = r.team
 WITH rep, r
 MATCH (p:Person {id: r.person_id})
 MERGE (rep)-[:IS]->(p)
@@ -124,7 +124,7 @@ RETURN r.id AS id, r.email AS email, r.name AS name, p.id AS person_id, r.region
        r.timezone AS timezone, r.industries AS industries, r.products AS products,
        r.deal_min AS deal_min, r.deal_max AS deal_max, r.capacity AS capacity,
        r.close_rate AS close_rate, r.hired_on AS hired_on, r.active AS active,
-       r.out_until AS out_until
+       r.out_until AS out_until, r.team AS team
 
 // name: graph_counts
 // How much the graph holds.
