@@ -337,3 +337,39 @@ class LeadReach:
     shared: dict[tuple[str, str], SharedBackground]
     people_known: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     people: Mapping[str, PersonRef] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LeadState:
+    """The lifecycle fields of a lead, written together by one transition."""
+
+    status: str
+    owner_rep_id: str | None = None
+    claimed_at: datetime | None = None
+    contact_due_at: datetime | None = None
+    contacted_at: datetime | None = None
+    outcome: str | None = None
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class User:
+    """Someone who may call the API: an admin, a manager (of a team) or a rep."""
+
+    id: str
+    name: str
+    role: str
+    rep_id: str | None = None
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A message waiting to be delivered (the marketing webhook)."""
+
+    id: str
+    at: datetime
+    kind: str
+    payload: str
+    attempts: int = 0
+    last_error: str | None = None

@@ -34,8 +34,10 @@ from graph.model import (
     GraphCounts,
     Lead,
     LeadReach,
+    LeadState,
     LeadView,
     OrgSnapshot,
+    OutboxMessage,
     PathStep,
     Person,
     PersonRef,
@@ -50,6 +52,7 @@ from graph.model import (
     Stint,
     Study,
     Tie,
+    User,
 )
 from graph.network import NameBook, RepNetwork
 
@@ -142,6 +145,24 @@ class GraphStore(Protocol):
     def offer_leads(self, offers: Sequence[Event]) -> list[str]: ...
     def append_events(self, events: Sequence[Event]) -> int: ...
     def assign_lead(self, event: Event, *, contact_due_at: datetime) -> None: ...
+    def move_lead(
+        self, lead_id: str, *, from_statuses: Sequence[str], to: LeadState, event: Event
+    ) -> bool: ...
+    def events(self, *, lead_id: str | None = None, rep_id: str | None = None) -> list[Event]: ...
+    def overdue_leads(self, now: datetime) -> list[tuple[str, str | None]]: ...
+    def create_user(self, user: User, token_hash: str, *, at: datetime) -> None: ...
+    def user_by_token_hash(self, token_hash: str) -> User | None: ...
+    def add_outbox(self, message: OutboxMessage) -> None: ...
+    def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxMessage]: ...
+    def mark_outbox(
+        self,
+        message_id: str,
+        *,
+        attempts: int,
+        next_at: datetime | None,
+        error: str | None,
+        delivered_at: datetime | None,
+    ) -> None: ...
     def warm_up(self) -> None: ...
     def lead_reach(
         self, leads: Sequence[LeadView], *, explain: bool = True, today: date | None = None
@@ -1130,3 +1151,109 @@ class CypherGraphStore:
                 ):
                     pairs[(rep_id, person_id)].append((mine, theirs))
         return {key: _background(found, day) for key, found in pairs.items()}
+
+    # --- lifecycle, users, outbox --------------------------------------------------------------
+
+    def move_lead(
+        self, lead_id: str, *, from_statuses: Sequence[str], to: LeadState, event: Event
+    ) -> bool:
+        """Move a lead that is in one of ``from_statuses`` to the state ``to`` and append the
+        event, in one statement. False when the lead was not in those statuses (another
+        request moved it first)."""
+        rows = self._write(
+            "move_lead",
+            {
+                "lead_id": lead_id,
+                "from_statuses": list(from_statuses),
+                **dataclasses.asdict(to),
+                "event_id": event.id,
+                "at": event.at,
+                "kind": event.kind,
+                "actor": event.actor,
+                "rep_id": event.rep_id,
+                "reason": event.reason,
+                "detail": event.detail,
+            },
+        )
+        return bool(rows)
+
+    def events(self, *, lead_id: str | None = None, rep_id: str | None = None) -> list[Event]:
+        """A lead's or a rep's activity stream, oldest first."""
+        if (lead_id is None) == (rep_id is None):
+            raise InvalidArgument("events: give a lead or a rep")
+        rows = (
+            self._read("lead_events", {"lead_id": lead_id})
+            if lead_id is not None
+            else self._read("rep_events", {"rep_id": rep_id})
+        )
+        return [
+            Event(
+                id=r["id"],
+                at=utc(r["at"]) or datetime.min.replace(tzinfo=UTC),
+                kind=r["kind"],
+                actor=r["actor"] or "",
+                lead_id=r["lead_id"],
+                rep_id=r["rep_id"],
+                reason=r["reason"],
+                detail=r["detail"],
+            )
+            for r in rows
+        ]
+
+    def overdue_leads(self, now: datetime) -> list[tuple[str, str | None]]:
+        """Claimed leads past their contact deadline: (lead id, owner rep id)."""
+        return [(r["id"], r["rep_id"]) for r in self._read("overdue_leads", {"now": now})]
+
+    def create_user(self, user: User, token_hash: str, *, at: datetime) -> None:
+        self._write(
+            "create_user",
+            {**dataclasses.asdict(user), "token_hash": token_hash, "created_at": at},
+        )
+
+    def user_by_token_hash(self, token_hash: str) -> User | None:
+        rows = self._read("user_by_token_hash", {"token_hash": token_hash})
+        if not rows:
+            return None
+        r = rows[0]
+        return User(
+            id=r["id"], name=r["name"] or "", role=r["role"], rep_id=r["rep_id"], team=r["team"]
+        )
+
+    def add_outbox(self, message: OutboxMessage) -> None:
+        self._write(
+            "add_outbox",
+            {"id": message.id, "at": message.at, "kind": message.kind, "payload": message.payload},
+        )
+
+    def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+        return [
+            OutboxMessage(
+                id=r["id"],
+                at=utc(r["at"]) or now,
+                kind=r["kind"],
+                payload=r["payload"],
+                attempts=int(r["attempts"] or 0),
+                last_error=r["last_error"],
+            )
+            for r in self._read("due_outbox", {"now": now, "limit": limit})
+        ]
+
+    def mark_outbox(
+        self,
+        message_id: str,
+        *,
+        attempts: int,
+        next_at: datetime | None,
+        error: str | None,
+        delivered_at: datetime | None,
+    ) -> None:
+        self._write(
+            "mark_outbox",
+            {
+                "id": message_id,
+                "attempts": attempts,
+                "next_at": next_at,
+                "last_error": error,
+                "delivered_at": delivered_at,
+            },
+        )

@@ -15,10 +15,39 @@ from graph.errors import (
     WarmpathError,
 )
 
+
+class AlreadyClaimed(WarmpathError):
+    """Someone else claimed the lead first."""
+
+    code = "ALREADY_CLAIMED"
+
+
+class NotEligible(WarmpathError):
+    """The policy's rules keep this rep from this lead (the message says which rule)."""
+
+    code = "NOT_ELIGIBLE"
+
+
+class InvalidState(WarmpathError):
+    """The lead is not in a state that allows this step (the message says which it is in)."""
+
+    code = "INVALID_STATE"
+
+
+class Forbidden(WarmpathError):
+    """The caller's role does not allow this."""
+
+    code = "FORBIDDEN"
+
+
 __all__ = [
+    "AlreadyClaimed",
     "ConfigError",
     "DatabaseLocked",
+    "Forbidden",
     "InvalidArgument",
+    "InvalidState",
+    "NotEligible",
     "NotFound",
     "QueryCatalogError",
     "StoreError",

@@ -1,0 +1,73 @@
+// name: move_lead
+// Move a lead from one of $from_statuses to a new state, with its event, in one statement: the
+// status check and the write cannot be separated. Returns the lead when it moved.
+MATCH (l:Lead {id: $lead_id})
+WITH l, l.status AS status
+WHERE status IN $from_statuses
+SET l.status = $status, l.owner_rep_id = $owner_rep_id, l.claimed_at = $claimed_at,
+    l.contact_due_at = $contact_due_at, l.contacted_at = $contacted_at, l.outcome = $outcome,
+    l.value = $value
+CREATE (e:Event {id: $event_id, at: $at, kind: $kind, actor: $actor, lead_id: $lead_id,
+                 rep_id: $rep_id, reason: $reason, detail: $detail})
+RETURN l.id AS lead_id
+
+// name: lead_events
+// The activity stream of one lead, oldest first.
+MATCH (e:Event)
+WITH e, e.lead_id AS lead_id
+WHERE lead_id = $lead_id
+RETURN e.id AS id, e.at AS at, e.kind AS kind, e.actor AS actor, e.lead_id AS lead_id,
+       e.rep_id AS rep_id, e.reason AS reason, e.detail AS detail
+ORDER BY at, id
+
+// name: rep_events
+// The activity stream of one rep, oldest first.
+MATCH (e:Event)
+WITH e, e.rep_id AS rep_id
+WHERE rep_id = $rep_id
+RETURN e.id AS id, e.at AS at, e.kind AS kind, e.actor AS actor, e.lead_id AS lead_id,
+       e.rep_id AS rep_id, e.reason AS reason, e.detail AS detail
+ORDER BY at, id
+
+// name: overdue_leads
+// Claimed leads whose contact deadline has passed.
+MATCH (l:Lead)
+WITH l.id AS id, l.status AS status, l.contact_due_at AS due, l.owner_rep_id AS rep_id
+WHERE status = 'claimed' AND due < $now
+RETURN id, rep_id, due
+ORDER BY due, id
+
+// name: create_user
+// A user of the API with the hash of their token.
+CREATE (u:User {id: $id, name: $name, role: $role, rep_id: $rep_id, team: $team,
+                token_hash: $token_hash, created_at: $created_at})
+RETURN u.id AS id
+
+// name: user_by_token_hash
+// The user holding a token, by the token's hash.
+MATCH (u:User)
+WITH u, u.token_hash AS token_hash
+WHERE token_hash = $token_hash
+RETURN u.id AS id, u.name AS name, u.role AS role, u.rep_id AS rep_id, u.team AS team
+
+// name: add_outbox
+// Messages to deliver (the marketing webhook), kept until delivered.
+CREATE (o:Outbox {id: $id, at: $at, kind: $kind, payload: $payload, attempts: 0, next_at: $at})
+RETURN o.id AS id
+
+// name: due_outbox
+// Undelivered messages whose next attempt is due, oldest first.
+MATCH (o:Outbox)
+WITH o, o.delivered_at AS delivered_at, o.next_at AS next_at
+WHERE delivered_at IS NULL AND next_at <= $now
+RETURN o.id AS id, o.at AS at, o.kind AS kind, o.payload AS payload, o.attempts AS attempts,
+       o.last_error AS last_error
+ORDER BY next_at, id
+LIMIT $limit
+
+// name: mark_outbox
+// Record a delivery attempt: delivered (delivered_at set) or failed (error, next attempt).
+MATCH (o:Outbox {id: $id})
+SET o.attempts = $attempts, o.next_at = $next_at, o.last_error = $last_error,
+    o.delivered_at = $delivered_at
+RETURN o.id AS id

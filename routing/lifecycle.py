@@ -1,0 +1,487 @@
+"""The lead lifecycle: route (offer), claim, contact, outcome, reject, release, assign, and the
+SLA sweep. Every step is one atomic write of the lead's new state and its event.
+
+    new --route--> offered --claim--> claimed --contact--> contacted --outcome--> won | lost
+    offered/claimed --reject(reason)--> returned          claimed --release--> new (re-routed)
+    claimed --deadline passes without contact--> new (breach recorded, re-routed without the rep)
+    any open state --assign(rep, reason) by a manager--> claimed
+
+Of any number of concurrent claims on one lead exactly one wins: the status check and the write
+are one statement, and writes are serialised (one writer on LadybugDB; on Neo4j the statement
+takes the lead's write lock before reading its status).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from graph.model import Event, LeadState, LeadView, OutboxMessage
+from graph.store import GraphStore
+from routing.errors import (
+    AlreadyClaimed,
+    Forbidden,
+    InvalidArgument,
+    InvalidState,
+    NotEligible,
+    NotFound,
+)
+from routing.policy import Policy
+from routing.ranking import Ranking, rank_lead
+
+Clock = Callable[[], datetime]
+CLOSED_STATUSES = ("won", "lost", "returned")
+RESET_EVENTS = ("released", "sla_breach", "assigned", "returned")
+"""After these, earlier offers of the lead no longer count."""
+
+
+@dataclass(frozen=True)
+class Offer:
+    lead: LeadView
+    reps: tuple[str, ...]
+    ranking: Ranking
+
+
+def _event(
+    kind: str, lead_id: str, rep_id: str | None, actor: str, at: datetime, **kw: object
+) -> Event:
+    reason = kw.pop("reason", None)
+    detail = json.dumps(kw, sort_keys=True, default=str) if kw else None
+    return Event(
+        id=uuid.uuid4().hex,
+        at=at,
+        kind=kind,
+        actor=actor,
+        lead_id=lead_id,
+        rep_id=rep_id,
+        reason=None if reason is None else str(reason),
+        detail=detail,
+    )
+
+
+def _state(lead: LeadView, **changes: Any) -> LeadState:
+    current: dict[str, Any] = {
+        "status": lead.status,
+        "owner_rep_id": lead.owner_rep_id,
+        "claimed_at": lead.claimed_at,
+        "contact_due_at": lead.contact_due_at,
+        "contacted_at": lead.contacted_at,
+        "outcome": lead.outcome,
+        "value": lead.value,
+    }
+    current.update(changes)
+    return LeadState(**current)
+
+
+def history_exclusions(store: GraphStore, lead_id: str) -> dict[str, str]:
+    """Reps kept off a lead by its history: who released it, who let its deadline pass."""
+    excluded: dict[str, str] = {}
+    for event in store.events(lead_id=lead_id):
+        if event.rep_id and event.kind == "released":
+            excluded[event.rep_id] = f"released this lead on {event.at.date().isoformat()}"
+        elif event.rep_id and event.kind == "sla_breach":
+            excluded[event.rep_id] = (
+                f"missed this lead's contact deadline on {event.at.date().isoformat()}"
+            )
+    return excluded
+
+
+def offered_reps(store: GraphStore, lead_id: str) -> set[str]:
+    """The reps the lead is offered to now (offers since it was last released or reset)."""
+    offered: set[str] = set()
+    for event in store.events(lead_id=lead_id):
+        if event.kind in RESET_EVENTS:
+            offered.clear()
+        elif event.kind == "offered" and event.rep_id:
+            offered.add(event.rep_id)
+    return offered
+
+
+def rank_for(
+    store: GraphStore, lead_id: str, *, policy: Policy, now: datetime, limit: int | None = None
+) -> Ranking:
+    """The lead's ranking, leaving out the reps its history excludes."""
+    return rank_lead(
+        store,
+        lead_id,
+        policy=policy,
+        now=now,
+        limit=limit,
+        excluded=history_exclusions(store, lead_id),
+    )
+
+
+def route_lead(
+    store: GraphStore, lead_id: str, *, policy: Policy, now: datetime, actor: str
+) -> Offer:
+    """Offer a new lead to the top ``offer_top_n`` eligible reps (every eligible rep in
+    ``first_available`` mode); the first becomes its owner until someone claims it."""
+    with store.atomic():
+        lead = store.lead(lead_id)
+        if lead.status != "new":
+            raise InvalidState(f"lead {lead_id} is {lead.status}: only new leads are routed")
+        ranking = rank_for(store, lead_id, policy=policy, now=now)
+        count = len(ranking.ranked) if policy.mode == "first_available" else policy.offer_top_n
+        chosen = list(ranking.ranked[:count])
+        if not chosen:
+            raise NotEligible(
+                f"no rep is eligible for lead {lead_id} ({len(ranking.excluded)} excluded)"
+            )
+        first = chosen[0]
+        moved = store.move_lead(
+            lead_id,
+            from_statuses=("new",),
+            to=_state(lead, status="offered", owner_rep_id=first.rep.id),
+            event=_event(
+                "offered",
+                lead_id,
+                first.rep.id,
+                actor,
+                now,
+                score=first.score,
+                position=1,
+                policy=ranking.policy_version,
+                mode=ranking.mode,
+            ),
+        )
+        if not moved:
+            raise InvalidState(f"lead {lead_id} is no longer new")
+        store.append_events(
+            [
+                _event(
+                    "offered",
+                    lead_id,
+                    item.rep.id,
+                    actor,
+                    now,
+                    score=item.score,
+                    position=item.position,
+                    policy=ranking.policy_version,
+                    mode=ranking.mode,
+                )
+                for item in chosen[1:]
+            ]
+        )
+    return Offer(lead=store.lead(lead_id), reps=tuple(i.rep.id for i in chosen), ranking=ranking)
+
+
+def claim_lead(
+    store: GraphStore, lead_id: str, rep_id: str, *, policy: Policy, now: datetime, actor: str
+) -> LeadView:
+    """A rep claims a lead offered to them; the contact deadline follows the lead's grade.
+    Raises AlreadyClaimed when someone else claimed it first, NotEligible when it was not
+    offered to this rep or a rule excludes them now."""
+    with store.atomic():
+        lead = store.lead(lead_id)
+        if lead.status in ("claimed", "contacted"):
+            if lead.owner_rep_id == rep_id:
+                raise InvalidState(f"you already hold lead {lead_id}")
+            raise AlreadyClaimed(f"lead {lead_id} was already claimed by another rep")
+        if lead.status != "offered":
+            raise InvalidState(
+                f"lead {lead_id} is {lead.status}: only offered leads can be claimed"
+            )
+        if rep_id not in offered_reps(store, lead_id):
+            raise NotEligible(f"lead {lead_id} was not offered to you")
+        ranking = rank_for(store, lead_id, policy=policy, now=now)
+        excluded = {e.rep.id: e.reason for e in ranking.excluded}
+        if rep_id in excluded:
+            raise NotEligible(f"you cannot claim lead {lead_id}: {excluded[rep_id]}")
+        score = next((i.score for i in ranking.ranked if i.rep.id == rep_id), None)
+        due = now + timedelta(hours=policy.sla_hours.get(lead.grade, policy.sla_hours["warm"]))
+        moved = store.move_lead(
+            lead_id,
+            from_statuses=("offered",),
+            to=_state(
+                lead, status="claimed", owner_rep_id=rep_id, claimed_at=now, contact_due_at=due
+            ),
+            event=_event(
+                "claimed",
+                lead_id,
+                rep_id,
+                actor,
+                now,
+                score=score,
+                policy=ranking.policy_version,
+                contact_due_at=due.isoformat(),
+            ),
+        )
+        if not moved:
+            raise AlreadyClaimed(f"lead {lead_id} was already claimed by another rep")
+        return store.lead(lead_id)
+
+
+def _held_by(store: GraphStore, lead_id: str, rep_id: str, statuses: tuple[str, ...]) -> LeadView:
+    lead = store.lead(lead_id)
+    if lead.status not in statuses:
+        raise InvalidState(
+            f"lead {lead_id} is {lead.status}: this step needs it {' or '.join(statuses)}"
+        )
+    if lead.owner_rep_id != rep_id and not (
+        lead.status == "offered" and rep_id in offered_reps(store, lead_id)
+    ):
+        raise Forbidden(f"lead {lead_id} is not yours")
+    return lead
+
+
+def _reason(reason: str) -> str:
+    text = reason.strip()
+    if not text:
+        raise InvalidArgument("a reason is required")
+    if len(text) > 1000:
+        raise InvalidArgument("the reason is longer than 1,000 characters")
+    return text
+
+
+def reject_lead(
+    store: GraphStore, lead_id: str, rep_id: str, reason: str, *, now: datetime, actor: str
+) -> LeadView:
+    """Send a lead back to marketing with the reason (status returned; an outbox message
+    for the marketing webhook)."""
+    text = _reason(reason)
+    with store.atomic():
+        lead = _held_by(store, lead_id, rep_id, ("offered", "claimed"))
+        moved = store.move_lead(
+            lead_id,
+            from_statuses=("offered", "claimed"),
+            to=_state(lead, status="returned", owner_rep_id=None, contact_due_at=None),
+            event=_event("returned", lead_id, rep_id, actor, now, reason=text),
+        )
+        if not moved:
+            raise InvalidState(f"lead {lead_id} changed meanwhile: try again")
+        store.add_outbox(
+            OutboxMessage(
+                id=uuid.uuid4().hex,
+                at=now,
+                kind="lead_returned",
+                payload=json.dumps(
+                    {
+                        "event": "lead_returned",
+                        "lead_id": lead_id,
+                        "title": lead.title,
+                        "company": lead.company.name,
+                        "rep_id": rep_id,
+                        "reason": text,
+                        "at": now.isoformat(),
+                    },
+                    sort_keys=True,
+                ),
+            )
+        )
+        return store.lead(lead_id)
+
+
+def release_lead(
+    store: GraphStore,
+    lead_id: str,
+    rep_id: str,
+    reason: str,
+    *,
+    policy: Policy,
+    now: datetime,
+    actor: str,
+) -> LeadView:
+    """Give a claimed lead back: it is routed again at once, without the releasing rep."""
+    text = _reason(reason)
+    with store.atomic():
+        lead = _held_by(store, lead_id, rep_id, ("claimed",))
+        moved = store.move_lead(
+            lead_id,
+            from_statuses=("claimed",),
+            to=_state(lead, status="new", owner_rep_id=None, claimed_at=None, contact_due_at=None),
+            event=_event("released", lead_id, rep_id, actor, now, reason=text),
+        )
+        if not moved:
+            raise InvalidState(f"lead {lead_id} changed meanwhile: try again")
+        _reroute(store, lead_id, policy=policy, now=now, actor=actor)
+        return store.lead(lead_id)
+
+
+def _reroute(store: GraphStore, lead_id: str, *, policy: Policy, now: datetime, actor: str) -> None:
+    # with nobody eligible the lead stays new, visible in the queue, until someone is
+    with suppress(NotEligible):
+        route_lead(store, lead_id, policy=policy, now=now, actor=actor)
+
+
+def record_contact(
+    store: GraphStore,
+    lead_id: str,
+    rep_id: str,
+    *,
+    channel: str,
+    at: datetime,
+    now: datetime,
+    actor: str,
+) -> LeadView:
+    """The rep's first contact with the buyer: stops the SLA clock."""
+    if at > now + timedelta(minutes=5):
+        raise InvalidArgument("the contact time is in the future")
+    if not channel.strip():
+        raise InvalidArgument("a channel is required (email, phone, meeting, linkedin, ...)")
+    with store.atomic():
+        lead = _held_by(store, lead_id, rep_id, ("claimed",))
+        if lead.owner_rep_id != rep_id:
+            raise Forbidden(f"lead {lead_id} is not yours")
+        moved = store.move_lead(
+            lead_id,
+            from_statuses=("claimed",),
+            to=_state(lead, status="contacted", contacted_at=at),
+            event=_event("contacted", lead_id, rep_id, actor, now, channel=channel.strip()),
+        )
+        if not moved:
+            raise InvalidState(f"lead {lead_id} changed meanwhile: try again")
+        return store.lead(lead_id)
+
+
+def record_outcome(
+    store: GraphStore,
+    lead_id: str,
+    rep_id: str,
+    *,
+    outcome: str,
+    value: float | None,
+    now: datetime,
+    actor: str,
+) -> LeadView:
+    """Close a lead the rep holds as won or lost (with the deal value when won)."""
+    if outcome not in ("won", "lost"):
+        raise InvalidArgument(f"outcome must be won or lost (got {outcome!r})")
+    if value is not None and value < 0:
+        raise InvalidArgument("the value must be 0 or more")
+    with store.atomic():
+        lead = _held_by(store, lead_id, rep_id, ("claimed", "contacted"))
+        if lead.owner_rep_id != rep_id:
+            raise Forbidden(f"lead {lead_id} is not yours")
+        moved = store.move_lead(
+            lead_id,
+            from_statuses=("claimed", "contacted"),
+            to=_state(
+                lead,
+                status=outcome,
+                outcome=outcome,
+                value=lead.value if value is None else value,
+                contact_due_at=None,
+            ),
+            event=_event(outcome, lead_id, rep_id, actor, now, value=value),
+        )
+        if not moved:
+            raise InvalidState(f"lead {lead_id} changed meanwhile: try again")
+        return store.lead(lead_id)
+
+
+def assign_lead(
+    store: GraphStore,
+    lead_id: str,
+    rep_id: str,
+    reason: str,
+    *,
+    policy: Policy,
+    now: datetime,
+    actor: str,
+) -> LeadView:
+    """A manager gives a lead to any rep, with a reason: it is claimed by that rep at once."""
+    text = _reason(reason)
+    with store.atomic():
+        lead = store.lead(lead_id)
+        if lead.status in CLOSED_STATUSES:
+            raise InvalidState(f"lead {lead_id} is {lead.status}: closed leads are not assigned")
+        if rep_id not in store.rep_profiles():
+            raise NotFound(f"no rep with id {rep_id!r}")
+        due = now + timedelta(hours=policy.sla_hours.get(lead.grade, policy.sla_hours["warm"]))
+        moved = store.move_lead(
+            lead_id,
+            from_statuses=(lead.status,),
+            to=_state(
+                lead, status="claimed", owner_rep_id=rep_id, claimed_at=now, contact_due_at=due
+            ),
+            event=_event(
+                "assigned", lead_id, rep_id, actor, now, reason=text, contact_due_at=due.isoformat()
+            ),
+        )
+        if not moved:
+            raise InvalidState(f"lead {lead_id} changed meanwhile: try again")
+        return store.lead(lead_id)
+
+
+def request_intro(
+    store: GraphStore,
+    lead_id: str,
+    rep_id: str,
+    via_person_id: str,
+    note: str,
+    *,
+    now: datetime,
+    actor: str,
+) -> Event:
+    """Record that a rep asks someone for an introduction to the lead's buyers."""
+    lead = store.lead(lead_id)
+    if lead.status in CLOSED_STATUSES:
+        raise InvalidState(f"lead {lead_id} is {lead.status}")
+    event = _event(
+        "intro_requested",
+        lead_id,
+        rep_id,
+        actor,
+        now,
+        via=via_person_id,
+        reason=note.strip() or None,
+    )
+    store.append_events([event])
+    return event
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    breaches: tuple[tuple[str, str], ...]  # (lead id, rep id)
+    rerouted: tuple[str, ...]
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.breaches)} overdue claim(s) breached, {len(self.rerouted)} lead(s) "
+            "re-routed; safe to rerun"
+        )
+
+
+def sweep_sla(
+    store: GraphStore, *, policy: Policy, now: datetime, actor: str = "sla-sweeper"
+) -> SweepResult:
+    """Find claims past their contact deadline: record a breach against the rep, return the
+    lead to new and route it again without that rep. Running it twice changes nothing more."""
+    breaches: list[tuple[str, str]] = []
+    rerouted: list[str] = []
+    for lead_id, rep_id in store.overdue_leads(now):
+        with store.atomic():
+            lead = store.lead(lead_id)
+            if (
+                lead.status != "claimed"
+                or lead.contact_due_at is None
+                or lead.contact_due_at >= now
+            ):
+                continue
+            moved = store.move_lead(
+                lead_id,
+                from_statuses=("claimed",),
+                to=_state(
+                    lead, status="new", owner_rep_id=None, claimed_at=None, contact_due_at=None
+                ),
+                event=_event(
+                    "sla_breach",
+                    lead_id,
+                    rep_id,
+                    actor,
+                    now,
+                    reason=f"no contact by {lead.contact_due_at.isoformat()}",
+                ),
+            )
+            if not moved:
+                continue
+            breaches.append((lead_id, rep_id or ""))
+            with suppress(NotEligible):
+                route_lead(store, lead_id, policy=policy, now=now, actor=actor)
+                rerouted.append(lead_id)
+    return SweepResult(breaches=tuple(breaches), rerouted=tuple(rerouted))
