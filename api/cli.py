@@ -33,6 +33,10 @@ app = typer.Typer(
 app.add_typer(import_app, name="import")
 policy_app = typer.Typer(help="Check and show routing policies (TOML).", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+users_app = typer.Typer(help="API users and their tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+sla_app = typer.Typer(help="Contact deadlines (SLA).", no_args_is_help=True)
+app.add_typer(sla_app, name="sla")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -253,12 +257,11 @@ def demo(
         int, typer.Option("--seed", help="Random seed: same seed, same organisation.")
     ] = 7,
 ) -> None:
-    """Load a synthetic demo organisation into the configured graph, if the graph is empty.
+    """Load a synthetic demo organisation into the configured graph, if the graph is empty,
+    with recent activity (offers, claims, one overdue claim), and print a new admin token.
 
-    Safe to rerun: a graph that already holds people is left as it is.
+    Safe to rerun: a graph that already holds people is left as it is (a new token is made).
     """
-    from benchmarks.generator import SCALES, generate_org
-
     if reps < 1 or leads < 0 or people <= reps:
         raise fail("--reps must be at least 1, --leads 0 or more, and --people more than --reps")
     with store_for(read_only=False) as store:
@@ -266,23 +269,34 @@ def demo(
             out.print(
                 f"graph already holds data; left as it is ({_counts_line(store)})", highlight=False
             )
-            return
-        shape = dataclasses.replace(
-            SCALES["demo"], reps=reps, people=people, leads=leads, seed=seed
-        )
-        started = time.perf_counter()
-        snapshot = generate_org(shape)
-        with out.status("loading demo organisation...") as status:
+        else:
+            _load_demo(store, reps=reps, people=people, leads=leads, seed=seed)
+        from api.auth import add_user
 
-            def progress(table: str, done: int, total: int) -> None:
-                status.update(f"loading {table}: {done:,}/{total:,}")
+        _, token = add_user(store, role="admin", name="demo admin", now=_now())
+    out.print(f"demo admin token (sign in with it): {token}", highlight=False)
 
-            store.bulk_load(snapshot, progress)
-        out.print(
-            f"loaded demo organisation in {time.perf_counter() - started:.1f}s "
-            f"({_counts_line(store)})",
-            highlight=False,
-        )
+
+def _load_demo(store: GraphStore, *, reps: int, people: int, leads: int, seed: int) -> None:
+    from benchmarks.generator import SCALES, generate_org
+
+    shape = dataclasses.replace(SCALES["demo"], reps=reps, people=people, leads=leads, seed=seed)
+    started = time.perf_counter()
+    snapshot = generate_org(shape)
+    with out.status("loading demo organisation...") as status:
+
+        def progress(table: str, done: int, total: int) -> None:
+            status.update(f"loading {table}: {done:,}/{total:,}")
+
+        store.bulk_load(snapshot, progress)
+    out.print(
+        f"loaded demo organisation in {time.perf_counter() - started:.1f}s ({_counts_line(store)})",
+        highlight=False,
+    )
+    from api.demo import demo_activity
+
+    summary = demo_activity(store, policy=_policy(None), now=_now(), seed=seed)
+    out.print(summary, highlight=False)
 
 
 def _counts_line(store: GraphStore) -> str:
@@ -502,6 +516,41 @@ def simulate(
     for row in rows:
         table.add_row(*row)
     out.print(table)
+
+
+@users_app.command("add")
+def users_add(
+    role: Annotated[str, typer.Option("--role", help="admin, manager or rep.")],
+    name: Annotated[str, typer.Option("--name", help="Who this is (shown in the log).")] = "",
+    rep: Annotated[
+        str | None, typer.Option("--rep", help="For a rep user: the rep's email or id.")
+    ] = None,
+    team: Annotated[
+        str | None, typer.Option("--team", help="For a manager: the team they manage.")
+    ] = None,
+) -> None:
+    """Create an API user and print its bearer token once (only its hash is stored)."""
+    from api.auth import add_user
+
+    with store_for(read_only=False) as store:
+        user, token = add_user(
+            store, role=role, name=name or role, now=_now(), rep_key=rep, team=team
+        )
+    out.print(f"created {user.role} {user.name} ({user.id})", highlight=False)
+    out.print(f"token (shown once, keep it secret): {token}", highlight=False)
+
+
+@sla_app.command("sweep")
+def sla_sweep(policy_file: PolicyFile = None) -> None:
+    """Find claims past their contact deadline: record the breach, route the lead again
+    without that rep. Safe to rerun (for cron); the server also does this every minute."""
+    from routing.lifecycle import sweep_sla
+
+    policy = _policy(policy_file)
+    result = _run(False, lambda s: sweep_sla(s, policy=policy, now=_now(), actor="cli:sla"))
+    for lead_id, rep_id in result.breaches:
+        out.print(f"  {lead_id}: breach by {rep_id}", highlight=False)
+    out.print(result.summary(), highlight=False)
 
 
 @policy_app.command("check")

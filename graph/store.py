@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 
+import numpy as np
 import pyarrow as pa
 
 from cypher import QueryCatalog
@@ -150,6 +151,7 @@ class GraphStore(Protocol):
     ) -> bool: ...
     def events(self, *, lead_id: str | None = None, rep_id: str | None = None) -> list[Event]: ...
     def overdue_leads(self, now: datetime) -> list[tuple[str, str | None]]: ...
+    def events_of_leads(self, lead_ids: Sequence[str]) -> dict[str, list[Event]]: ...
     def create_user(self, user: User, token_hash: str, *, at: datetime) -> None: ...
     def user_by_token_hash(self, token_hash: str) -> User | None: ...
     def add_outbox(self, message: OutboxMessage) -> None: ...
@@ -164,6 +166,8 @@ class GraphStore(Protocol):
         delivered_at: datetime | None,
     ) -> None: ...
     def warm_up(self) -> None: ...
+    def network_size(self, rep_id: str) -> int: ...
+    def company_reach_counts(self, company_ids: Sequence[str]) -> dict[str, dict[str, int]]: ...
     def lead_reach(
         self, leads: Sequence[LeadView], *, explain: bool = True, today: date | None = None
     ) -> dict[str, LeadReach]: ...
@@ -1067,6 +1071,24 @@ class CypherGraphStore:
         """Read what is kept in memory now rather than on the first question."""
         self._rep_side_cache()
 
+    def network_size(self, rep_id: str) -> int:
+        """How many people the rep knows."""
+        network = self._rep_side_cache().network
+        index = network.rep_index.get(rep_id)
+        return 0 if index is None else int(network.rep_ptr[index + 1] - network.rep_ptr[index])
+
+    def company_reach_counts(self, company_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """For each company, how many of its current employees each rep knows (reps who know
+        nobody there are absent)."""
+        network = self._rep_side_cache().network
+        found: dict[str, dict[str, int]] = {}
+        for company_id in company_ids:
+            counts, _ = network.reach_at_company(company_id)
+            found[company_id] = {
+                network.rep_ids[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()
+            }
+        return found
+
     def lead_reach(
         self, leads: Sequence[LeadView], *, explain: bool = True, today: date | None = None
     ) -> dict[str, LeadReach]:
@@ -1186,6 +1208,18 @@ class CypherGraphStore:
             if lead_id is not None
             else self._read("rep_events", {"rep_id": rep_id})
         )
+        return self._events(rows)
+
+    def events_of_leads(self, lead_ids: Sequence[str]) -> dict[str, list[Event]]:
+        """Several leads' activity streams, oldest first, from one read."""
+        found: dict[str, list[Event]] = {lead_id: [] for lead_id in lead_ids}
+        if lead_ids:
+            for event in self._events(self._read("events_of_leads", {"lead_ids": list(lead_ids)})):
+                found.setdefault(event.lead_id or "", []).append(event)
+        return found
+
+    @staticmethod
+    def _events(rows: list[Row]) -> list[Event]:
         return [
             Event(
                 id=r["id"],

@@ -80,8 +80,12 @@ def _state(lead: LeadView, **changes: Any) -> LeadState:
 
 def history_exclusions(store: GraphStore, lead_id: str) -> dict[str, str]:
     """Reps kept off a lead by its history: who released it, who let its deadline pass."""
+    return exclusions_from(store.events(lead_id=lead_id))
+
+
+def exclusions_from(events: list[Event]) -> dict[str, str]:
     excluded: dict[str, str] = {}
-    for event in store.events(lead_id=lead_id):
+    for event in events:
         if event.rep_id and event.kind == "released":
             excluded[event.rep_id] = f"released this lead on {event.at.date().isoformat()}"
         elif event.rep_id and event.kind == "sla_breach":

@@ -465,3 +465,28 @@ def lead_scores(
         )
         for lead in leads
     }
+
+
+def rank_leads(
+    store: GraphStore,
+    leads: Sequence[LeadView],
+    *,
+    policy: Policy,
+    now: datetime,
+    excluded: Mapping[str, Mapping[str, str]] | None = None,
+    limit: int | None = None,
+) -> dict[str, Ranking]:
+    """Rankings of several leads from one read of the graph, the roster and the owners (the
+    API's DataLoader: a page of 50 leads costs the same few store calls as one)."""
+    if not leads:
+        return {}
+    reaches = store.lead_reach(leads, explain=True, today=now.date())
+    roster = Roster.load(store, next(iter(reaches.values())).rep_ids, policy, now)
+    match = ProfileMatch(roster)
+    owners = store.account_owners(OWNER_STATUSES)
+    rankings = {}
+    for lead in leads:
+        reach = reaches[lead.id]
+        scores = score_lead(lead, reach, roster, match, owners, (excluded or {}).get(lead.id))
+        rankings[lead.id] = build_ranking(lead, reach, roster, scores, limit=limit)
+    return rankings

@@ -20,6 +20,15 @@ RETURN e.id AS id, e.at AS at, e.kind AS kind, e.actor AS actor, e.lead_id AS le
        e.rep_id AS rep_id, e.reason AS reason, e.detail AS detail
 ORDER BY at, id
 
+// name: events_of_leads
+// The activity streams of several leads, oldest first (one scan of the log).
+MATCH (e:Event)
+WITH e, e.lead_id AS lead_id
+WHERE lead_id IN $lead_ids
+RETURN e.id AS id, e.at AS at, e.kind AS kind, e.actor AS actor, e.lead_id AS lead_id,
+       e.rep_id AS rep_id, e.reason AS reason, e.detail AS detail
+ORDER BY at, id
+
 // name: rep_events
 // The activity stream of one rep, oldest first.
 MATCH (e:Event)

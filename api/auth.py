@@ -1,0 +1,98 @@
+"""Bearer tokens and roles. A token is shown once when its user is created; only its SHA-256 is
+stored. Roles: ``admin`` (everything), ``manager`` (the reps of their team and their leads),
+``rep`` (their own leads, offers, paths and connections)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime
+
+from graph.model import User
+from graph.store import GraphStore
+from routing.errors import Forbidden, InvalidArgument, NotFound
+
+ROLES = ("admin", "manager", "rep")
+TOKEN_PREFIX = "wp_"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def add_user(
+    store: GraphStore,
+    *,
+    role: str,
+    name: str,
+    now: datetime,
+    rep_key: str | None = None,
+    team: str | None = None,
+) -> tuple[User, str]:
+    """Create a user and return it with its token (the only time the token is seen)."""
+    if role not in ROLES:
+        raise InvalidArgument(f"role must be one of {', '.join(ROLES)} (got {role!r})")
+    rep_id = None
+    if role == "rep":
+        if not rep_key:
+            raise InvalidArgument("a rep user needs --rep EMAIL (the rep they are)")
+        rep_id = store.resolve_rep(rep_key).id
+    if role == "manager" and not team:
+        raise InvalidArgument("a manager needs --team NAME (the team they manage)")
+    user = User(id=uuid.uuid4().hex, name=name, role=role, rep_id=rep_id, team=team)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with store.atomic():
+        store.create_user(user, token_hash(token), at=now)
+    return user, token
+
+
+def authenticate(store: GraphStore, authorization: str | None) -> User | None:
+    """The user for an ``Authorization: Bearer <token>`` header, or None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return store.user_by_token_hash(token_hash(token.strip()))
+
+
+class Access:
+    """What a user may see and do."""
+
+    def __init__(self, user: User, store: GraphStore) -> None:
+        self.user = user
+        self.store = store
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.role == "admin"
+
+    def team_of(self, rep_id: str | None) -> str | None:
+        if rep_id is None:
+            return None
+        profile = self.store.rep_profiles().get(rep_id)
+        return None if profile is None else profile.team
+
+    def can_see_rep(self, rep_id: str) -> bool:
+        if self.is_admin:
+            return True
+        if self.user.role == "manager":
+            return self.team_of(rep_id) == self.user.team
+        return rep_id == self.user.rep_id
+
+    def require_rep(self, rep_id: str) -> None:
+        if rep_id not in self.store.rep_profiles():
+            raise NotFound(f"no rep with id {rep_id!r}")
+        if not self.can_see_rep(rep_id):
+            raise Forbidden("you cannot see this rep")
+
+    def acting_rep(self) -> str:
+        """The rep a rep user acts as; other roles act for reps only where a step allows."""
+        if self.user.role != "rep" or self.user.rep_id is None:
+            raise Forbidden("only a rep can do this for themselves")
+        return self.user.rep_id
+
+    def require_manager(self) -> None:
+        if self.user.role not in ("admin", "manager"):
+            raise Forbidden("only managers and admins can do this")

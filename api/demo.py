@@ -1,0 +1,82 @@
+"""Activity for the demo organisation: leads offered, claimed, contacted, won and lost, some
+returned to marketing, and one claim past its contact deadline, so that the API and the manager
+page have something to show. Times are in the recent past; the generator's data is synthetic."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from graph.store import GraphStore
+from routing.assignment import ROUTABLE_STATUSES, offer_assignments, route_batch
+from routing.errors import WarmpathError
+from routing.lifecycle import claim_lead, record_contact, record_outcome, reject_lead
+from routing.policy import Policy
+
+ACTOR = "demo"
+
+
+def demo_activity(store: GraphStore, *, policy: Policy, now: datetime, seed: int = 7) -> str:
+    """Route a third of the new leads two days ago and move some of them along. Returns a
+    one-line summary. Only for a freshly loaded demo graph."""
+    rng = random.Random(seed)
+    leads = store.leads_with_status(ROUTABLE_STATUSES)
+    if not leads:
+        return "no new leads: demo activity skipped"
+    batch = leads[: max(1, len(leads) // 3)]
+    routed_at = now - timedelta(days=2)
+    result = route_batch(store, batch, policy=policy, now=routed_at)
+    offered = offer_assignments(store, result, now=routed_at, actor=ACTOR)
+    owner = {a.lead_id: a.rep_id for a in result.assignments if a.rep_id}
+    counts = {"claimed": 0, "contacted": 0, "won": 0, "lost": 0, "returned": 0, "overdue": 0}
+    for number, lead_id in enumerate(offered):
+        rep = owner[lead_id]
+        lead = store.lead(lead_id)
+        try:
+            if number % 10 == 9:
+                reject_lead(store, lead_id, rep, "no budget this year", now=routed_at, actor=ACTOR)
+                counts["returned"] += 1
+                continue
+            if number % 5 >= 3:
+                continue  # stays offered
+            if counts["overdue"] == 0 and lead.grade == "warm":
+                claim_lead(
+                    store, lead_id, rep, policy=policy, now=now - timedelta(hours=30), actor=ACTOR
+                )
+                counts["overdue"] += 1
+                continue
+            hours = policy.sla_hours.get(lead.grade, 24.0)
+            claimed_at = now - timedelta(hours=rng.uniform(0.1, 0.9) * hours)
+            claim_lead(store, lead_id, rep, policy=policy, now=claimed_at, actor=ACTOR)
+            counts["claimed"] += 1
+            if number % 5 == 0:
+                contacted = claimed_at + timedelta(minutes=rng.randint(5, 50))
+                record_contact(
+                    store,
+                    lead_id,
+                    rep,
+                    channel=rng.choice(("email", "phone", "linkedin")),
+                    at=contacted,
+                    now=contacted,
+                    actor=ACTOR,
+                )
+                counts["contacted"] += 1
+                if number % 15 == 0:
+                    outcome = "won" if number % 2 == 0 else "lost"
+                    record_outcome(
+                        store,
+                        lead_id,
+                        rep,
+                        outcome=outcome,
+                        value=lead.value,
+                        now=contacted + timedelta(minutes=30),
+                        actor=ACTOR,
+                    )
+                    counts[outcome] += 1
+        except WarmpathError:
+            continue  # a rule made this step impossible for this rep: leave the lead as it is
+    return (
+        f"demo activity: {len(offered)} leads offered, {counts['claimed']} claimed in time, "
+        f"{counts['overdue']} claim past its contact deadline, {counts['contacted']} contacted, "
+        f"{counts['won']} won, {counts['lost']} lost, {counts['returned']} returned to marketing"
+    )

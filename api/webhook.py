@@ -1,0 +1,70 @@
+"""Deliver outbox messages (leads returned to marketing) to WARMPATH_MARKETING_WEBHOOK.
+
+Each message is POSTed as JSON. A failure is logged and retried later with exponential
+backoff (10 s, 20 s, 40 s ... at most an hour apart); a message stays in the outbox until it is
+delivered, so nothing is lost when marketing's endpoint is down.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from graph.store import GraphStore
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = timedelta(hours=1)
+
+Send = Callable[[str, bytes], None]
+
+
+def post_json(url: str, body: bytes) -> None:
+    """POST a JSON body; raises on a network error or a non-2xx answer."""
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        if not 200 <= response.status < 300:
+            raise urllib.error.HTTPError(url, response.status, "not 2xx", response.headers, None)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    delivered: int
+    failed: int
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(MAX_BACKOFF, timedelta(seconds=10 * 2 ** max(attempts - 1, 0)))
+
+
+def deliver_due(store: GraphStore, url: str, *, now: datetime, send: Send = post_json) -> Delivery:
+    """Try every message whose next attempt is due; safe to run often and concurrently with
+    the API (each message's state is written after its attempt)."""
+    delivered = failed = 0
+    for message in store.due_outbox(now):
+        attempts = message.attempts + 1
+        try:
+            send(url, message.payload.encode("utf-8"))
+        except (OSError, ValueError) as exc:
+            failed += 1
+            log.warning("webhook delivery of %s failed (attempt %d): %s", message.id, attempts, exc)
+            with store.atomic():
+                store.mark_outbox(
+                    message.id,
+                    attempts=attempts,
+                    next_at=now + backoff(attempts),
+                    error=str(exc)[:500],
+                    delivered_at=None,
+                )
+            continue
+        delivered += 1
+        with store.atomic():
+            store.mark_outbox(
+                message.id, attempts=attempts, next_at=None, error=None, delivered_at=now
+            )
+    return Delivery(delivered=delivered, failed=failed)
