@@ -10,13 +10,15 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.requests import HTTPConnection
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from api import webhook
 from api.auth import authenticate
@@ -62,18 +64,46 @@ class ApiSettings:
         return cls(development=env == "development", sweep_seconds=seconds, webhook_url=url)
 
 
+def _newest(services: Services, lead_id: str) -> str:
+    return max((e.id for e in services.store.events(lead_id=lead_id)), default="")
+
+
 def run_background_once(services: Services, settings: ApiSettings) -> None:
     """One round of the background work: the SLA sweep, then the webhook outbox."""
     now = services.clock()
+    before = {
+        lead_id: _newest(services, lead_id) for lead_id, _ in services.store.overdue_leads(now)
+    }
     result = sweep_sla(services.store, policy=services.policy, now=now)
     for lead_id, _ in result.breaches:
+        seen = before.get(lead_id, "")
         services.broker.publish_threadsafe(
-            e for e in services.store.events(lead_id=lead_id) if e.at >= now
+            e for e in services.store.events(lead_id=lead_id) if e.id > seen
         )
     if result.breaches:
         log.info("SLA sweep: %s", result.summary())
     if settings.webhook_url:
         webhook.deliver_due(services.store, settings.webhook_url, now=now)
+
+
+class _Router(GraphQLRouter[Context, None]):
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """A WebSocket signs in with connection_init: {"Authorization": "Bearer <token>"}."""
+        params = getattr(context, "connection_params", None) or {}
+        header = (
+            params.get("Authorization") or params.get("authorization")
+            if isinstance(params, dict)
+            else None
+        )
+        user = await asyncio.to_thread(
+            authenticate, context.store, header if isinstance(header, str) else None
+        )
+        if user is None:
+            raise ConnectionRejectionError(
+                {"message": 'sign in: send {"Authorization": "Bearer <token>"} in connection_init'}
+            )
+        context.user = user
+        return cast(UnsetType, UNSET)
 
 
 def create_app(
@@ -132,7 +162,7 @@ def create_app(
             )
         return Context(services, user)
 
-    graphql_app: GraphQLRouter[Context, None] = GraphQLRouter(
+    graphql_app: GraphQLRouter[Context, None] = _Router(
         schema,
         context_getter=get_context,
         graphql_ide="graphiql" if config.development else None,

@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
-from api.auth import Access, authenticate
+from api.auth import Access
 from api.broker import EventBroker
 from graph.errors import WarmpathError
 from graph.model import ConnectionPath, Event, LeadView, PersonRef, Rep, User
@@ -418,7 +419,8 @@ async def _ranking(info: Info[Context, None], lead_id: str, limit: int) -> Ranki
         if not 1 <= limit <= 500:
             raise InvalidArgument(f"limit must be between 1 and 500 (got {limit})")
         access = context.access
-        await off(_require_lead, context, lead_id)
+        if lead_id not in context.pages:  # leads of a page were checked with the page
+            await off(_require_lead, context, lead_id)
         ranking = await context.rankings.load((lead_id, limit))
         return ranking_type(context.store, ranking, access, limit)
     except WarmpathError as exc:
@@ -485,9 +487,13 @@ def _after(cursor: str | None) -> str | None:
     if cursor is None:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8")
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidArgument(f"cursor {cursor!r} is not one this API gave out") from None
+        value = base64.b64decode(cursor.encode("ascii"), altchars=b"-_", validate=True)
+        text = value.decode("utf-8")
+    except (ValueError, UnicodeError):
+        text = ""
+    if not text:
+        raise InvalidArgument(f"cursor {cursor!r} is not one this API gave out")
+    return text
 
 
 def _page(first: int) -> int:
@@ -923,15 +929,22 @@ async def _change(
 ) -> LeadView:
     context = info.context
     now = context.now()
+    seen = await off(_last_event_id, context, lead_id)
     lead = await off(action, context, now)
-    await off(_publish_later, context, lead_id, now)
+    await off(_publish_after, context, lead_id, seen)
     return lead
 
 
-def _publish_later(context: Context, lead_id: str, since: datetime) -> list[Event]:
-    events = [e for e in context.store.events(lead_id=lead_id) if e.at >= since]
-    context.services.broker.publish_threadsafe(events)
-    return events
+def _last_event_id(context: Context, lead_id: str) -> str:
+    """Event ids sort in the order events happened: the newest before a change."""
+    return max((e.id for e in context.store.events(lead_id=lead_id)), default="")
+
+
+def _publish_after(context: Context, lead_id: str, seen: str) -> None:
+    """Publish the lead's events newer than ``seen`` to the subscriptions."""
+    context.services.broker.publish_threadsafe(
+        e for e in context.store.events(lead_id=lead_id) if e.id > seen
+    )
 
 
 @strawberry.type
@@ -942,6 +955,7 @@ class Mutation:
         try:
             context.access.require_manager()
             now = context.now()
+            seen = await off(_last_event_id, context, str(lead_id))
             offer = await off(
                 lifecycle.route_lead,
                 context.store,
@@ -950,7 +964,7 @@ class Mutation:
                 now=now,
                 actor=_actor(context),
             )
-            await off(_publish_later, context, str(lead_id), now)
+            await off(_publish_after, context, str(lead_id), seen)
         except WarmpathError as exc:
             return problem(exc)
         return Routed(
@@ -973,8 +987,10 @@ class Mutation:
                     return RoutedBatch(offered=0, unassigned=0, gini=0.0, warm_owner_rate=None)
                 result = route_batch(context.store, leads, policy=context.services.policy, now=now)
                 offered = offer_assignments(context.store, result, now=now, actor=_actor(context))
-                for lead_id in offered:
-                    _publish_later(context, lead_id, now)
+                history = context.store.events_of_leads(offered)
+                context.services.broker.publish_threadsafe(
+                    e for lead_id in offered for e in history[lead_id][-1:] if e.kind == "offered"
+                )
                 return RoutedBatch(
                     offered=len(offered),
                     unassigned=sum(1 for a in result.assignments if a.rep_id is None),
@@ -1163,11 +1179,7 @@ class Subscription:
         self, info: Info[Context, None], rep_id: strawberry.ID | None = None
     ) -> AsyncGenerator[EventType, None]:
         context = info.context
-        params = getattr(context, "connection_params", None) or {}
-        header = params.get("Authorization") or params.get("authorization")
-        if not header and params.get("token"):
-            header = f"Bearer {params['token']}"
-        user = await off(authenticate, context.store, header)
+        user = context.user  # signed in by connection_init (api.app._Router.on_ws_connect)
         if user is None:
             raise Forbidden('sign in: send {"Authorization": "Bearer <token>"} in connection_init')
         access = Access(user, context.store)
@@ -1188,7 +1200,7 @@ def _unexpected(error: Any) -> bool:
     """Mask errors that are not warmpath's own (bugs, a database failure): their text may
     leak internals. Validation errors and expected failures keep their message."""
     original = getattr(error, "original_error", None)
-    return original is not None and not isinstance(original, WarmpathError)
+    return original is not None and not isinstance(original, (WarmpathError, GraphQLError))
 
 
 schema = strawberry.Schema(

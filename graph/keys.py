@@ -8,8 +8,11 @@ else the lower-cased email (``em:<email>``), else a fingerprint of normalised na
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
+import uuid
+from datetime import datetime
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
@@ -154,3 +157,14 @@ def company_id(name: str) -> str | None:
 def school_id(name: str) -> str | None:
     canonical = normalise_name(name)
     return "s:" + canonical.replace(" ", "-") if canonical else None
+
+
+_EVENT_SEQUENCE = itertools.count()
+
+
+def event_id(at: datetime) -> str:
+    """An event id that sorts like the events happened: the time in microseconds, then a
+    sequence number for events of the same instant in this process, then random bits (ids
+    from several processes never collide)."""
+    micros = int(at.timestamp() * 1_000_000)
+    return f"{micros:017d}-{next(_EVENT_SEQUENCE) % 1_000_000:06d}-{uuid.uuid4().hex[:10]}"

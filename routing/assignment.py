@@ -18,7 +18,6 @@ fewest open leads, first available to a random eligible rep with room (seeded pe
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +26,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
+from graph.keys import event_id
 from graph.model import Event, LeadReach, LeadView
 from graph.store import GraphStore
 from routing.errors import InvalidArgument, StoreError
@@ -385,7 +385,7 @@ def offer_assignments(
     that is no longer new when written is skipped. Returns the ids of the leads offered."""
     events = [
         Event(
-            id=uuid.uuid4().hex,
+            id=event_id(now),
             at=now,
             kind="offered",
             actor=actor,

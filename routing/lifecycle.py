@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from graph.keys import event_id
 from graph.model import Event, LeadState, LeadView, OutboxMessage
 from graph.store import GraphStore
 from routing.errors import (
@@ -53,7 +54,7 @@ def _event(
     reason = kw.pop("reason", None)
     detail = json.dumps(kw, sort_keys=True, default=str) if kw else None
     return Event(
-        id=uuid.uuid4().hex,
+        id=event_id(at),
         at=at,
         kind=kind,
         actor=actor,

@@ -59,6 +59,7 @@ def make_rep(
     hired_on: date | None = date(2020, 1, 1),
     active: bool = True,
     out_until: date | None = None,
+    team: str | None = None,
 ) -> Rep:
     return Rep(
         id="rep:" + email.lower(),
@@ -76,6 +77,7 @@ def make_rep(
         hired_on=hired_on,
         active=active,
         out_until=out_until,
+        team=team,
     )
 
 

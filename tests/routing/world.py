@@ -7,12 +7,12 @@ Every name is made up. Keys are short (``"dana"``); ids derive from them (``p:da
 from __future__ import annotations
 
 import itertools
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from graph.keys import event_id
 from graph.model import Company, DecisionMaker, Employment, Event, Lead, School, Study
 from graph.store import GraphStore
 from routing.policy import Policy, load_policy
@@ -136,7 +136,7 @@ class World:
         self.store.append_events(
             [
                 Event(
-                    id=uuid.uuid4().hex,
+                    id=event_id(at),
                     at=at,
                     kind=kind,
                     actor="test",
@@ -150,7 +150,7 @@ class World:
         """A lead the rep owns as claimed (assigned by a manager)."""
         self.store.assign_lead(
             Event(
-                id=uuid.uuid4().hex,
+                id=event_id(at),
                 at=at,
                 kind="assigned",
                 actor="test",

@@ -1,0 +1,112 @@
+"""A sales world behind the real ASGI app, with users of every role and a clock the test moves.
+
+Reps ann, bob and cat (team EMEA) and dan (team NA). ann knows dana (economic buyer of every
+lead); bob knows mia who knows dana; cat and dan know nobody. Leads L1..L4 at Acme are new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from api.app import ApiSettings, create_app
+from api.auth import add_user
+from graph.backends import open_store
+from graph.settings import LadybugSettings
+from graph.store import GraphStore
+from routing.policy import Policy, load_policy
+from tests.routing.world import NOW, World
+
+
+@dataclass
+class Clock:
+    now: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Api:
+    client: TestClient
+    clock: Clock
+    tokens: dict[str, str]
+    store: GraphStore
+    calls: dict[str, int] = field(default_factory=dict)
+
+    def gql(self, who: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = self.client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {self.tokens[who]}"},
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def data(self, who: str, query: str, variables: dict[str, Any] | None = None) -> Any:
+        body = self.gql(who, query, variables)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+
+def build_world(path: Path, *, leads: int = 4, reps: int = 0) -> dict[str, str]:
+    store = open_store(LadybugSettings(path=path, buffer_pool_bytes=128 * 1024**2))
+    try:
+        world = World(store)
+        world.company("acme")
+        world.rep("ann", team="EMEA")
+        world.rep("bob", team="EMEA")
+        world.rep("cat", team="EMEA")
+        world.rep("dan", region="NA", timezone="America/New_York", team="NA")
+        for n in range(reps):
+            world.rep(f"r{n:02d}", team="EMEA", capacity=100)
+        world.knows("ann", "dana")
+        world.knows("bob", "mia", "dana")
+        for n in range(1, leads + 1):
+            world.lead(f"L{n}", ("dana", "economic_buyer"))
+        tokens = {}
+        for who, role, rep, team in (
+            ("admin", "admin", None, None),
+            ("manager", "manager", None, "EMEA"),
+            ("na_manager", "manager", None, "NA"),
+            ("ann", "rep", "ann@seller.example", None),
+            ("bob", "rep", "bob@seller.example", None),
+            ("cat", "rep", "cat@seller.example", None),
+            ("dan", "rep", "dan@seller.example", None),
+            *((f"r{n:02d}", "rep", f"r{n:02d}@seller.example", None) for n in range(reps)),
+        ):
+            _, tokens[who] = add_user(store, role=role, name=who, now=NOW, rep_key=rep, team=team)
+        return tokens
+    finally:
+        store.close()
+
+
+@contextmanager
+def running_api(
+    path: Path, tokens: dict[str, str], *, policy: Policy | None = None
+) -> Iterator[Api]:
+    clock = Clock()
+    holder: dict[str, GraphStore] = {}
+
+    def factory() -> GraphStore:
+        holder["store"] = open_store(LadybugSettings(path=path, buffer_pool_bytes=128 * 1024**2))
+        return holder["store"]
+
+    app = create_app(
+        factory,
+        clock=clock,
+        policy=policy or load_policy(),
+        settings=ApiSettings(sweep_seconds=0),
+    )
+    with TestClient(app) as client:
+        yield Api(client=client, clock=clock, tokens=tokens, store=holder["store"])

@@ -1,0 +1,240 @@
+"""The API over real HTTP and WebSocket: 50 concurrent claims against uvicorn, subscription
+delivery, store calls per page (no N+1) and webhook retries against a local HTTP server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+import uvicorn
+
+from api.app import ApiSettings, create_app, run_background_once
+from api.webhook import deliver_due
+from graph.backends import open_store
+from graph.settings import LadybugSettings
+from graph.store import GraphStore
+from routing.policy import load_policy
+from tests.api.apiworld import Api, Clock, build_world, running_api
+from tests.routing.world import NOW, rid
+
+CLAIM = """mutation($id: ID!) { claimLead(leadId: $id) {
+  __typename ... on Problem { code } } }"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _post(port: int, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query, "variables": variables}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        body: dict[str, Any] = json.loads(response.read())
+        return body
+
+
+@pytest.fixture
+def fifty(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    path = tmp_path / "fifty.lbdb"
+    return path, build_world(path, reps=50, leads=1)
+
+
+def test_fifty_concurrent_claims_one_winner(
+    fifty: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    path, tokens = fifty
+    policy_file = tmp_path / "everyone.toml"
+    policy_file.write_text('mode = "first_available"\n', "utf-8")
+    policy = load_policy(policy_file)
+    app = create_app(
+        lambda: open_store(LadybugSettings(path=path, buffer_pool_bytes=128 * 1024**2)),
+        clock=Clock(),
+        policy=policy,
+        settings=ApiSettings(sweep_seconds=0),
+    )
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        routed = _post(
+            port,
+            tokens["manager"],
+            'mutation { routeLead(leadId: "L1") { __typename ... on Routed { offeredTo { id } } } }',
+            {},
+        )
+        assert len(routed["data"]["routeLead"]["offeredTo"]) == 54  # every eligible rep
+        claimers = [f"r{n:02d}" for n in range(50)]
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            answers = list(
+                pool.map(lambda who: _post(port, tokens[who], CLAIM, {"id": "L1"}), claimers)
+            )
+        outcomes = Counter(
+            a["data"]["claimLead"]["__typename"]
+            if a["data"]["claimLead"]["__typename"] == "Claimed"
+            else a["data"]["claimLead"]["code"]
+            for a in answers
+        )
+        assert outcomes == Counter({"Claimed": 1, "ALREADY_CLAIMED": 49})
+        winner = claimers[[a["data"]["claimLead"]["__typename"] for a in answers].index("Claimed")]
+        events = _post(
+            port,
+            tokens["admin"],
+            '{ lead(id: "L1") { ... on Lead { status owner { id } } } events(leadId: "L1", first: 200) { nodes { kind repId } } }',
+            {},
+        )
+        assert events["data"]["lead"] == {"status": "claimed", "owner": {"id": rid(winner)}}
+        claims = [e for e in events["data"]["events"]["nodes"] if e["kind"] == "claimed"]
+        assert claims == [{"kind": "claimed", "repId": rid(winner)}]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    path = tmp_path / "api.lbdb"
+    tokens = build_world(path, leads=60)
+    with running_api(path, tokens) as running:
+        yield running
+
+
+def test_a_page_of_fifty_leads_with_rankings_costs_a_few_store_calls(api: Api) -> None:
+    calls: Counter[str] = Counter()
+    store = api.store
+    for name in (
+        "lead",
+        "lead_reach",
+        "rep_activity",
+        "account_owners",
+        "events_of_leads",
+        "leads_with_status",
+        "events",
+    ):
+        original = getattr(store, name)
+
+        def counted(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+
+        setattr(store, name, counted)
+    page = api.data(
+        "admin",
+        "{ leads(first: 50) { nodes { id rankedReps(limit: 3) { ... on Ranking { ranked { rep { id } score } } } } } }",
+    )["leads"]["nodes"]
+    assert len(page) == 50 and all(len(n["rankedReps"]["ranked"]) == 3 for n in page)
+    assert calls["lead_reach"] == 1 and calls["rep_activity"] == 1 and calls["account_owners"] == 1
+    assert calls["events_of_leads"] == 1 and calls["leads_with_status"] == 1
+    assert calls["lead"] == 0 and calls["events"] == 0, calls
+
+
+def test_subscription_delivers_offers_and_claims_live(api: Api) -> None:
+    with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json(
+            {"type": "connection_init", "payload": {"Authorization": f"Bearer {api.tokens['ann']}"}}
+        )
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": "subscription { leadEvents { kind leadId repId } }"},
+            }
+        )
+        time.sleep(0.2)
+        api.data("manager", 'mutation { routeLead(leadId: "L1") { __typename } }')
+        first = ws.receive_json()
+        assert first["type"] == "next"
+        assert first["payload"]["data"]["leadEvents"] == {
+            "kind": "offered",
+            "leadId": "L1",
+            "repId": rid("ann"),
+        }
+        api.data("ann", CLAIM, {"id": "L1"})
+        second = ws.receive_json()
+        assert second["payload"]["data"]["leadEvents"] == {
+            "kind": "claimed",
+            "leadId": "L1",
+            "repId": rid("ann"),
+        }
+        ws.send_json({"id": "1", "type": "complete"})
+
+
+def test_subscription_needs_a_token(api: Api) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    for payload in ({}, {"Authorization": "Bearer wp_wrong"}):
+        with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            ws.send_json({"type": "connection_init", "payload": payload})
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+            assert closed.value.code == 4403
+
+
+class _Marketing(BaseHTTPRequestHandler):
+    received: ClassVar[list[dict[str, Any]]] = []
+    fail_next = 0
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if _Marketing.fail_next > 0:
+            _Marketing.fail_next -= 1
+            self.send_response(503)
+            self.end_headers()
+            return
+        _Marketing.received.append(body)
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_webhook_retries_with_backoff_and_loses_nothing(api: Api) -> None:
+    server = HTTPServer(("127.0.0.1", 0), _Marketing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/leads/returned"
+    _Marketing.received.clear()
+    _Marketing.fail_next = 2
+    store: GraphStore = api.store
+    try:
+        api.data("manager", 'mutation { routeLead(leadId: "L1") { __typename } }')
+        api.data(
+            "ann", 'mutation { rejectLead(leadId: "L1", reason: "competitor") { __typename } }'
+        )
+        first = deliver_due(store, url, now=NOW)
+        assert (first.delivered, first.failed) == (0, 1)
+        assert deliver_due(store, url, now=NOW + timedelta(seconds=5)).failed == 0  # not due yet
+        second = deliver_due(store, url, now=NOW + timedelta(seconds=11))
+        assert (second.delivered, second.failed) == (0, 1)
+        assert deliver_due(store, url, now=NOW + timedelta(seconds=25)).delivered == 0
+        third = deliver_due(store, url, now=NOW + timedelta(seconds=32))
+        assert third.delivered == 1
+        assert deliver_due(store, url, now=NOW + timedelta(hours=2)).delivered == 0  # once only
+        assert [(m["lead_id"], m["reason"]) for m in _Marketing.received] == [("L1", "competitor")]
+        services = api.client.app.state.services  # type: ignore[attr-defined]
+        run_background_once(services, ApiSettings(sweep_seconds=0, webhook_url=url))
+        assert len(_Marketing.received) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
