@@ -8,7 +8,7 @@ LINT_STAMP := $(LINT_DIR)/node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench lint clean
+.PHONY: install run test bench load lint clean
 
 install: $(STAMP) $(LINT_STAMP)
 
@@ -32,6 +32,9 @@ test: install
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run
+
+load: $(STAMP)
+	$(PY) -m benchmarks.load
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -47,7 +47,7 @@ from graph.model import (
 from graph.store import GraphStore
 from routing.errors import InvalidArgument
 from routing.policy import Policy
-from routing.roster import OWNER_STATUSES, ProfileMatch, Roster, mix, stable_key
+from routing.roster import OPEN_STATUSES, OWNER_STATUSES, ProfileMatch, Roster, mix, stable_key
 
 SIGNALS = (
     "warmth",
@@ -435,6 +435,7 @@ def rank_lead(
     lead = store.lead(lead_id)
     reach = store.lead_reach([lead], explain=explain, today=now.date())[lead.id]
     roster = Roster.load(store, reach.rep_ids, policy, now)
+    _uncount(roster, lead)
     scores = score_lead(
         lead,
         reach,
@@ -487,6 +488,20 @@ def rank_leads(
     rankings = {}
     for lead in leads:
         reach = reaches[lead.id]
+        counted = _uncount(roster, lead)
         scores = score_lead(lead, reach, roster, match, owners, (excluded or {}).get(lead.id))
         rankings[lead.id] = build_ranking(lead, reach, roster, scores, limit=limit)
+        if counted is not None:
+            roster.recount(counted, +1)
     return rankings
+
+
+def _uncount(roster: Roster, lead: LeadView) -> int | None:
+    """A lead its owner holds is already in the owner's workload: rank it (and judge the
+    owner's capacity) without it. Returns the owner's index when it was taken out."""
+    if lead.status not in OPEN_STATUSES or not lead.owner_rep_id:
+        return None
+    index = roster.index_of(lead.owner_rep_id)
+    if index is not None:
+        roster.recount(index, -1)
+    return index

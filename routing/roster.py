@@ -279,6 +279,11 @@ class Roster:
             self._index.update((r, i) for i, r in enumerate(self.rep_ids))
         return self._index.get(rep_id)
 
+    def recount(self, index: int, change: int) -> None:
+        """Change one rep's open-lead count (and forget the rules' verdicts that used it)."""
+        self.open_leads[index] = max(0, int(self.open_leads[index]) + change)
+        self._reasons.clear()
+
     def rep_people(self) -> frozenset[str]:
         """The person ids of every rep (a mutual connection who is a rep is a colleague)."""
         if self._rep_people is None:

@@ -1,0 +1,218 @@
+"""Load test of the GraphQL API over real HTTP against uvicorn on 127.0.0.1.
+
+``python -m benchmarks.load`` builds the benchmark organisation (``BENCH_SCALE``, default full)
+in a scratch LadybugDB file, offers every lead to its best rep (one batch), creates a token per
+rep, starts ``warmpath serve`` in a subprocess and then runs ``LOAD_CLIENTS`` (default 20)
+concurrent clients for ``LOAD_SECONDS`` (default 60), bounded by ``LOAD_MAX_REQUESTS``
+(default 100,000). Half the clients ask ``rankedReps`` for random leads (as an admin), half
+claim fresh offered leads as the rep they were offered to. It prints throughput and p50/p95 per
+operation and counts errors (HTTP errors, GraphQL errors, or a claim that did not win); exit 1
+when there was any.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from api.auth import add_user
+from benchmarks.generator import SCALES, generate_org
+from graph.ladybug_store import LadybugStore
+from graph.settings import LadybugSettings
+from routing.assignment import ROUTABLE_STATUSES, offer_assignments, route_batch
+from routing.policy import load_policy
+
+RANKED = """query($id: ID!) { rankedReps(leadId: $id, limit: 10) {
+  __typename ... on Ranking { ranked { position score rep { id }
+    evidence { committee { hops paths { id name } } } } }
+  ... on Problem { code message } } }"""
+CLAIM = """mutation($id: ID!) { claimLead(leadId: $id) {
+  __typename ... on Claimed { lead { contactDueAt } } ... on Problem { code message } } }"""
+
+
+@dataclass
+class Tally:
+    times: dict[str, list[float]] = field(
+        default_factory=lambda: {"rankedReps": [], "claimLead": []}
+    )
+    errors: list[str] = field(default_factory=list)
+    requests: int = 0
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def prepare(path: Path, scale: str) -> tuple[str, list[str], dict[str, str], dict[str, str]]:
+    """(admin token, lead ids, rep token by rep id, owner rep by offered lead id)."""
+    store = LadybugStore(LadybugSettings(path=path, buffer_pool_bytes=4 * 1024**3))
+    try:
+        store.setup_schema()
+        started = time.perf_counter()
+        store.bulk_load(generate_org(SCALES[scale]))
+        print(f"organisation loaded in {time.perf_counter() - started:.1f}s", flush=True)
+        now = datetime.now(UTC)
+        policy = load_policy()
+        leads = store.leads_with_status(ROUTABLE_STATUSES)
+        started = time.perf_counter()
+        result = route_batch(store, leads, policy=policy, now=now)
+        offered = offer_assignments(store, result, now=now, actor="load")
+        print(f"{len(offered):,} leads offered in {time.perf_counter() - started:.1f}s", flush=True)
+        owners = {a.lead_id: a.rep_id for a in result.assignments if a.rep_id}
+        _, admin = add_user(store, role="admin", name="load", now=now)
+        tokens = {}
+        for rep_id in sorted(set(owners.values())):
+            _, tokens[rep_id] = add_user(store, role="rep", name=rep_id, now=now, rep_key=rep_id)
+        return admin, [lead.id for lead in leads], tokens, {i: owners[i] for i in offered}
+    finally:
+        store.close()
+
+
+async def client(
+    number: int,
+    http: httpx.AsyncClient,
+    tally: Tally,
+    deadline: float,
+    limit: int,
+    admin: str,
+    leads: list[str],
+    tokens: dict[str, str],
+    fresh: list[tuple[str, str]],
+) -> None:
+    rng = random.Random(number)
+    claiming = number % 2 == 1
+    while time.monotonic() < deadline and tally.requests < limit:
+        if claiming:
+            if not fresh:
+                return
+            lead_id, rep_id = fresh.pop()
+            name, query, token = "claimLead", CLAIM, tokens[rep_id]
+        else:
+            lead_id = rng.choice(leads)
+            name, query, token = "rankedReps", RANKED, admin
+        tally.requests += 1
+        started = time.perf_counter()
+        try:
+            response = await http.post(
+                "/graphql",
+                json={"query": query, "variables": {"id": lead_id}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        except httpx.HTTPError as exc:
+            tally.errors.append(f"{name} {lead_id}: {exc!r}")
+            continue
+        tally.times[name].append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            tally.errors.append(f"{name} {lead_id}: HTTP {response.status_code}")
+            continue
+        body = response.json()
+        result = (body.get("data") or {}).get(name) or {}
+        if body.get("errors") or result.get("__typename") not in ("Ranking", "Claimed"):
+            tally.errors.append(f"{name} {lead_id}: {json.dumps(body)[:200]}")
+
+
+async def run_load(
+    url: str, admin: str, leads: list[str], tokens: dict[str, str], owners: dict[str, str]
+) -> Tally:
+    clients = int(os.environ.get("LOAD_CLIENTS", "20"))
+    seconds = float(os.environ.get("LOAD_SECONDS", "60"))
+    limit = int(os.environ.get("LOAD_MAX_REQUESTS", "100000"))
+    fresh = list(owners.items())
+    random.Random(1).shuffle(fresh)
+    tally = Tally()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
+        for lead_id in leads[:3]:  # warm-up, not counted
+            await http.post(
+                "/graphql",
+                json={"query": RANKED, "variables": {"id": lead_id}},
+                headers={"Authorization": f"Bearer {admin}"},
+            )
+        deadline = time.monotonic() + seconds
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(
+                client(n, http, tally, deadline, limit, admin, leads, tokens, fresh)
+                for n in range(clients)
+            )
+        )
+        elapsed = time.perf_counter() - started
+    total = sum(len(v) for v in tally.times.values())
+    print(
+        f"{clients} clients, {elapsed:.1f}s, {total:,} requests, {total / elapsed:.1f} req/s, "
+        f"{len(tally.errors)} errors",
+        flush=True,
+    )
+    for name, times in tally.times.items():
+        if times:
+            print(
+                f"  {name:<11} {len(times):>6,} requests {len(times) / elapsed:7.1f}/s  "
+                f"p50 {_percentile(times, 0.5):8.1f} ms  p95 {_percentile(times, 0.95):8.1f} ms",
+                flush=True,
+            )
+    for line in tally.errors[:10]:
+        print("  error: " + line)
+    return tally
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> int:
+    scale = os.environ.get("BENCH_SCALE", "full")
+    if scale not in SCALES:
+        print(f"BENCH_SCALE={scale!r} is not one of {', '.join(SCALES)}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="warmpath-load-") as scratch:
+        path = Path(scratch) / "load.lbdb"
+        admin, leads, tokens, owners = prepare(path, scale)
+        port = _free_port()
+        env = {
+            **os.environ,
+            "WARMPATH_GRAPH_URI": f"ladybug://{path}",
+            "WARMPATH_SLA_SWEEP_SECONDS": "0",
+            "WARMPATH_LADYBUG_BUFFER_POOL_MB": "4096",
+        }
+        server = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.5)
+            else:
+                print("the server did not start within 120 s", file=sys.stderr)
+                return 1
+            tally = asyncio.run(run_load(url, admin, leads, tokens, owners))
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    return 1 if tally.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
