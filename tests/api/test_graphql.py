@@ -309,3 +309,38 @@ def test_unexpected_errors_are_masked(api: Api, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(api.store, "leads_with_status", broken)
     errors = api.gql("admin", "{ leads { totalCount } }")["errors"]
     assert errors[0]["message"] == "Unexpected error."
+
+
+MATRIX_OPERATIONS = {
+    "routeLead": 'mutation { routeLead(leadId: "L2") { __typename ... on Problem { code } } }',
+    "routeLeads": "mutation { routeLeads { __typename ... on Problem { code } } }",
+    "assignLead": 'mutation { assignLead(leadId: "L3", repId: "rep:ann@seller.example", reason: "r") { __typename ... on Problem { code } } }',
+    "claimLead": 'mutation { claimLead(leadId: "L1") { __typename ... on Problem { code } } }',
+    "rankedReps": '{ rankedReps(leadId: "L1") { __typename ... on Problem { code } } }',
+    "eventsOfAnn": '{ events(repId: "rep:ann@seller.example") { totalCount } }',
+    "returnedLeads": "{ returnedLeads { id } }",
+}
+MATRIX = {
+    # operation: admin, manager (EMEA), na_manager, ann (offered L1), dan (NA, not offered)
+    "routeLead": ("Routed", "Routed", "Routed", "FORBIDDEN", "FORBIDDEN"),
+    "routeLeads": ("RoutedBatch", "RoutedBatch", "RoutedBatch", "FORBIDDEN", "FORBIDDEN"),
+    "assignLead": ("LeadChanged", "LeadChanged", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"),
+    "claimLead": ("FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "Claimed", "NOT_ELIGIBLE"),
+    "rankedReps": ("Ranking", "Ranking", "FORBIDDEN", "Ranking", "FORBIDDEN"),
+    "eventsOfAnn": ("ok", "ok", "error", "ok", "error"),
+    "returnedLeads": ("ok", "ok", "ok", "error", "error"),
+}
+ROLES = ("admin", "manager", "na_manager", "ann", "dan")
+
+
+@pytest.mark.parametrize(("operation", "role"), [(op, role) for op in MATRIX for role in ROLES])
+def test_auth_matrix(api: Api, operation: str, role: str) -> None:
+    route(api, "L1")  # offered to ann, bob, cat (EMEA); L1's owner is ann
+    expected = MATRIX[operation][ROLES.index(role)]
+    body = api.gql(role, MATRIX_OPERATIONS[operation])
+    if expected in ("ok", "error"):
+        assert ("errors" in body) == (expected == "error"), body
+        return
+    assert "errors" not in body, body
+    result = next(iter(body["data"].values()))
+    assert expected in (result["__typename"], result.get("code")), (operation, role, result)
