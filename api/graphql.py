@@ -947,6 +947,20 @@ def _publish_after(context: Context, lead_id: str, seen: str) -> None:
     )
 
 
+async def _rep_change(
+    info: Info[Context, None],
+    lead_id: str,
+    step: Callable[[Context, str, datetime], LeadView],
+) -> LeadChanged | Problem:
+    """A step a rep takes on their own lead, as a LeadChanged or a Problem."""
+    try:
+        rep = info.context.access.acting_rep()
+        lead = await _change(info, lead_id, lambda c, now: step(c, rep, now))
+    except WarmpathError as exc:
+        return problem(exc)
+    return LeadChanged(lead=LeadType.of(lead, info.context.now()))
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Offer a new lead to the top N eligible reps.")
@@ -1022,41 +1036,31 @@ class Mutation:
     async def reject_lead(
         self, info: Info[Context, None], lead_id: strawberry.ID, reason: str
     ) -> LeadChangeResult:
-        try:
-            rep = info.context.access.acting_rep()
-            lead = await _change(
-                info,
-                str(lead_id),
-                lambda c, now: lifecycle.reject_lead(
-                    c.store, str(lead_id), rep, reason, now=now, actor=_actor(c)
-                ),
-            )
-        except WarmpathError as exc:
-            return problem(exc)
-        return LeadChanged(lead=LeadType.of(lead, info.context.now()))
+        return await _rep_change(
+            info,
+            str(lead_id),
+            lambda c, rep, now: lifecycle.reject_lead(
+                c.store, str(lead_id), rep, reason, now=now, actor=_actor(c)
+            ),
+        )
 
     @strawberry.mutation(description="Give a claimed lead back; it is routed again without you.")
     async def release_lead(
         self, info: Info[Context, None], lead_id: strawberry.ID, reason: str
     ) -> LeadChangeResult:
-        try:
-            rep = info.context.access.acting_rep()
-            lead = await _change(
-                info,
+        return await _rep_change(
+            info,
+            str(lead_id),
+            lambda c, rep, now: lifecycle.release_lead(
+                c.store,
                 str(lead_id),
-                lambda c, now: lifecycle.release_lead(
-                    c.store,
-                    str(lead_id),
-                    rep,
-                    reason,
-                    policy=c.services.policy,
-                    now=now,
-                    actor=_actor(c),
-                ),
-            )
-        except WarmpathError as exc:
-            return problem(exc)
-        return LeadChanged(lead=LeadType.of(lead, info.context.now()))
+                rep,
+                reason,
+                policy=c.services.policy,
+                now=now,
+                actor=_actor(c),
+            ),
+        )
 
     @strawberry.mutation(
         description="Record the first contact with the buyer (stops the SLA clock)."
@@ -1068,24 +1072,19 @@ class Mutation:
         channel: str,
         at: datetime | None = None,
     ) -> LeadChangeResult:
-        try:
-            rep = info.context.access.acting_rep()
-            lead = await _change(
-                info,
+        return await _rep_change(
+            info,
+            str(lead_id),
+            lambda c, rep, now: lifecycle.record_contact(
+                c.store,
                 str(lead_id),
-                lambda c, now: lifecycle.record_contact(
-                    c.store,
-                    str(lead_id),
-                    rep,
-                    channel=channel,
-                    at=at or now,
-                    now=now,
-                    actor=_actor(c),
-                ),
-            )
-        except WarmpathError as exc:
-            return problem(exc)
-        return LeadChanged(lead=LeadType.of(lead, info.context.now()))
+                rep,
+                channel=channel,
+                at=at or now,
+                now=now,
+                actor=_actor(c),
+            ),
+        )
 
     @strawberry.mutation(description="Close a lead you hold as won or lost.")
     async def record_outcome(
@@ -1095,24 +1094,19 @@ class Mutation:
         outcome: Outcome,
         value: float | None = None,
     ) -> LeadChangeResult:
-        try:
-            rep = info.context.access.acting_rep()
-            lead = await _change(
-                info,
+        return await _rep_change(
+            info,
+            str(lead_id),
+            lambda c, rep, now: lifecycle.record_outcome(
+                c.store,
                 str(lead_id),
-                lambda c, now: lifecycle.record_outcome(
-                    c.store,
-                    str(lead_id),
-                    rep,
-                    outcome=outcome.value,
-                    value=value,
-                    now=now,
-                    actor=_actor(c),
-                ),
-            )
-        except WarmpathError as exc:
-            return problem(exc)
-        return LeadChanged(lead=LeadType.of(lead, info.context.now()))
+                rep,
+                outcome=outcome.value,
+                value=value,
+                now=now,
+                actor=_actor(c),
+            ),
+        )
 
     @strawberry.mutation(
         description="A manager gives a lead to a rep of their team, with a reason."

@@ -79,6 +79,19 @@ def _state(lead: LeadView, **changes: Any) -> LeadState:
     return LeadState(**current)
 
 
+def _move(
+    store: GraphStore,
+    lead_id: str,
+    *,
+    from_statuses: tuple[str, ...],
+    to: LeadState,
+    event: Event,
+) -> None:
+    """One transition; another request that moved the lead first makes it fail cleanly."""
+    if not store.move_lead(lead_id, from_statuses=from_statuses, to=to, event=event):
+        raise InvalidState(f"lead {lead_id} changed meanwhile: try again")
+
+
 def history_exclusions(store: GraphStore, lead_id: str) -> dict[str, str]:
     """Reps kept off a lead by its history: who released it, who let its deadline pass."""
     return exclusions_from(store.events(lead_id=lead_id))
@@ -251,14 +264,13 @@ def reject_lead(
     text = _reason(reason)
     with store.atomic():
         lead = _held_by(store, lead_id, rep_id, ("offered", "claimed"))
-        moved = store.move_lead(
+        _move(
+            store,
             lead_id,
             from_statuses=("offered", "claimed"),
             to=_state(lead, status="returned", owner_rep_id=None, contact_due_at=None),
             event=_event("returned", lead_id, rep_id, actor, now, reason=text),
         )
-        if not moved:
-            raise InvalidState(f"lead {lead_id} changed meanwhile: try again")
         store.add_outbox(
             OutboxMessage(
                 id=uuid.uuid4().hex,
@@ -295,14 +307,13 @@ def release_lead(
     text = _reason(reason)
     with store.atomic():
         lead = _held_by(store, lead_id, rep_id, ("claimed",))
-        moved = store.move_lead(
+        _move(
+            store,
             lead_id,
             from_statuses=("claimed",),
             to=_state(lead, status="new", owner_rep_id=None, claimed_at=None, contact_due_at=None),
             event=_event("released", lead_id, rep_id, actor, now, reason=text),
         )
-        if not moved:
-            raise InvalidState(f"lead {lead_id} changed meanwhile: try again")
         _reroute(store, lead_id, policy=policy, now=now, actor=actor)
         return store.lead(lead_id)
 
@@ -332,14 +343,13 @@ def record_contact(
         lead = _held_by(store, lead_id, rep_id, ("claimed",))
         if lead.owner_rep_id != rep_id:
             raise Forbidden(f"lead {lead_id} is not yours")
-        moved = store.move_lead(
+        _move(
+            store,
             lead_id,
             from_statuses=("claimed",),
             to=_state(lead, status="contacted", contacted_at=at),
             event=_event("contacted", lead_id, rep_id, actor, now, channel=channel.strip()),
         )
-        if not moved:
-            raise InvalidState(f"lead {lead_id} changed meanwhile: try again")
         return store.lead(lead_id)
 
 
@@ -362,7 +372,8 @@ def record_outcome(
         lead = _held_by(store, lead_id, rep_id, ("claimed", "contacted"))
         if lead.owner_rep_id != rep_id:
             raise Forbidden(f"lead {lead_id} is not yours")
-        moved = store.move_lead(
+        _move(
+            store,
             lead_id,
             from_statuses=("claimed", "contacted"),
             to=_state(
@@ -374,8 +385,6 @@ def record_outcome(
             ),
             event=_event(outcome, lead_id, rep_id, actor, now, value=value),
         )
-        if not moved:
-            raise InvalidState(f"lead {lead_id} changed meanwhile: try again")
         return store.lead(lead_id)
 
 
@@ -398,7 +407,8 @@ def assign_lead(
         if rep_id not in store.rep_profiles():
             raise NotFound(f"no rep with id {rep_id!r}")
         due = now + timedelta(hours=policy.sla_hours.get(lead.grade, policy.sla_hours["warm"]))
-        moved = store.move_lead(
+        _move(
+            store,
             lead_id,
             from_statuses=(lead.status,),
             to=_state(
@@ -408,8 +418,6 @@ def assign_lead(
                 "assigned", lead_id, rep_id, actor, now, reason=text, contact_due_at=due.isoformat()
             ),
         )
-        if not moved:
-            raise InvalidState(f"lead {lead_id} changed meanwhile: try again")
         return store.lead(lead_id)
 
 
