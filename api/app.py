@@ -117,9 +117,12 @@ def create_app(
     config = settings or ApiSettings.from_env()
     chosen_policy = policy or current_policy()
 
-    async def sweeper(services: Services) -> None:
+    async def sweeper(services: Services, stop: asyncio.Event) -> None:
         while True:
-            await asyncio.sleep(config.sweep_seconds)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=config.sweep_seconds)
+            if stop.is_set():
+                return
             try:
                 await asyncio.to_thread(run_background_once, services, config)
             except WarmpathError as exc:
@@ -132,16 +135,18 @@ def create_app(
         services.broker.bind(asyncio.get_running_loop())
         app.state.store = store
         app.state.services = services
+        stop = asyncio.Event()
+        # background work runs in worker threads, which cannot be cancelled: shutdown waits
+        # for them to finish before closing the store (closing under a running query crashes)
         tasks = [asyncio.create_task(asyncio.to_thread(store.warm_up))]
         if config.sweep_seconds > 0:
-            tasks.append(asyncio.create_task(sweeper(services)))
+            tasks.append(asyncio.create_task(sweeper(services, stop)))
         try:
             yield
         finally:
+            stop.set()
             for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with suppress(asyncio.CancelledError, WarmpathError):
+                with suppress(WarmpathError):
                     await task
             store.close()
 

@@ -238,3 +238,32 @@ def test_webhook_retries_with_backoff_and_loses_nothing(api: Api) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_server_sweeps_on_its_own(tmp_path: Path) -> None:
+    """The sweeper started by the app's lifespan breaches an overdue claim within its interval."""
+    path = tmp_path / "sweep.lbdb"
+    tokens = build_world(path, leads=1)
+    clock = Clock()
+    app = create_app(
+        lambda: open_store(LadybugSettings(path=path, buffer_pool_bytes=128 * 1024**2)),
+        clock=clock,
+        policy=load_policy(),
+        settings=ApiSettings(sweep_seconds=0.2),
+    )
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        api = Api(client=client, clock=clock, tokens=tokens, store=app.state.store)
+        api.data("manager", 'mutation { routeLead(leadId: "L1") { __typename } }')
+        api.data("ann", CLAIM, {"id": "L1"})
+        clock.advance(hours=25)
+        deadline = time.monotonic() + 10
+        kinds: list[str] = []
+        while time.monotonic() < deadline and "sla_breach" not in kinds:
+            time.sleep(0.2)
+            nodes = api.data("admin", '{ events(leadId: "L1") { nodes { kind } } }')["events"][
+                "nodes"
+            ]
+            kinds = [n["kind"] for n in nodes]
+        assert "sla_breach" in kinds
