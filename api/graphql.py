@@ -25,6 +25,7 @@ from strawberry.types import Info
 from api.auth import Access
 from api.broker import EventBroker
 from graph.errors import WarmpathError
+from graph.keys import event_id
 from graph.model import ConnectionPath, Event, LeadView, PersonRef, Rep, User
 from graph.store import GraphStore
 from routing import explore, lifecycle
@@ -601,7 +602,7 @@ def _lead_page(
     if access.user.role == "rep":
         offered = [lead.id for lead in leads if lead.status == "offered"]
         history = context.store.events_of_leads(offered)
-        offers = {i: _current_offers(history[i]) for i in offered}
+        offers = {i: lifecycle.offers_from(history[i]) for i in offered}
     selected = [
         lead
         for lead in leads
@@ -629,16 +630,6 @@ def _lead_page(
         ),
         total_count=len(selected),
     )
-
-
-def _current_offers(events: list[Event]) -> set[str]:
-    offered: set[str] = set()
-    for event in events:
-        if event.kind in lifecycle.RESET_EVENTS:
-            offered.clear()
-        elif event.kind == "offered" and event.rep_id:
-            offered.add(event.rep_id)
-    return offered
 
 
 def _leaderboard(context: Context, days: int) -> list[LeaderboardRow]:
@@ -929,15 +920,10 @@ async def _change(
 ) -> LeadView:
     context = info.context
     now = context.now()
-    seen = await off(_last_event_id, context, lead_id)
+    seen = event_id(now)  # sorts before every event this change writes
     lead = await off(action, context, now)
     await off(_publish_after, context, lead_id, seen)
     return lead
-
-
-def _last_event_id(context: Context, lead_id: str) -> str:
-    """Event ids sort in the order events happened: the newest before a change."""
-    return max((e.id for e in context.store.events(lead_id=lead_id)), default="")
 
 
 def _publish_after(context: Context, lead_id: str, seen: str) -> None:
@@ -969,7 +955,7 @@ class Mutation:
         try:
             context.access.require_manager()
             now = context.now()
-            seen = await off(_last_event_id, context, str(lead_id))
+            seen = event_id(now)
             offer = await off(
                 lifecycle.route_lead,
                 context.store,

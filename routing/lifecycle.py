@@ -111,8 +111,12 @@ def exclusions_from(events: list[Event]) -> dict[str, str]:
 
 def offered_reps(store: GraphStore, lead_id: str) -> set[str]:
     """The reps the lead is offered to now (offers since it was last released or reset)."""
+    return offers_from(store.events(lead_id=lead_id))
+
+
+def offers_from(events: list[Event]) -> set[str]:
     offered: set[str] = set()
-    for event in store.events(lead_id=lead_id):
+    for event in events:
         if event.kind in RESET_EVENTS:
             offered.clear()
         elif event.kind == "offered" and event.rep_id:
@@ -121,16 +125,18 @@ def offered_reps(store: GraphStore, lead_id: str) -> set[str]:
 
 
 def rank_for(
-    store: GraphStore, lead_id: str, *, policy: Policy, now: datetime, limit: int | None = None
+    store: GraphStore,
+    lead_id: str,
+    *,
+    policy: Policy,
+    now: datetime,
+    limit: int | None = None,
+    history: list[Event] | None = None,
 ) -> Ranking:
     """The lead's ranking, leaving out the reps its history excludes."""
+    events = store.events(lead_id=lead_id) if history is None else history
     return rank_lead(
-        store,
-        lead_id,
-        policy=policy,
-        now=now,
-        limit=limit,
-        excluded=history_exclusions(store, lead_id),
+        store, lead_id, policy=policy, now=now, limit=limit, excluded=exclusions_from(events)
     )
 
 
@@ -204,9 +210,10 @@ def claim_lead(
             raise InvalidState(
                 f"lead {lead_id} is {lead.status}: only offered leads can be claimed"
             )
-        if rep_id not in offered_reps(store, lead_id):
+        history = store.events(lead_id=lead_id)
+        if rep_id not in offers_from(history):
             raise NotEligible(f"lead {lead_id} was not offered to you")
-        ranking = rank_for(store, lead_id, policy=policy, now=now)
+        ranking = rank_for(store, lead_id, policy=policy, now=now, history=history)
         excluded = {e.rep.id: e.reason for e in ranking.excluded}
         if rep_id in excluded:
             raise NotEligible(f"you cannot claim lead {lead_id}: {excluded[rep_id]}")

@@ -344,3 +344,17 @@ def test_auth_matrix(api: Api, operation: str, role: str) -> None:
     assert "errors" not in body, body
     result = next(iter(body["data"].values()))
     assert expected in (result["__typename"], result.get("code")), (operation, role, result)
+
+
+def test_rep_and_reps_follow_the_team(api: Api) -> None:
+    rep = '{ rep(id: "%s") { ... on Rep { name team } ... on Problem { code } } }'
+    assert api.data("manager", rep % rid("ann"))["rep"] == {"name": "Ann", "team": "EMEA"}
+    assert api.data("manager", rep % rid("dan"))["rep"] == {"code": "FORBIDDEN"}
+    assert api.data("ann", rep % rid("bob"))["rep"] == {"code": "FORBIDDEN"}
+    assert api.data("admin", rep % "rep:nobody")["rep"] == {"code": "NOT_FOUND"}
+    names = [r["name"] for r in api.data("manager", "{ reps { name } }")["reps"]]
+    assert names == ["Ann", "Bob", "Cat"]
+    assert [r["name"] for r in api.data("admin", '{ reps(team: "NA") { name } }')["reps"]] == [
+        "Dan"
+    ]
+    assert [r["name"] for r in api.data("dan", "{ reps { name } }")["reps"]] == ["Dan"]
