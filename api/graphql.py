@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import enum
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
@@ -597,7 +598,7 @@ def _lead_page(
     statuses = (flt.status,) if flt.status else ALL_STATUSES
     if flt.status and flt.status not in ALL_STATUSES:
         raise InvalidArgument(f"status must be one of {', '.join(ALL_STATUSES)}")
-    leads = context.store.leads_with_status(statuses)
+    leads = context.store.leads_with_status(statuses, with_committees=False)
     offers: dict[str, set[str]] = {}
     if access.user.role == "rep":
         offered = [lead.id for lead in leads if lead.status == "offered"]
@@ -618,7 +619,10 @@ def _lead_page(
         selected_after = [lead for lead in selected if lead.id > start]
     else:
         selected_after = selected
-    page = selected_after[:first]
+    committees = context.store.committees([lead.id for lead in selected_after[:first]])
+    page = [
+        dataclasses.replace(lead, committee=committees[lead.id]) for lead in selected_after[:first]
+    ]
     for lead in page:
         context.pages[lead.id] = lead
     now = context.now()

@@ -131,7 +131,10 @@ class GraphStore(Protocol):
 
     def rep_profiles(self) -> Mapping[str, Rep]: ...
     def lead(self, lead_id: str) -> LeadView: ...
-    def leads_with_status(self, statuses: Sequence[str]) -> list[LeadView]: ...
+    def leads_with_status(
+        self, statuses: Sequence[str], *, with_committees: bool = True
+    ) -> list[LeadView]: ...
+    def committees(self, lead_ids: Sequence[str]) -> dict[str, tuple[CommitteeMember, ...]]: ...
     def rep_activity(
         self,
         *,
@@ -927,20 +930,35 @@ class CypherGraphStore:
         committee.sort(key=lambda m: (m.role, m.person.name, m.person.id))
         return _lead_view(rows[0], committee)
 
-    def leads_with_status(self, statuses: Sequence[str]) -> list[LeadView]:
-        """Every lead in these statuses with company and committee, oldest first."""
+    def leads_with_status(
+        self, statuses: Sequence[str], *, with_committees: bool = True
+    ) -> list[LeadView]:
+        """Every lead in these statuses with its company (and committee), oldest first."""
         params = {"statuses": list(statuses)}
         committees: dict[str, list[CommitteeMember]] = defaultdict(list)
-        for row in self._read("committees_with_status", params):
-            committees[row["lead_id"]].append(_committee_member(row))
+        if with_committees:
+            for row in self._read_table("committees_with_status", params).to_pylist():
+                committees[row["lead_id"]].append(_committee_member(row))
         leads = []
-        for row in self._read("leads_with_status", params):
+        for row in self._read_table("leads_with_status", params).to_pylist():
             members = sorted(
                 committees.get(row["id"], []), key=lambda m: (m.role, m.person.name, m.person.id)
             )
             leads.append(_lead_view(row, members))
         leads.sort(key=lambda lead: (lead.created_at or datetime.min.replace(tzinfo=UTC), lead.id))
         return leads
+
+    def committees(self, lead_ids: Sequence[str]) -> dict[str, tuple[CommitteeMember, ...]]:
+        """The buying committee of each of these leads."""
+        found: dict[str, list[CommitteeMember]] = {lead_id: [] for lead_id in lead_ids}
+        if lead_ids:
+            rows = self._read("committees_of_leads", {"lead_ids": list(lead_ids)})
+            for row in rows:
+                found.setdefault(row["lead_id"], []).append(_committee_member(row))
+        return {
+            lead_id: tuple(sorted(members, key=lambda m: (m.role, m.person.name, m.person.id)))
+            for lead_id, members in found.items()
+        }
 
     def rep_activity(
         self,

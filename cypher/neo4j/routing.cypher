@@ -105,6 +105,14 @@ WHERE status IN $statuses
 RETURN l.id AS lead_id, d.role AS role, p.id AS id, p.name AS name, p.title AS title,
        p.linkedin_url AS linkedin_url, p.email AS email
 
+// name: committees_of_leads
+// The decision-makers of these leads (a filter on a scan: a list in UNWIND joins slowly here).
+MATCH (l:Lead)-[d:DECISION_MAKER]->(p:Person)
+WITH l, d, p, l.id AS lid
+WHERE lid IN $lead_ids
+RETURN l.id AS lead_id, d.role AS role, p.id AS id, p.name AS name, p.title AS title,
+       p.linkedin_url AS linkedin_url, p.email AS email
+
 // name: open_leads_per_rep
 // How many leads in these (open) statuses each rep owns.
 MATCH (l:Lead)

@@ -128,6 +128,7 @@ def test_a_page_of_fifty_leads_with_rankings_costs_a_few_store_calls(api: Api) -
         "account_owners",
         "events_of_leads",
         "leads_with_status",
+        "committees",
         "events",
     ):
         original = getattr(store, name)
@@ -144,6 +145,7 @@ def test_a_page_of_fifty_leads_with_rankings_costs_a_few_store_calls(api: Api) -
     assert len(page) == 50 and all(len(n["rankedReps"]["ranked"]) == 3 for n in page)
     assert calls["lead_reach"] == 1 and calls["rep_activity"] == 1 and calls["account_owners"] == 1
     assert calls["events_of_leads"] == 1 and calls["leads_with_status"] == 1
+    assert calls["committees"] == 1
     assert calls["lead"] == 0 and calls["events"] == 0, calls
 
 
