@@ -8,7 +8,7 @@ LINT_STAMP := $(LINT_DIR)/node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench load lint clean
+.PHONY: install browser run test bench load lint clean
 
 install: $(STAMP) $(LINT_STAMP)
 
@@ -27,7 +27,13 @@ run: $(STAMP)
 	$(VENV)/bin/warmpath demo
 	$(VENV)/bin/warmpath serve --host $(HOST) --port $(PORT)
 
-test: install
+# Debian's chromium for the manager page's browser tests (driven by Playwright, no download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
 	$(PY) -m pytest
 
 bench: $(STAMP)

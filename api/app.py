@@ -10,10 +10,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.requests import HTTPConnection
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
@@ -30,6 +32,7 @@ from routing.lifecycle import sweep_sla
 from routing.policy import Policy, current_policy
 
 log = logging.getLogger(__name__)
+WEB_DIR = Path(__file__).resolve().parent / "web"
 StoreFactory = Callable[[], GraphStore]
 Clock = Callable[[], datetime]
 
@@ -178,6 +181,12 @@ def create_app(
     @app.exception_handler(WarmpathError)
     async def expected_failure(request: Request, exc: WarmpathError) -> JSONResponse:
         return JSONResponse(status_code=400, content={"error": exc.code, "message": str(exc)})
+
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def manager_page() -> FileResponse:
+        return FileResponse(WEB_DIR / "index.html", media_type="text/html")
 
     @app.get("/healthz")
     def healthz(request: Request) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from graph.keys import event_id
 from graph.model import ConnectionPath, Event, LeadView, PersonRef, Rep, User
 from graph.store import GraphStore
 from routing import explore, lifecycle
-from routing.errors import Forbidden, InvalidArgument
+from routing.errors import Forbidden, InvalidArgument, InvalidState
 from routing.policy import Policy
 from routing.ranking import RankedRep, Ranking, rank_leads
 
@@ -572,6 +572,25 @@ class Period(enum.Enum):
     YEAR = 365
 
 
+@strawberry.type
+class RepCount:
+    rep: RepType
+    leads: int
+
+
+@strawberry.type
+class Fairness:
+    days: int
+    leads: int
+    assigned: int
+    gini: float
+    max_per_rep: int
+    warm_owner_rate: float | None
+    capacity_violations: int
+    hot_to_penalty_boxed: int
+    per_rep: list[RepCount]
+
+
 @strawberry.type(name="Policy")
 class PolicyType:
     version: str
@@ -841,6 +860,67 @@ class Query:
 
         return await off(load)
 
+    @strawberry.field(
+        description="People by LinkedIn URL, email or id, or by part of their (company) name."
+    )
+    async def people(self, info: Info[Context, None], search: str, first: int = 20) -> list[Person]:
+        def load() -> list[Person]:
+            context = info.context
+            context.access.require_manager()
+            text = search.strip()
+            if "linkedin." in text.lower() or "@" in text or ":" in text:
+                try:
+                    return [Person.of(context.store.resolve_person(text))]
+                except WarmpathError:
+                    return []
+            return [Person.of(p) for p in context.store.people_named(text, limit=_page(first))]
+
+        return await off(load)
+
+    @strawberry.field(description="Fairness and quality of the assignments of recent leads.")
+    async def fairness(self, info: Info[Context, None], days: int = 30) -> Fairness:
+        def load() -> Fairness:
+            from routing.assignment import assignment_metrics, score_matrix
+            from routing.simulate import ROUTED_STATUSES
+
+            context = info.context
+            access = context.access
+            access.require_manager()
+            if not 1 <= days <= 366:
+                raise InvalidArgument(f"days must be between 1 and 366 (got {days})")
+            now = context.now()
+            since = now - timedelta(days=days)
+            leads = [
+                lead
+                for lead in context.store.leads_with_status(ROUTED_STATUSES)
+                if lead.created_at is None or lead.created_at >= since
+            ]
+            matrix = score_matrix(context.store, leads, context.services.policy, now)
+            index = {rep: i for i, rep in enumerate(matrix.roster.rep_ids)}
+            chosen = {
+                row: index[lead.owner_rep_id]
+                for row, lead in enumerate(leads)
+                if lead.owner_rep_id in index
+            }
+            m = assignment_metrics(matrix, chosen)
+            return Fairness(
+                days=days,
+                leads=m.leads,
+                assigned=m.assigned,
+                gini=m.gini,
+                max_per_rep=m.max_per_rep,
+                warm_owner_rate=m.warm_owner_rate,
+                capacity_violations=m.capacity_violations,
+                hot_to_penalty_boxed=m.hot_to_penalty_boxed,
+                per_rep=[
+                    RepCount(rep=_rep_type(context.store, rep_id), leads=count)
+                    for rep_id, count in sorted(m.leads_per_rep.items(), key=lambda kv: -kv[1])
+                    if access.can_see_rep(rep_id)
+                ],
+            )
+
+        return await off(load)
+
     @strawberry.field
     def policy(self, info: Info[Context, None]) -> PolicyType:
         info.context.access  # noqa: B018 - signed-in users only
@@ -937,14 +1017,30 @@ def _publish_after(context: Context, lead_id: str, seen: str) -> None:
     )
 
 
+def _acting_for(context: Context, lead_id: str, for_owner: bool) -> str:
+    """The rep a step is taken for: a rep acts for themselves; with ``for_owner`` a manager
+    (of the owner's team) or an admin may act for the lead's owner."""
+    access = context.access
+    if access.user.role == "rep" or not for_owner:
+        return access.acting_rep()
+    lead = context.store.lead(lead_id)
+    if lead.owner_rep_id is None:
+        raise InvalidState(f"lead {lead_id} has no owner")
+    access.require_rep(lead.owner_rep_id)
+    return lead.owner_rep_id
+
+
 async def _rep_change(
     info: Info[Context, None],
     lead_id: str,
     step: Callable[[Context, str, datetime], LeadView],
+    *,
+    for_owner: bool = False,
 ) -> LeadChanged | Problem:
-    """A step a rep takes on their own lead, as a LeadChanged or a Problem."""
+    """A step a rep takes on their own lead (or, ``for_owner``, a manager for its owner), as a
+    LeadChanged or a Problem."""
     try:
-        rep = info.context.access.acting_rep()
+        rep = await off(_acting_for, info.context, lead_id, for_owner)
         lead = await _change(info, lead_id, lambda c, now: step(c, rep, now))
     except WarmpathError as exc:
         return problem(exc)
@@ -1022,7 +1118,9 @@ class Mutation:
             return problem(exc)
         return Claimed(lead=LeadType.of(lead, context.now()))
 
-    @strawberry.mutation(description="Send a lead back to marketing with the reason.")
+    @strawberry.mutation(
+        description="Send a lead back to marketing with the reason (a manager: for its owner)."
+    )
     async def reject_lead(
         self, info: Info[Context, None], lead_id: strawberry.ID, reason: str
     ) -> LeadChangeResult:
@@ -1032,9 +1130,12 @@ class Mutation:
             lambda c, rep, now: lifecycle.reject_lead(
                 c.store, str(lead_id), rep, reason, now=now, actor=_actor(c)
             ),
+            for_owner=True,
         )
 
-    @strawberry.mutation(description="Give a claimed lead back; it is routed again without you.")
+    @strawberry.mutation(
+        description="Give a claimed lead back; it is routed again without its owner."
+    )
     async def release_lead(
         self, info: Info[Context, None], lead_id: strawberry.ID, reason: str
     ) -> LeadChangeResult:
@@ -1050,6 +1151,7 @@ class Mutation:
                 now=now,
                 actor=_actor(c),
             ),
+            for_owner=True,
         )
 
     @strawberry.mutation(

@@ -116,6 +116,7 @@ class GraphStore(Protocol):
     def existing_ties(self, rows: Sequence[Mapping[str, str]]) -> set[tuple[str, str, str]]: ...
     def lead_companies(self, lead_ids: Sequence[str]) -> dict[str, Company]: ...
     def resolve_person(self, key: str) -> PersonRef: ...
+    def people_named(self, text: str, *, limit: int = 20) -> list[PersonRef]: ...
     def resolve_rep(self, key: str) -> RepRef: ...
     def reps_near(
         self, person_id: str, *, max_hops: int = 2, max_via: int = 3
@@ -721,6 +722,19 @@ class CypherGraphStore:
                 f"key {key!r} matches {len(candidates)} people ({ids}): use the LinkedIn URL or id"
             )
         return candidates[0]
+
+    def people_named(self, text: str, *, limit: int = 20) -> list[PersonRef]:
+        """People whose name, or whose current employer's name, contains ``text``
+        (case-insensitive): name matches first."""
+        wanted = text.strip().lower()
+        if len(wanted) < 2:
+            raise InvalidArgument("type at least 2 letters of the name")
+        most = max(1, min(limit, 100))
+        params = {"text": wanted, "limit": most}
+        found = {r["id"]: _person_ref(r) for r in self._read("people_named", params)}
+        for row in self._read("people_at_company_named", params):
+            found.setdefault(row["id"], _person_ref(row))
+        return list(found.values())[:most]
 
     def resolve_rep(self, key: str) -> RepRef:
         """A rep by id (``rep:...``), email, LinkedIn profile URL or the id of the rep's person."""

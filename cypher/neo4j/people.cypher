@@ -227,3 +227,26 @@ RETURN count(*) AS written
 MATCH (:Person)-[k:KNOWS]->(:Person)
 RETURN k.source AS source
 LIMIT 1
+
+// name: people_named
+// People whose name contains the text (case-insensitive), for the path explorer.
+MATCH (p:Person)
+WITH p, toLower(p.name) AS lowered
+WHERE lowered CONTAINS $text
+RETURN p.id AS id, p.name AS name, p.title AS title, p.linkedin_url AS linkedin_url,
+       p.email AS email
+ORDER BY name, id
+LIMIT $limit
+
+// name: people_at_company_named
+// Current employees of companies whose name contains the text (case-insensitive).
+MATCH (c:Company)
+WITH c, toLower(c.name) AS lowered
+WHERE lowered CONTAINS $text
+MATCH (c)<-[w:WORKS_AT]-(p:Person)
+WITH p, w.current AS current
+WHERE current = true
+RETURN DISTINCT p.id AS id, p.name AS name, p.title AS title, p.linkedin_url AS linkedin_url,
+       p.email AS email
+ORDER BY name, id
+LIMIT $limit
