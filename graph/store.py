@@ -147,6 +147,9 @@ class GraphStore(Protocol):
     def account_owners(
         self, statuses: Sequence[str], company_id: str | None = None
     ) -> dict[str, str]: ...
+    def rep_event_counts(
+        self, kinds: Sequence[str], since: datetime
+    ) -> dict[str, dict[str, int]]: ...
     def offer_leads(self, offers: Sequence[Event]) -> list[str]: ...
     def append_events(self, events: Sequence[Event]) -> int: ...
     def assign_lead(self, event: Event, *, contact_due_at: datetime) -> None: ...
@@ -1007,6 +1010,13 @@ class CypherGraphStore:
             )
             for rep_id in set(open_leads) | set(last) | set(breaches)
         }
+
+    def rep_event_counts(self, kinds: Sequence[str], since: datetime) -> dict[str, dict[str, int]]:
+        """Per rep, how many events of each of these kinds happened since a time (one read)."""
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for row in self._read("rep_events_since", {"kinds": list(kinds), "since": since}):
+            counts[row["rep_id"]][row["kind"]] += 1
+        return {rep: dict(kinds_seen) for rep, kinds_seen in counts.items()}
 
     def account_owners(
         self, statuses: Sequence[str], company_id: str | None = None
