@@ -19,6 +19,8 @@ class EventBroker:
     def __init__(self) -> None:
         self._queues: set[asyncio.Queue[Event]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.opened = 0
+        """How many subscriptions were ever opened (to wait for a new one in tests and logs)."""
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """The loop subscribers live on (set when the app starts)."""
@@ -41,6 +43,7 @@ class EventBroker:
     async def subscribe(self) -> AsyncIterator[Event]:
         queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
         self._queues.add(queue)
+        self.opened += 1
         try:
             while True:
                 yield await queue.get()

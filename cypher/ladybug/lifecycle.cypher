@@ -9,22 +9,22 @@ SET l.status = $status, l.owner_rep_id = $owner_rep_id, l.claimed_at = $claimed_
     l.value = $value
 CREATE (e:Event {id: $event_id, at: $at, kind: $kind, actor: $actor, lead_id: $lead_id,
                  rep_id: $rep_id, reason: $reason, detail: $detail})
+CREATE (e)-[:ABOUT]->(l)
 RETURN l.id AS lead_id
 
 // name: lead_events
-// The activity stream of one lead, oldest first.
-MATCH (e:Event)
-WITH e, e.lead_id AS lead_id
-WHERE lead_id = $lead_id
+// The activity stream of one lead, oldest first (through the lead: no scan of the log).
+MATCH (l:Lead {id: $lead_id})<-[:ABOUT]-(e:Event)
 RETURN e.id AS id, e.at AS at, e.kind AS kind, e.actor AS actor, e.lead_id AS lead_id,
        e.rep_id AS rep_id, e.reason AS reason, e.detail AS detail
 ORDER BY at, id
 
 // name: events_of_leads
-// The activity streams of several leads, oldest first (one scan of the log).
-MATCH (e:Event)
-WITH e, e.lead_id AS lead_id
-WHERE lead_id IN $lead_ids
+// The activity streams of several leads, oldest first (a filter on the leads, then their events).
+MATCH (l:Lead)
+WITH l, l.id AS lid
+WHERE lid IN $lead_ids
+MATCH (l)<-[:ABOUT]-(e:Event)
 RETURN e.id AS id, e.at AS at, e.kind AS kind, e.actor AS actor, e.lead_id AS lead_id,
        e.rep_id AS rep_id, e.reason AS reason, e.detail AS detail
 ORDER BY at, id

@@ -162,6 +162,7 @@ SET l.status = 'offered', l.owner_rep_id = offered_to
 CREATE (e:Event {id: event_id, at: event_at, kind: 'offered', actor: event_actor,
                  lead_id: l.id, rep_id: offered_to, reason: event_reason,
                  detail: event_detail})
+CREATE (e)-[:ABOUT]->(l)
 RETURN l.id AS lead_id
 
 // name: append_events
@@ -169,6 +170,14 @@ RETURN l.id AS lead_id
 LOAD FROM $rows
 CREATE (e:Event {id: id, at: at, kind: kind, actor: actor, lead_id: lead_id, rep_id: rep_id,
                  reason: reason, detail: detail})
+RETURN count(*) AS written
+
+// name: link_events
+// Tie appended events to their leads (rows: id, lead_id; every lead_id is set).
+LOAD FROM $rows
+MATCH (e:Event {id: id})
+MATCH (l:Lead {id: lead_id})
+CREATE (e)-[:ABOUT]->(l)
 RETURN count(*) AS written
 
 // name: assign_lead
@@ -179,4 +188,5 @@ SET l.status = 'claimed', l.owner_rep_id = $rep_id, l.claimed_at = $at,
     l.contact_due_at = $contact_due_at
 CREATE (e:Event {id: $event_id, at: $at, kind: 'assigned', actor: $actor, lead_id: $lead_id,
                  rep_id: $rep_id, reason: $reason, detail: $detail})
+CREATE (e)-[:ABOUT]->(l)
 RETURN l.id AS lead_id

@@ -159,6 +159,7 @@ WHERE l.status = 'new'
 SET l.status = 'offered', l.owner_rep_id = r.rep_id
 CREATE (e:Event {id: r.id, at: r.at, kind: 'offered', actor: r.actor, lead_id: l.id,
                  rep_id: r.rep_id, reason: r.reason, detail: r.detail})
+CREATE (e)-[:ABOUT]->(l)
 RETURN l.id AS lead_id
 
 // name: append_events
@@ -166,6 +167,14 @@ RETURN l.id AS lead_id
 UNWIND $rows AS r
 CREATE (e:Event {id: r.id, at: r.at, kind: r.kind, actor: r.actor, lead_id: r.lead_id,
                  rep_id: r.rep_id, reason: r.reason, detail: r.detail})
+RETURN count(*) AS written
+
+// name: link_events
+// Tie appended events to their leads (rows: id, lead_id; every lead_id is set).
+UNWIND $rows AS r
+MATCH (e:Event {id: r.id})
+MATCH (l:Lead {id: r.lead_id})
+CREATE (e)-[:ABOUT]->(l)
 RETURN count(*) AS written
 
 // name: assign_lead
@@ -176,4 +185,5 @@ SET l.status = 'claimed', l.owner_rep_id = $rep_id, l.claimed_at = $at,
     l.contact_due_at = $contact_due_at
 CREATE (e:Event {id: $event_id, at: $at, kind: 'assigned', actor: $actor, lead_id: $lead_id,
                  rep_id: $rep_id, reason: $reason, detail: $detail})
+CREATE (e)-[:ABOUT]->(l)
 RETURN l.id AS lead_id

@@ -14,3 +14,4 @@ CREATE INDEX person_linkedin_url IF NOT EXISTS FOR (p:Person) ON (p.linkedin_url
 CREATE INDEX rep_email IF NOT EXISTS FOR (r:Rep) ON (r.email);
 CREATE INDEX lead_status IF NOT EXISTS FOR (l:Lead) ON (l.status);
 CREATE INDEX event_lead IF NOT EXISTS FOR (e:Event) ON (e.lead_id);
+MATCH (e:Event) WHERE e.lead_id IS NOT NULL AND NOT EXISTS { MATCH (e)-[:ABOUT]->(:Lead) } WITH e, e.lead_id AS lid MATCH (l:Lead {id: lid}) CREATE (e)-[:ABOUT]->(l);

@@ -162,7 +162,11 @@ def test_subscription_delivers_offers_and_claims_live(api: Api) -> None:
                 "payload": {"query": "subscription { leadEvents { kind leadId repId } }"},
             }
         )
-        time.sleep(0.2)
+        broker = api.client.app.state.services.broker  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 10
+        while broker.subscribers < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert broker.subscribers == 1
         api.data("manager", 'mutation { routeLead(leadId: "L1") { __typename } }')
         first = ws.receive_json()
         assert first["type"] == "next"

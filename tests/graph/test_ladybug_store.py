@@ -79,3 +79,32 @@ def test_bulk_load_refuses_a_bad_snapshot_before_writing_anything(tmp_path: Path
         assert store.counts().people == 0
     finally:
         store.close()
+
+
+def test_a_file_from_before_event_links_gets_them_on_open(tmp_path: Path) -> None:
+    """Events written before the ABOUT relationship existed are tied to their leads when a
+    writable store opens the file, so a lead's activity stream stays complete."""
+    import ladybug
+
+    from tests.routing.world import NOW, World
+
+    path = tmp_path / "old.lbdb"
+    store = open_store(_settings(path))
+    world = World(store)
+    world.company("acme")
+    world.lead("L1", ("dana", "economic_buyer"))
+    store.close()
+    db = ladybug.Database(str(path))
+    conn = ladybug.Connection(db)
+    conn.execute(
+        "CREATE (:Event {id: 'old-1', at: $at, kind: 'offered', actor: 'old', lead_id: 'L1'})",
+        {"at": NOW},
+    )
+    conn.close()
+    db.close()
+    store = open_store(_settings(path))
+    try:
+        assert [e.id for e in store.events(lead_id="L1")] == ["old-1"]
+        assert [e.actor for e in store.events_of_leads(["L1"])["L1"]] == ["old"]
+    finally:
+        store.close()

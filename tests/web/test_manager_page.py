@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -34,6 +35,7 @@ expect.set_options(timeout=15_000)  # a shared 2-core CI machine is slow to star
 class Site:
     url: str
     admin: str
+    app: Any
     new_lead: str
     lead_with_paths: str
 
@@ -76,6 +78,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(
             url=f"http://127.0.0.1:{port}/",
             admin=admin,
+            app=app,
             new_lead=new[0],
             lead_with_paths=offered[0],
         )
@@ -165,8 +168,14 @@ def test_lead_page_ranking_bars_and_path_graph(browser: Browser, site: Site) -> 
 def test_assign_updates_the_timeline_and_a_second_session_live(
     browser: Browser, site: Site
 ) -> None:
+    broker = site.app.state.services.broker
+    before = broker.opened
     watcher, _ = _signed_in(browser, site)
     expect(watcher.locator("table tbody tr").first).to_be_visible()
+    deadline = time.monotonic() + 15
+    while broker.opened <= before and time.monotonic() < deadline:
+        time.sleep(0.05)  # the watcher's subscription is set up
+    assert broker.opened > before
     page, _ = _signed_in(browser, site)
     page.goto(site.url + f"#/lead/{site.new_lead}")
     expect(page.locator("#act-assign")).to_be_visible()
