@@ -11,6 +11,7 @@ const view = document.getElementById("view");
 const notice = document.getElementById("notice");
 let me = null;
 let socket = null;
+let navigation = 0;  // a view renders only if no newer navigation started meanwhile
 
 function esc(text) {
   return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -134,6 +135,7 @@ window.addEventListener("hashchange", route);
 
 function route() {
   if (!me) return;
+  navigation += 1;
   const hash = location.hash || "#/leads";
   const [, section, arg] = hash.split("/");
   for (const link of document.querySelectorAll("nav a")) {
@@ -149,6 +151,7 @@ function route() {
 const queue = { status: "", grade: "", unassigned: false, owner: "" };
 
 async function showLeads() {
+  const mine = navigation;
   const counts = STATUSES.map((s) => `${s}: leads(filter: {status: "${s}"}, first: 1) { totalCount }`).join(" ");
   const filter = {};
   if (queue.status) filter.status = queue.status;
@@ -167,6 +170,7 @@ async function showLeads() {
       <td>${esc(lead.owner ? lead.owner.name : "—")}</td>
       <td>${lead.contactDueAt ? `<time>${esc(lead.contactDueAt.slice(0, 16).replace("T", " "))}</time>` : ""}</td>
     </tr>`).join("");
+  if (mine !== navigation) return;  // the user has moved on
   view.innerHTML = `
     <h2>Leads</h2>
     <ul class="counts" aria-label="Leads per status">${STATUSES.map((s) => `<li>${s} <strong>${data[s].totalCount}</strong></li>`).join("")}</ul>
@@ -208,6 +212,7 @@ const LEAD = `query($id: ID!) {
   reps { id name } }`;
 
 async function showLead(id) {
+  const mine = navigation;
   const data = await gql(LEAD, { id });
   const lead = unwrap(data.lead);
   const ranking = lead.rankedReps.__typename === "Ranking" ? lead.rankedReps : null;
@@ -226,6 +231,7 @@ async function showLead(id) {
   const timeline = data.events.nodes.slice().reverse().map((e) =>
     `<li><time>${esc(e.at.slice(0, 19).replace("T", " "))}</time><strong>${esc(e.kind)}</strong> ${e.repId ? esc(e.repId.replace(/^rep:/, "")) : ""} <span class="muted">by ${esc(e.actor)}</span>${e.reason ? " — " + esc(e.reason) : ""}</li>`).join("");
   const repOptions = data.reps.map((r) => `<option value="${esc(r.id)}">${esc(r.name)}</option>`).join("");
+  if (mine !== navigation) return;  // the user has moved on
   view.innerHTML = `
     <h2>${esc(lead.title)} <span class="muted">at ${esc(lead.company.name)}</span></h2>
     <p><span class="badge">${esc(lead.status)}</span> <span class="badge">${esc(lead.grade)}</span>
@@ -345,7 +351,9 @@ function drawChains(repName, chains, edgeLabels = null) {
 // --- path explorer ------------------------------------------------------------------------
 
 async function showExplorer() {
+  const mine = navigation;
   const reps = (await gql("{ reps { id name } }")).reps;
+  if (mine !== navigation) return;  // the user has moved on
   view.innerHTML = `<h2>Path explorer</h2>
     <form id="explore" class="filters">
       <span><label for="x-rep">Rep</label><select id="x-rep">${reps.map((r) => `<option value="${esc(r.id)}">${esc(r.name)}</option>`).join("")}</select></span>
@@ -380,10 +388,12 @@ async function explorePaths(repId, personId) {
 // --- team page ----------------------------------------------------------------------------
 
 async function showTeam() {
+  const mine = navigation;
   const data = await gql(`{ leaderboard(period: MONTH) { rep { name team } networkSize warmReach claims slaBreaches slaCompliance won }
     fairness(days: 30) { leads assigned gini maxPerRep warmOwnerRate capacityViolations hotToPenaltyBoxed perRep { rep { name } leads } } }`);
   const f = data.fairness;
   const top = Math.max(1, ...f.perRep.map((r) => r.leads));
+  if (mine !== navigation) return;  // the user has moved on
   view.innerHTML = `<h2>Team</h2>
     <section class="panel"><h3>Recent assignments (30 days)</h3>
       <ul class="counts"><li>leads <strong>${f.leads}</strong></li><li>assigned <strong>${f.assigned}</strong></li>

@@ -112,6 +112,7 @@ def _signed_in(
     page.fill("#token", site.admin)
     page.press("#token", "Enter")
     expect(page.locator("#who")).to_contain_text("Page tester (admin)")
+    expect(page.locator("table tbody tr").first).to_be_visible()  # the queue is the first view
     return page, requested
 
 
