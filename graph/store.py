@@ -1013,7 +1013,9 @@ class CypherGraphStore:
             and cached[2] <= breaches_since
         ):
             return {
-                rep_id: dataclasses.replace(
+                rep_id: act
+                if not act.breaches or act.breaches[0] >= breaches_since
+                else dataclasses.replace(
                     act, breaches=tuple(b for b in act.breaches if b >= breaches_since)
                 )
                 for rep_id, act in cached[3].items()
@@ -1307,10 +1309,11 @@ class CypherGraphStore:
 
     def events_of_leads(self, lead_ids: Sequence[str]) -> dict[str, list[Event]]:
         """Several leads' activity streams, oldest first, from one read."""
+        if len(lead_ids) <= POINT_QUERY_LEADS:  # a lead's own events: ~0.5 ms; the scan: ~35
+            return {lead_id: self.events(lead_id=lead_id) for lead_id in lead_ids}
         found: dict[str, list[Event]] = {lead_id: [] for lead_id in lead_ids}
-        if lead_ids:
-            for event in self._events(self._read("events_of_leads", {"lead_ids": list(lead_ids)})):
-                found.setdefault(event.lead_id or "", []).append(event)
+        for event in self._events(self._read("events_of_leads", {"lead_ids": list(lead_ids)})):
+            found.setdefault(event.lead_id or "", []).append(event)
         return found
 
     @staticmethod

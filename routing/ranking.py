@@ -484,7 +484,13 @@ def rank_leads(
     reaches = store.lead_reach(leads, explain=True, today=now.date())
     roster = Roster.load(store, next(iter(reaches.values())).rep_ids, policy, now)
     match = ProfileMatch(roster)
-    owners = store.account_owners(OWNER_STATUSES)
+    companies = {lead.company.id for lead in leads}
+    if len(companies) <= 5:  # a few point reads beat one scan of every lead
+        owners = {}
+        for company_id in companies:
+            owners.update(store.account_owners(OWNER_STATUSES, company_id))
+    else:
+        owners = store.account_owners(OWNER_STATUSES)
     rankings = {}
     for lead in leads:
         reach = reaches[lead.id]
