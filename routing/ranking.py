@@ -433,39 +433,15 @@ def rank_lead(
     if limit is not None and limit < 1:
         raise InvalidArgument(f"limit must be 1 or more (got {limit})")
     lead = store.lead(lead_id)
-    reach = store.lead_reach([lead], explain=explain, today=now.date())[lead.id]
-    roster = Roster.load(store, reach.rep_ids, policy, now)
-    _uncount(roster, lead)
-    scores = score_lead(
-        lead,
-        reach,
-        roster,
-        ProfileMatch(roster),
-        store.account_owners(OWNER_STATUSES, lead.company.id),
-        excluded,
-    )
-    return build_ranking(lead, reach, roster, scores, limit=limit, explain=explain)
-
-
-def lead_scores(
-    store: GraphStore,
-    leads: Sequence[LeadView],
-    roster: Roster,
-    *,
-    reaches: Mapping[str, LeadReach] | None = None,
-    excluded: Mapping[str, Mapping[str, str]] | None = None,
-) -> dict[str, LeadScores]:
-    """Scores of many leads against one roster (the batch router and the simulator)."""
-    if reaches is None:
-        reaches = store.lead_reach(leads, explain=False, today=roster.today())
-    match = ProfileMatch(roster)
-    owners = store.account_owners(OWNER_STATUSES)
-    return {
-        lead.id: score_lead(
-            lead, reaches[lead.id], roster, match, owners, (excluded or {}).get(lead.id)
-        )
-        for lead in leads
-    }
+    return rank_leads(
+        store,
+        [lead],
+        policy=policy,
+        now=now,
+        excluded={lead.id: excluded or {}},
+        limit=limit,
+        explain=explain,
+    )[lead.id]
 
 
 def rank_leads(
@@ -476,12 +452,13 @@ def rank_leads(
     now: datetime,
     excluded: Mapping[str, Mapping[str, str]] | None = None,
     limit: int | None = None,
+    explain: bool = True,
 ) -> dict[str, Ranking]:
     """Rankings of several leads from one read of the graph, the roster and the owners (the
     API's DataLoader: a page of 50 leads costs the same few store calls as one)."""
     if not leads:
         return {}
-    reaches = store.lead_reach(leads, explain=True, today=now.date())
+    reaches = store.lead_reach(leads, explain=explain, today=now.date())
     roster = Roster.load(store, next(iter(reaches.values())).rep_ids, policy, now)
     match = ProfileMatch(roster)
     companies = {lead.company.id for lead in leads}
@@ -496,7 +473,7 @@ def rank_leads(
         reach = reaches[lead.id]
         counted = _uncount(roster, lead)
         scores = score_lead(lead, reach, roster, match, owners, (excluded or {}).get(lead.id))
-        rankings[lead.id] = build_ranking(lead, reach, roster, scores, limit=limit)
+        rankings[lead.id] = build_ranking(lead, reach, roster, scores, limit=limit, explain=explain)
         if counted is not None:
             roster.recount(counted, +1)
     return rankings
