@@ -7,10 +7,14 @@ LINT_DIR := cypher/lint
 LINT_STAMP := $(LINT_DIR)/node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+NEO4J_DIR := tools/neo4j
+NEO4J_STAMP := $(NEO4J_DIR)/lib/.fetched
+NEO4J_PORT ?= 7687
+NEO4J_DATA ?= data/neo4j
 
-.PHONY: install browser run test bench load lint clean
+.PHONY: install browser run test bench load lint clean neo4j neo4j-fetch java
 
-install: $(STAMP) $(LINT_STAMP)
+install: $(STAMP) $(LINT_STAMP) $(NEO4J_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +30,21 @@ $(LINT_STAMP): $(LINT_DIR)/package.json $(LINT_DIR)/package-lock.json
 run: $(STAMP)
 	$(VENV)/bin/warmpath demo
 	$(VENV)/bin/warmpath serve --host $(HOST) --port $(PORT)
+
+# Neo4j 5.26 Community from Maven Central into tools/neo4j/lib (ignored); a second run fetches nothing.
+java:
+	@command -v java >/dev/null 2>&1 || { echo "java not found: install a JDK 17 (apt-get install openjdk-17-jdk-headless)"; exit 2; }
+	@command -v mvn >/dev/null 2>&1 || { echo "mvn not found: install Maven 3.8+ (apt-get install maven)"; exit 2; }
+
+neo4j-fetch: $(NEO4J_STAMP)
+
+$(NEO4J_STAMP): $(NEO4J_DIR)/pom.xml | java
+	mvn -q -B -f $(NEO4J_DIR)/pom.xml dependency:copy-dependencies -DoutputDirectory=$(CURDIR)/$(NEO4J_DIR)/lib -DincludeScope=runtime
+	touch $(NEO4J_STAMP)
+
+# A local Neo4j for people: data kept in $(NEO4J_DATA), Bolt on 127.0.0.1:$(NEO4J_PORT); Ctrl-C stops it.
+neo4j: $(STAMP) $(NEO4J_STAMP)
+	$(PY) -m graph.neo4j_launcher --port $(NEO4J_PORT) --data $(NEO4J_DATA)
 
 # Debian's chromium for the manager page's browser tests (driven by Playwright, no download).
 browser:

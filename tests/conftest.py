@@ -1,9 +1,8 @@
 """Shared fixtures.
 
-``store`` is an empty graph store of each backend: LadybugDB always; Neo4j from
-``WARMPATH_TEST_NEO4J_URI`` (+ ``WARMPATH_TEST_NEO4J_USER`` / ``WARMPATH_TEST_NEO4J_PASSWORD``)
-when set, otherwise from testcontainers when a Docker engine answers. When neither is possible
-the Neo4j cases are skipped, and the reason says why. ``small_org_file`` is a closed LadybugDB
+``store`` is an empty graph store of each backend (``graph_settings`` its settings, for tests
+that open stores themselves): a new LadybugDB file, or the session's one Neo4j server (see
+``_neo4j_settings``), emptied before each test. Neo4j cases are never skipped. ``small_org_file`` is a closed LadybugDB
 file holding the hand-drawn organisation of tests/factories.py.
 """
 
@@ -11,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,38 +17,27 @@ from typing import Any
 import pytest
 
 from graph.backends import open_store
-from graph.settings import LadybugSettings, Neo4jSettings
+from graph import neo4j_launcher
+from graph.errors import ConfigError
+from graph.settings import GraphSettings, LadybugSettings, Neo4jSettings
 from graph.store import GraphStore
 from tests.factories import SmallOrg, build_small_org
 
 _neo4j_state: dict[str, Any] = {}
 
 
-def _docker_unreachable_reason() -> str | None:
-    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    if host.startswith("unix://"):
-        path = host.removeprefix("unix://")
-        if not Path(path).exists():
-            return f"no Docker engine reachable (no socket at {path})"
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-            probe.settimeout(3)
-            try:
-                probe.connect(path)
-                probe.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
-                answer = probe.recv(64)
-            except OSError as exc:
-                return f"no Docker engine reachable ({path}: {exc.strerror or exc})"
-        if b" 200 " not in answer:
-            return f"no Docker engine reachable ({path} answered {answer[:20]!r})"
-    return None
-
-
 def _neo4j_settings() -> Neo4jSettings:
-    """Start (once per session) or reach a Neo4j, or skip with the reason."""
+    """The session's Neo4j server: started once, on first use.
+
+    ``WARMPATH_TEST_NEO4J_URI`` (+ ``_USER`` / ``_PASSWORD``) points the suite at any server;
+    ``WARMPATH_TEST_NEO4J=docker`` uses testcontainers; otherwise the launcher in tools/neo4j
+    starts Neo4j 5.26 Community from Maven on a free port of 127.0.0.1. A missing ``java`` or
+    ``mvn`` fails the tests with one line saying what to install: Neo4j is never skipped.
+    """
     if "settings" in _neo4j_state:
         return _neo4j_state["settings"]  # type: ignore[no-any-return]
-    if "skip" in _neo4j_state:
-        pytest.skip(_neo4j_state["skip"])
+    if "error" in _neo4j_state:
+        pytest.fail(_neo4j_state["error"], pytrace=False)
     uri = os.environ.get("WARMPATH_TEST_NEO4J_URI")
     if uri:
         settings = Neo4jSettings(
@@ -58,13 +45,7 @@ def _neo4j_settings() -> Neo4jSettings:
             user=os.environ.get("WARMPATH_TEST_NEO4J_USER", "neo4j"),
             password=os.environ.get("WARMPATH_TEST_NEO4J_PASSWORD", ""),
         )
-    else:
-        reason = _docker_unreachable_reason()
-        if reason is not None:
-            _neo4j_state["skip"] = (
-                f"Neo4j backend not tested: {reason} and WARMPATH_TEST_NEO4J_URI is not set"
-            )
-            pytest.skip(_neo4j_state["skip"])
+    elif os.environ.get("WARMPATH_TEST_NEO4J") == "docker":
         from testcontainers.community.neo4j import Neo4jContainer
 
         password = secrets.token_hex(12)  # a throwaway container gets a throwaway password
@@ -74,15 +55,31 @@ def _neo4j_settings() -> Neo4jSettings:
         settings = Neo4jSettings(
             uri=container.get_connection_url(), user="neo4j", password=password
         )
+    else:
+        try:
+            server = neo4j_launcher.start()
+        except ConfigError as exc:
+            _neo4j_state["error"] = f"Neo4j backend cannot run: {exc}"
+            pytest.fail(_neo4j_state["error"], pytrace=False)
+        _neo4j_state["server"] = server
+        settings = server.settings()
     _neo4j_state["settings"] = settings
     return settings
 
 
-def _wipe_neo4j(store: GraphStore) -> None:
-    from graph.neo4j_store import Neo4jStore
+def wipe_neo4j(settings: Neo4jSettings) -> None:
+    """Isolation between tests on the one Neo4j server: every node and relationship goes
+    (the constraints and indexes stay, as every store creates them anyway)."""
+    import neo4j
 
-    assert isinstance(store, Neo4jStore)
-    store._driver.execute_query("MATCH (n) DETACH DELETE n", database_=store.database)
+    auth = (settings.user, settings.password)
+    with (
+        neo4j.GraphDatabase.driver(settings.uri, auth=auth) as driver,
+        driver.session(database=settings.database) as session,
+    ):
+        session.run(  # an implicit transaction: the only kind that may batch itself
+            "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        ).consume()
 
 
 @pytest.fixture(params=["ladybug", pytest.param("neo4j", marks=pytest.mark.neo4j)])
@@ -91,15 +88,20 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def store(backend: str, tmp_path: Path) -> Iterator[GraphStore]:
-    """An empty graph store of the backend under test."""
+def graph_settings(backend: str, tmp_path: Path) -> GraphSettings:
+    """Settings of an empty graph of the backend under test: a new LadybugDB file, or the
+    session's Neo4j server emptied for this test."""
     if backend == "ladybug":
-        opened = open_store(
-            LadybugSettings(path=tmp_path / "graph.lbdb", buffer_pool_bytes=256 * 1024**2)
-        )
-    else:
-        opened = open_store(_neo4j_settings())
-        _wipe_neo4j(opened)
+        return LadybugSettings(path=tmp_path / "graph.lbdb", buffer_pool_bytes=256 * 1024**2)
+    settings = _neo4j_settings()
+    wipe_neo4j(settings)
+    return settings
+
+
+@pytest.fixture
+def store(graph_settings: GraphSettings) -> Iterator[GraphStore]:
+    """An empty graph store of the backend under test."""
+    opened = open_store(graph_settings)
     try:
         yield opened
     finally:
@@ -110,6 +112,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     container = _neo4j_state.pop("container", None)
     if container is not None:
         container.stop()
+    server = _neo4j_state.pop("server", None)
+    if server is not None:
+        server.stop()
 
 
 @pytest.fixture
