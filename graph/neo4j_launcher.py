@@ -187,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m graph.neo4j_launcher", description=main.__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m graph.neo4j_launcher", description=main.__doc__
+    )
     parser.add_argument("--port", type=int, default=7687)
     parser.add_argument("--data", type=Path, default=Path("data/neo4j"))
     parser.add_argument("--heap-mb", type=int, default=2048)

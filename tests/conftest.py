@@ -2,8 +2,8 @@
 
 ``store`` is an empty graph store of each backend (``graph_settings`` its settings, for tests
 that open stores themselves): a new LadybugDB file, or the session's one Neo4j server (see
-``_neo4j_settings``), emptied before each test. Neo4j cases are never skipped. ``small_org_file`` is a closed LadybugDB
-file holding the hand-drawn organisation of tests/factories.py.
+``_neo4j_settings``), emptied before each test. Neo4j cases are never skipped. ``small_org`` holds the
+hand-drawn organisation of tests/factories.py in such a graph; ``graph_env`` points the CLI at it.
 """
 
 from __future__ import annotations
@@ -117,13 +117,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         server.stop()
 
 
+def graph_env(settings: GraphSettings) -> dict[str, str]:
+    """The environment that points warmpath's commands at these settings."""
+    if isinstance(settings, LadybugSettings):
+        return {"WARMPATH_GRAPH_URI": f"ladybug://{settings.path}"}
+    return {
+        "WARMPATH_GRAPH_URI": settings.uri,
+        "WARMPATH_NEO4J_USER": settings.user,
+        "WARMPATH_NEO4J_PASSWORD": settings.password,
+        "WARMPATH_NEO4J_DATABASE": settings.database,
+    }
+
+
 @pytest.fixture
-def small_org_file(tmp_path: Path) -> Iterator[tuple[Path, SmallOrg]]:
-    """A closed LadybugDB file holding the hand-drawn organisation."""
-    path = tmp_path / "small.lbdb"
-    store = open_store(LadybugSettings(path=path, buffer_pool_bytes=256 * 1024**2))
+def small_org(graph_settings: GraphSettings) -> tuple[GraphSettings, SmallOrg]:
+    """The hand-drawn organisation in a graph of the backend under test (store closed)."""
+    store = open_store(graph_settings)
     try:
         org = build_small_org(store)
     finally:
         store.close()
-    yield path, org
+    return graph_settings, org

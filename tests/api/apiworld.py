@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -18,7 +17,7 @@ from fastapi.testclient import TestClient
 from api.app import ApiSettings, create_app
 from api.auth import add_user
 from graph.backends import open_store
-from graph.settings import LadybugSettings
+from graph.settings import GraphSettings
 from graph.store import GraphStore
 from routing.policy import Policy, load_policy
 from tests.routing.world import NOW, World
@@ -59,8 +58,8 @@ class Api:
         return body["data"]
 
 
-def build_world(path: Path, *, leads: int = 4, reps: int = 0) -> dict[str, str]:
-    store = open_store(LadybugSettings(path=path, buffer_pool_bytes=128 * 1024**2))
+def build_world(settings: GraphSettings, *, leads: int = 4, reps: int = 0) -> dict[str, str]:
+    store = open_store(settings)
     try:
         world = World(store)
         world.company("acme")
@@ -93,13 +92,13 @@ def build_world(path: Path, *, leads: int = 4, reps: int = 0) -> dict[str, str]:
 
 @contextmanager
 def running_api(
-    path: Path, tokens: dict[str, str], *, policy: Policy | None = None
+    settings: GraphSettings, tokens: dict[str, str], *, policy: Policy | None = None
 ) -> Iterator[Api]:
     clock = Clock()
     holder: dict[str, GraphStore] = {}
 
     def factory() -> GraphStore:
-        holder["store"] = open_store(LadybugSettings(path=path, buffer_pool_bytes=128 * 1024**2))
+        holder["store"] = open_store(settings)
         return holder["store"]
 
     app = create_app(

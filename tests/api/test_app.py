@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from graph.backends import open_store
-from graph.settings import LadybugSettings
+from graph.settings import GraphSettings
 from tests.factories import SmallOrg
 
 
-def test_healthz_reports_backend_and_counts(small_org_file: tuple[Path, SmallOrg]) -> None:
-    path, _ = small_org_file
-    app = create_app(
-        lambda: open_store(LadybugSettings(path=path, buffer_pool_bytes=256 * 1024**2))
-    )
+def test_healthz_reports_backend_and_counts(
+    small_org: tuple[GraphSettings, SmallOrg], backend: str
+) -> None:
+    settings, _ = small_org
+    app = create_app(lambda: open_store(settings))
     with TestClient(app) as client:
         response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "backend": "ladybug",
+        "backend": backend,
         "people": 12,
         "reps": 5,
         "companies": 3,

@@ -10,13 +10,15 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from api.cli import app
+from graph.settings import GraphSettings, LadybugSettings
+from tests.conftest import graph_env
 from tests.factories import SmallOrg
 
 runner = CliRunner()
 
 
-def _invoke(path: Path, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), env={"WARMPATH_GRAPH_URI": f"ladybug://{path}"})
+def _invoke(settings: GraphSettings, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), env=graph_env(settings))
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -26,8 +28,8 @@ def test_every_command_has_help_text() -> None:
         assert command.help, f"warmpath {name} has no help text"
 
 
-def test_paths_json_lists_nodes_and_edge_sources(small_org_file: tuple[Path, SmallOrg]) -> None:
-    path, org = small_org_file
+def test_paths_json_lists_nodes_and_edge_sources(small_org: tuple[GraphSettings, SmallOrg]) -> None:
+    path, org = small_org
     code, out, _ = _invoke(
         path,
         "paths",
@@ -47,8 +49,8 @@ def test_paths_json_lists_nodes_and_edge_sources(small_org_file: tuple[Path, Sma
     assert answer["paths"][0]["steps"][0]["sources"] == ["crm"]
 
 
-def test_paths_table_shows_names_and_sources(small_org_file: tuple[Path, SmallOrg]) -> None:
-    path, _ = small_org_file
+def test_paths_table_shows_names_and_sources(small_org: tuple[GraphSettings, SmallOrg]) -> None:
+    path, _ = small_org
     code, out, _ = _invoke(
         path, "paths", "--rep", "carol@seller.example", "--person", "li:dana-whitfield"
     )
@@ -57,8 +59,8 @@ def test_paths_table_shows_names_and_sources(small_org_file: tuple[Path, SmallOr
     assert "-[facebook]- Omar Said" in " ".join(out.split())
 
 
-def test_near_table_and_json(small_org_file: tuple[Path, SmallOrg]) -> None:
-    path, org = small_org_file
+def test_near_table_and_json(small_org: tuple[GraphSettings, SmallOrg]) -> None:
+    path, org = small_org
     code, out, _ = _invoke(path, "near", "--person", "li:dana-whitfield")
     assert code == 0
     assert "Reps within 2 hops of Dana Whitfield" in out and "3 reps" in out
@@ -105,9 +107,9 @@ def test_near_table_and_json(small_org_file: tuple[Path, SmallOrg]) -> None:
     ],
 )
 def test_bad_input_exits_2_with_one_line(
-    small_org_file: tuple[Path, SmallOrg], args: tuple[str, ...], message: str
+    small_org: tuple[GraphSettings, SmallOrg], args: tuple[str, ...], message: str
 ) -> None:
-    path, _ = small_org_file
+    path, _ = small_org
     code, out, err = _invoke(path, *args)
     assert code == 2
     assert err.strip() == message
@@ -115,7 +117,7 @@ def test_bad_input_exits_2_with_one_line(
 
 
 def test_missing_database_tells_how_to_create_one(tmp_path: Path) -> None:
-    code, _, err = _invoke(tmp_path / "none.lbdb", "stats")
+    code, _, err = _invoke(LadybugSettings(path=tmp_path / "none.lbdb"), "stats")
     assert code == 2
     assert "no database at" in err and "warmpath demo" in err
 
@@ -128,8 +130,8 @@ def test_bad_backend_setting_names_the_key(tmp_path: Path) -> None:
     )
 
 
-def test_demo_loads_once_and_is_safe_to_rerun(tmp_path: Path) -> None:
-    path = tmp_path / "demo.lbdb"
+def test_demo_loads_once_and_is_safe_to_rerun(graph_settings: GraphSettings) -> None:
+    path = graph_settings
     code, out, _ = _invoke(path, "demo", "--reps", "10", "--people", "300", "--leads", "12")
     assert code == 0 and "loaded demo organisation" in out
     code, out, _ = _invoke(path, "stats", "--json")

@@ -12,17 +12,18 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from graph.backends import open_store
-from graph.settings import LadybugSettings
+from graph.settings import GraphSettings
+from tests.conftest import graph_env
 from tests.routing.world import World, rid
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def sales_file(tmp_path: Path) -> Iterator[Path]:
+def sales_file(graph_settings: GraphSettings) -> Iterator[GraphSettings]:
     """ann knows dana; bob knows mia who knows dana; cat is out of office. Two new leads."""
-    path = tmp_path / "sales.lbdb"
-    store = open_store(LadybugSettings(path=path, buffer_pool_bytes=128 * 1024**2))
+    path = graph_settings
+    store = open_store(graph_settings)
     try:
         world = World(store)
         world.company("acme")
@@ -38,12 +39,12 @@ def sales_file(tmp_path: Path) -> Iterator[Path]:
     yield path
 
 
-def _invoke(path: Path, *args: str, **env: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), env={"WARMPATH_GRAPH_URI": f"ladybug://{path}", **env})
+def _invoke(settings: GraphSettings, *args: str, **env: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), env={**graph_env(settings), **env})
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_rank_table(sales_file: Path) -> None:
+def test_rank_table(sales_file: GraphSettings) -> None:
     code, out, _ = _invoke(sales_file, "rank", "--lead", "L1")
     assert code == 0
     text = " ".join(out.split())
@@ -53,7 +54,7 @@ def test_rank_table(sales_file: Path) -> None:
     assert "excluded Cat: out of office until 2099-01-01" in text
 
 
-def test_rank_json_has_signals_evidence_and_policy_version(sales_file: Path) -> None:
+def test_rank_json_has_signals_evidence_and_policy_version(sales_file: GraphSettings) -> None:
     code, out, _ = _invoke(sales_file, "rank", "--lead", "L1", "--json", "--limit", "1")
     assert code == 0
     answer = json.loads(out)
@@ -66,12 +67,12 @@ def test_rank_json_has_signals_evidence_and_policy_version(sales_file: Path) -> 
     assert answer["excluded"][0]["rule"] == "out_of_office"
 
 
-def test_rank_errors_are_one_line(sales_file: Path) -> None:
+def test_rank_errors_are_one_line(sales_file: GraphSettings, tmp_path: Path) -> None:
     code, _, err = _invoke(sales_file, "rank", "--lead", "nope")
     assert code == 2 and err.strip() == "error: no lead with id 'nope'"
     code, _, err = _invoke(sales_file, "rank", "--lead", "L1", "--limit", "0")
     assert code == 2 and "--limit must be 1 or more" in err
-    bad = sales_file.parent / "bad.toml"
+    bad = tmp_path / "bad.toml"
     bad.write_text('mode = "lottery"\n', encoding="utf-8")
     code, _, err = _invoke(sales_file, "rank", "--lead", "L1", "--policy", str(bad))
     assert code == 2 and "mode: 'lottery' is not one of" in err
@@ -79,7 +80,7 @@ def test_rank_errors_are_one_line(sales_file: Path) -> None:
     assert code == 2 and "lottery" in err
 
 
-def test_route_dry_run_writes_nothing_then_route_offers_once(sales_file: Path) -> None:
+def test_route_dry_run_writes_nothing_then_route_offers_once(sales_file: GraphSettings) -> None:
     code, out, _ = _invoke(sales_file, "route", "--all-unassigned", "--dry-run")
     assert code == 0 and "dry run: nothing written" in out
     assert "2/2 assigned" in out and "capacity violations 0" in out
@@ -94,13 +95,13 @@ def test_route_dry_run_writes_nothing_then_route_offers_once(sales_file: Path) -
     assert code == 2 and "lead L1 is offered: only new leads are routed" in err
 
 
-def test_route_needs_one_selector(sales_file: Path) -> None:
+def test_route_needs_one_selector(sales_file: GraphSettings) -> None:
     for args in ((), ("--lead", "L1", "--all-unassigned")):
         code, _, err = _invoke(sales_file, "route", *args)
         assert code == 2 and "give either --lead ID or --all-unassigned" in err
 
 
-def test_simulate_compares_policies_side_by_side(sales_file: Path, tmp_path: Path) -> None:
+def test_simulate_compares_policies_side_by_side(sales_file: GraphSettings, tmp_path: Path) -> None:
     assert _invoke(sales_file, "route", "--all-unassigned")[0] == 0
     policy = tmp_path / "rr.toml"
     policy.write_text('mode = "round_robin"\n[rules]\nprefer_account_owner = false\n', "utf-8")

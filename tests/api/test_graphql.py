@@ -10,6 +10,7 @@ import pytest
 
 from api.app import ApiSettings, run_background_once
 from api.graphql import schema
+from graph.settings import GraphSettings
 from tests.api.apiworld import Api, build_world, running_api
 from tests.routing.world import rid
 
@@ -23,10 +24,9 @@ CHANGE = "... on LeadChanged { lead { id status owner { id } outcome contactedAt
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    path = tmp_path / "api.lbdb"
-    tokens = build_world(path)
-    with running_api(path, tokens) as running:
+def api(graph_settings: GraphSettings) -> Iterator[Api]:
+    tokens = build_world(graph_settings)
+    with running_api(graph_settings, tokens) as running:
         yield running
 
 

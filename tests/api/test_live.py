@@ -22,7 +22,7 @@ import uvicorn
 from api.app import ApiSettings, create_app, run_background_once
 from api.webhook import deliver_due
 from graph.backends import open_store
-from graph.settings import LadybugSettings
+from graph.settings import GraphSettings
 from graph.store import GraphStore
 from routing.policy import load_policy
 from tests.api.apiworld import Api, Clock, build_world, running_api
@@ -50,20 +50,19 @@ def _post(port: int, token: str, query: str, variables: dict[str, Any]) -> dict[
 
 
 @pytest.fixture
-def fifty(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    path = tmp_path / "fifty.lbdb"
-    return path, build_world(path, reps=50, leads=1)
+def fifty(graph_settings: GraphSettings) -> tuple[GraphSettings, dict[str, str]]:
+    return graph_settings, build_world(graph_settings, reps=50, leads=1)
 
 
 def test_fifty_concurrent_claims_one_winner(
-    fifty: tuple[Path, dict[str, str]], tmp_path: Path
+    fifty: tuple[GraphSettings, dict[str, str]], tmp_path: Path
 ) -> None:
-    path, tokens = fifty
+    settings, tokens = fifty
     policy_file = tmp_path / "everyone.toml"
     policy_file.write_text('mode = "first_available"\n', "utf-8")
     policy = load_policy(policy_file)
     app = create_app(
-        lambda: open_store(LadybugSettings(path=path, buffer_pool_bytes=128 * 1024**2)),
+        lambda: open_store(settings),
         clock=Clock(),
         policy=policy,
         settings=ApiSettings(sweep_seconds=0),
@@ -111,10 +110,9 @@ def test_fifty_concurrent_claims_one_winner(
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    path = tmp_path / "api.lbdb"
-    tokens = build_world(path, leads=60)
-    with running_api(path, tokens) as running:
+def api(graph_settings: GraphSettings) -> Iterator[Api]:
+    tokens = build_world(graph_settings, leads=60)
+    with running_api(graph_settings, tokens) as running:
         yield running
 
 
@@ -246,13 +244,12 @@ def test_webhook_retries_with_backoff_and_loses_nothing(api: Api) -> None:
         server.server_close()
 
 
-def test_the_server_sweeps_on_its_own(tmp_path: Path) -> None:
+def test_the_server_sweeps_on_its_own(graph_settings: GraphSettings) -> None:
     """The sweeper started by the app's lifespan breaches an overdue claim within its interval."""
-    path = tmp_path / "sweep.lbdb"
-    tokens = build_world(path, leads=1)
+    tokens = build_world(graph_settings, leads=1)
     clock = Clock()
     app = create_app(
-        lambda: open_store(LadybugSettings(path=path, buffer_pool_bytes=128 * 1024**2)),
+        lambda: open_store(graph_settings),
         clock=clock,
         policy=load_policy(),
         settings=ApiSettings(sweep_seconds=0.2),

@@ -10,13 +10,15 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from benchmarks.exports import connections_csv, synthetic_connections
+from graph.settings import GraphSettings
+from tests.conftest import graph_env
 from tests.importers.conftest import ROSTER, write
 
 runner = CliRunner()
 
 
-def _run(db: Path, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["import", *args], env={"WARMPATH_GRAPH_URI": f"ladybug://{db}"})
+def _run(db: GraphSettings, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["import", *args], env=graph_env(db))
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -36,8 +38,10 @@ def test_every_import_command_has_help() -> None:
         assert command.help, f"warmpath import {name} has no help text"
 
 
-def test_import_reps_then_connections_summary_and_exit_codes(tmp_path: Path) -> None:
-    db = tmp_path / "g.lbdb"
+def test_import_reps_then_connections_summary_and_exit_codes(
+    tmp_path: Path, graph_settings: GraphSettings
+) -> None:
+    db = graph_settings
     code, out, err = _run(db, "reps", str(write(tmp_path, "reps.csv", ROSTER)))
     assert code == 0, err
     assert out.strip() == (
@@ -61,8 +65,10 @@ def test_import_reps_then_connections_summary_and_exit_codes(tmp_path: Path) -> 
     )
 
 
-def test_invalid_rows_exit_1_and_are_listed_with_lines(tmp_path: Path) -> None:
-    db = tmp_path / "g.lbdb"
+def test_invalid_rows_exit_1_and_are_listed_with_lines(
+    tmp_path: Path, graph_settings: GraphSettings
+) -> None:
+    db = graph_settings
     _run(db, "reps", str(write(tmp_path, "reps.csv", ROSTER)))
     bad = write(
         tmp_path,
@@ -80,8 +86,10 @@ def test_invalid_rows_exit_1_and_are_listed_with_lines(tmp_path: Path) -> None:
     assert out.strip().endswith("0 skipped; 1 invalid")
 
 
-def test_unusable_input_and_usage_errors_exit_2(tmp_path: Path) -> None:
-    db = tmp_path / "g.lbdb"
+def test_unusable_input_and_usage_errors_exit_2(
+    tmp_path: Path, graph_settings: GraphSettings
+) -> None:
+    db = graph_settings
     _run(db, "reps", str(write(tmp_path, "reps.csv", ROSTER)))
     code, out, err = _run(
         db, "linkedin", "--rep", "alice@seller.example", str(tmp_path / "missing.csv")
@@ -97,11 +105,11 @@ def test_unusable_input_and_usage_errors_exit_2(tmp_path: Path) -> None:
     assert code == 2
 
 
-def test_dry_run_writes_nothing(tmp_path: Path) -> None:
-    db = tmp_path / "g.lbdb"
+def test_dry_run_writes_nothing(tmp_path: Path, graph_settings: GraphSettings) -> None:
+    db = graph_settings
     code, out, _ = _run(db, "reps", "--dry-run", str(write(tmp_path, "reps.csv", ROSTER)))
     assert code == 0 and out.startswith(
         "dry run, nothing written: reps.csv: 3 rows read; people 3 created"
     )
-    result = runner.invoke(app, ["stats", "--json"], env={"WARMPATH_GRAPH_URI": f"ladybug://{db}"})
+    result = runner.invoke(app, ["stats", "--json"], env=graph_env(db))
     assert json.loads(result.stdout)["reps"] == 0
