@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, LiteralString, cast
+from typing import Any
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
@@ -74,7 +74,7 @@ class Neo4jStore(CypherGraphStore):
         if tx is None:
             return None
         try:
-            result = tx.run(cast(LiteralString, text), dict(params or {}))
+            result = tx.run(text, dict(params or {}))
             return [{k: _native(v) for k, v in record.data().items()} for record in result]
         except (ClientError, Neo4jError) as exc:
             raise StoreError(f"Neo4j refused the query: {exc.message or exc}") from None

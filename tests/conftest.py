@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from graph.backends import open_store
 from graph import neo4j_launcher
+from graph.backends import open_store
 from graph.errors import ConfigError
 from graph.settings import GraphSettings, LadybugSettings, Neo4jSettings
 from graph.store import GraphStore
