@@ -26,7 +26,7 @@ from api import webhook
 from api.auth import authenticate
 from api.graphql import Context, Services, schema
 from graph.backends import open_store
-from graph.errors import ConfigError, WarmpathError
+from graph.errors import ConfigError, StoreError, StoreUnavailable, WarmpathError
 from graph.store import GraphStore
 from routing.lifecycle import sweep_sla
 from routing.policy import Policy, current_policy
@@ -180,6 +180,15 @@ def create_app(
 
     @app.exception_handler(WarmpathError)
     async def expected_failure(request: Request, exc: WarmpathError) -> JSONResponse:
+        if isinstance(exc, (StoreError, StoreUnavailable)):  # internals: logged, not shown
+            log.warning("database failure on %s: %s", request.url.path, exc)
+            return JSONResponse(
+                status_code=503,
+                content={
+                    "error": "UNAVAILABLE",
+                    "message": "The graph database did not answer: try again shortly.",
+                },
+            )
         return JSONResponse(status_code=400, content={"error": exc.code, "message": str(exc)})
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")

@@ -42,8 +42,7 @@ def add_user(
         raise InvalidArgument("a manager needs --team NAME (the team they manage)")
     user = User(id=uuid.uuid4().hex, name=name, role=role, rep_id=rep_id, team=team)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with store.atomic():
-        store.create_user(user, token_hash(token), at=now)
+    store.create_user(user, token_hash(token), at=now)
     return user, token
 
 

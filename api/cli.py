@@ -553,6 +553,132 @@ def sla_sweep(policy_file: PolicyFile = None) -> None:
     out.print(result.summary(), highlight=False)
 
 
+@app.command("transfer")
+def transfer_graph(
+    from_uri: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="The graph to copy: ladybug://path/file.lbdb, or bolt://host:7687, "
+            "neo4j://host:7687 (+s / +ssc).",
+            show_default=False,
+        ),
+    ],
+    to_uri: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="The graph to copy into, same forms (a new LadybugDB file is created).",
+            show_default=False,
+        ),
+    ],
+    from_user: Annotated[
+        str | None,
+        typer.Option("--from-user", help="Neo4j user of --from (default $WARMPATH_NEO4J_USER)."),
+    ] = None,
+    to_user: Annotated[
+        str | None,
+        typer.Option("--to-user", help="Neo4j user of --to (default $WARMPATH_NEO4J_USER)."),
+    ] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Rows per write.")] = 5_000,
+) -> None:
+    """Copy a whole warmpath graph from one backend to another: LadybugDB to Neo4j, Neo4j to
+    LadybugDB, or between two graphs of one kind. Everything is copied with every property:
+    people and their ties, companies, schools, employments, studies, reps, leads with their
+    companies and buying committees, the activity log, API users and the webhook outbox.
+
+    Neo4j credentials come from WARMPATH_NEO4J_USER and WARMPATH_NEO4J_PASSWORD (and
+    WARMPATH_NEO4J_DATABASE) for both ends; --from-user / --to-user and
+    WARMPATH_FROM_NEO4J_PASSWORD / WARMPATH_TO_NEO4J_PASSWORD set one end alone.
+
+    Safe to rerun: rows are merged by id, so a rerun after an interruption writes only what is
+    still missing, and nothing twice. The target may already hold a different graph: it is
+    merged into (the source's values win, the target's other rows stay, and the final check
+    lists them as differences). The source is only read; stop the server first (a LadybugDB
+    source is locked during the copy, and its tables are brought up to date if an older
+    warmpath wrote it).
+
+    Ends by comparing both graphs per label and relationship type, row counts and a checksum
+    of every row: exit 0 when they match, 1 when they differ (what differs is listed), 2 on a
+    bad URI, an unreachable server, or the same graph given twice.
+    """
+    import logging
+
+    from graph.settings import LadybugSettings
+    from graph.transfer import KINDS, transfer, transfer_settings
+
+    # a copy reads every property of the model, also those no node holds yet: Neo4j's
+    # "property key does not exist" notices say nothing here
+    logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
+    if batch_size < 1:
+        raise fail(f"--batch-size must be 1 or more (got {batch_size})")
+    try:
+        source_settings, target_settings = transfer_settings(
+            from_uri, to_uri, from_user=from_user, to_user=to_user
+        )
+    except WarmpathError as exc:
+        raise fail(str(exc)) from None
+    width = max(len(kind.name) for kind in KINDS) + len(" (check)")
+    shown: dict[str, float] = {}
+
+    def progress(label: str, done: int, total: int) -> None:
+        # a line per label when it is done, and every 2 seconds while it runs
+        now = time.monotonic()
+        if done >= total or now - shown.setdefault(label, now) >= 2.0:
+            shown[label] = now
+            err.print(f"  {label:<{width}} {done:>12,} / {total:,}", highlight=False)
+
+    if isinstance(source_settings, LadybugSettings) and not source_settings.path.exists():
+        raise fail(f"--from: no database at {source_settings.path}: is the path right?")
+    rerun = "what was copied stays: run the same command again to finish"
+    stores: list[GraphStore] = []
+    try:
+        # a LadybugDB source is opened for writing: a file of an older warmpath gets the current
+        # tables, and no other process can change it during the copy
+        for option, settings, read_only in (
+            ("--from", source_settings, not isinstance(source_settings, LadybugSettings)),
+            ("--to", target_settings, False),
+        ):
+            try:
+                stores.append(open_store(settings, read_only=read_only))
+            except WarmpathError as exc:
+                message = str(exc).replace("WARMPATH_GRAPH_URI", option)
+                raise fail(f"{option}: {message}") from None
+        err.print(f"copying {from_uri} -> {to_uri}", highlight=False)
+        report = transfer(stores[0], stores[1], batch_size=batch_size, progress=progress)
+    except KeyboardInterrupt:
+        raise fail(f"interrupted: {rerun}", 130) from None
+    except StoreError as exc:
+        raise fail(f"{exc} ({rerun})", 1) from None
+    except WarmpathError as exc:
+        raise fail(f"{exc} ({rerun})") from None
+    finally:
+        for store in stores:
+            store.close()
+    table = Table(title=f"{from_uri} -> {to_uri}")
+    for column in ("label / type", "source", "target", "checksum", ""):
+        table.add_column(column)
+    for check in report.checks:
+        table.add_row(
+            check.kind,
+            f"{check.source_rows:,}",
+            f"{check.target_rows:,}",
+            check.source_digest[:16],
+            "same" if check.matches else "DIFFERS",
+        )
+    out.print(table)
+    for check in report.differences:
+        out.print(f"  {check.kind}: {check.describe()}", highlight=False, markup=False)
+    out.print(report.summary(), highlight=False)
+    if not report.matches:
+        raise fail(
+            f"the target differs from the source in {len(report.differences)} of "
+            f"{len(report.checks)} labels and relationship types (listed above): rerun to "
+            "finish an interrupted copy",
+            1,
+        )
+
+
 @policy_app.command("check")
 def policy_check(
     file: Annotated[Path, typer.Argument(help="The policy TOML file.", show_default=False)],
@@ -595,11 +721,13 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from graph.backends import open_store
+    from graph.settings import LadybugSettings, graph_settings_from_env
 
     try:
-        from graph.settings import graph_settings_from_env
-
-        graph_settings_from_env()
+        settings = graph_settings_from_env()
+        if not isinstance(settings, LadybugSettings):  # reach the server before serving
+            open_store(settings, read_only=True).close()
     except WarmpathError as exc:
         raise fail(str(exc)) from None
     uvicorn.run(create_app(), host=host, port=port)

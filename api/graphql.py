@@ -11,6 +11,7 @@ import asyncio
 import base64
 import dataclasses
 import enum
+import logging
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,7 +26,7 @@ from strawberry.types import Info
 
 from api.auth import Access
 from api.broker import EventBroker
-from graph.errors import WarmpathError
+from graph.errors import StoreError, StoreUnavailable, WarmpathError
 from graph.keys import event_id
 from graph.model import ConnectionPath, Event, LeadView, PersonRef, Rep, User
 from graph.store import GraphStore
@@ -117,9 +118,14 @@ class Problem:
 
 
 _CODES = {c.value: c for c in ErrorCode}
+DATABASE_FAILURES = (StoreError, StoreUnavailable)
+"""Failures of the graph database: shown to clients as "Unexpected error." and logged."""
+log = logging.getLogger(__name__)
 
 
 def problem(exc: WarmpathError) -> Problem:
+    if isinstance(exc, DATABASE_FAILURES):
+        raise exc  # not the caller's to fix, and its text names internals: masked below
     code = _CODES.get(exc.code, ErrorCode.INVALID_ARGUMENT)
     return Problem(code=code, message=str(exc))
 
@@ -1296,6 +1302,9 @@ def _unexpected(error: Any) -> bool:
     """Mask errors that are not warmpath's own (bugs, a database failure): their text may
     leak internals. Validation errors and expected failures keep their message."""
     original = getattr(error, "original_error", None)
+    if isinstance(original, DATABASE_FAILURES):
+        log.warning("database failure: %s", original)
+        return True
     return original is not None and not isinstance(original, (WarmpathError, GraphQLError))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from graph.store import GraphStore
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
+LEASE = timedelta(minutes=2)
 
 Send = Callable[[str, bytes], None]
 
@@ -43,28 +45,26 @@ def backoff(attempts: int) -> timedelta:
 
 
 def deliver_due(store: GraphStore, url: str, *, now: datetime, send: Send = post_json) -> Delivery:
-    """Try every message whose next attempt is due; safe to run often and concurrently with
-    the API (each message's state is written after its attempt)."""
+    """Try every message whose next attempt is due; safe to run often, concurrently with the
+    API and in every API process: each message is leased in the database before it is sent
+    (for LEASE, longer than a POST may take), so of several processes one sends it."""
     delivered = failed = 0
-    for message in store.due_outbox(now):
+    worker = uuid.uuid4().hex
+    for message in store.lease_outbox(now, worker=worker, until=now + LEASE):
         attempts = message.attempts + 1
         try:
             send(url, message.payload.encode("utf-8"))
         except (OSError, ValueError) as exc:
             failed += 1
             log.warning("webhook delivery of %s failed (attempt %d): %s", message.id, attempts, exc)
-            with store.atomic():
-                store.mark_outbox(
-                    message.id,
-                    attempts=attempts,
-                    next_at=now + backoff(attempts),
-                    error=str(exc)[:500],
-                    delivered_at=None,
-                )
+            store.mark_outbox(
+                message.id,
+                attempts=attempts,
+                next_at=now + backoff(attempts),
+                error=str(exc)[:500],
+                delivered_at=None,
+            )
             continue
         delivered += 1
-        with store.atomic():
-            store.mark_outbox(
-                message.id, attempts=attempts, next_at=None, error=None, delivered_at=now
-            )
+        store.mark_outbox(message.id, attempts=attempts, next_at=None, error=None, delivered_at=now)
     return Delivery(delivered=delivered, failed=failed)

@@ -25,7 +25,7 @@ from cypher import QueryCatalog, load_catalogs
 from graph.errors import DatabaseLocked, StoreError, StoreUnavailable
 from graph.model import OrgSnapshot
 from graph.settings import LadybugSettings
-from graph.store import SNAPSHOT_LOAD_ORDER, CypherGraphStore, Progress, Row
+from graph.store import SNAPSHOT_LOAD_ORDER, CypherGraphStore, Progress, Row, utc_params
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class LadybugStore(CypherGraphStore):
     def _execute(self, text: str, params: Mapping[str, Any] | None) -> list[Row]:
         conn = self._connection()
         try:
-            result = conn.execute(text, dict(params or {}))
+            result = conn.execute(text, utc_params(dict(params or {})))
         except RuntimeError as exc:
             raise StoreError(f"LadybugDB refused the query: {exc}") from None
         if isinstance(result, list):

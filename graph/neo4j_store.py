@@ -7,18 +7,29 @@ writes go through managed write transactions that the driver retries on transien
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from typing import Any, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
-from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from cypher import QueryCatalog, load_catalogs
 from graph.errors import StoreError, StoreUnavailable
 from graph.settings import Neo4jSettings
-from graph.store import CypherGraphStore, Row
+from graph.store import CypherGraphStore, Row, utc_params
+
+T = TypeVar("T")
+RETRYABLE = (TransientError, SessionExpired, ServiceUnavailable)
 
 
 def _native(value: Any) -> Any:
@@ -44,14 +55,24 @@ class Neo4jStore(CypherGraphStore):
             self._driver = GraphDatabase.driver(
                 settings.uri, auth=(settings.user, settings.password)
             )
+        except (DriverError, ValueError) as exc:
+            raise StoreUnavailable(
+                f"WARMPATH_GRAPH_URI={settings.uri!r} is not usable: {exc}"
+            ) from None
+        try:
             self._driver.verify_connectivity()
         except AuthError:
+            self._driver.close()
             raise StoreUnavailable(
                 f"Neo4j at {settings.uri} refused user {settings.user!r}: check "
                 "WARMPATH_NEO4J_USER and WARMPATH_NEO4J_PASSWORD"
             ) from None
-        except (ServiceUnavailable, DriverError, ValueError, OSError) as exc:
-            raise StoreUnavailable(f"cannot reach Neo4j at {settings.uri}: {exc}") from None
+        except (ServiceUnavailable, DriverError, Neo4jError, ValueError, OSError):
+            self._driver.close()
+            raise StoreUnavailable(
+                f"cannot reach Neo4j at {settings.uri}: check that the server runs and that "
+                "WARMPATH_GRAPH_URI names its Bolt address (`make neo4j` starts one here)"
+            ) from None
 
     def _run(
         self, text: str, params: Mapping[str, Any] | None, routing: RoutingControl
@@ -59,11 +80,11 @@ class Neo4jStore(CypherGraphStore):
         try:
             records, _, _ = self._driver.execute_query(
                 neo4j.Query(text),
-                dict(params or {}),
+                utc_params(dict(params or {})),
                 database_=self.database,
                 routing_=routing,
             )
-        except ServiceUnavailable as exc:
+        except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {exc}") from None
         except (ClientError, Neo4jError) as exc:
             raise StoreError(f"Neo4j refused the query: {exc.message or exc}") from None
@@ -74,8 +95,14 @@ class Neo4jStore(CypherGraphStore):
         if tx is None:
             return None
         try:
-            result = tx.run(text, dict(params or {}))
+            result = tx.run(text, utc_params(dict(params or {})))
             return [{k: _native(v) for k, v in record.data().items()} for record in result]
+        except RETRYABLE:
+            if getattr(self._local, "managed", False):
+                raise  # the driver runs the unit of work again
+            raise StoreUnavailable(
+                f"Neo4j at {self.settings.uri} lost the transaction: try again"
+            ) from None
         except (ClientError, Neo4jError) as exc:
             raise StoreError(f"Neo4j refused the query: {exc.message or exc}") from None
 
@@ -93,21 +120,65 @@ class Neo4jStore(CypherGraphStore):
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        """Everything written inside is one Neo4j transaction: committed together or not at all."""
+        """Everything written inside is one Neo4j transaction: committed together or not at all.
+        Not retried (an import is long): a failure leaves nothing written and says so."""
         if getattr(self._local, "tx", None) is not None:
             yield
             return
-        with self._driver.session(database=self.database) as session:
+        try:
+            session = self._driver.session(database=self.database)
             tx = session.begin_transaction()
-            self._local.tx = tx
+        except (ServiceUnavailable, SessionExpired, DriverError, OSError) as exc:
+            raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {exc}") from None
+        self._local.tx = tx
+        try:
             try:
                 yield
             except BaseException:
                 self._local.tx = None
-                tx.rollback()
+                with suppress(Neo4jError, DriverError, OSError):
+                    tx.rollback()
                 raise
             self._local.tx = None
-            tx.commit()
+            try:
+                tx.commit()
+            except (ServiceUnavailable, SessionExpired) as exc:
+                raise StoreUnavailable(
+                    f"lost Neo4j at {self.settings.uri} while committing; nothing was "
+                    f"written: {exc}"
+                ) from None
+            except Neo4jError as exc:
+                raise StoreError(
+                    f"commit failed, nothing was written: {exc.message or exc}"
+                ) from None
+        finally:
+            with suppress(Neo4jError, DriverError, OSError):
+                session.close()
+
+    def run_atomic(self, unit: Callable[[], T]) -> T:
+        """One managed write transaction (``execute_write``): the driver runs ``unit`` again
+        on transient errors (a deadlock between two writers, a lost connection)."""
+        if getattr(self._local, "tx", None) is not None:
+            return unit()
+
+        def work(tx: neo4j.ManagedTransaction) -> T:
+            self._local.tx, self._local.managed = tx, True
+            try:
+                return unit()
+            finally:
+                self._local.tx, self._local.managed = None, False
+
+        try:
+            with self._driver.session(database=self.database) as session:
+                return session.execute_write(work)
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {exc}") from None
+        except TransientError as exc:
+            raise StoreError(
+                f"Neo4j stayed busy after several tries, nothing was written: {exc.message or exc}"
+            ) from None
+        except (ClientError, Neo4jError) as exc:
+            raise StoreError(f"Neo4j refused the transaction: {exc.message or exc}") from None
 
     def setup_schema(self) -> None:
         for statement in self.catalog["schema"].statements:

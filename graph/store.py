@@ -91,6 +91,7 @@ class GraphStore(Protocol):
     def counts(self) -> GraphCounts: ...
     def has_ties(self) -> bool: ...
     def atomic(self) -> AbstractContextManager[None]: ...
+    def run_atomic(self, unit: Callable[[], T]) -> T: ...
 
     def merge_people(self, people: Sequence[Person]) -> int: ...
     def create_people(self, people: Sequence[Person]) -> int: ...
@@ -164,6 +165,9 @@ class GraphStore(Protocol):
     def user_by_token_hash(self, token_hash: str) -> User | None: ...
     def add_outbox(self, message: OutboxMessage) -> None: ...
     def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxMessage]: ...
+    def lease_outbox(
+        self, now: datetime, *, worker: str, until: datetime, limit: int = 100
+    ) -> list[OutboxMessage]: ...
     def mark_outbox(
         self,
         message_id: str,
@@ -215,6 +219,20 @@ def utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_params(value: Any) -> Any:
+    """Query parameters with every timestamp as an aware UTC datetime: the one convention at
+    every adapter's boundary. A naive value (an import's "2026-11-01 09:00") is taken as UTC;
+    an aware one is converted. Otherwise Neo4j would store LocalDateTime and DateTime side by
+    side (they compare as null) and LadybugDB would keep a foreign zone's clock time."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, dict):
+        return {k: utc_params(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [utc_params(v) for v in value]
+    return value
 
 
 def _rep_profile(row: Mapping[str, Any]) -> Rep:
@@ -402,7 +420,15 @@ class CypherGraphStore:
         raise NotImplementedError
 
     def atomic(self) -> AbstractContextManager[None]:
+        """Everything written inside is one transaction (imports: long, never re-run)."""
         raise NotImplementedError
+
+    def run_atomic(self, unit: Callable[[], T]) -> T:
+        """Run a short unit of work (reads and writes, no other side effects) as one write
+        transaction. Adapters whose transactions can fail transiently (Neo4j: deadlocks, a
+        restarted server) run it again from the start; so ``unit`` must be safe to re-run."""
+        with self.atomic():
+            return unit()
 
     # --- writes ------------------------------------------------------------------------------
 
@@ -1358,6 +1384,19 @@ class CypherGraphStore:
         )
 
     def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+        """Undelivered messages whose next attempt is due (leased or not), oldest first."""
+        return self._outbox_messages(self._read("due_outbox", {"now": now, "limit": limit}), now)
+
+    def lease_outbox(
+        self, now: datetime, *, worker: str, until: datetime, limit: int = 100
+    ) -> list[OutboxMessage]:
+        """Take the due messages nobody holds: each is ``worker``'s to send until ``until``
+        (or until it marks the attempt). Another process asking meanwhile does not get them."""
+        params = {"now": now, "worker": worker, "until": until, "limit": limit}
+        return self._outbox_messages(self._write("lease_outbox", params), now)
+
+    @staticmethod
+    def _outbox_messages(rows: list[Row], now: datetime) -> list[OutboxMessage]:
         return [
             OutboxMessage(
                 id=r["id"],
@@ -1367,7 +1406,7 @@ class CypherGraphStore:
                 attempts=int(r["attempts"] or 0),
                 last_error=r["last_error"],
             )
-            for r in self._read("due_outbox", {"now": now, "limit": limit})
+            for r in rows
         ]
 
     def mark_outbox(

@@ -407,5 +407,4 @@ def offer_assignments(
     ]
     if not events:
         return []
-    with store.atomic():
-        return store.offer_leads(events)
+    return store.run_atomic(lambda: store.offer_leads(events))

@@ -144,53 +144,47 @@ def route_lead(
     store: GraphStore, lead_id: str, *, policy: Policy, now: datetime, actor: str
 ) -> Offer:
     """Offer a new lead to the top ``offer_top_n`` eligible reps (every eligible rep in
-    ``first_available`` mode); the first becomes its owner until someone claims it."""
-    with store.atomic():
-        lead = store.lead(lead_id)
-        if lead.status != "new":
-            raise InvalidState(f"lead {lead_id} is {lead.status}: only new leads are routed")
-        ranking = rank_for(store, lead_id, policy=policy, now=now)
-        count = len(ranking.ranked) if policy.mode == "first_available" else policy.offer_top_n
-        chosen = list(ranking.ranked[:count])
-        if not chosen:
-            raise NotEligible(
-                f"no rep is eligible for lead {lead_id} ({len(ranking.excluded)} excluded)"
-            )
-        first = chosen[0]
+    ``first_available`` mode); the first becomes its owner until someone claims it.
+
+    The ranking is read first, outside any write transaction; the offer is then one short
+    transaction that moves the lead only if it is still new."""
+    lead = store.lead(lead_id)
+    if lead.status != "new":
+        raise InvalidState(f"lead {lead_id} is {lead.status}: only new leads are routed")
+    ranking = rank_for(store, lead_id, policy=policy, now=now)
+    count = len(ranking.ranked) if policy.mode == "first_available" else policy.offer_top_n
+    chosen = list(ranking.ranked[:count])
+    if not chosen:
+        raise NotEligible(
+            f"no rep is eligible for lead {lead_id} ({len(ranking.excluded)} excluded)"
+        )
+    offers = [
+        _event(
+            "offered",
+            lead_id,
+            item.rep.id,
+            actor,
+            now,
+            score=item.score,
+            position=item.position,
+            policy=ranking.policy_version,
+            mode=ranking.mode,
+        )
+        for item in chosen
+    ]
+
+    def offer() -> None:
         moved = store.move_lead(
             lead_id,
             from_statuses=("new",),
-            to=_state(lead, status="offered", owner_rep_id=first.rep.id),
-            event=_event(
-                "offered",
-                lead_id,
-                first.rep.id,
-                actor,
-                now,
-                score=first.score,
-                position=1,
-                policy=ranking.policy_version,
-                mode=ranking.mode,
-            ),
+            to=_state(lead, status="offered", owner_rep_id=chosen[0].rep.id),
+            event=offers[0],
         )
         if not moved:
             raise InvalidState(f"lead {lead_id} is no longer new")
-        store.append_events(
-            [
-                _event(
-                    "offered",
-                    lead_id,
-                    item.rep.id,
-                    actor,
-                    now,
-                    score=item.score,
-                    position=item.position,
-                    policy=ranking.policy_version,
-                    mode=ranking.mode,
-                )
-                for item in chosen[1:]
-            ]
-        )
+        store.append_events(offers[1:])
+
+    store.run_atomic(offer)
     return Offer(lead=store.lead(lead_id), reps=tuple(i.rep.id for i in chosen), ranking=ranking)
 
 
@@ -199,26 +193,24 @@ def claim_lead(
 ) -> LeadView:
     """A rep claims a lead offered to them; the contact deadline follows the lead's grade.
     Raises AlreadyClaimed when someone else claimed it first, NotEligible when it was not
-    offered to this rep or a rule excludes them now."""
-    with store.atomic():
-        lead = store.lead(lead_id)
-        if lead.status in ("claimed", "contacted"):
-            if lead.owner_rep_id == rep_id:
-                raise InvalidState(f"you already hold lead {lead_id}")
-            raise AlreadyClaimed(f"lead {lead_id} was already claimed by another rep")
-        if lead.status != "offered":
-            raise InvalidState(
-                f"lead {lead_id} is {lead.status}: only offered leads can be claimed"
-            )
-        history = store.events(lead_id=lead_id)
-        if rep_id not in offers_from(history):
-            raise NotEligible(f"lead {lead_id} was not offered to you")
-        ranking = rank_for(store, lead_id, policy=policy, now=now, history=history)
-        excluded = {e.rep.id: e.reason for e in ranking.excluded}
-        if rep_id in excluded:
-            raise NotEligible(f"you cannot claim lead {lead_id}: {excluded[rep_id]}")
-        score = next((i.score for i in ranking.ranked if i.rep.id == rep_id), None)
-        due = now + timedelta(hours=policy.sla_hours.get(lead.grade, policy.sla_hours["warm"]))
+    offered to this rep or a rule excludes them now.
+
+    The rules are checked on a ranking read outside any write transaction; the claim itself is
+    one short transaction: the guarded move (which takes the lead's lock) and a re-read of the
+    lead's offers, so a lead re-offered meanwhile cannot be claimed on an old offer."""
+    lead = store.lead(lead_id)
+    _claimable(lead, lead_id, rep_id)
+    history = store.events(lead_id=lead_id)
+    if rep_id not in offers_from(history):
+        raise NotEligible(f"lead {lead_id} was not offered to you")
+    ranking = rank_for(store, lead_id, policy=policy, now=now, history=history)
+    excluded = {e.rep.id: e.reason for e in ranking.excluded}
+    if rep_id in excluded:
+        raise NotEligible(f"you cannot claim lead {lead_id}: {excluded[rep_id]}")
+    score = next((i.score for i in ranking.ranked if i.rep.id == rep_id), None)
+    due = now + timedelta(hours=policy.sla_hours.get(lead.grade, policy.sla_hours["warm"]))
+
+    def claim() -> LeadView:
         moved = store.move_lead(
             lead_id,
             from_statuses=("offered",),
@@ -237,8 +229,22 @@ def claim_lead(
             ),
         )
         if not moved:
+            _claimable(store.lead(lead_id), lead_id, rep_id)
             raise AlreadyClaimed(f"lead {lead_id} was already claimed by another rep")
+        if rep_id not in offers_from(store.events(lead_id=lead_id)):
+            raise NotEligible(f"lead {lead_id} was not offered to you")  # re-offered meanwhile
         return store.lead(lead_id)
+
+    return store.run_atomic(claim)
+
+
+def _claimable(lead: LeadView, lead_id: str, rep_id: str) -> None:
+    if lead.status in ("claimed", "contacted"):
+        if lead.owner_rep_id == rep_id:
+            raise InvalidState(f"you already hold lead {lead_id}")
+        raise AlreadyClaimed(f"lead {lead_id} was already claimed by another rep")
+    if lead.status != "offered":
+        raise InvalidState(f"lead {lead_id} is {lead.status}: only offered leads can be claimed")
 
 
 def _held_by(store: GraphStore, lead_id: str, rep_id: str, statuses: tuple[str, ...]) -> LeadView:
@@ -269,7 +275,8 @@ def reject_lead(
     """Send a lead back to marketing with the reason (status returned; an outbox message
     for the marketing webhook)."""
     text = _reason(reason)
-    with store.atomic():
+
+    def write() -> LeadView:
         lead = _held_by(store, lead_id, rep_id, ("offered", "claimed"))
         _move(
             store,
@@ -299,6 +306,8 @@ def reject_lead(
         )
         return store.lead(lead_id)
 
+    return store.run_atomic(write)
+
 
 def release_lead(
     store: GraphStore,
@@ -310,9 +319,11 @@ def release_lead(
     now: datetime,
     actor: str,
 ) -> LeadView:
-    """Give a claimed lead back: it is routed again at once, without the releasing rep."""
+    """Give a claimed lead back (one transaction): it is then routed again at once, outside
+    that transaction, without the releasing rep."""
     text = _reason(reason)
-    with store.atomic():
+
+    def release() -> None:
         lead = _held_by(store, lead_id, rep_id, ("claimed",))
         _move(
             store,
@@ -321,13 +332,16 @@ def release_lead(
             to=_state(lead, status="new", owner_rep_id=None, claimed_at=None, contact_due_at=None),
             event=_event("released", lead_id, rep_id, actor, now, reason=text),
         )
-        _reroute(store, lead_id, policy=policy, now=now, actor=actor)
-        return store.lead(lead_id)
+
+    store.run_atomic(release)
+    _reroute(store, lead_id, policy=policy, now=now, actor=actor)
+    return store.lead(lead_id)
 
 
 def _reroute(store: GraphStore, lead_id: str, *, policy: Policy, now: datetime, actor: str) -> None:
-    # with nobody eligible the lead stays new, visible in the queue, until someone is
-    with suppress(NotEligible):
+    # with nobody eligible the lead stays new, visible in the queue, until someone is; another
+    # process may have routed it first (InvalidState)
+    with suppress(NotEligible, InvalidState):
         route_lead(store, lead_id, policy=policy, now=now, actor=actor)
 
 
@@ -346,7 +360,8 @@ def record_contact(
         raise InvalidArgument("the contact time is in the future")
     if not channel.strip():
         raise InvalidArgument("a channel is required (email, phone, meeting, linkedin, ...)")
-    with store.atomic():
+
+    def write() -> LeadView:
         lead = _held_by(store, lead_id, rep_id, ("claimed",))
         if lead.owner_rep_id != rep_id:
             raise Forbidden(f"lead {lead_id} is not yours")
@@ -358,6 +373,8 @@ def record_contact(
             event=_event("contacted", lead_id, rep_id, actor, now, channel=channel.strip()),
         )
         return store.lead(lead_id)
+
+    return store.run_atomic(write)
 
 
 def record_outcome(
@@ -375,7 +392,8 @@ def record_outcome(
         raise InvalidArgument(f"outcome must be won or lost (got {outcome!r})")
     if value is not None and value < 0:
         raise InvalidArgument("the value must be 0 or more")
-    with store.atomic():
+
+    def write() -> LeadView:
         lead = _held_by(store, lead_id, rep_id, ("claimed", "contacted"))
         if lead.owner_rep_id != rep_id:
             raise Forbidden(f"lead {lead_id} is not yours")
@@ -394,6 +412,8 @@ def record_outcome(
         )
         return store.lead(lead_id)
 
+    return store.run_atomic(write)
+
 
 def assign_lead(
     store: GraphStore,
@@ -407,7 +427,8 @@ def assign_lead(
 ) -> LeadView:
     """A manager gives a lead to any rep, with a reason: it is claimed by that rep at once."""
     text = _reason(reason)
-    with store.atomic():
+
+    def write() -> LeadView:
         lead = store.lead(lead_id)
         if lead.status in CLOSED_STATUSES:
             raise InvalidState(f"lead {lead_id} is {lead.status}: closed leads are not assigned")
@@ -426,6 +447,8 @@ def assign_lead(
             ),
         )
         return store.lead(lead_id)
+
+    return store.run_atomic(write)
 
 
 def request_intro(
@@ -475,15 +498,17 @@ def sweep_sla(
     breaches: list[tuple[str, str]] = []
     rerouted: list[str] = []
     for lead_id, rep_id in store.overdue_leads(now):
-        with store.atomic():
+
+        def breach(lead_id: str = lead_id, rep_id: str | None = rep_id) -> bool:
             lead = store.lead(lead_id)
             if (
                 lead.status != "claimed"
                 or lead.contact_due_at is None
                 or lead.contact_due_at >= now
             ):
-                continue
-            moved = store.move_lead(
+                return False
+            # guarded by the status: of several sweepers (one per API process) one records it
+            return store.move_lead(
                 lead_id,
                 from_statuses=("claimed",),
                 to=_state(
@@ -498,10 +523,11 @@ def sweep_sla(
                     reason=f"no contact by {lead.contact_due_at.isoformat()}",
                 ),
             )
-            if not moved:
-                continue
-            breaches.append((lead_id, rep_id or ""))
-            with suppress(NotEligible):
-                route_lead(store, lead_id, policy=policy, now=now, actor=actor)
-                rerouted.append(lead_id)
+
+        if not store.run_atomic(breach):
+            continue
+        breaches.append((lead_id, rep_id or ""))
+        with suppress(NotEligible, InvalidState):
+            route_lead(store, lead_id, policy=policy, now=now, actor=actor)
+            rerouted.append(lead_id)
     return SweepResult(breaches=tuple(breaches), rerouted=tuple(rerouted))

@@ -75,8 +75,9 @@ ORDER BY next_at, id
 LIMIT $limit
 
 // name: mark_outbox
-// Record a delivery attempt: delivered (delivered_at set) or failed (error, next attempt).
+// Record a delivery attempt: delivered (delivered_at set) or failed (error, next attempt);
+// the lease taken by lease_outbox ends.
 MATCH (o:Outbox {id: $id})
 SET o.attempts = $attempts, o.next_at = $next_at, o.last_error = $last_error,
-    o.delivered_at = $delivered_at
+    o.delivered_at = $delivered_at, o.lease_until = null, o.leased_by = null
 RETURN o.id AS id

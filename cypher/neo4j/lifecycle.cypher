@@ -22,30 +22,25 @@ RETURN e.id AS id, e.at AS at, e.kind AS kind, e.actor AS actor, e.lead_id AS le
 ORDER BY at, id
 
 // name: events_of_leads
-// The activity streams of several leads, oldest first (a filter on the leads, then their events).
-MATCH (l:Lead)
-WITH l, l.id AS lid
-WHERE lid IN $lead_ids
-MATCH (l)<-[:ABOUT]-(e:Event)
+// The activity streams of several leads, oldest first (the leads by id, then their events).
+MATCH (l:Lead)<-[:ABOUT]-(e:Event)
+WHERE l.id IN $lead_ids
 RETURN e.id AS id, e.at AS at, e.kind AS kind, e.actor AS actor, e.lead_id AS lead_id,
        e.rep_id AS rep_id, e.reason AS reason, e.detail AS detail
 ORDER BY at, id
 
 // name: rep_events
-// The activity stream of one rep, oldest first.
-MATCH (e:Event)
-WITH e, e.rep_id AS rep_id
-WHERE rep_id = $rep_id
+// The activity stream of one rep, oldest first (index event_rep).
+MATCH (e:Event {rep_id: $rep_id})
 RETURN e.id AS id, e.at AS at, e.kind AS kind, e.actor AS actor, e.lead_id AS lead_id,
        e.rep_id AS rep_id, e.reason AS reason, e.detail AS detail
 ORDER BY at, id
 
 // name: overdue_leads
-// Claimed leads whose contact deadline has passed.
-MATCH (l:Lead)
-WITH l.id AS id, l.status AS status, l.contact_due_at AS due, l.owner_rep_id AS rep_id
-WHERE status = 'claimed' AND due < $now
-RETURN id, rep_id, due
+// Claimed leads whose contact deadline has passed (index lead_status).
+MATCH (l:Lead {status: 'claimed'})
+WHERE l.contact_due_at < $now
+RETURN l.id AS id, l.owner_rep_id AS rep_id, l.contact_due_at AS due
 ORDER BY due, id
 
 // name: create_user
@@ -56,9 +51,7 @@ RETURN u.id AS id
 
 // name: user_by_token_hash
 // The user holding a token, by the token's hash.
-MATCH (u:User)
-WITH u, u.token_hash AS token_hash
-WHERE token_hash = $token_hash
+MATCH (u:User {token_hash: $token_hash})
 RETURN u.id AS id, u.name AS name, u.role AS role, u.rep_id AS rep_id, u.team AS team
 
 // name: add_outbox
@@ -67,18 +60,18 @@ CREATE (o:Outbox {id: $id, at: $at, kind: $kind, payload: $payload, attempts: 0,
 RETURN o.id AS id
 
 // name: due_outbox
-// Undelivered messages whose next attempt is due, oldest first.
+// Undelivered messages whose next attempt is due, oldest first (index outbox_next_at).
 MATCH (o:Outbox)
-WITH o, o.delivered_at AS delivered_at, o.next_at AS next_at
-WHERE delivered_at IS NULL AND next_at <= $now
+WHERE o.next_at <= $now AND o.delivered_at IS NULL
 RETURN o.id AS id, o.at AS at, o.kind AS kind, o.payload AS payload, o.attempts AS attempts,
        o.last_error AS last_error
-ORDER BY next_at, id
+ORDER BY o.next_at, id
 LIMIT $limit
 
 // name: mark_outbox
-// Record a delivery attempt: delivered (delivered_at set) or failed (error, next attempt).
+// Record a delivery attempt: delivered (delivered_at set) or failed (error, next attempt);
+// the lease taken by lease_outbox ends.
 MATCH (o:Outbox {id: $id})
 SET o.attempts = $attempts, o.next_at = $next_at, o.last_error = $last_error,
-    o.delivered_at = $delivered_at
+    o.delivered_at = $delivered_at, o.lease_until = null, o.leased_by = null
 RETURN o.id AS id

@@ -140,26 +140,22 @@ RETURN c.id AS id, c.name AS name
 
 // name: ties_of_person
 // Every tie of one source between a person and others (what an earlier import of the same
-// person's export created). The filter is on a projected value (see reach_at_company).
-MATCH (a:Person {id: $person_id})-[k:KNOWS]-(b:Person)
-WITH b, k, k.source AS source
-WHERE source = $source
+// person's export created).
+MATCH (a:Person {id: $person_id})-[k:KNOWS {source: $source}]-(b:Person)
 RETURN b.id AS id, k.since AS since, k.strength AS strength
 
 // name: delete_ties_from
-// Remove a person's ties of one source to the given people (--prune), stored person -> other.
-// (LadybugDB deletes only directed matches; delete_ties_to covers the other direction.)
-MATCH (a:Person {id: $person_id})-[k:KNOWS]->(b:Person)
-WITH b, k, k.source AS source
-WHERE source = $source AND b.id IN $ids
+// Remove a person's ties of one source to the given people (--prune), stored person -> other
+// (delete_ties_to removes those stored other -> person).
+MATCH (a:Person {id: $person_id})-[k:KNOWS {source: $source}]->(b:Person)
+WHERE b.id IN $ids
 DELETE k
 RETURN count(*) AS removed
 
 // name: delete_ties_to
 // Remove a person's ties of one source to the given people (--prune), stored other -> person.
-MATCH (a:Person {id: $person_id})<-[k:KNOWS]-(b:Person)
-WITH b, k, k.source AS source
-WHERE source = $source AND b.id IN $ids
+MATCH (a:Person {id: $person_id})<-[k:KNOWS {source: $source}]-(b:Person)
+WHERE b.id IN $ids
 DELETE k
 RETURN count(*) AS removed
 
@@ -173,9 +169,7 @@ RETURN p.id AS id, p.name AS name, p.title AS title, p.linkedin_url AS linkedin_
 // name: ties_between
 // Which of these (a, b, source) ties exist already, in either stored direction.
 UNWIND $rows AS r
-MATCH (a:Person {id: r.a})-[k:KNOWS]-(b:Person {id: r.b})
-WITH r, k.source AS source
-WHERE source = r.source
+MATCH (a:Person {id: r.a})-[k:KNOWS {source: r.source}]-(b:Person {id: r.b})
 RETURN DISTINCT r.a AS a, r.b AS b, r.source AS source
 
 // name: leads_by_ids
@@ -243,9 +237,7 @@ LIMIT $limit
 MATCH (c:Company)
 WITH c, toLower(c.name) AS lowered
 WHERE lowered CONTAINS $text
-MATCH (c)<-[w:WORKS_AT]-(p:Person)
-WITH p, w.current AS current
-WHERE current = true
+MATCH (c)<-[:WORKS_AT {current: true}]-(p:Person)
 RETURN DISTINCT p.id AS id, p.name AS name, p.title AS title, p.linkedin_url AS linkedin_url,
        p.email AS email
 ORDER BY name, id

@@ -12,18 +12,20 @@ MATCH (p:Person {id: $person_id})-[:KNOWS]-(m:Person)-[:KNOWS]-(rp:Person)<-[:IS
 RETURN r.id AS rep_id, collect(DISTINCT m.id) AS ids
 
 // name: rep_hops_within_three
-// Hop distance (1..3) from the person to every rep within 3 hops, by rings: ring1 = people the
-// person knows, ring2 = people at exactly 2 hops; a rep is at 3 hops if its person knows ring2.
+// Hop distance (1..3) from the person to every rep within 3 hops: for each rep (a few thousand
+// at most), the shortest of three fixed-length patterns between its person and the person,
+// each an existence check that stops at its first path. Nothing is collected: no ring of
+// people is held as a list, and no 3-hop expansion fans out from the person.
 MATCH (p:Person {id: $person_id})
-OPTIONAL MATCH (p)-[:KNOWS]-(a:Person)
-WITH p, collect(DISTINCT a) AS ring1
-OPTIONAL MATCH (p)-[:KNOWS]-(:Person)-[:KNOWS]-(b:Person)
-WHERE b <> p AND NOT b IN ring1
-WITH p, ring1, collect(DISTINCT b) AS ring2
 MATCH (r:Rep)-[:IS]->(rp:Person)
 WHERE rp <> p
-  AND (rp IN ring1 OR rp IN ring2 OR EXISTS { MATCH (rp)-[:KNOWS]-(x:Person) WHERE x IN ring2 })
-RETURN r.id AS rep_id, CASE WHEN rp IN ring1 THEN 1 WHEN rp IN ring2 THEN 2 ELSE 3 END AS hops
+WITH r, CASE
+    WHEN EXISTS { (rp)-[:KNOWS]-(p) } THEN 1
+    WHEN EXISTS { (rp)-[:KNOWS]-(:Person)-[:KNOWS]-(p) } THEN 2
+    WHEN EXISTS { (rp)-[:KNOWS]-(:Person)-[:KNOWS]-(:Person)-[:KNOWS]-(p) } THEN 3
+  END AS hops
+WHERE hops IS NOT NULL
+RETURN r.id AS rep_id, hops
 
 // name: paths_one_hop
 // Direct ties between a rep's person and a person (one row per source).
@@ -56,9 +58,6 @@ RETURN DISTINCT m.id AS id, m.name AS name, m.title AS title, m.linkedin_url AS 
 
 // name: reach_at_company
 // For every rep, the current employees of a company the rep's person knows. Starts at the
-// company. The filter is on a projected value: LadybugDB 0.22 mis-applied `WHERE w.current`
-// placed right after this pattern once a company had more than 2,048 employees.
-MATCH (c:Company {id: $company_id})<-[w:WORKS_AT]-(e:Person)-[:KNOWS]-(rp:Person)<-[:IS]-(r:Rep)
-WITH r, e, w.current AS current
-WHERE current = true
+// company; former employees are dropped before their ties are read.
+MATCH (c:Company {id: $company_id})<-[:WORKS_AT {current: true}]-(e:Person)-[:KNOWS]-(rp:Person)<-[:IS]-(r:Rep)
 RETURN DISTINCT r.id AS rep_id, e.id AS id, e.name AS name, e.title AS title

@@ -25,19 +25,17 @@ RETURN p.id AS owner_id, 'school' AS kind, sc.id AS place_id, sc.name AS place_n
        s.started AS started, s.ended AS ended, false AS current
 
 // name: committee_stints
-// Employers and schools of the decision-makers of every lead in these statuses (one scan,
-// for batches, the same shape as the LadybugDB dialect).
+// Employers and schools of the decision-makers of every lead in these statuses, in one read
+// for batches (the leads through index lead_status).
 MATCH (l:Lead)-[:DECISION_MAKER]->(p:Person)
-WITH l.status AS status, p
-WHERE status IN $statuses
+WHERE l.status IN $statuses
 WITH DISTINCT p
 MATCH (p)-[w:WORKS_AT]->(c:Company)
 RETURN p.id AS owner_id, 'employer' AS kind, c.id AS place_id, c.name AS place_name,
        w.started AS started, w.ended AS ended, w.current AS current
 UNION ALL
 MATCH (l:Lead)-[:DECISION_MAKER]->(p:Person)
-WITH l.status AS status, p
-WHERE status IN $statuses
+WHERE l.status IN $statuses
 WITH DISTINCT p
 MATCH (p)-[s:STUDIED_AT]->(sc:School)
 RETURN p.id AS owner_id, 'school' AS kind, sc.id AS place_id, sc.name AS place_name,
@@ -49,10 +47,9 @@ MATCH (p:Person {id: $person_id})-[:KNOWS]-(a:Person)
 RETURN DISTINCT p.id AS person_id, a.id AS id
 
 // name: committee_neighbours
-// person_neighbours for the decision-makers of every lead in these statuses, in one scan.
+// person_neighbours for the decision-makers of every lead in these statuses, in one read.
 MATCH (l:Lead)-[:DECISION_MAKER]->(p:Person)
-WITH l.status AS status, p
-WHERE status IN $statuses
+WHERE l.status IN $statuses
 WITH DISTINCT p
 MATCH (p)-[:KNOWS]-(a:Person)
 RETURN DISTINCT p.id AS person_id, a.id AS id
@@ -62,9 +59,7 @@ RETURN DISTINCT p.id AS person_id, a.id AS id
 // with rep_contacts: starting at a large company's 36,000 employees costs 100-300 ms).
 MATCH (r:Rep)-[:IS]->(rp:Person)-[:KNOWS]-(x:Person)
 WITH DISTINCT x
-MATCH (x)-[w:WORKS_AT]->(c:Company)
-WITH x, c, w.current AS current
-WHERE current = true
+MATCH (x)-[:WORKS_AT {current: true}]->(c:Company)
 RETURN DISTINCT x.id AS person_id, c.id AS company_id
 
 // name: lead_by_id
@@ -79,10 +74,9 @@ RETURN l.id AS id, l.title AS title, l.status AS status, l.grade AS grade, l.sco
        c.region AS company_region, c.size AS company_size
 
 // name: leads_with_status
-// Every lead in these statuses, with its company.
+// Every lead in these statuses, with its company (index lead_status).
 MATCH (l:Lead)-[:AT]->(c:Company)
-WITH l, c, l.status AS status
-WHERE status IN $statuses
+WHERE l.status IN $statuses
 RETURN l.id AS id, l.title AS title, l.status AS status, l.grade AS grade, l.score AS score,
        l.value AS value, l.product AS product, l.industry AS industry, l.region AS region,
        l.source AS source, l.created_at AS created_at, l.owner_rep_id AS owner_rep_id,
@@ -98,63 +92,61 @@ RETURN l.id AS lead_id, d.role AS role, p.id AS id, p.name AS name, p.title AS t
        p.linkedin_url AS linkedin_url, p.email AS email
 
 // name: committees_with_status
-// The decision-makers of every lead in these statuses.
+// The decision-makers of every lead in these statuses (index lead_status).
 MATCH (l:Lead)-[d:DECISION_MAKER]->(p:Person)
-WITH l, d, p, l.status AS status
-WHERE status IN $statuses
+WHERE l.status IN $statuses
 RETURN l.id AS lead_id, d.role AS role, p.id AS id, p.name AS name, p.title AS title,
        p.linkedin_url AS linkedin_url, p.email AS email
 
 // name: committees_of_leads
-// The decision-makers of these leads (a filter on a scan: a list in UNWIND joins slowly here).
+// The decision-makers of these leads (the leads by id).
 MATCH (l:Lead)-[d:DECISION_MAKER]->(p:Person)
-WITH l, d, p, l.id AS lid
-WHERE lid IN $lead_ids
+WHERE l.id IN $lead_ids
 RETURN l.id AS lead_id, d.role AS role, p.id AS id, p.name AS name, p.title AS title,
        p.linkedin_url AS linkedin_url, p.email AS email
 
 // name: open_leads_per_rep
-// How many leads in these (open) statuses each rep owns.
+// How many leads in these (open) statuses each rep owns (index lead_status).
 MATCH (l:Lead)
-WITH l.owner_rep_id AS rep_id, l.status AS status
-WHERE rep_id IS NOT NULL AND status IN $statuses
-RETURN rep_id, count(*) AS open_leads
+WHERE l.status IN $statuses AND l.owner_rep_id IS NOT NULL
+RETURN l.owner_rep_id AS rep_id, count(*) AS open_leads
 
 // name: last_event_per_rep
-// When each rep last had an event of these kinds (for "assigned least recently").
+// When each rep last had an event of these kinds (for "assigned least recently"; index
+// event_kind).
 MATCH (e:Event)
-WITH e.rep_id AS rep_id, e.kind AS kind, e.at AS at
-WHERE rep_id IS NOT NULL AND kind IN $kinds
-RETURN rep_id, max(at) AS last_at
+WHERE e.kind IN $kinds AND e.rep_id IS NOT NULL
+RETURN e.rep_id AS rep_id, max(e.at) AS last_at
 
 // name: rep_events_since
-// Events of these kinds at or after a time, per rep (SLA breaches for the penalty box).
+// Events of these kinds at or after a time, per rep (SLA breaches for the penalty box; index
+// event_kind or event_at, whichever the planner finds narrower).
 MATCH (e:Event)
-WITH e.rep_id AS rep_id, e.kind AS kind, e.at AS at
-WHERE rep_id IS NOT NULL AND kind IN $kinds AND at >= $since
-RETURN rep_id, kind, at
+WHERE e.kind IN $kinds AND e.at >= $since AND e.rep_id IS NOT NULL
+RETURN e.rep_id AS rep_id, e.kind AS kind, e.at AS at
 
 // name: account_owners
-// Who owns leads in these statuses at each company, and since when.
+// Who owns leads in these statuses at each company, and since when (index lead_status).
 MATCH (l:Lead)-[:AT]->(c:Company)
-WITH c.id AS company_id, l.owner_rep_id AS rep_id, l.status AS status, l.claimed_at AS claimed_at,
-     l.created_at AS created_at
-WHERE rep_id IS NOT NULL AND status IN $statuses
-RETURN company_id, rep_id, claimed_at, created_at
+WHERE l.status IN $statuses AND l.owner_rep_id IS NOT NULL
+RETURN c.id AS company_id, l.owner_rep_id AS rep_id, l.claimed_at AS claimed_at,
+       l.created_at AS created_at
 
 // name: company_owners
 // Who owns leads in these statuses at one company, and since when.
 MATCH (c:Company {id: $company_id})<-[:AT]-(l:Lead)
-WITH c.id AS company_id, l.owner_rep_id AS rep_id, l.status AS status, l.claimed_at AS claimed_at,
-     l.created_at AS created_at
-WHERE rep_id IS NOT NULL AND status IN $statuses
-RETURN company_id, rep_id, claimed_at, created_at
+WHERE l.status IN $statuses AND l.owner_rep_id IS NOT NULL
+RETURN c.id AS company_id, l.owner_rep_id AS rep_id, l.claimed_at AS claimed_at,
+       l.created_at AS created_at
 
 // name: offer_leads
 // Offer new leads to reps: status offered, the rep as owner, and an `offered` event each.
 // A lead that is no longer new is left alone (its row is not returned).
 UNWIND $rows AS r
 MATCH (l:Lead {id: r.lead_id})
+// take the lead's write lock first, so the status is read after any concurrent offer commits
+SET l.lock_token = r.id
+WITH l, r
 WHERE l.status = 'new'
 SET l.status = 'offered', l.owner_rep_id = r.rep_id
 CREATE (e:Event {id: r.id, at: r.at, kind: 'offered', actor: r.actor, lead_id: l.id,
@@ -163,18 +155,23 @@ CREATE (e)-[:ABOUT]->(l)
 RETURN l.id AS lead_id
 
 // name: append_events
-// Append events to the activity log.
+// Append events to the activity log, each tied (ABOUT) to the lead it names by this same
+// statement: the schema's link-up of events from before ABOUT runs only once.
 UNWIND $rows AS r
 CREATE (e:Event {id: r.id, at: r.at, kind: r.kind, actor: r.actor, lead_id: r.lead_id,
                  rep_id: r.rep_id, reason: r.reason, detail: r.detail})
+WITH e, r
+OPTIONAL MATCH (l:Lead {id: r.lead_id})
+FOREACH (lead IN CASE WHEN l IS NULL THEN [] ELSE [l] END | CREATE (e)-[:ABOUT]->(lead))
 RETURN count(*) AS written
 
 // name: link_events
-// Tie appended events to their leads (rows: id, lead_id; every lead_id is set).
+// Tie appended events to their leads (rows: id, lead_id; every lead_id is set). append_events
+// ties them already here: MERGE leaves those links as they are.
 UNWIND $rows AS r
 MATCH (e:Event {id: r.id})
 MATCH (l:Lead {id: r.lead_id})
-CREATE (e)-[:ABOUT]->(l)
+MERGE (e)-[:ABOUT]->(l)
 RETURN count(*) AS written
 
 // name: assign_lead

@@ -1,5 +1,6 @@
 // name: schema
-// Uniqueness constraints (each backs an index) and lookup indexes. Idempotent.
+// Uniqueness constraints (each backs an index), lookup indexes, and the one-off link-up of
+// events written before ABOUT existed. Idempotent, and cheap on every start.
 CREATE CONSTRAINT person_id IF NOT EXISTS FOR (p:Person) REQUIRE p.id IS UNIQUE;
 CREATE CONSTRAINT rep_id IF NOT EXISTS FOR (r:Rep) REQUIRE r.id IS UNIQUE;
 CREATE CONSTRAINT company_id IF NOT EXISTS FOR (c:Company) REQUIRE c.id IS UNIQUE;
@@ -14,4 +15,19 @@ CREATE INDEX person_linkedin_url IF NOT EXISTS FOR (p:Person) ON (p.linkedin_url
 CREATE INDEX rep_email IF NOT EXISTS FOR (r:Rep) ON (r.email);
 CREATE INDEX lead_status IF NOT EXISTS FOR (l:Lead) ON (l.status);
 CREATE INDEX event_lead IF NOT EXISTS FOR (e:Event) ON (e.lead_id);
-MATCH (e:Event) WHERE e.lead_id IS NOT NULL AND NOT EXISTS { MATCH (e)-[:ABOUT]->(:Lead) } WITH e, e.lead_id AS lid MATCH (l:Lead {id: lid}) CREATE (e)-[:ABOUT]->(l);
+CREATE INDEX event_rep IF NOT EXISTS FOR (e:Event) ON (e.rep_id);
+CREATE INDEX event_kind IF NOT EXISTS FOR (e:Event) ON (e.kind);
+CREATE INDEX event_at IF NOT EXISTS FOR (e:Event) ON (e.at);
+CREATE INDEX outbox_next_at IF NOT EXISTS FOR (o:Outbox) ON (o.next_at);
+// Events written before the ABOUT relationship existed are tied to their leads, once: only
+// while the graph holds no ABOUT relationship at all (a count Neo4j keeps: no event is read).
+// Every event written since is tied to its lead by the statement that writes it. MERGE keeps
+// two API processes starting together from tying an event twice.
+WITH COUNT { ()-[:ABOUT]->() } AS linked
+WHERE linked = 0
+CALL () {
+  MATCH (e:Event)
+  WHERE e.lead_id IS NOT NULL
+  MATCH (l:Lead {id: e.lead_id})
+  MERGE (e)-[:ABOUT]->(l)
+};

@@ -48,6 +48,7 @@ def _schema() -> dict[str, list[str]]:
                 "MANY_ONE",
             ):
                 properties.add(words[0])
+    properties.update(re.findall(r"ADD IF NOT EXISTS (\w+)", text))  # columns added later
     # the fields of the records written as $rows are map keys the queries read too
     for record in (Person, Rep, Company, School, Tie, Employment, Study, Lead, DecisionMaker):
         properties.update(f.name for f in dataclasses.fields(record))

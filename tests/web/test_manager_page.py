@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,8 +25,9 @@ from api.auth import add_user
 from api.demo import demo_activity
 from benchmarks.generator import OrgShape, generate_org
 from graph.backends import open_store
-from graph.settings import LadybugSettings
+from graph.settings import GraphSettings, LadybugSettings
 from routing.policy import load_policy
+from tests.conftest import _neo4j_settings, wipe_neo4j
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 expect.set_options(timeout=15_000)  # a shared 2-core CI machine is slow to start a browser
@@ -46,15 +48,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    path = tmp_path_factory.mktemp("web") / "demo.lbdb"
-    store = open_store(LadybugSettings(path=path, buffer_pool_bytes=256 * 1024**2))
+@contextmanager
+def _serving(settings: GraphSettings) -> Iterator[Site]:
+    """A generated demo organisation with activity in this graph, served by uvicorn."""
+    store = open_store(settings)
     try:
         shape = OrgShape(
             reps=40, people=4000, leads=60, mean_connections=60, sd_connections=20, rep_colleagues=4
         )
-        store.setup_schema()
         store.bulk_load(generate_org(shape))
         demo_activity(store, policy=load_policy(), now=datetime.now(UTC))
         _, admin = add_user(store, role="admin", name="Page tester", now=datetime.now(UTC))
@@ -63,7 +64,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     finally:
         store.close()
     app = create_app(
-        lambda: open_store(LadybugSettings(path=path, buffer_pool_bytes=256 * 1024**2)),
+        lambda: open_store(settings),
         policy=load_policy(),
         settings=ApiSettings(sweep_seconds=0),
     )
@@ -85,6 +86,21 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    path = tmp_path_factory.mktemp("web") / "demo.lbdb"
+    with _serving(LadybugSettings(path=path, buffer_pool_bytes=256 * 1024**2)) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def neo4j_site() -> Iterator[Site]:
+    settings = _neo4j_settings()
+    wipe_neo4j(settings)
+    with _serving(settings) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -228,4 +244,27 @@ def test_narrow_window_and_keyboard(browser: Browser, site: Site) -> None:
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # Path explorer, from the keyboard
     expect(page.locator("#view h2")).to_have_text("Path explorer")
+    page.context.close()
+
+
+def test_the_manager_page_on_neo4j(browser: Browser, neo4j_site: Site) -> None:
+    """The same page on the production backend: the queue, a lead's ranking and path graph, and
+    an assignment that reaches the timeline."""
+    page, requested = _signed_in(browser, neo4j_site)
+    expect(page.locator(".counts")).to_contain_text("claimed")
+    expect(page.locator("tr.overdue").first).to_contain_text("overdue")
+    page.goto(neo4j_site.url + f"#/lead/{neo4j_site.lead_with_paths}")
+    expect(page.locator("#ranked li .bar").first).to_be_visible()
+    assert page.locator("#ranked li").first.locator(".bar span").count() >= 2
+    page.locator("#ranked li button").first.click()
+    graph = page.locator("#paths svg")
+    expect(graph).to_be_visible()
+    expect(graph).to_contain_text(page.locator("#committee li strong").first.inner_text())
+    page.goto(neo4j_site.url + f"#/lead/{neo4j_site.new_lead}")
+    expect(page.locator("#act-assign")).to_be_visible()
+    page.fill("#assign-reason", "knows the CFO from a previous deal")
+    page.click("#act-assign button")
+    expect(page.locator("#timeline")).to_contain_text("knows the CFO from a previous deal")
+    _shot(page, "lead-neo4j")
+    assert {urlsplit(url).hostname for url in requested} == {"127.0.0.1"}
     page.context.close()

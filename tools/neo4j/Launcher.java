@@ -27,12 +27,38 @@ import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.graphdb.QueryExecutionException;
 import org.neo4j.io.ByteUnit;
 
 public final class Launcher {
     private Launcher() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable e) { // Neo4j's own threads would keep a JVM without main alive
+            System.err.println("neo4j launcher: " + e);
+            e.printStackTrace();
+            exit(1);
+        }
+    }
+
+    /** Exit, running the shutdown hook; halt if the database takes over 30 s to close. */
+    private static void exit(int status) {
+        Thread guard = new Thread(() -> {
+            try {
+                Thread.sleep(30_000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            Runtime.getRuntime().halt(status);
+        }, "warmpath-neo4j-exit-guard");
+        guard.setDaemon(true);
+        guard.start();
+        System.exit(status);
+    }
+
+    private static void run(String[] args) throws Exception {
         int port = 7687;
         Path data = null;
         boolean watchStdin = false;
@@ -58,6 +84,30 @@ public final class Launcher {
         }
         Files.createDirectories(data);
 
+        if (watchStdin) {
+            Thread watcher = new Thread(() -> {
+                waitForEof(System.in);
+                exit(0);
+            }, "warmpath-neo4j-stdin");
+            watcher.setDaemon(true);
+            watcher.start();
+        }
+        Optional<ProcessHandle> parent = ProcessHandle.current().parent();
+        Thread orphanCheck = new Thread(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (parent.isEmpty() || !parent.get().isAlive()) {
+                    exit(0);
+                }
+            }
+        }, "warmpath-neo4j-parent");
+        orphanCheck.setDaemon(true);
+        orphanCheck.start();
+
         DatabaseManagementService service = new DatabaseManagementServiceBuilder(data)
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
@@ -78,38 +128,30 @@ public final class Launcher {
         }, "warmpath-neo4j-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
 
-        GraphDatabaseService system = service.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME);
-        system.executeTransactionally(
-                "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
-                Map.of("password", password));
-
-        if (watchStdin) {
-            Thread watcher = new Thread(() -> {
-                waitForEof(System.in);
-                System.exit(0);
-            }, "warmpath-neo4j-stdin");
-            watcher.setDaemon(true);
-            watcher.start();
+        try {
+            setPassword(service, password);
+        } catch (RuntimeException e) {
+            System.err.println("neo4j launcher: " + e.getMessage());
+            exit(1); // runs the shutdown hook: the database closes, nothing keeps running
         }
-        Optional<ProcessHandle> parent = ProcessHandle.current().parent();
-        Thread orphanCheck = new Thread(() -> {
-            while (true) {
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (parent.isEmpty() || !parent.get().isAlive()) {
-                    System.exit(0);
-                }
-            }
-        }, "warmpath-neo4j-parent");
-        orphanCheck.setDaemon(true);
-        orphanCheck.start();
 
         System.out.println("READY bolt://127.0.0.1:" + port);
         System.out.flush();
         stopped.await();
+    }
+
+    private static void setPassword(DatabaseManagementService service, String password) {
+        GraphDatabaseService system = service.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME);
+        try {
+            system.executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
+                    Map.of("password", password));
+        } catch (QueryExecutionException e) {
+            // a database kept from an earlier start already has this password
+            if (!String.valueOf(e.getMessage()).contains("cannot be the same")) {
+                throw e;
+            }
+        }
     }
 
     private static void waitForEof(InputStream in) {

@@ -1,0 +1,11 @@
+// name: lease_outbox
+// Take up to $limit due, undelivered messages that no other holder has, leased to $worker until
+// $until (one process writes a LadybugDB file, and its writes are serialised).
+MATCH (o:Outbox)
+WITH o, o.delivered_at AS delivered_at, o.next_at AS next_at, o.lease_until AS lease_until
+WHERE delivered_at IS NULL AND next_at <= $now AND (lease_until IS NULL OR lease_until <= $now)
+WITH o ORDER BY o.next_at, o.id LIMIT $limit
+SET o.lease_until = $until, o.leased_by = $worker
+RETURN o.id AS id, o.at AS at, o.kind AS kind, o.payload AS payload, o.attempts AS attempts,
+       o.last_error AS last_error, o.next_at AS next_at
+ORDER BY next_at, id

@@ -1,0 +1,398 @@
+"""On the Neo4j server, every named query of the Neo4j dialect finds its first nodes through an
+index (a seek), not by reading a whole label or relationship type, unless it reads the whole
+table by design (``SCANS_BY_DESIGN``, each with its reason).
+
+The plans are Neo4j's own (``EXPLAIN``, nothing runs) on a generated organisation with a
+realistic mix of lead statuses, event kinds, users and delivered messages, after Neo4j has
+sampled its indexes, so the planner chooses as it would in production. A query that loses its
+index (a filter on a projected value, a dropped index, a property spelled differently from the
+index) fails here with its plan.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import neo4j
+import pyarrow as pa
+import pytest
+
+from benchmarks.generator import OrgShape, generate_org
+from cypher import load_dialect
+from graph.backends import open_store
+from graph.model import Event, OutboxMessage, User
+from graph.settings import GraphSettings, Neo4jSettings
+from graph.store import GraphStore
+from routing.assignment import ROUTABLE_STATUSES
+from routing.roster import ASSIGNMENT_EVENTS, BREACH_EVENT, OPEN_STATUSES, OWNER_STATUSES
+from tests.conftest import _neo4j_settings, wipe_neo4j
+from tests.routing.world import World
+
+pytestmark = pytest.mark.neo4j
+
+CATALOG = load_dialect("neo4j")
+
+# Queries that read a whole label or relationship type on purpose (never every node: an
+# AllNodesScan fails every query). Anything else that scans is a regression.
+SCANS_BY_DESIGN: dict[str, str] = {
+    "all_reps": "the rep directory: every rep, read whole and cached",
+    "rep_contacts": "every rep's contacts, read whole into the in-memory rep network",
+    "rep_contacts_employers": "the employers of every rep's contacts, read with rep_contacts",
+    "rep_stints": "every rep's employers and schools, read whole with rep_contacts",
+    "any_tie": "stops at the first KNOWS tie (LIMIT 1)",
+    "people_named": "a case-insensitive substring of a name: no index serves toLower(..) CONTAINS",
+    "people_at_company_named": "a case-insensitive substring of a company name, as people_named",
+    # one row per rep (a few thousand at most), each rep's distance checked from its person by
+    # existence checks that stop at the first path: no ring of people is expanded or collected
+    "rep_hops_within_three": "every rep's distance to the person, checked from the rep's side",
+    # the one-off link-up of events from before ABOUT: its plan reads the events, but it runs
+    # only on a graph without ABOUT (test_event_link_up_reads_nothing_once_events_are_linked)
+    "schema": "the one-off link-up of events written before ABOUT",
+    # once per `warmpath transfer`: progress totals; patterns with a label on both ends are not
+    # in Neo4j's count store
+    "transfer_counts": "how much `warmpath transfer` copies, counted once per transfer",
+}
+
+# Operators that read every node or relationship of a label or type (or every node, or a whole
+# index) instead of seeking: their names end in "Scan" (AllNodesScan, NodeByLabelScan,
+# NodeIndexScan, DirectedRelationshipTypeScan, ...). Count-store reads are not scans.
+NEVER = {"AllNodesScan"}
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+SHAPE = OrgShape(reps=30, people=3000, leads=600, mean_connections=30, sd_connections=10, seed=11)
+# a lead's life: most leads of a running organisation are closed, few are open
+STATUS_MIX = (
+    ["won"] * 5 + ["lost"] * 6 + ["returned"] * 4 + ["contacted"] * 2 + ["new"] * 2 + ["offered"]
+)
+EVENT_KINDS = (
+    ["offered"] * 8
+    + ["claimed"] * 5
+    + ["contacted"] * 4
+    + ["rejected"] * 2
+    + ["won", "lost", "assigned", "released", "intro_requested", BREACH_EVENT]
+)
+
+
+def operator(plan: Mapping[str, Any]) -> str:
+    """``NodeUniqueIndexSeek(Locking)@neo4j`` -> ``NodeUniqueIndexSeek``."""
+    return str(plan["operatorType"]).split("@", 1)[0].split("(", 1)[0]
+
+
+def steps(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every operator of a plan tree (``summary.plan`` / ``summary.profile``), root first."""
+    yield plan
+    for child in plan.get("children", []):
+        yield from steps(child)
+
+
+def operators(plan: Mapping[str, Any]) -> list[str]:
+    return [operator(step) for step in steps(plan)]
+
+
+def render(plan: Mapping[str, Any], depth: int = 0) -> str:
+    details = str(plan.get("args", {}).get("Details", ""))[:160]
+    lines = [f"{'  ' * depth}{operator(plan)}  {details}"]
+    lines += [render(child, depth + 1) for child in plan.get("children", [])]
+    return "\n".join(lines)
+
+
+def scans(plan: Mapping[str, Any]) -> list[str]:
+    return [op for op in operators(plan) if op.endswith("Scan")]
+
+
+def _populate(store: GraphStore) -> dict[str, Any]:
+    """A generated organisation with leads in every state, an activity log, users and
+    messages, written through the store; returns ids to use as query parameters."""
+    rng = random.Random(SHAPE.seed)
+    snapshot = generate_org(SHAPE)
+    leads = snapshot.tables["Lead"]
+    statuses = [rng.choice(STATUS_MIX) for _ in range(leads.num_rows)]
+    snapshot.tables["Lead"] = leads.set_column(
+        leads.column_names.index("status"), "status", pa.array(statuses)
+    )
+    store.bulk_load(snapshot)
+    lead_ids = [str(i) for i in snapshot.tables["Lead"].column("id").to_pylist()]
+    rep_ids = [str(i) for i in snapshot.tables["Rep"].column("id").to_pylist()]
+    new_leads = [lead for lead, status in zip(lead_ids, statuses, strict=True) if status == "new"]
+    for n, lead_id in enumerate(new_leads[: len(new_leads) // 2]):
+        store.assign_lead(
+            Event(
+                id=f"ev:assign:{n}",
+                at=NOW - timedelta(days=n % 5),
+                kind="assigned",
+                actor="manager",
+                lead_id=lead_id,
+                rep_id=rep_ids[n % len(rep_ids)],
+                reason="account owner",
+            ),
+            contact_due_at=NOW + timedelta(days=(n % 7) - 3),
+        )
+    store.append_events(
+        [
+            Event(
+                id=f"ev:{n}",
+                at=NOW - timedelta(minutes=rng.randrange(365 * 24 * 60)),
+                kind=rng.choice(EVENT_KINDS),
+                actor="system",
+                lead_id=rng.choice(lead_ids),
+                rep_id=rng.choice(rep_ids),
+            )
+            for n in range(6000)
+        ]
+    )
+    users = [
+        User(id=f"user:{n}", name=f"User {n}", role="rep", rep_id=rep_ids[n % len(rep_ids)])
+        for n in range(40)
+    ]
+    for n, user in enumerate(users):
+        store.create_user(user, f"hash-{n:04d}", at=NOW)
+    for n in range(120):
+        at = NOW - timedelta(hours=120 - n)
+        store.add_outbox(OutboxMessage(id=f"msg:{n}", at=at, kind="lead_returned", payload="{}"))
+        if n < 110:
+            store.mark_outbox(f"msg:{n}", attempts=1, next_at=None, error=None, delivered_at=at)
+    person_ids = snapshot.tables["IS"].column("to").to_pylist()
+    committee = snapshot.tables["DECISION_MAKER"].column("to").to_pylist()
+    return {
+        "lead_ids": lead_ids,
+        "rep_ids": rep_ids,
+        "rep_person_ids": [str(i) for i in person_ids],
+        "committee": [str(i) for i in committee],
+        "company_ids": [str(i) for i in snapshot.tables["Company"].column("id").to_pylist()],
+    }
+
+
+@pytest.fixture(scope="module")
+def planner() -> Iterator[tuple[neo4j.Session, dict[str, Any]]]:
+    """A session on the suite's Neo4j server holding the populated graph (its schema made by
+    open_store), with fresh index samples and no cached plans."""
+    settings: Neo4jSettings = _neo4j_settings()
+    wipe_neo4j(settings)
+    store = open_store(settings)
+    try:
+        ids = _populate(store)
+    finally:
+        store.close()
+    with (
+        neo4j.GraphDatabase.driver(
+            settings.uri,
+            auth=(settings.user, settings.password),
+            notifications_min_severity="OFF",
+        ) as driver,
+        driver.session(database=settings.database) as session,
+    ):
+        session.run("CALL db.prepareForReplanning(120)").consume()
+        yield session, ids
+
+
+def parameters(name: str, ids: Mapping[str, Any]) -> dict[str, Any]:
+    """Representative values of every ``$param`` of a query (what the store passes)."""
+    person, other = ids["committee"][0], ids["committee"][1]
+    row = {
+        "id": "x:1",
+        "a": person,
+        "b": other,
+        "source": "linkedin",
+        "person_id": person,
+        "company_id": ids["company_ids"][0],
+        "school_id": "s:1",
+        "lead_id": ids["lead_ids"][0],
+        "rep_id": ids["rep_ids"][0],
+        "name": "Ann Lee",
+        "at": NOW,
+        "kind": "offered",
+        "actor": "system",
+        "role": "CFO",
+    }
+    values: dict[str, Any] = {
+        "person_id": person,
+        "rep_person_id": ids["rep_person_ids"][0],
+        "a_id": person,
+        "b_id": other,
+        "lead_id": ids["lead_ids"][0],
+        "lead_ids": ids["lead_ids"][:40],
+        "rep_id": ids["rep_ids"][0],
+        "company_id": ids["company_ids"][0],
+        "token_hash": "hash-0001",
+        "statuses": list(OPEN_STATUSES),
+        "from_statuses": ["offered"],
+        "kinds": list(ASSIGNMENT_EVENTS),
+        "since": NOW - timedelta(days=30),
+        "now": NOW,
+        "at": NOW,
+        "limit": 100,
+        "row_limit": 1000,
+        "ids": [person, other],
+        "emails": ["ann.lee@example.org"],
+        "email": "ann.lee@example.org",
+        "url": "https://www.linkedin.com/in/ann-lee",
+        "text": "lee",
+        "source": "linkedin",
+        "rows": [row],
+        "status": "claimed",
+        "event_id": "ev:x",
+        "kind": "claimed",
+        "actor": "system",
+        "owner_rep_id": ids["rep_ids"][0],
+        "claimed_at": NOW,
+        "contact_due_at": NOW + timedelta(days=2),
+        "contacted_at": None,
+        "outcome": None,
+        "value": 1000.0,
+        "reason": None,
+        "detail": None,
+        "id": "x:1",
+        "name": "Ann Lee",
+        "role": "rep",
+        "team": None,
+        "created_at": NOW,
+        "payload": "{}",
+        "attempts": 1,
+        "next_at": NOW,
+        "last_error": None,
+        "delivered_at": None,
+        "until": NOW + timedelta(minutes=5),
+        "worker": "api-1",
+        "after": "",
+        "bounded": True,
+    }
+    # where the store passes other values than the common ones above
+    by_query: dict[str, dict[str, Any]] = {
+        "leads_with_status": {"statuses": list(ROUTABLE_STATUSES)},
+        "committees_with_status": {"statuses": list(ROUTABLE_STATUSES)},
+        "committee_stints": {"statuses": list(ROUTABLE_STATUSES)},
+        "committee_neighbours": {"statuses": list(ROUTABLE_STATUSES)},
+        "account_owners": {"statuses": list(OWNER_STATUSES)},
+        "company_owners": {"statuses": list(OWNER_STATUSES)},
+        "rep_events_since": {"kinds": [BREACH_EVENT]},
+    }
+    query = CATALOG[name]
+    missing = sorted(query.params - values.keys())
+    assert not missing, f"{name}: give test_neo4j_plans.parameters a value for {missing}"
+    if name.startswith("transfer_read_"):  # pages of ids: (after, until]
+        by_query[name] = {"after": "m", "until": "n"}
+    chosen = {**values, **by_query.get(name, {})}
+    return {param: chosen[param] for param in query.params}
+
+
+def _is_ddl(statement: str) -> bool:
+    code = "\n".join(line for line in statement.splitlines() if not line.startswith("//"))
+    return code.upper().startswith(("CREATE CONSTRAINT", "CREATE INDEX"))
+
+
+def _statements() -> list[tuple[str, int]]:
+    """Every statement of the dialect except the DDL of the schema block."""
+    return [
+        (name, number)
+        for name, query in CATALOG.queries.items()
+        for number, statement in enumerate(query.statements)
+        if not _is_ddl(statement)
+    ]
+
+
+def _link_up() -> str:
+    """The schema's one statement that is not DDL: the link-up of events from before ABOUT."""
+    (statement,) = [s for s in CATALOG["schema"].statements if not _is_ddl(s)]
+    return statement
+
+
+# This test empties the graph, so it runs first: the plans below are read on the generated
+# organisation that the module's `planner` fixture writes afterwards.
+@pytest.mark.parametrize("backend", ["neo4j"])
+def test_events_from_before_about_are_tied_to_their_leads_on_start(
+    graph_settings: GraphSettings,
+) -> None:
+    """Events written before the ABOUT relationship existed get it when a store opens the
+    graph, once: a lead's activity stream stays complete, and nothing is tied twice."""
+    assert isinstance(graph_settings, Neo4jSettings)
+    store = open_store(graph_settings)
+    try:
+        world = World(store)
+        world.company("acme")
+        world.lead("L1", ("dana", "economic_buyer"))
+    finally:
+        store.close()
+    auth = (graph_settings.user, graph_settings.password)
+    with (
+        neo4j.GraphDatabase.driver(graph_settings.uri, auth=auth) as driver,
+        driver.session(database=graph_settings.database) as session,
+    ):
+        session.run(  # an event as the code before ABOUT wrote it
+            "CREATE (:Event {id: 'old-1', at: $at, kind: 'offered', actor: 'old', lead_id: 'L1'})",
+            {"at": NOW - timedelta(days=2)},
+        ).consume()
+    for _ in range(2):
+        store = open_store(graph_settings)
+        try:
+            assert [e.id for e in store.events(lead_id="L1")] == ["old-1"]
+            assert [e.actor for e in store.events_of_leads(["L1"])["L1"]] == ["old"]
+        finally:
+            store.close()
+    store = open_store(graph_settings)
+    try:
+        store.append_events(
+            [Event(id="new-1", at=NOW, kind="intro_requested", actor="ann", lead_id="L1")]
+        )
+        assert [e.id for e in store.events(lead_id="L1")] == ["old-1", "new-1"]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("name", "number"), _statements(), ids=lambda v: str(v))
+def test_query_plan_seeks_through_an_index(
+    planner: tuple[neo4j.Session, dict[str, Any]], name: str, number: int
+) -> None:
+    session, ids = planner
+    statement = CATALOG[name].statements[number]
+    plan = session.run(f"EXPLAIN {statement}", parameters(name, ids)).consume().plan
+    assert plan is not None
+    found = scans(plan)
+    where = f"{CATALOG[name].file.name}:{CATALOG[name].line} {name}"
+    assert not NEVER.intersection(found), f"{where} reads every node:\n{render(plan)}"
+    if name not in SCANS_BY_DESIGN:
+        assert not found, f"{where} scans ({', '.join(found)}):\n{render(plan)}"
+
+
+def test_scans_by_design_name_queries_of_the_catalog() -> None:
+    assert set(SCANS_BY_DESIGN) <= set(CATALOG.queries)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("MATCH (n) WHERE n.id = $id RETURN n", "AllNodesScan"),
+        ("MATCH (p:Person) WITH p, p.id AS pid WHERE pid = $id RETURN p", "NodeByLabelScan"),
+        ("MATCH (l:Lead) WHERE l.id IS NOT NULL RETURN l", "Scan"),
+        ("MATCH ()-[k:KNOWS]->() WHERE k.source = $id RETURN k", "RelationshipTypeScan"),
+    ],
+)
+def test_the_check_sees_a_scan(
+    planner: tuple[neo4j.Session, dict[str, Any]], text: str, expected: str
+) -> None:
+    session, _ = planner
+    plan = session.run(f"EXPLAIN {text}", {"id": "x"}).consume().plan
+    assert plan is not None
+    assert any(expected in op for op in scans(plan)), render(plan)
+
+
+def test_the_check_sees_a_seek(planner: tuple[neo4j.Session, dict[str, Any]]) -> None:
+    session, _ = planner
+    plan = session.run("EXPLAIN MATCH (p:Person {id: $id}) RETURN p", {"id": "x"}).consume().plan
+    assert plan is not None
+    assert scans(plan) == [] and "NodeUniqueIndexSeek" in operators(plan), render(plan)
+
+
+def test_event_link_up_reads_nothing_once_events_are_linked(
+    planner: tuple[neo4j.Session, dict[str, Any]],
+) -> None:
+    """On every start after the first, the link-up is one count from Neo4j's count store."""
+    session, _ = planner
+    profile = session.run(f"PROFILE {_link_up()}").consume().profile
+    assert profile is not None
+    busy = [operator(step) for step in steps(profile) if step.get("rows")]
+    hits = sum(int(step.get("dbHits", 0)) for step in steps(profile))
+    assert not [op for op in busy if op.endswith(("Scan", "Seek"))], render(profile)
+    assert hits <= 10, f"{hits} db hits:\n{render(profile)}"
