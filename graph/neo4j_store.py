@@ -45,6 +45,9 @@ def _native(value: Any) -> Any:
 
 class Neo4jStore(CypherGraphStore):
     backend = "neo4j"
+    transaction_rows: int | None = 50_000
+    """A transaction lives in the server's heap (1 GB in docker-compose.yml): larger imports
+    are written in batches (importers/plan.py)."""
 
     def __init__(self, settings: Neo4jSettings, *, catalog: QueryCatalog | None = None) -> None:
         super().__init__(catalog or load_catalogs()["neo4j"])

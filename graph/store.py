@@ -85,6 +85,7 @@ class GraphStore(Protocol):
     """What the rest of warmpath may ask of a graph backend."""
 
     backend: str
+    transaction_rows: int | None
 
     def setup_schema(self) -> None: ...
     def close(self) -> None: ...
@@ -395,6 +396,8 @@ class CypherGraphStore:
     """Everything an adapter shares: named queries in, records out."""
 
     backend = "abstract"
+    transaction_rows: int | None = None
+    """How many rows an import may write in one transaction (None: no limit)."""
 
     def __init__(self, catalog: QueryCatalog) -> None:
         self.catalog = catalog

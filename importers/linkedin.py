@@ -381,9 +381,10 @@ def import_linkedin_folder(
     ``<rep email>.csv`` or ``<rep email>.zip``, or sub-folders ``<rep email>/`` holding
     ``Connections.csv`` or the zip archive.
 
-    Without ``--prune`` the whole folder is one transaction (all or nothing; safe to rerun), which
-    lets new people and ties be created in bulk. With ``--prune`` each export is its own
-    transaction, since pruning is per rep.
+    Without ``--prune`` the whole folder is one plan, which lets new people and ties be created
+    in bulk: one transaction on LadybugDB (all or nothing), batches of transactions on Neo4j when
+    it is larger than the server should hold at once (a rerun after a crash completes it). Safe
+    to rerun either way. With ``--prune`` each export is its own plan, since pruning is per rep.
     """
     if not folder.is_dir():
         raise UnusableInput(f"{folder} is not a folder")

@@ -2,8 +2,9 @@
 
 Every import of one file is applied inside one write transaction (``store.atomic()``): a bad
 row, a crash or a kill in the middle leaves the graph as it was before the file, and rerunning
-the same file gives exactly the result of an uninterrupted import. ``--dry-run`` computes the
-same report and writes nothing.
+the same file gives exactly the result of an uninterrupted import. On Neo4j a plan larger than
+the store's ``transaction_rows`` is written in batches instead (see ``apply_plan``).
+``--dry-run`` computes the same report and writes nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
+from functools import partial
 from typing import Any
 
 from graph.model import Company, DecisionMaker, Employment, Lead, Person, Rep, School, Study, Tie
@@ -160,54 +162,95 @@ def apply_plan(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Count what is new against the graph, then write it all in one transaction (unless dry).
+    """Count what is new against the graph, then write it (unless dry).
 
-    The counting happens inside the transaction, so what it finds new is still new when written.
+    Within the store's ``transaction_rows`` (no limit on LadybugDB) the whole plan is one
+    transaction, counted inside it, so what it finds new is still new when written: a crash
+    leaves the graph as it was. A larger plan (a team's bootstrap on Neo4j, whose transactions
+    live in the server's heap) is written in batches, each its own transaction, nodes before
+    the relationships between them: a crash leaves whole batches, and a rerun counts again,
+    finds what was written and writes the rest, ending with the graph of an uninterrupted import.
     """
     report.dry_run = dry_run
     if dry_run:
         _count(store, plan, report)
         return report
-    with store.atomic():
-        new_people, known_ties, to_remove = _count(store, plan, report)
-        old_people = [p for pid, p in plan.people.items() if pid not in new_people]
-        new_ties = [tie for key, tie in plan.ties.items() if key not in known_ties]
-        # employments of new people are new; those of known people are merged (asking which
-        # exist first cost seconds on a 2M-person graph: LadybugDB joins all employments)
-        new_jobs = [e for (pid, _), e in plan.employments.items() if pid in new_people]
-        old_jobs = [e for (pid, _), e in plan.employments.items() if pid not in new_people]
-        stored_companies = store.companies(sorted(plan.companies))
-        companies = [
-            c for cid, c in plan.companies.items() if cid not in stored_companies or _has_details(c)
-        ]
-        # what is known to be new is created (fast); what exists is merged (updated)
-        steps: list[tuple[str, Callable[[list[Any]], int], list[Any]]] = [
-            ("companies", store.merge_companies, companies),
-            ("schools", store.merge_schools, list(plan.schools.values())),
-            ("people", store.create_people, [plan.people[pid] for pid in sorted(new_people)]),
-            ("people", store.update_people, old_people),
-            ("reps", store.merge_reps, list(plan.reps.values())),
-            ("ties", store.create_ties, new_ties),
-            ("employments", store.create_employments, new_jobs),
-            ("employments", store.merge_employments, old_jobs),
-            ("studies", store.merge_studies, list(plan.studies.values())),
-            ("leads", store.merge_leads, list(plan.leads.values())),
-            ("decision-makers", store.merge_decision_makers, list(plan.decision_makers.values())),
-        ]
-        total = sum(len(records) for _, _, records in steps) + len(to_remove)
-        done = 0
-        chunk = 5_000
-        for label, write, records in steps:
-            for start in range(0, len(records), chunk):
-                write(records[start : start + chunk])
-                done += len(records[start : start + chunk])
-                if progress is not None:
-                    progress(label, done, total)
-        if to_remove and plan.prune is not None:
-            store.remove_ties(plan.prune[0], plan.prune[1], to_remove)
-            if progress is not None:
-                progress("pruned ties", total, total)
+    limit = store.transaction_rows
+    if limit is None or _planned_rows(plan) <= limit:
+        with store.atomic():
+            _write(store, plan, report, progress, in_batches=False)
+    else:
+        _write(store, plan, report, progress, in_batches=True)
     return report
+
+
+def _planned_rows(plan: Plan) -> int:
+    return sum(
+        len(part)
+        for part in (
+            plan.people,
+            plan.ties,
+            plan.employments,
+            plan.companies,
+            plan.schools,
+            plan.reps,
+            plan.studies,
+            plan.leads,
+            plan.decision_makers,
+        )
+    )
+
+
+def _write(
+    store: GraphStore,
+    plan: Plan,
+    report: ImportReport,
+    progress: Progress | None,
+    *,
+    in_batches: bool,
+) -> None:
+    new_people, known_ties, to_remove = _count(store, plan, report)
+    old_people = [p for pid, p in plan.people.items() if pid not in new_people]
+    new_ties = [tie for key, tie in plan.ties.items() if key not in known_ties]
+    # employments of new people are new; those of known people are merged (asking which
+    # exist first cost seconds on a 2M-person graph: LadybugDB joins all employments)
+    new_jobs = [e for (pid, _), e in plan.employments.items() if pid in new_people]
+    old_jobs = [e for (pid, _), e in plan.employments.items() if pid not in new_people]
+    stored_companies = store.companies(sorted(plan.companies))
+    companies = [
+        c for cid, c in plan.companies.items() if cid not in stored_companies or _has_details(c)
+    ]
+    # what is known to be new is created (fast); what exists is merged (updated)
+    steps: list[tuple[str, Callable[[list[Any]], int], list[Any]]] = [
+        ("companies", store.merge_companies, companies),
+        ("schools", store.merge_schools, list(plan.schools.values())),
+        ("people", store.create_people, [plan.people[pid] for pid in sorted(new_people)]),
+        ("people", store.update_people, old_people),
+        ("reps", store.merge_reps, list(plan.reps.values())),
+        ("ties", store.create_ties, new_ties),
+        ("employments", store.create_employments, new_jobs),
+        ("employments", store.merge_employments, old_jobs),
+        ("studies", store.merge_studies, list(plan.studies.values())),
+        ("leads", store.merge_leads, list(plan.leads.values())),
+        ("decision-makers", store.merge_decision_makers, list(plan.decision_makers.values())),
+    ]
+    total = sum(len(records) for _, _, records in steps) + len(to_remove)
+    done = 0
+    chunk = 5_000
+    for label, write, records in steps:
+        for start in range(0, len(records), chunk):
+            batch = records[start : start + chunk]
+            if in_batches:
+                store.run_atomic(partial(write, batch))
+            else:
+                write(batch)
+            done += len(batch)
+            if progress is not None:
+                progress(label, done, total)
+    if to_remove and plan.prune is not None:
+        store.remove_ties(plan.prune[0], plan.prune[1], to_remove)
+        if progress is not None:
+            progress("pruned ties", total, total)
 
 
 def _count(

@@ -97,3 +97,34 @@ def test_killing_the_import_process_leaves_no_half_written_file(tmp_path: Path) 
     )
     assert rerun.returncode == 0, rerun.stderr
     assert _counts(db) == complete
+
+
+def test_a_batched_import_killed_midway_is_completed_by_a_rerun(
+    roster: GraphStore, tmp_path: Path
+) -> None:
+    """A plan larger than the store's transaction_rows (a bootstrap on Neo4j) is written in
+    batches: a crash leaves whole batches, and the rerun ends with the graph an uninterrupted
+    import gives. Forced here on both backends with a small limit."""
+    roster.transaction_rows = 5_000
+    export = write(
+        tmp_path, "c.csv", connections_csv(synthetic_connections(12_000, seed=8, quirks=False))
+    )
+    before = roster.counts()
+
+    def crash_after_the_people(label: str, done: int, total: int) -> None:
+        if label == "ties" and done >= 5_000:
+            raise Crash(f"killed while writing {label}")
+
+    with pytest.raises(Crash):
+        import_linkedin(roster, ALICE, export, progress=crash_after_the_people)
+    partial = roster.counts()
+    assert partial.people == before.people + 12_000  # whole batches stayed
+    assert before.ties < partial.ties < before.ties + 12_000
+    report = import_linkedin(roster, ALICE, export)
+    assert report.people_matched == 12_000 and report.ties_created == 12_000 - (
+        partial.ties - before.ties
+    )
+    assert roster.counts().ties == before.ties + 12_000
+    assert len(roster.ties_of("li:alice-rep", "linkedin")) == 12_000
+    again = import_linkedin(roster, ALICE, export)  # and a third run changes nothing
+    assert (again.ties_created, again.people_created) == (0, 0)
