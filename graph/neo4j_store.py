@@ -30,6 +30,9 @@ from graph.store import CypherGraphStore, Row, utc_params
 
 T = TypeVar("T")
 RETRYABLE = (TransientError, SessionExpired, ServiceUnavailable)
+RETRY_SECONDS = 10.0
+"""How long the driver keeps retrying a transaction (or connecting): a request of the API waits
+at most about this long for a restarting server before it fails."""
 
 
 def _native(value: Any) -> Any:
@@ -56,7 +59,10 @@ class Neo4jStore(CypherGraphStore):
         self._local = threading.local()
         try:
             self._driver = GraphDatabase.driver(
-                settings.uri, auth=(settings.user, settings.password)
+                settings.uri,
+                auth=(settings.user, settings.password),
+                max_transaction_retry_time=RETRY_SECONDS,
+                connection_timeout=RETRY_SECONDS,
             )
         except (DriverError, ValueError) as exc:
             raise StoreUnavailable(
