@@ -6,6 +6,8 @@ lead); bob knows mia who knows dana; cat and dan know nobody. Leads L1..L4 at Ac
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -109,3 +111,15 @@ def running_api(
     )
     with TestClient(app) as client:
         yield Api(client=client, clock=clock, tokens=tokens, store=holder["store"])
+
+
+def post_graphql(port: int, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """One GraphQL request over real HTTP to a server on 127.0.0.1:port."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query, "variables": variables}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        body: dict[str, Any] = json.loads(response.read())
+        return body

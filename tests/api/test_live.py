@@ -7,7 +7,6 @@ import json
 import socket
 import threading
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,7 @@ from graph.backends import open_store
 from graph.settings import GraphSettings
 from graph.store import GraphStore
 from routing.policy import load_policy
-from tests.api.apiworld import Api, Clock, build_world, running_api
+from tests.api.apiworld import Api, Clock, build_world, post_graphql, running_api
 from tests.routing.world import NOW, rid
 
 CLAIM = """mutation($id: ID!) { claimLead(leadId: $id) {
@@ -36,17 +35,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _post(port: int, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query, "variables": variables}).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        body: dict[str, Any] = json.loads(response.read())
-        return body
 
 
 @pytest.fixture
@@ -75,7 +63,7 @@ def test_fifty_concurrent_claims_one_winner(
         deadline = time.monotonic() + 30
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.05)
-        routed = _post(
+        routed = post_graphql(
             port,
             tokens["manager"],
             'mutation { routeLead(leadId: "L1") { __typename ... on Routed { offeredTo { id } } } }',
@@ -85,7 +73,7 @@ def test_fifty_concurrent_claims_one_winner(
         claimers = [f"r{n:02d}" for n in range(50)]
         with ThreadPoolExecutor(max_workers=50) as pool:
             answers = list(
-                pool.map(lambda who: _post(port, tokens[who], CLAIM, {"id": "L1"}), claimers)
+                pool.map(lambda who: post_graphql(port, tokens[who], CLAIM, {"id": "L1"}), claimers)
             )
         outcomes = Counter(
             a["data"]["claimLead"]["__typename"]
@@ -95,7 +83,7 @@ def test_fifty_concurrent_claims_one_winner(
         )
         assert outcomes == Counter({"Claimed": 1, "ALREADY_CLAIMED": 49})
         winner = claimers[[a["data"]["claimLead"]["__typename"] for a in answers].index("Claimed")]
-        events = _post(
+        events = post_graphql(
             port,
             tokens["admin"],
             '{ lead(id: "L1") { ... on Lead { status owner { id } } } events(leadId: "L1", first: 200) { nodes { kind repId } } }',

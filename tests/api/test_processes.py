@@ -27,7 +27,7 @@ import pytest
 from graph.backends import open_store
 from graph.neo4j_launcher import free_port
 from graph.settings import Neo4jSettings
-from tests.api.apiworld import build_world
+from tests.api.apiworld import build_world, post_graphql
 from tests.conftest import _neo4j_settings, graph_env, wipe_neo4j
 from tests.routing.world import rid
 
@@ -48,17 +48,6 @@ class _Marketing(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:
         pass
-
-
-def _post(port: int, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query, "variables": variables}).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        body: dict[str, Any] = json.loads(response.read())
-        return body
 
 
 @pytest.fixture
@@ -122,7 +111,7 @@ def test_two_api_processes_on_one_neo4j(
         for port, process, log in zip(ports, processes, logs, strict=True):
             _wait_healthy(port, process, log)
         for lead in ("L1", "L2", "L3", "L4", "L5", "L6", "L7"):
-            routed = _post(
+            routed = post_graphql(
                 ports[0],
                 tokens["manager"],
                 "mutation($id: ID!) { routeLead(leadId: $id) { __typename } }",
@@ -135,7 +124,7 @@ def test_two_api_processes_on_one_neo4j(
         with ThreadPoolExecutor(max_workers=50) as pool:
             answers = list(
                 pool.map(
-                    lambda n: _post(ports[n % 2], tokens[claimers[n]], CLAIM, {"id": "L1"}),
+                    lambda n: post_graphql(ports[n % 2], tokens[claimers[n]], CLAIM, {"id": "L1"}),
                     range(50),
                 )
             )
@@ -149,7 +138,7 @@ def test_two_api_processes_on_one_neo4j(
         store = open_store(neo4j_settings)
         try:
             for lead, who in (("L2", "r01"), ("L3", "r02"), ("L4", "r03")):
-                claimed = _post(ports[1], tokens[who], CLAIM, {"id": lead})
+                claimed = post_graphql(ports[1], tokens[who], CLAIM, {"id": lead})
                 assert claimed["data"]["claimLead"]["__typename"] == "Claimed", claimed
             past = datetime.now(UTC) - timedelta(hours=1)
             for lead in ("L2", "L3", "L4"):
@@ -158,7 +147,7 @@ def test_two_api_processes_on_one_neo4j(
             _set_deadlines(neo4j_settings, ["L2", "L3", "L4"], past)
             # and three leads returned to marketing: both processes deliver the outbox
             for lead, who in (("L5", "r04"), ("L6", "r05"), ("L7", "r06")):
-                rejected = _post(
+                rejected = post_graphql(
                     ports[0],
                     tokens[who],
                     'mutation($id: ID!) { rejectLead(leadId: $id, reason: "not a fit") '
