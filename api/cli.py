@@ -602,14 +602,10 @@ def transfer_graph(
     of every row: exit 0 when they match, 1 when they differ (what differs is listed), 2 on a
     bad URI, an unreachable server, or the same graph given twice.
     """
-    import logging
 
     from graph.settings import LadybugSettings
     from graph.transfer import KINDS, transfer, transfer_settings
 
-    # a copy reads every property of the model, also those no node holds yet: Neo4j's
-    # "property key does not exist" notices say nothing here
-    logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
     if batch_size < 1:
         raise fail(f"--batch-size must be 1 or more (got {batch_size})")
     try:

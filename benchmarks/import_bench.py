@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -114,8 +115,10 @@ def parse_only(paths: list[Path]) -> int:
     return rows
 
 
-def cli(db: Path, *args: str) -> tuple[float, str]:
-    env = {**os.environ, "WARMPATH_GRAPH_URI": f"ladybug://{db}"}
+def cli(graph_env: Mapping[str, str], *args: str) -> tuple[float, str]:
+    """Run ``warmpath <args>`` on the graph that ``graph_env`` (WARMPATH_* settings) names:
+    (seconds, its standard output)."""
+    env = {**os.environ, **graph_env}
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "api.cli", *args],
@@ -126,7 +129,8 @@ def cli(db: Path, *args: str) -> tuple[float, str]:
     )
     elapsed = time.perf_counter() - started
     if done.returncode not in (0, 1):
-        raise RuntimeError(f"warmpath {' '.join(args)} failed: {done.stderr.strip()}")
+        last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise RuntimeError(f"warmpath {' '.join(args)} failed (exit {done.returncode}): {last}")
     return elapsed, done.stdout.strip()
 
 

@@ -1,13 +1,14 @@
 """Load test of the GraphQL API over real HTTP against uvicorn on 127.0.0.1.
 
 ``python -m benchmarks.load`` builds the benchmark organisation (``BENCH_SCALE``, default full)
-in a scratch LadybugDB file, offers every lead to its best rep (one batch), creates a token per
-rep, starts ``warmpath serve`` in a subprocess and then runs ``LOAD_CLIENTS`` (default 20)
-concurrent clients for ``LOAD_SECONDS`` (default 60), bounded by ``LOAD_MAX_REQUESTS``
-(default 100,000). Half the clients ask ``rankedReps`` for random leads (as an admin), half
-claim fresh offered leads as the rep they were offered to. It prints throughput and p50/p95 per
-operation and counts errors (HTTP errors, GraphQL errors, or a claim that did not win); exit 1
-when there was any.
+in an empty graph (``BENCH_BACKEND=ladybug|neo4j``, default ladybug: a scratch LadybugDB file;
+neo4j: a server as described in :mod:`benchmarks.backend`), offers every lead to its best rep
+(one batch), creates a token per rep, starts ``warmpath serve`` on that graph in a subprocess
+and then runs ``LOAD_CLIENTS`` (default 20) concurrent clients for ``LOAD_SECONDS`` (default
+60), bounded by ``LOAD_MAX_REQUESTS`` (default 100,000). Half the clients ask ``rankedReps`` for
+random leads (as an admin), half claim fresh offered leads as the rep they were offered to. It
+prints throughput and p50/p95 per operation and counts errors (HTTP errors, GraphQL errors, or
+a claim that did not win); exit 1 when there was any.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from pathlib import Path
 import httpx
 
 from api.auth import add_user
+from benchmarks.backend import BenchGraph, backend_from_env, bench_graph
 from benchmarks.generator import SCALES, generate_org
-from graph.ladybug_store import LadybugStore
-from graph.settings import LadybugSettings
+from graph.errors import ConfigError
 from routing.assignment import ROUTABLE_STATUSES, offer_assignments, route_batch
 from routing.policy import load_policy
 
@@ -40,6 +41,7 @@ RANKED = """query($id: ID!) { rankedReps(leadId: $id, limit: 10) {
   ... on Problem { code message } } }"""
 CLAIM = """mutation($id: ID!) { claimLead(leadId: $id) {
   __typename ... on Claimed { lead { contactDueAt } } ... on Problem { code message } } }"""
+WARM_UP_TIMEOUT = 600.0
 
 
 @dataclass
@@ -56,11 +58,10 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
-def prepare(path: Path, scale: str) -> tuple[str, list[str], dict[str, str], dict[str, str]]:
+def prepare(graph: BenchGraph, scale: str) -> tuple[str, list[str], dict[str, str], dict[str, str]]:
     """(admin token, lead ids, rep token by rep id, owner rep by offered lead id)."""
-    store = LadybugStore(LadybugSettings(path=path, buffer_pool_bytes=4 * 1024**3))
+    store = graph.open()
     try:
-        store.setup_schema()
         started = time.perf_counter()
         store.bulk_load(generate_org(SCALES[scale]))
         print(f"organisation loaded in {time.perf_counter() - started:.1f}s", flush=True)
@@ -135,11 +136,14 @@ async def run_load(
     tally = Tally()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
-        for lead_id in leads[:3]:  # warm-up, not counted
+        # warm-up, not counted: the first ranking waits for the server to read the rep
+        # network into memory (about a minute on Neo4j at full scale), hence the long timeout
+        for lead_id in leads[:3]:
             await http.post(
                 "/graphql",
                 json={"query": RANKED, "variables": {"id": lead_id}},
                 headers={"Authorization": f"Bearer {admin}"},
+                timeout=WARM_UP_TIMEOUT,
             )
         deadline = time.monotonic() + seconds
         started = time.perf_counter()
@@ -179,38 +183,53 @@ def main() -> int:
     if scale not in SCALES:
         print(f"BENCH_SCALE={scale!r} is not one of {', '.join(SCALES)}", file=sys.stderr)
         return 2
+    try:
+        backend = backend_from_env()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"backend {backend}, scale {scale}", flush=True)
     with tempfile.TemporaryDirectory(prefix="warmpath-load-") as scratch:
-        path = Path(scratch) / "load.lbdb"
-        admin, leads, tokens, owners = prepare(path, scale)
-        port = _free_port()
-        env = {
-            **os.environ,
-            "WARMPATH_GRAPH_URI": f"ladybug://{path}",
-            "WARMPATH_SLA_SWEEP_SECONDS": "0",
-            "WARMPATH_LADYBUG_BUFFER_POOL_MB": "4096",
-        }
+        try:
+            with bench_graph(backend, scale, Path(scratch) / "load.lbdb") as graph:
+                print(f"graph: {graph.describe()}", flush=True)
+                return _serve_and_load(graph, scale, Path(scratch))
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+
+
+def _serve_and_load(graph: BenchGraph, scale: str, scratch: Path) -> int:
+    """Prepare the graph, serve it with ``warmpath serve`` and run the clients against it."""
+    admin, leads, tokens, owners = prepare(graph, scale)
+    port = _free_port()
+    env = {**os.environ, **graph.env(), "WARMPATH_SLA_SWEEP_SECONDS": "0"}
+    # the server's log goes to a file: a pipe nobody reads would block the server once full
+    log = scratch / "serve.log"
+    with log.open("wb") as server_log:
         server = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=server_log,
         )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.5)
-            else:
-                print("the server did not start within 120 s", file=sys.stderr)
-                return 1
-            tally = asyncio.run(run_load(url, admin, leads, tokens, owners))
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+            print("the server did not start within 120 s: " + " | ".join(tail), file=sys.stderr)
+            return 1
+        tally = asyncio.run(run_load(url, admin, leads, tokens, owners))
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
     return 1 if tally.errors else 0
 
 

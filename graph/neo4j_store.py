@@ -12,7 +12,7 @@ from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
 import neo4j
-from neo4j import GraphDatabase, RoutingControl
+from neo4j import GraphDatabase, NotificationMinimumSeverity, RoutingControl
 from neo4j.exceptions import (
     AuthError,
     ClientError,
@@ -63,6 +63,9 @@ class Neo4jStore(CypherGraphStore):
                 auth=(settings.user, settings.password),
                 max_transaction_retry_time=RETRY_SECONDS,
                 connection_timeout=RETRY_SECONDS,
+                # notices such as "this property key does not exist yet" are about queries
+                # written for a schema-less graph, not about anything a user can act on
+                notifications_min_severity=NotificationMinimumSeverity.OFF,
             )
         except (DriverError, ValueError) as exc:
             raise StoreUnavailable(
@@ -106,11 +109,17 @@ class Neo4jStore(CypherGraphStore):
         try:
             result = tx.run(text, utc_params(dict(params or {})))
             return [{k: _native(v) for k, v in record.data().items()} for record in result]
-        except RETRYABLE:
+        except RETRYABLE as exc:
             if getattr(self._local, "managed", False):
                 raise  # the driver runs the unit of work again
+            if isinstance(exc, TransientError) and "MemoryPool" in (exc.code or ""):
+                raise StoreError(
+                    "the transaction needs more memory than Neo4j allows it "
+                    "(dbms.memory.transaction.total.max): nothing was written"
+                ) from None
             raise StoreUnavailable(
-                f"Neo4j at {self.settings.uri} lost the transaction: try again"
+                f"Neo4j at {self.settings.uri} gave up the transaction, nothing was written: "
+                f"{getattr(exc, 'message', None) or exc}"
             ) from None
         except (ClientError, Neo4jError) as exc:
             raise StoreError(f"Neo4j refused the query: {exc.message or exc}") from None

@@ -47,7 +47,7 @@ SCANS_BY_DESIGN: dict[str, str] = {
     "people_at_company_named": "a case-insensitive substring of a company name, as people_named",
     # one row per rep (a few thousand at most), each rep's distance checked from its person by
     # existence checks that stop at the first path: no ring of people is expanded or collected
-    "rep_hops_within_three": "every rep's distance to the person, checked from the rep's side",
+    "rep_hops_within_three": "every rep (through IS) against the person's 2-hop rings",
     # the one-off link-up of events from before ABOUT: its plan reads the events, but it runs
     # only on a graph without ABOUT (test_event_link_up_reads_nothing_once_events_are_linked)
     "schema": "the one-off link-up of events written before ABOUT",
