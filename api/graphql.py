@@ -26,7 +26,7 @@ from strawberry.types import Info
 
 from api.auth import Access
 from api.broker import EventBroker
-from graph.errors import StoreError, StoreUnavailable, WarmpathError
+from graph.errors import NotFound, StoreError, StoreUnavailable, WarmpathError
 from graph.keys import event_id
 from graph.model import ConnectionPath, Event, LeadView, PersonRef, Rep, User
 from graph.store import GraphStore
@@ -883,7 +883,7 @@ class Query:
             if "linkedin." in text.lower() or "@" in text or ":" in text:
                 try:
                     return [Person.of(context.store.resolve_person(text))]
-                except WarmpathError:
+                except (NotFound, InvalidArgument):  # no one, or several: nothing to list
                     return []
             return [Person.of(p) for p in context.store.people_named(text, limit=_page(first))]
 

@@ -20,6 +20,8 @@ from graph.store import GraphStore
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
 LEASE = timedelta(minutes=2)
+LEASE_SIZE = 10
+MAX_LEASES = 100  # at most 1,000 messages a round; the rest wait for the next one
 
 Send = Callable[[str, bytes], None]
 
@@ -46,25 +48,40 @@ def backoff(attempts: int) -> timedelta:
 
 def deliver_due(store: GraphStore, url: str, *, now: datetime, send: Send = post_json) -> Delivery:
     """Try every message whose next attempt is due; safe to run often, concurrently with the
-    API and in every API process: each message is leased in the database before it is sent
-    (for LEASE, longer than a POST may take), so of several processes one sends it."""
+    API and in every API process: messages are leased in the database a few at a time before
+    they are sent (LEASE_SIZE POSTs of at most 10 s each fit in LEASE), so of several processes
+    one sends each, and an attempt is recorded only while its sender still holds the lease."""
     delivered = failed = 0
     worker = uuid.uuid4().hex
-    for message in store.lease_outbox(now, worker=worker, until=now + LEASE):
-        attempts = message.attempts + 1
-        try:
-            send(url, message.payload.encode("utf-8"))
-        except (OSError, ValueError) as exc:
-            failed += 1
-            log.warning("webhook delivery of %s failed (attempt %d): %s", message.id, attempts, exc)
+    for _ in range(MAX_LEASES):
+        leased = store.lease_outbox(now, worker=worker, until=now + LEASE, limit=LEASE_SIZE)
+        if not leased:
+            break
+        for message in leased:
+            attempts = message.attempts + 1
+            try:
+                send(url, message.payload.encode("utf-8"))
+            except (OSError, ValueError) as exc:
+                failed += 1
+                log.warning(
+                    "webhook delivery of %s failed (attempt %d): %s", message.id, attempts, exc
+                )
+                store.mark_outbox(
+                    message.id,
+                    attempts=attempts,
+                    next_at=now + backoff(attempts),
+                    error=str(exc)[:500],
+                    delivered_at=None,
+                    worker=worker,
+                )
+                continue
+            delivered += 1
             store.mark_outbox(
                 message.id,
                 attempts=attempts,
-                next_at=now + backoff(attempts),
-                error=str(exc)[:500],
-                delivered_at=None,
+                next_at=None,
+                error=None,
+                delivered_at=now,
+                worker=worker,
             )
-            continue
-        delivered += 1
-        store.mark_outbox(message.id, attempts=attempts, next_at=None, error=None, delivered_at=now)
     return Delivery(delivered=delivered, failed=failed)

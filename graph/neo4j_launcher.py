@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import selectors
 import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -64,6 +64,17 @@ def fetch_jars() -> None:
         tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
         raise ConfigError("Maven could not fetch Neo4j: " + " | ".join(tail))
     (LIB / ".fetched").touch()
+
+
+def _ready_line(process: subprocess.Popen[bytes], timeout: float) -> bytes:
+    """The launcher's first line (``READY bolt://...``), or b"" if it exits or stays silent
+    for ``timeout`` seconds."""
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            return b""
+    return process.stdout.readline()
 
 
 @dataclass
@@ -119,7 +130,7 @@ def start(
     folder.mkdir(parents=True, exist_ok=True)
     chosen = port or free_port()
     secret = password or secrets.token_hex(16)
-    log = folder.parent / f"{folder.name}.log"
+    log = folder / "launcher.log"
     with log.open("wb") as err:
         process = subprocess.Popen(
             [
@@ -143,19 +154,20 @@ def start(
             env={**os.environ, "NEO4J_PASSWORD": secret},
             start_new_session=True,  # Ctrl-C reaches our process, which then stops the server
         )
-    assert process.stdout is not None
-    deadline = time.monotonic() + START_TIMEOUT
-    line = b""
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if line.startswith(b"READY ") or not line:
-            break
+    line = _ready_line(process, START_TIMEOUT)
     if not line.startswith(b"READY "):
         process.kill()
         process.wait()
+        for pipe in (process.stdin, process.stdout):
+            if pipe is not None:
+                pipe.close()
         tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+        where = "" if owns else f" (log {log})"
+        if owns:
+            shutil.rmtree(folder, ignore_errors=True)
         raise ConfigError(
-            f"Neo4j did not start on 127.0.0.1:{chosen} (log {log}): " + " | ".join(tail)
+            f"Neo4j did not start on 127.0.0.1:{chosen} within {START_TIMEOUT:.0f} s{where}: "
+            + " | ".join(tail)
         )
     return LocalNeo4j(
         uri=line.decode().split()[1],

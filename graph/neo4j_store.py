@@ -17,6 +17,7 @@ from neo4j.exceptions import (
     AuthError,
     ClientError,
     DriverError,
+    IncompleteCommit,
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
@@ -33,6 +34,12 @@ RETRYABLE = (TransientError, SessionExpired, ServiceUnavailable)
 RETRY_SECONDS = 10.0
 """How long the driver keeps retrying a transaction (or connecting): a request of the API waits
 at most about this long for a restarting server before it fails."""
+
+
+def _line(exc: Exception) -> str:
+    """The first line of an error's message: the driver's messages run over several lines."""
+    text = str(getattr(exc, "message", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _native(value: Any) -> Any:
@@ -69,7 +76,7 @@ class Neo4jStore(CypherGraphStore):
             )
         except (DriverError, ValueError) as exc:
             raise StoreUnavailable(
-                f"WARMPATH_GRAPH_URI={settings.uri!r} is not usable: {exc}"
+                f"WARMPATH_GRAPH_URI={settings.uri!r} is not usable: {_line(exc)}"
             ) from None
         try:
             self._driver.verify_connectivity()
@@ -97,9 +104,9 @@ class Neo4jStore(CypherGraphStore):
                 routing_=routing,
             )
         except (ServiceUnavailable, SessionExpired) as exc:
-            raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {exc}") from None
+            raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {_line(exc)}") from None
         except (ClientError, Neo4jError) as exc:
-            raise StoreError(f"Neo4j refused the query: {exc.message or exc}") from None
+            raise StoreError(f"Neo4j refused the query: {_line(exc)}") from None
         return [{k: _native(v) for k, v in record.data().items()} for record in records]
 
     def _in_transaction(self, text: str, params: Mapping[str, Any] | None) -> list[Row] | None:
@@ -119,10 +126,10 @@ class Neo4jStore(CypherGraphStore):
                 ) from None
             raise StoreUnavailable(
                 f"Neo4j at {self.settings.uri} gave up the transaction, nothing was written: "
-                f"{getattr(exc, 'message', None) or exc}"
+                f"{_line(exc)}"
             ) from None
         except (ClientError, Neo4jError) as exc:
-            raise StoreError(f"Neo4j refused the query: {exc.message or exc}") from None
+            raise StoreError(f"Neo4j refused the query: {_line(exc)}") from None
 
     def _read(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         inside = self._in_transaction(self.catalog[name].text, params)
@@ -143,11 +150,15 @@ class Neo4jStore(CypherGraphStore):
         if getattr(self._local, "tx", None) is not None:
             yield
             return
+        session = self._driver.session(database=self.database)
         try:
-            session = self._driver.session(database=self.database)
             tx = session.begin_transaction()
         except (ServiceUnavailable, SessionExpired, DriverError, OSError) as exc:
-            raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {exc}") from None
+            session.close()
+            raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {_line(exc)}") from None
+        except Neo4jError as exc:
+            session.close()
+            raise StoreError(f"Neo4j refused the transaction: {_line(exc)}") from None
         self._local.tx = tx
         try:
             try:
@@ -160,15 +171,18 @@ class Neo4jStore(CypherGraphStore):
             self._local.tx = None
             try:
                 tx.commit()
+            except IncompleteCommit:
+                raise StoreUnavailable(
+                    f"lost Neo4j at {self.settings.uri} while committing: the import may or "
+                    "may not have been written; rerun it (imports are safe to rerun)"
+                ) from None
             except (ServiceUnavailable, SessionExpired) as exc:
                 raise StoreUnavailable(
                     f"lost Neo4j at {self.settings.uri} while committing; nothing was "
-                    f"written: {exc}"
+                    f"written: {_line(exc)}"
                 ) from None
             except Neo4jError as exc:
-                raise StoreError(
-                    f"commit failed, nothing was written: {exc.message or exc}"
-                ) from None
+                raise StoreError(f"commit failed, nothing was written: {_line(exc)}") from None
         finally:
             with suppress(Neo4jError, DriverError, OSError):
                 session.close()
@@ -190,13 +204,13 @@ class Neo4jStore(CypherGraphStore):
             with self._driver.session(database=self.database) as session:
                 return session.execute_write(work)
         except (ServiceUnavailable, SessionExpired) as exc:
-            raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {exc}") from None
+            raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {_line(exc)}") from None
         except TransientError as exc:
             raise StoreError(
-                f"Neo4j stayed busy after several tries, nothing was written: {exc.message or exc}"
+                f"Neo4j stayed busy after several tries, nothing was written: {_line(exc)}"
             ) from None
         except (ClientError, Neo4jError) as exc:
-            raise StoreError(f"Neo4j refused the transaction: {exc.message or exc}") from None
+            raise StoreError(f"Neo4j refused the transaction: {_line(exc)}") from None
 
     def setup_schema(self) -> None:
         for statement in self.catalog["schema"].statements:

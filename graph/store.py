@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -156,6 +157,7 @@ class GraphStore(Protocol):
     def offer_leads(self, offers: Sequence[Event]) -> list[str]: ...
     def append_events(self, events: Sequence[Event]) -> int: ...
     def assign_lead(self, event: Event, *, contact_due_at: datetime) -> None: ...
+    def lock_lead(self, lead_id: str) -> None: ...
     def move_lead(
         self, lead_id: str, *, from_statuses: Sequence[str], to: LeadState, event: Event
     ) -> bool: ...
@@ -177,6 +179,7 @@ class GraphStore(Protocol):
         next_at: datetime | None,
         error: str | None,
         delivered_at: datetime | None,
+        worker: str | None = None,
     ) -> None: ...
     def warm_up(self) -> None: ...
     def network_size(self, rep_id: str) -> int: ...
@@ -228,7 +231,7 @@ def utc_params(value: Any) -> Any:
     an aware one is converted. Otherwise Neo4j would store LocalDateTime and DateTime side by
     side (they compare as null) and LadybugDB would keep a foreign zone's clock time."""
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return utc(value)
     if isinstance(value, dict):
         return {k: utc_params(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -1301,6 +1304,13 @@ class CypherGraphStore:
 
     # --- lifecycle, users, outbox --------------------------------------------------------------
 
+    def lock_lead(self, lead_id: str) -> None:
+        """Inside a write transaction: take the lead's write lock (Neo4j; LadybugDB's one
+        writer holds every lock already), so what is read next is the latest committed state
+        and stays so until commit. NotFound when there is no such lead."""
+        if not self._write("lock_lead", {"lead_id": lead_id, "token": uuid.uuid4().hex}):
+            raise NotFound(f"no lead with id {lead_id!r}")
+
     def move_lead(
         self, lead_id: str, *, from_statuses: Sequence[str], to: LeadState, event: Event
     ) -> bool:
@@ -1420,10 +1430,14 @@ class CypherGraphStore:
         next_at: datetime | None,
         error: str | None,
         delivered_at: datetime | None,
+        worker: str | None = None,
     ) -> None:
+        """Record an attempt to deliver a message; with ``worker``, only while that worker
+        still holds the message's lease."""
         self._write(
             "mark_outbox",
             {
+                "worker": worker,
                 "id": message_id,
                 "attempts": attempts,
                 "next_at": next_at,

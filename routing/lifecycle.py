@@ -247,8 +247,15 @@ def _claimable(lead: LeadView, lead_id: str, rep_id: str) -> None:
         raise InvalidState(f"lead {lead_id} is {lead.status}: only offered leads can be claimed")
 
 
+def _locked(store: GraphStore, lead_id: str) -> LeadView:
+    """Inside a unit of work: take the lead's write lock, then read it. What is read is the
+    latest committed state, and no other process changes the lead until this one commits."""
+    store.lock_lead(lead_id)
+    return store.lead(lead_id)
+
+
 def _held_by(store: GraphStore, lead_id: str, rep_id: str, statuses: tuple[str, ...]) -> LeadView:
-    lead = store.lead(lead_id)
+    lead = _locked(store, lead_id)
     if lead.status not in statuses:
         raise InvalidState(
             f"lead {lead_id} is {lead.status}: this step needs it {' or '.join(statuses)}"
@@ -429,7 +436,7 @@ def assign_lead(
     text = _reason(reason)
 
     def write() -> LeadView:
-        lead = store.lead(lead_id)
+        lead = _locked(store, lead_id)
         if lead.status in CLOSED_STATUSES:
             raise InvalidState(f"lead {lead_id} is {lead.status}: closed leads are not assigned")
         if rep_id not in store.rep_profiles():
@@ -500,9 +507,10 @@ def sweep_sla(
     for lead_id, rep_id in store.overdue_leads(now):
 
         def breach(lead_id: str = lead_id, rep_id: str | None = rep_id) -> bool:
-            lead = store.lead(lead_id)
+            lead = _locked(store, lead_id)
             if (
                 lead.status != "claimed"
+                or lead.owner_rep_id != rep_id  # reassigned since the overdue list was read
                 or lead.contact_due_at is None
                 or lead.contact_due_at >= now
             ):

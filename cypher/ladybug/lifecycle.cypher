@@ -76,8 +76,10 @@ LIMIT $limit
 
 // name: mark_outbox
 // Record a delivery attempt: delivered (delivered_at set) or failed (error, next attempt);
-// the lease taken by lease_outbox ends.
+// the lease taken by lease_outbox ends. A worker whose lease another process took over
+// (it ran out) writes nothing.
 MATCH (o:Outbox {id: $id})
+WHERE o.leased_by = $worker OR $worker IS NULL
 SET o.attempts = $attempts, o.next_at = $next_at, o.last_error = $last_error,
     o.delivered_at = $delivered_at, o.lease_until = null, o.leased_by = null
 RETURN o.id AS id

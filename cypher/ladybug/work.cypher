@@ -9,3 +9,10 @@ SET o.lease_until = $until, o.leased_by = $worker
 RETURN o.id AS id, o.at AS at, o.kind AS kind, o.payload AS payload, o.attempts AS attempts,
        o.last_error AS last_error, o.next_at AS next_at
 ORDER BY next_at, id
+
+// name: lock_lead
+// A lead's write lock: LadybugDB has one writer, whose transaction holds every lock already, so
+// this only checks that the lead exists ($token is for the Neo4j dialect's lock).
+MATCH (l:Lead {id: $lead_id})
+WHERE $token IS NOT NULL
+RETURN l.id AS lead_id

@@ -4,7 +4,6 @@ delivery, store calls per page (no N+1) and webhook retries against a local HTTP
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections import Counter
@@ -21,6 +20,7 @@ import uvicorn
 from api.app import ApiSettings, create_app, run_background_once
 from api.webhook import deliver_due
 from graph.backends import open_store
+from graph.neo4j_launcher import free_port
 from graph.settings import GraphSettings
 from graph.store import GraphStore
 from routing.policy import load_policy
@@ -29,12 +29,6 @@ from tests.routing.world import NOW, rid
 
 CLAIM = """mutation($id: ID!) { claimLead(leadId: $id) {
   __typename ... on Problem { code } } }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -55,7 +49,7 @@ def test_fifty_concurrent_claims_one_winner(
         policy=policy,
         settings=ApiSettings(sweep_seconds=0),
     )
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

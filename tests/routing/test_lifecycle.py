@@ -74,3 +74,62 @@ def test_contact_needs_a_sensible_time(world: World, store: GraphStore) -> None:
         record_contact(store, "L1", rid("ann"), channel="phone", at=NOW, now=NOW, actor="t").status
         == "contacted"
     )
+
+
+def test_a_step_waits_for_a_concurrent_change_and_judges_the_lead_after_it(
+    world: World, store: GraphStore
+) -> None:
+    """While a manager's reassignment to bob holds L1 (uncommitted), ann records a contact on
+    it. Her step must read the lead after the reassignment commits (it takes the lead's lock
+    before reading), and refuse: the lead is bob's now. Reading first and writing after would
+    give the lead back to ann, since its status is 'claimed' before and after."""
+    import threading
+    import time
+
+    from graph.keys import event_id
+    from graph.model import Event, LeadState
+    from routing.errors import Forbidden
+
+    policy = load_policy()
+    route_lead(store, "L1", policy=policy, now=NOW, actor="test")
+    claim_lead(store, "L1", rid("ann"), policy=policy, now=NOW, actor="test")
+    reassigning = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def reassign() -> None:
+        store.lock_lead("L1")
+        store.move_lead(
+            "L1",
+            from_statuses=("claimed",),
+            to=LeadState(status="claimed", owner_rep_id=rid("bob"), claimed_at=NOW),
+            event=Event(
+                id=event_id(NOW),
+                at=NOW,
+                kind="assigned",
+                actor="mgr",
+                lead_id="L1",
+                rep_id=rid("bob"),
+            ),
+        )
+        reassigning.set()
+        time.sleep(0.5)  # ann's step runs now, against the uncommitted reassignment
+
+    def contact() -> None:
+        assert reassigning.wait(30)
+        try:
+            record_contact(store, "L1", rid("ann"), channel="phone", at=NOW, now=NOW, actor="ann")
+            outcome["ann"] = "contacted"
+        except Forbidden as exc:
+            outcome["ann"] = str(exc)
+
+    threads = [
+        threading.Thread(target=lambda: store.run_atomic(reassign)),
+        threading.Thread(target=contact),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert outcome == {"ann": "lead L1 is not yours"}
+    lead = store.lead("L1")
+    assert (lead.status, lead.owner_rep_id, lead.contacted_at) == ("claimed", rid("bob"), None)

@@ -75,3 +75,25 @@ def test_a_unit_of_work_that_fails_writes_nothing(store: GraphStore) -> None:
         store.run_atomic(half)
     assert store.lead("L1").status == "new"
     assert store.events(lead_id="L1") == []
+
+
+def test_an_outbox_message_is_leased_to_one_worker_at_a_time(store: GraphStore) -> None:
+    from datetime import timedelta
+
+    from graph.model import OutboxMessage
+
+    store.add_outbox(OutboxMessage(id="m1", at=NOW, kind="lead_returned", payload="{}"))
+    until = NOW + timedelta(minutes=2)
+    assert [m.id for m in store.lease_outbox(NOW, worker="a", until=until)] == ["m1"]
+    assert store.lease_outbox(NOW, worker="b", until=until) == []  # a holds it
+    later = NOW + timedelta(minutes=3)  # a's lease ran out (a hung): b takes the message over
+    assert [
+        m.id for m in store.lease_outbox(later, worker="b", until=later + timedelta(minutes=2))
+    ] == ["m1"]
+    store.mark_outbox(  # a, late, records its attempt: it no longer holds the lease
+        "m1", attempts=1, next_at=None, error=None, delivered_at=NOW, worker="a"
+    )
+    assert [m.id for m in store.due_outbox(later)] == ["m1"]
+    store.mark_outbox("m1", attempts=1, next_at=None, error=None, delivered_at=later, worker="b")
+    assert store.due_outbox(later + timedelta(days=1)) == []
+    assert store.lease_outbox(later + timedelta(days=1), worker="c", until=later) == []
