@@ -378,14 +378,6 @@ class RepDirectory:
         self.by_person = {r.person_id: r for r in reps}
 
 
-@dataclasses.dataclass(frozen=True)
-class EventLink:
-    """An event and the lead it is about (written as rows of link_events)."""
-
-    id: str
-    lead_id: str
-
-
 @dataclasses.dataclass
 class RepSide:
     """The rep side of proximity questions, kept in memory (see graph/network.py)."""
@@ -1154,11 +1146,8 @@ class CypherGraphStore:
     def append_events(self, events: Sequence[Event]) -> int:
         """Append events to the activity log, each tied to its lead (if it names one)."""
         self._forget_activity()
-        written = self._write_records("append_events", events)
-        links = [EventLink(id=e.id, lead_id=e.lead_id) for e in events if e.lead_id]
-        if links:
-            self._write_records("link_events", links)
-        return written
+        self._write_rows("append_events", events)  # one statement writes events and links
+        return len(events)
 
     def _write_rows(self, name: str, records: Sequence[Any]) -> list[Row]:
         """Every row a write query returns, for records passed as ``$rows`` in batches."""

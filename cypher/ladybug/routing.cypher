@@ -166,19 +166,15 @@ CREATE (e)-[:ABOUT]->(l)
 RETURN l.id AS lead_id
 
 // name: append_events
-// Append events to the activity log (rows as an Arrow table).
+// Append events to the activity log (rows as an Arrow table), each tied (ABOUT) to the lead it
+// names by this same statement. Returns a row per event tied to a lead.
 LOAD FROM $rows
 CREATE (e:Event {id: id, at: at, kind: kind, actor: actor, lead_id: lead_id, rep_id: rep_id,
                  reason: reason, detail: detail})
-RETURN count(*) AS written
-
-// name: link_events
-// Tie appended events to their leads (rows: id, lead_id; every lead_id is set).
-LOAD FROM $rows
-MATCH (e:Event {id: id})
+WITH e, lead_id
 MATCH (l:Lead {id: lead_id})
 CREATE (e)-[:ABOUT]->(l)
-RETURN count(*) AS written
+RETURN e.id AS id
 
 // name: assign_lead
 // A manager's assignment: the lead is claimed by the rep now, with the contact deadline, and

@@ -156,23 +156,15 @@ RETURN l.id AS lead_id
 
 // name: append_events
 // Append events to the activity log, each tied (ABOUT) to the lead it names by this same
-// statement: the schema's link-up of events from before ABOUT runs only once.
+// statement: the schema's link-up of events from before ABOUT runs only once. Returns a row
+// per event tied to a lead.
 UNWIND $rows AS r
 CREATE (e:Event {id: r.id, at: r.at, kind: r.kind, actor: r.actor, lead_id: r.lead_id,
                  rep_id: r.rep_id, reason: r.reason, detail: r.detail})
 WITH e, r
-OPTIONAL MATCH (l:Lead {id: r.lead_id})
-FOREACH (lead IN CASE WHEN l IS NULL THEN [] ELSE [l] END | CREATE (e)-[:ABOUT]->(lead))
-RETURN count(*) AS written
-
-// name: link_events
-// Tie appended events to their leads (rows: id, lead_id; every lead_id is set). append_events
-// ties them already here: MERGE leaves those links as they are.
-UNWIND $rows AS r
-MATCH (e:Event {id: r.id})
 MATCH (l:Lead {id: r.lead_id})
-MERGE (e)-[:ABOUT]->(l)
-RETURN count(*) AS written
+CREATE (e)-[:ABOUT]->(l)
+RETURN e.id AS id
 
 // name: assign_lead
 // A manager's assignment: the lead is claimed by the rep now, with the contact deadline, and
