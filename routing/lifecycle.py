@@ -267,6 +267,20 @@ def _held_by(store: GraphStore, lead_id: str, rep_id: str, statuses: tuple[str, 
     return lead
 
 
+def require_aware(value: datetime, name: str) -> datetime:
+    """A time given by a caller must say its time zone: a naive one is ambiguous."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidArgument(f"`{name}` needs a time zone, e.g. 2026-11-22T11:00:00Z")
+    return value
+
+
+def _note(note: str) -> str | None:
+    text = note.strip()
+    if len(text) > 1000:
+        raise InvalidArgument("the note is longer than 1,000 characters")
+    return text or None
+
+
 def _reason(reason: str) -> str:
     text = reason.strip()
     if not text:
@@ -363,10 +377,12 @@ def record_contact(
     actor: str,
 ) -> LeadView:
     """The rep's first contact with the buyer: stops the SLA clock."""
-    if at > now + timedelta(minutes=5):
+    if require_aware(at, "at") > now + timedelta(minutes=5):
         raise InvalidArgument("the contact time is in the future")
     if not channel.strip():
         raise InvalidArgument("a channel is required (email, phone, meeting, linkedin, ...)")
+    if len(channel.strip()) > 100:
+        raise InvalidArgument("the channel is longer than 100 characters")
 
     def write() -> LeadView:
         lead = _held_by(store, lead_id, rep_id, ("claimed",))
@@ -469,6 +485,7 @@ def request_intro(
     actor: str,
 ) -> Event:
     """Record that a rep asks someone for an introduction to the lead's buyers."""
+    _note(note)
     lead = store.lead(lead_id)
     if lead.status in CLOSED_STATUSES:
         raise InvalidState(f"lead {lead_id} is {lead.status}")
@@ -479,7 +496,7 @@ def request_intro(
         actor,
         now,
         via=via_person_id,
-        reason=note.strip() or None,
+        reason=_note(note),
     )
     store.append_events([event])
     return event

@@ -251,7 +251,7 @@ def test_pagination_and_bad_arguments(api: Api) -> None:
     assert rest == {"pageInfo": {"hasNextPage": False}, "nodes": [{"id": "L4"}]}
     for query, message in (
         ("{ leads(first: 0) { totalCount } }", "first must be between 1 and 200 (got 0)"),
-        ('{ leads(after: "!!") { totalCount } }', "is not one this API gave out"),
+        ('{ leads(after: "!!") { totalCount } }', "is not a cursor this API gave out"),
         ('{ leads(filter: {status: "lost-ish"}) { totalCount } }', "status must be one of"),
         ("{ events { totalCount } }", "give leadId or repId"),
     ):
