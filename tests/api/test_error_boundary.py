@@ -89,7 +89,8 @@ def test_database_failures_are_masked_with_the_request_id(failing: Any) -> None:
     refused = StoreError("LadybugDB refused the query: MATCH (l:Lead) /srv/warmpath/prod.lbdb")
     store.failures["lead"] = refused  # a Problem-returning field
     store.failures["leads_with_status"] = refused  # a field that raises
-    for query in (LEAD, LEADS):
+    store.failures["people_named"] = refused  # not an empty list: a failure
+    for query in (LEAD, LEADS, '{ people(search: "dana") { id } }'):
         response = post(client, tokens["admin"], query)
         assert response.status_code == 200
         assert_clean(response.text)
