@@ -16,5 +16,5 @@ RUN pip install . && useradd --system --uid 10001 --home-dir /app warmpath && mk
 USER warmpath
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=5 \
-  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"
+  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status == 200 else 1)"
 CMD ["warmpath", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
@@ -24,9 +24,12 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api import webhook
 from api.auth import authenticate
-from api.graphql import Context, Services, schema
+from api.backup import router as backup_router
+from api.graphql import CLIENT_CODES, Context, Services, schema
+from api.observability import Metrics, RequestIdFastAPI, current_request_id, operations
 from graph.backends import open_store
-from graph.errors import ConfigError, StoreError, StoreUnavailable, WarmpathError
+from graph.errors import StoreError, StoreUnavailable, WarmpathError
+from graph.settings import WarmpathSettings
 from graph.store import GraphStore
 from routing.lifecycle import sweep_sla
 from routing.policy import Policy, current_policy
@@ -43,41 +46,49 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class ApiSettings:
+    """What the app needs of the settings (graph.settings.WarmpathSettings, read and checked
+    there); tests build it directly."""
+
     development: bool = False
     sweep_seconds: float = 60.0
     webhook_url: str | None = None
 
     @classmethod
+    def from_settings(cls, settings: WarmpathSettings) -> ApiSettings:
+        return cls(
+            development=settings.development,
+            sweep_seconds=settings.sla_sweep_seconds,
+            webhook_url=settings.marketing_webhook,
+        )
+
+    @classmethod
     def from_env(cls) -> ApiSettings:
-        env = os.environ.get("WARMPATH_ENV", "production").strip().lower()
-        if env not in ("production", "development"):
-            raise ConfigError(f"WARMPATH_ENV={env!r}: use production or development")
-        raw = os.environ.get("WARMPATH_SLA_SWEEP_SECONDS", "60").strip()
-        try:
-            seconds = float(raw)
-        except ValueError:
-            raise ConfigError(
-                f"WARMPATH_SLA_SWEEP_SECONDS={raw!r} is not a number of seconds (0 turns it off)"
-            ) from None
-        if seconds < 0:
-            raise ConfigError("WARMPATH_SLA_SWEEP_SECONDS must be 0 (off) or more")
-        url = os.environ.get("WARMPATH_MARKETING_WEBHOOK", "").strip() or None
-        if url is not None and not url.startswith(("http://", "https://")):
-            raise ConfigError(f"WARMPATH_MARKETING_WEBHOOK={url!r} is not an http(s) URL")
-        return cls(development=env == "development", sweep_seconds=seconds, webhook_url=url)
+        return cls.from_settings(WarmpathSettings.from_env())
+
+
+# after a failed round the background work waits twice as long as the last time, up to this
+# (or the sweep interval, when that is longer), so a database that is down is not hammered
+MAX_BACKGROUND_PAUSE_SECONDS = 300.0
+
+
+def background_pause(interval: float, failed_rounds: int) -> float:
+    """Seconds before the next background round: the interval, doubled for each failed round
+    in a row, at most MAX_BACKGROUND_PAUSE_SECONDS (or the interval)."""
+    doubled = interval * (1 << min(failed_rounds, 16))
+    return min(doubled, max(interval, MAX_BACKGROUND_PAUSE_SECONDS))
 
 
 def _newest(services: Services, lead_id: str) -> str:
     return max((e.id for e in services.store.events(lead_id=lead_id)), default="")
 
 
-def run_background_once(services: Services, settings: ApiSettings) -> None:
-    """One round of the background work: the SLA sweep, then the webhook outbox."""
-    now = services.clock()
+def _sweep(services: Services, now: datetime, metrics: Metrics | None) -> None:
     before = {
         lead_id: _newest(services, lead_id) for lead_id, _ in services.store.overdue_leads(now)
     }
     result = sweep_sla(services.store, policy=services.policy, now=now)
+    if metrics is not None:
+        metrics.breaches.inc(len(result.breaches))
     for lead_id, _ in result.breaches:
         seen = before.get(lead_id, "")
         services.broker.publish_threadsafe(
@@ -85,11 +96,47 @@ def run_background_once(services: Services, settings: ApiSettings) -> None:
         )
     if result.breaches:
         log.info("SLA sweep: %s", result.summary())
+
+
+def _log_failure(what: str, exc: Exception) -> None:
+    if isinstance(exc, WarmpathError):  # written for a person: the message says it all
+        log.warning("%s failed: %s", what, exc)
+    else:
+        log.error("%s failed", what, exc_info=exc)
+
+
+def run_background_once(
+    services: Services, settings: ApiSettings, metrics: Metrics | None = None
+) -> int:
+    """One round of the background work: the SLA sweep, then the webhook outbox. Each part
+    runs even when the other fails; a failure, whatever it is, is logged (with its traceback
+    when unforeseen) and never reaches a client. Returns how many parts failed. Breaches are
+    counted in ``metrics`` (the app's /metrics) when given."""
+    now = services.clock()
+    failed = 0
+    try:
+        _sweep(services, now, metrics)
+    except Exception as exc:
+        failed += 1
+        _log_failure("SLA sweep (the next round tries again)", exc)
     if settings.webhook_url:
-        webhook.deliver_due(services.store, settings.webhook_url, now=now)
+        try:
+            webhook.deliver_due(services.store, settings.webhook_url, now=now)
+        except Exception as exc:
+            failed += 1
+            _log_failure("webhook outbox delivery (the next round tries again)", exc)
+    return failed
 
 
 class _Router(GraphQLRouter[Context, None]):
+    def decode_json(self, data: str | bytes) -> object:
+        """A body that is not UTF-8, or nests too deep for the parser, is answered like any
+        other JSON that does not parse: 400, "Unable to parse request body as JSON"."""
+        try:
+            return json.loads(data)
+        except (UnicodeDecodeError, RecursionError):
+            raise json.JSONDecodeError("not UTF-8 JSON of a usable depth", "", 0) from None
+
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """A WebSocket signs in with connection_init: {"Authorization": "Bearer <token>"}."""
         params = getattr(context, "connection_params", None) or {}
@@ -119,17 +166,40 @@ def create_app(
     """Build the app; ``store_factory`` opens the graph at start-up; it is closed at shutdown."""
     config = settings or ApiSettings.from_env()
     chosen_policy = policy or current_policy()
+    metrics = Metrics(sweep_seconds=config.sweep_seconds)
 
     async def sweeper(services: Services, stop: asyncio.Event) -> None:
+        """Runs until shutdown whatever a round raises; backs off while rounds fail."""
+        failed_rounds = 0
         while True:
+            pause = background_pause(config.sweep_seconds, failed_rounds)
             with suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=config.sweep_seconds)
+                await asyncio.wait_for(stop.wait(), timeout=pause)
             if stop.is_set():
                 return
             try:
-                await asyncio.to_thread(run_background_once, services, config)
-            except WarmpathError as exc:
-                log.warning("background round failed: %s", exc)
+                failed = await asyncio.to_thread(run_background_once, services, config, metrics)
+            except Exception as exc:  # run_background_once logs its own; this is a last guard
+                _log_failure("background round (the next one tries again)", exc)
+                failed = 1
+            failed_rounds = failed_rounds + 1 if failed else 0
+            metrics.round_finished(
+                failed, next_in=background_pause(config.sweep_seconds, failed_rounds)
+            )
+
+    async def warm_up(store: GraphStore, stop: asyncio.Event) -> None:
+        """Load the rep network; a failure (the database blinking at start-up) is logged and
+        retried with backoff until it succeeds or shutdown starts, so /readyz comes good."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(store.warm_up)
+                return
+            except Exception as exc:
+                failures += 1
+                _log_failure("loading the rep network (retrying)", exc)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=min(60.0, 2.0**failures))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -138,22 +208,30 @@ def create_app(
         services.broker.bind(asyncio.get_running_loop())
         app.state.store = store
         app.state.services = services
+        metrics.bind(store, clock)
         stop = asyncio.Event()
         # background work runs in worker threads, which cannot be cancelled: shutdown waits
         # for them to finish before closing the store (closing under a running query crashes)
-        tasks = [asyncio.create_task(asyncio.to_thread(store.warm_up))]
+        tasks = [asyncio.create_task(warm_up(store, stop))]
         if config.sweep_seconds > 0:
             tasks.append(asyncio.create_task(sweeper(services, stop)))
         try:
             yield
         finally:
             stop.set()
-            for task in tasks:
-                with suppress(WarmpathError):
-                    await task
-            store.close()
+            try:
+                for task in tasks:
+                    try:
+                        await task
+                    except Exception as exc:
+                        _log_failure("background task (at shutdown)", exc)
+            finally:
+                store.close()
 
-    app = FastAPI(title="warmpath", lifespan=lifespan)
+    app = RequestIdFastAPI(title="warmpath", lifespan=lifespan)  # X-Request-ID on everything
+    app.state.metrics = metrics
+    app.include_router(operations)  # /healthz, /readyz, /metrics
+    app.include_router(backup_router)  # POST /admin/backup (embedded database, admins)
 
     async def get_context(connection: HTTPConnection) -> Context:
         services: Services = connection.app.state.services
@@ -189,26 +267,24 @@ def create_app(
                     "message": "The graph database did not answer: try again shortly.",
                 },
             )
-        return JSONResponse(status_code=400, content={"error": exc.code, "message": str(exc)})
+        if exc.code in CLIENT_CODES:
+            return JSONResponse(status_code=400, content={"error": exc.code, "message": str(exc)})
+        return await unexpected_failure(request, exc)
+
+    @app.exception_handler(Exception)
+    async def unexpected_failure(request: Request, exc: Exception) -> JSONResponse:
+        """Anything else: logged with the request id, answered without a word of internals."""
+        request_id = current_request_id() or "-"
+        log.error("unexpected error on %s (request %s)", request.url.path, request_id, exc_info=exc)
+        return JSONResponse(
+            status_code=500,
+            content={"error": "INTERNAL", "message": "Unexpected error.", "requestId": request_id},
+        )
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
     def manager_page() -> FileResponse:
         return FileResponse(WEB_DIR / "index.html", media_type="text/html")
-
-    @app.get("/healthz")
-    def healthz(request: Request) -> dict[str, Any]:
-        store: GraphStore = request.app.state.store
-        counts = store.counts()
-        return {
-            "status": "ok",
-            "backend": store.backend,
-            "people": counts.people,
-            "reps": counts.reps,
-            "companies": counts.companies,
-            "leads": counts.leads,
-            "ties": counts.ties,
-        }
 
     return app

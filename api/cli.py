@@ -1,4 +1,12 @@
-"""The ``warmpath`` command line: a thin layer over the library; every error is one line."""
+"""The ``warmpath`` command line: a thin layer over the library; every error is one line.
+
+Exit codes, the same for every command (``import`` too): 0 done; 1 the command ran but found
+problems (invalid rows, a copy that differs, messages the webhook did not take); 2 bad input,
+usage or settings; 3 the graph database is unavailable or failed (unreachable, locked by
+another process, missing, or it refused the credentials or an operation). The code of an error
+comes from its class (``exit_code`` in graph.errors), so every command agrees; ``failed`` below
+and ``importers.cli`` are the only places that translate them.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,10 +26,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from graph.backends import open_store
-from graph.errors import StoreError, WarmpathError
+from graph.errors import EXIT_DATABASE, EXIT_PROBLEMS, EXIT_USAGE, WarmpathError
 from graph.store import GraphStore
 from importers.cli import import_app
 from routing import explore
+
+if TYPE_CHECKING:
+    from api.webhook import Delivery
+    from graph.backup import BackupReport
 
 app = typer.Typer(
     name="warmpath",
@@ -37,6 +49,11 @@ users_app = typer.Typer(help="API users and their tokens.", no_args_is_help=True
 app.add_typer(users_app, name="users")
 sla_app = typer.Typer(help="Contact deadlines (SLA).", no_args_is_help=True)
 app.add_typer(sla_app, name="sla")
+outbox_app = typer.Typer(
+    help="The webhook outbox: leads returned to marketing, kept until delivered.",
+    no_args_is_help=True,
+)
+app.add_typer(outbox_app, name="outbox")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -75,9 +92,16 @@ def _print_json(value: Any) -> None:
     sys.stdout.write(text + "\n")
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"error: {message}", markup=False, highlight=False)
+def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    """Print ``error: ...`` (a line per problem, e.g. per bad setting); the exit to raise."""
+    for line in message.splitlines() or [""]:
+        err.print(f"error: {line}", markup=False, highlight=False)
     return typer.Exit(code)
+
+
+def failed(exc: WarmpathError, suffix: str = "") -> typer.Exit:
+    """The one translation of warmpath's errors: their message, and their class's exit code."""
+    return fail(f"{exc}{suffix}", exc.exit_code)
 
 
 @contextmanager
@@ -86,13 +110,11 @@ def store_for(*, read_only: bool) -> Iterator[GraphStore]:
     try:
         store = open_store(read_only=read_only)
     except WarmpathError as exc:
-        raise fail(str(exc)) from None
+        raise failed(exc) from None
     try:
         yield store
-    except StoreError as exc:
-        raise fail(str(exc), 1) from None
     except WarmpathError as exc:
-        raise fail(str(exc)) from None
+        raise failed(exc) from None
     finally:
         store.close()
 
@@ -321,7 +343,7 @@ def _policy(path: Path | None) -> Any:
     try:
         return load_policy(path) if path is not None else current_policy()
     except WarmpathError as exc:
-        raise fail(str(exc)) from None
+        raise failed(exc) from None
 
 
 def _now() -> datetime:
@@ -543,14 +565,61 @@ def users_add(
 @sla_app.command("sweep")
 def sla_sweep(policy_file: PolicyFile = None) -> None:
     """Find claims past their contact deadline: record the breach, route the lead again
-    without that rep. Safe to rerun (for cron); the server also does this every minute."""
+    without that rep; then, when WARMPATH_MARKETING_WEBHOOK is set, deliver the webhook outbox
+    (as `warmpath outbox deliver`). Safe to rerun: for cron when the server's sweeper is off
+    (WARMPATH_SLA_SWEEP_SECONDS=0). Exit 1 when the webhook did not take every message due
+    (they stay in the outbox and are retried with backoff)."""
+    from api.webhook import deliver_due
     from routing.lifecycle import sweep_sla
 
+    url = _webhook_url()
     policy = _policy(policy_file)
-    result = _run(False, lambda s: sweep_sla(s, policy=policy, now=_now(), actor="cli:sla"))
-    for lead_id, rep_id in result.breaches:
-        out.print(f"  {lead_id}: breach by {rep_id}", highlight=False)
-    out.print(result.summary(), highlight=False)
+    with store_for(read_only=False) as store:
+        result = sweep_sla(store, policy=policy, now=_now(), actor="cli:sla")
+        for lead_id, rep_id in result.breaches:
+            out.print(f"  {lead_id}: breach by {rep_id}", highlight=False)
+        out.print(result.summary(), highlight=False)
+        delivery = deliver_due(store, url, now=_now()) if url else None
+    if delivery is not None:
+        _report_delivery(delivery)
+
+
+@outbox_app.command("deliver")
+def outbox_deliver() -> None:
+    """POST every outbox message that is due (leads returned to marketing) to
+    WARMPATH_MARKETING_WEBHOOK. Safe to rerun and to run beside the server (each message is
+    leased before it is sent, so it is delivered once). Exit 1 when the webhook did not take
+    every message due (they stay in the outbox and are retried with backoff)."""
+    from api.webhook import deliver_due
+
+    url = _webhook_url()
+    if url is None:
+        raise fail(
+            "WARMPATH_MARKETING_WEBHOOK is not set: set it to the http(s) URL that receives "
+            "leads returned to marketing"
+        )
+    with store_for(read_only=False) as store:
+        delivery = deliver_due(store, url, now=_now())
+    _report_delivery(delivery)
+
+
+def _webhook_url() -> str | None:
+    from graph.settings import WarmpathSettings
+
+    try:
+        return WarmpathSettings.from_env().marketing_webhook
+    except WarmpathError as exc:
+        raise failed(exc) from None
+
+
+def _report_delivery(delivery: Delivery) -> None:
+    out.print(f"outbox: {delivery.delivered} delivered, {delivery.failed} failed", highlight=False)
+    if delivery.failed:
+        raise fail(
+            f"the marketing webhook did not take {delivery.failed} message(s): they stay in "
+            "the outbox and are retried with backoff (the reasons are logged above)",
+            EXIT_PROBLEMS,
+        )
 
 
 @app.command("transfer")
@@ -600,7 +669,7 @@ def transfer_graph(
 
     Ends by comparing both graphs per label and relationship type, row counts and a checksum
     of every row: exit 0 when they match, 1 when they differ (what differs is listed), 2 on a
-    bad URI, an unreachable server, or the same graph given twice.
+    bad URI or the same graph given twice, 3 when a graph cannot be opened or reached.
     """
 
     from graph.settings import LadybugSettings
@@ -613,7 +682,7 @@ def transfer_graph(
             from_uri, to_uri, from_user=from_user, to_user=to_user
         )
     except WarmpathError as exc:
-        raise fail(str(exc)) from None
+        raise failed(exc) from None
     width = max(len(kind.name) for kind in KINDS) + len(" (check)")
     shown: dict[str, float] = {}
 
@@ -625,7 +694,9 @@ def transfer_graph(
             err.print(f"  {label:<{width}} {done:>12,} / {total:,}", highlight=False)
 
     if isinstance(source_settings, LadybugSettings) and not source_settings.path.exists():
-        raise fail(f"--from: no database at {source_settings.path}: is the path right?")
+        raise fail(
+            f"--from: no database at {source_settings.path}: is the path right?", EXIT_DATABASE
+        )
     rerun = "what was copied stays: run the same command again to finish"
     stores: list[GraphStore] = []
     try:
@@ -639,15 +710,13 @@ def transfer_graph(
                 stores.append(open_store(settings, read_only=read_only))
             except WarmpathError as exc:
                 message = str(exc).replace("WARMPATH_GRAPH_URI", option)
-                raise fail(f"{option}: {message}") from None
+                raise fail(f"{option}: {message}", exc.exit_code) from None
         err.print(f"copying {from_uri} -> {to_uri}", highlight=False)
         report = transfer(stores[0], stores[1], batch_size=batch_size, progress=progress)
     except KeyboardInterrupt:
         raise fail(f"interrupted: {rerun}", 130) from None
-    except StoreError as exc:
-        raise fail(f"{exc} ({rerun})", 1) from None
     except WarmpathError as exc:
-        raise fail(f"{exc} ({rerun})") from None
+        raise failed(exc, f" ({rerun})") from None
     finally:
         for store in stores:
             store.close()
@@ -671,8 +740,98 @@ def transfer_graph(
             f"the target differs from the source in {len(report.differences)} of "
             f"{len(report.checks)} labels and relationship types (listed above): rerun to "
             "finish an interrupted copy",
-            1,
+            EXIT_PROBLEMS,
         )
+
+
+@app.command("backup")
+def backup_command(
+    path: Annotated[
+        Path,
+        typer.Argument(help="The backup file to write (one LadybugDB file).", show_default=False),
+    ],
+    force: Annotated[bool, typer.Option("--force", help="Replace PATH if it exists.")] = False,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            help="Back up through the running server at this URL, e.g. http://127.0.0.1:8000 "
+            "(needs an admin's token).",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="WARMPATH_TOKEN",
+            help="An admin's token, for --server.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Back up the embedded database (WARMPATH_GRAPH_URI) to one file, consistent even while
+    the server writes: with --server the server copies it under its write lock after a
+    checkpoint (writes wait for the copy, reads go on); without it this command opens the
+    database itself, so the server must be stopped. PATH gets the file only once it has been
+    opened and counted (never a half-written backup). Prints the rows of every node and
+    relationship table. Neo4j: use neo4j-admin database dump/load."""
+    from api.backup import from_server
+    from graph.backup import backup
+    from graph.settings import graph_settings_from_env
+
+    try:
+        take = None if server is None else from_server(server, token)
+        report = backup(graph_settings_from_env(), path, force=force, take=take)
+    except WarmpathError as exc:
+        raise failed(exc) from None
+    _print_backup(report, f"backup written to {report.path}", as_json)
+
+
+@app.command("restore")
+def restore_command(
+    path: Annotated[
+        Path, typer.Argument(help="A backup file written by warmpath backup.", show_default=False)
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the database at WARMPATH_GRAPH_URI.")
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Restore a backup into the configured database (WARMPATH_GRAPH_URI). Stop the server
+    first: this refuses while a process holds the database, and refuses to replace one without
+    --force. The backup is copied next to the database, opened, brought up to the current
+    tables and counted before it replaces anything; on a failure the old database stays as it
+    was. Prints the rows of every table. Neo4j: use neo4j-admin database dump/load."""
+    from graph.backup import restore
+    from graph.settings import graph_settings_from_env
+
+    try:
+        report = restore(graph_settings_from_env(), path, force=force)
+    except WarmpathError as exc:
+        raise failed(exc) from None
+    _print_backup(report, f"{path} restored to {report.path}", as_json)
+
+
+def _print_backup(report: BackupReport, title: str, as_json: bool) -> None:
+    counts = report.counts
+    if as_json:
+        _print_json({"path": str(report.path), "bytes": report.size, **counts.as_json()})
+        return
+    table = Table(title=escape(title))
+    for column in ("table", "kind", "rows"):
+        table.add_column(column)
+    for kind, tables in (("node", counts.nodes), ("relationship", counts.relationships)):
+        for name, rows in tables.items():
+            table.add_row(escape(name), kind, f"{rows:,}")
+    out.print(table)
+    out.print(
+        f"{report.path}: {report.size / 1024**2:,.1f} MiB; {sum(counts.nodes.values()):,} "
+        f"nodes in {len(counts.nodes)} tables, {sum(counts.relationships.values()):,} "
+        f"relationships in {len(counts.relationships)} tables",
+        highlight=False,
+        markup=False,
+    )
 
 
 @policy_app.command("check")
@@ -685,7 +844,7 @@ def policy_check(
     try:
         policy = load_policy(file)
     except WarmpathError as exc:
-        raise fail(str(exc)) from None
+        raise failed(exc) from None
     out.print(f"{file} is valid: mode {policy.mode}, version {policy.version}", highlight=False)
 
 
@@ -701,7 +860,7 @@ def policy_show(
     try:
         policy = load_policy(file)
     except WarmpathError as exc:
-        raise fail(str(exc)) from None
+        raise failed(exc) from None
     content = dataclasses.asdict(policy)
     content["hop_warmth"] = {str(k): v for k, v in policy.hop_warmth.items()}
     content["version"] = policy.version
@@ -713,20 +872,77 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
 ) -> None:
-    """Serve the API (and, later, the manager page) with uvicorn."""
+    """Serve the GraphQL API and the manager page with uvicorn. Every setting and the policy
+    file are checked first, then the graph is opened: a bad setting is one line per bad value
+    (exit 2), a database that cannot be opened or reached one line (exit 3)."""
     import uvicorn
 
-    from api.app import create_app
-    from graph.backends import open_store
-    from graph.settings import LadybugSettings, graph_settings_from_env
+    from api.app import ApiSettings, create_app
+    from api.observability import configure_logging
+    from graph.settings import WarmpathSettings
+    from routing.policy import current_policy
 
     try:
-        settings = graph_settings_from_env()
-        if not isinstance(settings, LadybugSettings):  # reach the server before serving
-            open_store(settings, read_only=True).close()
+        settings = WarmpathSettings.from_env()
+        policy = current_policy(settings)
     except WarmpathError as exc:
-        raise fail(str(exc)) from None
-    uvicorn.run(create_app(), host=host, port=port)
+        raise failed(exc) from None
+    configure_logging(settings.log_format)
+    try:
+        store = open_store(settings.graph)
+    except WarmpathError as exc:
+        raise failed(exc) from None
+    api = create_app(lambda: store, policy=policy, settings=ApiSettings.from_settings(settings))
+    try:
+        uvicorn.run(api, host=host, port=port, log_config=None)  # logging configured above
+    finally:
+        store.close()  # the app closes it at shutdown; this covers a server that never started
+
+
+def _operator() -> str:
+    """Who runs a command, for the audit log: the operating-system login."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+@app.command("forget-network")
+def forget_network(
+    rep: Annotated[str, typer.Argument(help="The rep's email, LinkedIn URL or id.")],
+    as_json: AsJson = False,
+) -> None:
+    """Withdraw a rep's network (the rep withdrew consent): remove the ties that came only from
+    their exports (a tie others reported too stays, without their report), the people known
+    only through them, their own employers and schools, and their consent. Rankings stop using
+    them at once. Leaves a network_forgotten audit event. Safe to rerun."""
+    from routing.privacy import forget_network as withdraw
+
+    result = _run(False, lambda s: withdraw(s, rep, actor=_operator(), now=_now()))
+    if as_json:
+        _print_json(result)
+    else:
+        out.print(result.summary(), highlight=False)
+
+
+@app.command("forget-person")
+def forget_person(
+    key: Annotated[str, typer.Argument(help="The person's LinkedIn URL, email or id.")],
+    as_json: AsJson = False,
+) -> None:
+    """Erase a person (right to erasure): their ties, employments, studies and decision-maker
+    links, and their name, id, email and profile URL from the activity log. Tombstones (hashes,
+    nothing readable) make every later import skip them. A rep on the roster is refused
+    (use forget-network). Leaves a person_erased audit event with counts only."""
+    from routing.privacy import forget_person as erase
+
+    result = _run(False, lambda s: erase(s, key, actor=_operator(), now=_now()))
+    if as_json:
+        _print_json(result)
+    else:
+        out.print(result.summary(), highlight=False)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ import base64
 import dataclasses
 import enum
 import logging
+import uuid
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,17 +27,20 @@ from strawberry.types import Info
 
 from api.auth import Access
 from api.broker import EventBroker
+from api.observability import GraphQLMetrics, claim_decided, current_request_id, problem_returned
 from graph.errors import NotFound, StoreError, StoreUnavailable, WarmpathError
 from graph.keys import event_id
 from graph.model import ConnectionPath, Event, LeadView, PersonRef, Rep, User
-from graph.store import GraphStore
-from routing import explore, lifecycle
+from graph.store import GraphStore, check_hops
+from routing import explore, lifecycle, privacy
 from routing.errors import Forbidden, InvalidArgument, InvalidState
 from routing.policy import Policy
 from routing.ranking import RankedRep, Ranking, rank_leads
 
 T = TypeVar("T")
 MAX_PAGE = 200
+MAX_PATHS = 20
+CURSOR_VERSION = "c1"
 FAIRNESS_LEADS = 2000
 ALL_STATUSES = ("new", "offered", "claimed", "contacted", "won", "lost", "returned")
 
@@ -118,15 +122,21 @@ class Problem:
 
 
 _CODES = {c.value: c for c in ErrorCode}
+CLIENT_CODES = frozenset(_CODES)
+"""The codes of failures a client can fix; every other failure is masked."""
 DATABASE_FAILURES = (StoreError, StoreUnavailable)
 """Failures of the graph database: shown to clients as "Unexpected error." and logged."""
 log = logging.getLogger(__name__)
 
 
 def problem(exc: WarmpathError) -> Problem:
-    if isinstance(exc, DATABASE_FAILURES):
-        raise exc  # not the caller's to fix, and its text names internals: masked below
-    code = _CODES.get(exc.code, ErrorCode.INVALID_ARGUMENT)
+    """A domain failure as a Problem. Anything else (a database failure, a broken setting or
+    catalog) is not the caller's to fix and its text may name internals: it is re-raised, to be
+    logged and masked by the schema's ErrorBoundary."""
+    code = _CODES.get(exc.code)
+    if code is None or isinstance(exc, DATABASE_FAILURES):
+        raise exc
+    problem_returned(code.value)
     return Problem(code=code, message=str(exc))
 
 
@@ -488,21 +498,35 @@ class LeadFilter:
     company_id: strawberry.ID | None = None
 
 
-def _cursor(value: str) -> str:
-    return base64.urlsafe_b64encode(value.encode("utf-8")).decode("ascii")
+def _cursor(kind: str, position: str) -> str:
+    """An opaque cursor: the position after which the next page starts, tagged with its kind."""
+    text = f"{CURSOR_VERSION}|{kind}|{position}"
+    return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def _after(cursor: str | None) -> str | None:
+def _forged() -> InvalidArgument:
+    return InvalidArgument(
+        "`after` is not a cursor this API gave out: pass the endCursor of the previous page, "
+        "or leave it out for the first page"
+    )
+
+
+def _after(cursor: str | None, kind: str) -> str | None:
+    """The position a cursor of ``kind`` encodes. Only its shape is checked here; each caller
+    then checks the position against what it names (a lead, an event of the same stream), so a
+    cursor the API did not give out is an error, never a page."""
     if cursor is None:
         return None
     try:
+        if len(cursor) > 400:
+            raise ValueError(cursor)
         value = base64.b64decode(cursor.encode("ascii"), altchars=b"-_", validate=True)
-        text = value.decode("utf-8")
+        version, tag, position = value.decode("utf-8").split("|", 2)
     except (ValueError, UnicodeError):
-        text = ""
-    if not text:
-        raise InvalidArgument(f"cursor {cursor!r} is not one this API gave out")
-    return text
+        raise _forged() from None
+    if version != CURSOR_VERSION or tag != kind or not position:
+        raise _forged()
+    return position
 
 
 def _page(first: int) -> int:
@@ -560,11 +584,16 @@ class UserType:
     team: str | None
 
 
-@strawberry.type
+@strawberry.type(
+    description="A rep's standing. A rep sees every rep's claims, SLA record and wins, but the "
+    "network size and warm reach (drawn from personal networks) only of themselves."
+)
 class LeaderboardRow:
     rep: RepType
-    network_size: int
-    warm_reach: int = strawberry.field(description="Open leads whose company the rep reaches.")
+    network_size: int | None
+    warm_reach: int | None = strawberry.field(
+        description="Open leads whose company the rep reaches."
+    )
     claims: int
     sla_breaches: int
     sla_compliance: float | None
@@ -640,7 +669,12 @@ def _lead_page(
         and (flt.company_id is None or lead.company.id == str(flt.company_id))
     ]
     selected.sort(key=lambda lead: lead.id)
-    start = _after(after)
+    start = _after(after, "lead")
+    if start is not None and start not in {lead.id for lead in leads}:
+        try:
+            context.store.lead(start)  # a lead that changed status since the last page
+        except NotFound:
+            raise _forged() from None
     if start is not None:
         selected_after = [lead for lead in selected if lead.id > start]
     else:
@@ -656,7 +690,7 @@ def _lead_page(
         nodes=[LeadType.of(lead, now) for lead in page],
         page_info=PageInfo(
             has_next_page=len(selected_after) > first,
-            end_cursor=_cursor(page[-1].id) if page else None,
+            end_cursor=_cursor("lead", page[-1].id) if page else None,
         ),
         total_count=len(selected),
     )
@@ -678,24 +712,29 @@ def _leaderboard(context: Context, days: int) -> list[LeaderboardRow]:
             warm_reach[rep_id] = warm_reach.get(rep_id, 0) + 1
     counts = store.rep_event_counts(("claimed", "assigned", "sla_breach", "won"), since)
     rows = []
+    a_rep = access.user.role == "rep"
     for rep_id, profile in sorted(profiles.items()):
-        if not access.can_see_rep(rep_id) and access.user.role != "rep":
+        if not access.can_see_rep(rep_id) and not a_rep:
             continue
+        own = access.can_see_rep(rep_id)  # a rep: only their own network figures
         seen = counts.get(rep_id, {})
         claims = seen.get("claimed", 0) + seen.get("assigned", 0)
         breaches = seen.get("sla_breach", 0)
         rows.append(
             LeaderboardRow(
                 rep=RepType.of(profile),
-                network_size=store.network_size(rep_id),
-                warm_reach=warm_reach.get(rep_id, 0),
+                network_size=store.network_size(rep_id) if own else None,
+                warm_reach=warm_reach.get(rep_id, 0) if own else None,
                 claims=claims,
                 sla_breaches=breaches,
                 sla_compliance=None if claims == 0 else round(max(0.0, 1 - breaches / claims), 4),
                 won=seen.get("won", 0),
             )
         )
-    rows.sort(key=lambda r: (-r.won, -r.warm_reach, -r.network_size, r.rep.name))
+    if a_rep:  # the order must not give away what the figures hide
+        rows.sort(key=lambda r: (-r.won, -r.claims, r.rep.name))
+    else:
+        rows.sort(key=lambda r: (-r.won, -(r.warm_reach or 0), -(r.network_size or 0), r.rep.name))
     return rows
 
 
@@ -768,9 +807,14 @@ class Query:
         limit: int = 5,
     ) -> PathsResult:
         def load() -> Paths:
-            info.context.access.require_rep(str(rep_id))
+            check_hops(max_hops)
+            if not 1 <= limit <= MAX_PATHS:
+                raise InvalidArgument(f"limit must be between 1 and {MAX_PATHS} (got {limit})")
+            # authorise the rep the key resolves to, whatever key names them (id, email, URL)
+            rep = info.context.store.resolve_rep(str(rep_id))
+            info.context.access.require_rep(rep.id)
             found = explore.connection_paths(
-                info.context.store, str(rep_id), person_key, max_hops=max_hops, limit=limit
+                info.context.store, rep.id, person_key, max_hops=max_hops, limit=limit
             )
             return Paths(
                 rep=_rep_type(info.context.store, found.rep.id),
@@ -831,15 +875,22 @@ class Query:
             else:
                 context.access.require_rep(str(rep_id))
                 events = context.store.events(rep_id=str(rep_id))
-            start = _after(after)
+            stream = f"lead {lead_id}" if lead_id is not None else f"rep {rep_id}"
+            start = _after(after, "event")
             keyed = [(f"{e.at.isoformat()}|{e.id}", e) for e in events]
+            if start is not None and not start.startswith(stream + "|"):
+                raise _forged()  # a cursor of another lead's or rep's events
+            if start is not None:
+                start = start[len(stream) + 1 :]
+                if start not in {key for key, _ in keyed}:
+                    raise _forged()
             rest = [pair for pair in keyed if start is None or pair[0] > start]
             page = rest[:first]
             return EventConnection(
                 nodes=[EventType.of(e) for _, e in page],
                 page_info=PageInfo(
                     has_next_page=len(rest) > first,
-                    end_cursor=_cursor(page[-1][0]) if page else None,
+                    end_cursor=_cursor("event", f"{stream}|{page[-1][0]}") if page else None,
                 ),
                 total_count=len(events),
             )
@@ -859,6 +910,8 @@ class Query:
         def load() -> list[LeadType]:
             context = info.context
             context.access.require_manager()
+            if since is not None:
+                lifecycle.require_aware(since, "since")
             leads = context.store.leads_with_status(("returned",))
             history = context.store.events_of_leads([lead.id for lead in leads])
             found = []
@@ -1010,6 +1063,42 @@ LeadChangeResult = Annotated[LeadChanged | Problem, strawberry.union("LeadChange
 IntroResult = Annotated[IntroRequested | Problem, strawberry.union("IntroResult")]
 
 
+@strawberry.type(description="What withdrawing a rep's network removed (forgetNetwork).")
+class NetworkForgotten:
+    rep_id: strawberry.ID
+    ties_removed: int
+    ties_kept: int = strawberry.field(
+        description="Ties someone else reported too: they stay, without this rep's report."
+    )
+    people_removed: int = strawberry.field(description="People known only through this rep.")
+    employments_removed: int
+    studies_removed: int
+    consent_cleared: bool
+
+
+@strawberry.type(description="What erasing a person removed (forgetPerson): counts only.")
+class PersonErased:
+    ties_removed: int
+    employments_removed: int
+    studies_removed: int
+    decision_maker_links_removed: int
+    open_leads: int = strawberry.field(
+        description="Open leads the person was a decision-maker of (they keep the rest of "
+        "their buying committee)."
+    )
+    events_scrubbed: int
+    tombstones: int
+
+
+ForgetNetworkResult = Annotated[NetworkForgotten | Problem, strawberry.union("ForgetNetworkResult")]
+ForgetPersonResult = Annotated[PersonErased | Problem, strawberry.union("ForgetPersonResult")]
+
+
+def _require_admin(context: Context) -> None:
+    if not context.access.is_admin:
+        raise Forbidden("only admins can withdraw a network or erase a person")
+
+
 def _actor(context: Context) -> str:
     user = context.access.user
     return f"{user.role}:{user.rep_id or user.id}"
@@ -1131,8 +1220,8 @@ class Mutation:
                 ),
             )
         except WarmpathError as exc:
-            return problem(exc)
-        return Claimed(lead=LeadType.of(lead, context.now()))
+            return claim_decided(problem(exc))
+        return claim_decided(Claimed(lead=LeadType.of(lead, context.now())))
 
     @strawberry.mutation(
         description="Send a lead back to marketing with the reason (a manager: for its owner)."
@@ -1226,6 +1315,7 @@ class Mutation:
             access = info.context.access
             access.require_manager()
             access.require_rep(str(rep_id))
+            await off(_require_lead, info.context, str(lead_id))  # a manager: their team's leads
             lead = await _change(
                 info,
                 str(lead_id),
@@ -1270,6 +1360,48 @@ class Mutation:
             return problem(exc)
         return IntroRequested(event=EventType.of(event))
 
+    @strawberry.mutation(
+        description="Admins: withdraw a rep's network (the rep withdrew consent): the ties only "
+        "their exports reported, the people known only through them, their own employers and "
+        "schools, and their consent."
+    )
+    async def forget_network(
+        self, info: Info[Context, None], rep_id: strawberry.ID
+    ) -> ForgetNetworkResult:
+        context = info.context
+        try:
+            _require_admin(context)
+            result = await off(
+                privacy.forget_network,
+                context.store,
+                str(rep_id),
+                actor=_actor(context),
+                now=context.now(),
+            )
+        except WarmpathError as exc:
+            return problem(exc)
+        return NetworkForgotten(**dataclasses.asdict(result))
+
+    @strawberry.mutation(
+        description="Admins: erase a person (LinkedIn URL, email or id): their ties, "
+        "employments, studies and decision-maker links, and their name from the activity log; "
+        "imports skip them from then on."
+    )
+    async def forget_person(self, info: Info[Context, None], key: str) -> ForgetPersonResult:
+        context = info.context
+        try:
+            _require_admin(context)
+            result = await off(
+                privacy.forget_person,
+                context.store,
+                key,
+                actor=_actor(context),
+                now=context.now(),
+            )
+        except WarmpathError as exc:
+            return problem(exc)
+        return PersonErased(**dataclasses.asdict(result))
+
 
 # --- subscription -----------------------------------------------------------------------------
 
@@ -1298,24 +1430,74 @@ class Subscription:
             yield EventType.of(event)
 
 
-def _unexpected(error: Any) -> bool:
-    """Mask errors that are not warmpath's own (bugs, a database failure): their text may
-    leak internals. Validation errors and expected failures keep their message."""
-    original = getattr(error, "original_error", None)
-    if isinstance(original, DATABASE_FAILURES):
-        log.warning("database failure: %s", original)
-        return True
-    return original is not None and not isinstance(original, (WarmpathError, GraphQLError))
+def _unexpected(error: GraphQLError) -> bool:
+    """Whether an error's text must not reach the client: anything a resolver raised that is not
+    a domain failure (a bug, a database failure, a broken setting). Errors of the request itself
+    (syntax, validation, variables that do not fit their types) keep their words: they are
+    written by GraphQL about the caller's own text."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    if error.path is None and isinstance(original, (ValueError, TypeError)):
+        return False  # a variable's value that its scalar cannot parse
+    return not (
+        isinstance(original, WarmpathError)
+        and not isinstance(original, DATABASE_FAILURES)
+        and original.code in _CODES
+    )
 
 
-schema = strawberry.Schema(
+class ErrorBoundary(MaskErrors):
+    """The GraphQL surface's one error boundary. A domain failure keeps its message and gets its
+    code in ``extensions``; anything else is logged with the request id and answered
+    "Unexpected error." with that id in ``extensions.requestId``, for operators to find."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_unexpected)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request_id = current_request_id() or uuid.uuid4().hex
+        original = error.original_error
+        log.error(
+            "unexpected error in %s (request %s)",
+            ".".join(str(p) for p in error.path or ()) or "the request",
+            request_id,
+            exc_info=(type(original), original, original.__traceback__) if original else None,
+        )
+        return GraphQLError(
+            message="Unexpected error.",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "INTERNAL", "requestId": request_id},
+        )
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = []
+        for error in super()._process_errors(errors):
+            original = error.original_error
+            if isinstance(original, WarmpathError) and not error.extensions:
+                error.extensions = {"code": original.code}
+            processed.append(error)
+        return processed
+
+
+class _Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Log nothing here: a domain failure or a malformed request is the caller's (counted
+        in the metrics), and ErrorBoundary logs everything else with its request id."""
+
+
+schema = _Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
     extensions=[
+        GraphQLMetrics,
         lambda: QueryDepthLimiter(max_depth=10),
         lambda: MaxTokensLimiter(max_token_count=2000),
         lambda: MaxAliasesLimiter(max_alias_count=15),
-        lambda: MaskErrors(should_mask_error=_unexpected),
+        ErrorBoundary,
     ],
 )

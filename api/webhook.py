@@ -7,6 +7,7 @@ delivered, so nothing is lost when marketing's endpoint is down.
 
 from __future__ import annotations
 
+import http.client
 import logging
 import urllib.error
 import urllib.request
@@ -42,6 +43,13 @@ class Delivery:
     failed: int
 
 
+def _describe(exc: Exception) -> str:
+    """One line for the log and the outbox: an answer without a status line (a dropped
+    connection, a protocol error) says little by itself."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def backoff(attempts: int) -> timedelta:
     return min(MAX_BACKOFF, timedelta(seconds=10 * 2 ** max(attempts - 1, 0)))
 
@@ -61,16 +69,21 @@ def deliver_due(store: GraphStore, url: str, *, now: datetime, send: Send = post
             attempts = message.attempts + 1
             try:
                 send(url, message.payload.encode("utf-8"))
-            except (OSError, ValueError) as exc:
+            except Exception as exc:  # any failure of the endpoint is a failed attempt
                 failed += 1
+                expected = isinstance(exc, (OSError, ValueError, http.client.HTTPException))
                 log.warning(
-                    "webhook delivery of %s failed (attempt %d): %s", message.id, attempts, exc
+                    "webhook delivery of %s failed (attempt %d): %s",
+                    message.id,
+                    attempts,
+                    _describe(exc),
+                    exc_info=not expected,  # a traceback only for the unforeseen
                 )
                 store.mark_outbox(
                     message.id,
                     attempts=attempts,
                     next_at=now + backoff(attempts),
-                    error=str(exc)[:500],
+                    error=_describe(exc)[:500],
                     delivered_at=None,
                     worker=worker,
                 )

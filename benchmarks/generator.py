@@ -437,6 +437,11 @@ def generate_org(shape: OrgShape) -> OrgSnapshot:
             "active": pa.array(rng.random(R) > 0.04),
             "out_until": _date_array(_days(rng, "2026-11-25", "2027-01-31", R), out_valid),
             "team": pa.array(rep_regions, type=pa.string()),
+            # the demo's reps agreed to have their (synthetic) exports imported
+            "consented_at": pa.array(
+                np.full(R, np.datetime64("2026-10-01T00:00:00", "us")), type=pa.timestamp("us")
+            ),
+            "consent_by": pa.array(["demo organisation"] * R, type=pa.string()),
         }
     )
     is_edges = pa.table({"from": reps.column("id"), "to": ids.slice(0, R)})

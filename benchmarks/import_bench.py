@@ -101,6 +101,8 @@ def roster_csv(snapshot: OrgSnapshot) -> str:
                 rep["hired_on"],
                 rep["active"],
                 rep["out_until"] or "",
+                rep.get("team") or "",
+                "yes" if rep.get("consented_at") else "",
             ]
         )
     return buffer.getvalue()

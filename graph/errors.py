@@ -3,15 +3,27 @@
 The hierarchy lives at the lowest layer (``graph``) so that every layer can raise it without
 depending upward; ``routing.errors`` re-exports it and adds the domain errors. Each surface
 (CLI, GraphQL, HTTP) translates these exceptions in one place.
+
+Every ``warmpath`` command exits with one of these codes (README, "Exit codes"): 0 done; 1 the
+command ran but found problems (invalid rows, differences, undelivered messages); 2 bad input,
+usage or settings; 3 the graph database is unavailable or failed (cannot be reached or opened,
+locked by another process, refused the credentials or an operation). ``exit_code`` on each
+exception class says which, so that every command translates an error the same way.
 """
 
 from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+EXIT_DATABASE = 3
 
 
 class WarmpathError(Exception):
     """Any expected failure: its message is written for the person who has to fix it."""
 
     code = "ERROR"
+    exit_code = EXIT_USAGE
 
 
 class ConfigError(WarmpathError):
@@ -42,6 +54,7 @@ class StoreUnavailable(WarmpathError):
     """The graph database cannot be opened or reached."""
 
     code = "STORE_UNAVAILABLE"
+    exit_code = EXIT_DATABASE
 
 
 class DatabaseLocked(StoreUnavailable):
@@ -54,6 +67,7 @@ class StoreError(WarmpathError):
     """The database refused an operation (constraint, write conflict, bad data)."""
 
     code = "STORE_ERROR"
+    exit_code = EXIT_DATABASE
 
 
 class UnusableInput(WarmpathError):

@@ -12,6 +12,7 @@ import itertools
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
@@ -168,3 +169,32 @@ def event_id(at: datetime) -> str:
     from several processes never collide)."""
     micros = int(at.timestamp() * 1_000_000)
     return f"{micros:017d}-{next(_EVENT_SEQUENCE) % 1_000_000:06d}-{uuid.uuid4().hex[:10]}"
+
+
+TOMBSTONE_PREFIX = "warmpath-tombstone-v1|"
+
+
+def tombstone_hash(key: str) -> str:
+    """The SHA-256 (hex) that stands for one identity key of an erased person: nothing readable
+    is kept, but the same key met again hashes the same."""
+    return hashlib.sha256((TOMBSTONE_PREFIX + key).encode("utf-8")).hexdigest()
+
+
+def identity_keys(
+    person_id: str,
+    *,
+    linkedin_url: str | None = None,
+    email: str | None = None,
+    name: str = "",
+    companies: Iterable[str] = (),
+) -> set[str]:
+    """Every id an import could give this person: their id, the ids of their profile URL and
+    email, and the name + company fingerprint for each of their employers."""
+    found = {person_id}
+    if linkedin_url and (by_url := person_id_from_linkedin_url(linkedin_url)):
+        found.add(by_url)
+    if email and (by_email := person_id_from_email(email)):
+        found.add(by_email)
+    if name:
+        found.update(person_id_from_fingerprint(name, company) for company in companies if company)
+    return found

@@ -74,6 +74,19 @@ class Tie:
     source: str
     since: date | None = None
     strength: float | None = None
+    reported_by: tuple[str, ...] | None = None
+    """Who reported the tie: the ids of the reps whose exports list it, ``relationships.csv``
+    for that import. Read from the graph, a tie written before provenance existed counts as
+    reported by the reps at its ends when its source is a rep's export (linkedin, facebook)."""
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A rep's consent to have their exports imported: when they gave it, who recorded it."""
+
+    rep_id: str
+    consented_at: datetime
+    consent_by: str
 
 
 @dataclass(frozen=True)
@@ -231,6 +244,19 @@ class GraphCounts:
     ties: int
 
 
+@dataclass(frozen=True)
+class PersonFootprint:
+    """What the graph holds about one person (what erasing them removes): their ties,
+    employments and studies, the leads they are a decision-maker of (id, status), and the
+    names of their employers (for the tombstones of name + company fingerprints)."""
+
+    ties: int
+    employments: int
+    studies: int
+    decision_maker_of: tuple[tuple[str, str], ...]
+    employer_names: tuple[str, ...]
+
+
 # --- leads, activity and reach, for routing ------------------------------------------------
 
 
@@ -373,3 +399,11 @@ class OutboxMessage:
     payload: str
     attempts: int = 0
     last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxBacklog:
+    """The messages not delivered yet: how many, and when the oldest of them was queued."""
+
+    undelivered: int
+    oldest_at: datetime | None

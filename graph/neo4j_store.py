@@ -107,6 +107,8 @@ class Neo4jStore(CypherGraphStore):
             raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {_line(exc)}") from None
         except (ClientError, Neo4jError) as exc:
             raise StoreError(f"Neo4j refused the query: {_line(exc)}") from None
+        except DriverError as exc:  # e.g. the store was closed (shutdown under a request)
+            raise StoreUnavailable(f"Neo4j at {self.settings.uri}: {_line(exc)}") from None
         return [{k: _native(v) for k, v in record.data().items()} for record in records]
 
     def _in_transaction(self, text: str, params: Mapping[str, Any] | None) -> list[Row] | None:

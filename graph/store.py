@@ -8,6 +8,7 @@ query (``_read`` / ``_write``), the schema set-up and, optionally, a faster bulk
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 import uuid
@@ -29,6 +30,7 @@ from graph.model import (
     Company,
     CompanyReach,
     ConnectionPath,
+    Consent,
     DecisionMaker,
     DecisionMakerReach,
     Employment,
@@ -39,9 +41,11 @@ from graph.model import (
     LeadState,
     LeadView,
     OrgSnapshot,
+    OutboxBacklog,
     OutboxMessage,
     PathStep,
     Person,
+    PersonFootprint,
     PersonRef,
     Rep,
     RepActivity,
@@ -66,8 +70,12 @@ ACTIVITY_TTL = 5.0
 POINT_QUERY_LEADS = 20
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(table, rows_done, rows_total)`` during long loads."""
+QueryObserver = Callable[[str, float], None]
+"""Called as ``observer(query_name, seconds)`` after each named query (the API's metrics)."""
 
 WRITE_BATCH = 5_000
+REP_EXPORT_SOURCES = ("linkedin", "facebook")
+"""Tie sources of reps' own exports: every such tie has the rep's person at one end."""
 PATH_ROW_CAP = 5_000
 SNAPSHOT_LOAD_ORDER = (
     "Person",
@@ -87,6 +95,7 @@ class GraphStore(Protocol):
 
     backend: str
     transaction_rows: int | None
+    query_observer: QueryObserver | None
 
     def setup_schema(self) -> None: ...
     def close(self) -> None: ...
@@ -117,7 +126,25 @@ class GraphStore(Protocol):
     def people_by_emails(self, emails: Sequence[str]) -> dict[str, PersonRef]: ...
     def ties_of(self, person_id: str, source: str) -> dict[str, Tie]: ...
     def remove_ties(self, person_id: str, source: str, others: Sequence[str]) -> int: ...
-    def existing_ties(self, rows: Sequence[Mapping[str, str]]) -> set[tuple[str, str, str]]: ...
+    def existing_ties(
+        self, rows: Sequence[Mapping[str, str]]
+    ) -> dict[tuple[str, str, str], tuple[str, ...]]: ...
+    def add_tie_reporters(self, ties: Sequence[Tie]) -> int: ...
+    def reported_ties(self, person_id: str) -> list[Tie]: ...
+    def set_tie_reporters(self, ties: Sequence[Tie]) -> int: ...
+    def delete_ties(self, ties: Sequence[Tie]) -> int: ...
+    def delete_lonely_people(self, person_ids: Sequence[str]) -> int: ...
+    def delete_background(self, person_id: str) -> tuple[int, int]: ...
+    def rep_consents(self, rep_ids: Sequence[str]) -> dict[str, Consent]: ...
+    def record_consents(self, consents: Sequence[Consent]) -> int: ...
+    def clear_consent(self, rep_id: str) -> bool: ...
+    def person_footprint(self, person_id: str) -> PersonFootprint: ...
+    def erase_person(self, person_id: str) -> int: ...
+    def tombstone_hashes(self) -> frozenset[str]: ...
+    def add_tombstones(self, hashes: Sequence[str], *, at: datetime) -> int: ...
+    def events_mentioning(self, texts: Sequence[str]) -> list[Event]: ...
+    def rewrite_events(self, events: Sequence[Event]) -> int: ...
+    def forget_rep_network(self) -> None: ...
     def lead_companies(self, lead_ids: Sequence[str]) -> dict[str, Company]: ...
     def resolve_person(self, key: str) -> PersonRef: ...
     def people_named(self, text: str, *, limit: int = 20) -> list[PersonRef]: ...
@@ -168,6 +195,7 @@ class GraphStore(Protocol):
     def user_by_token_hash(self, token_hash: str) -> User | None: ...
     def add_outbox(self, message: OutboxMessage) -> None: ...
     def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxMessage]: ...
+    def outbox_backlog(self) -> OutboxBacklog: ...
     def lease_outbox(
         self, now: datetime, *, worker: str, until: datetime, limit: int = 100
     ) -> list[OutboxMessage]: ...
@@ -182,11 +210,23 @@ class GraphStore(Protocol):
         worker: str | None = None,
     ) -> None: ...
     def warm_up(self) -> None: ...
+    def rep_network_age(self) -> float | None: ...
     def network_size(self, rep_id: str) -> int: ...
     def company_reach_counts(self, company_ids: Sequence[str]) -> dict[str, dict[str, int]]: ...
     def lead_reach(
         self, leads: Sequence[LeadView], *, explain: bool = True, today: date | None = None
     ) -> dict[str, LeadReach]: ...
+
+
+MAX_KEY_LENGTH = 500
+
+
+def check_key(text: str, what: str) -> str:
+    """A key or search text as typed by a caller: stripped, not absurdly long."""
+    text = text.strip()
+    if len(text) > MAX_KEY_LENGTH:
+        raise InvalidArgument(f"the {what} is longer than {MAX_KEY_LENGTH} characters")
+    return text
 
 
 def check_hops(max_hops: int) -> None:
@@ -387,12 +427,44 @@ class RepSide:
     loaded_at: float
 
 
+R = TypeVar("R")
+NamedRun = Callable[[Any, str, Mapping[str, Any] | None], R]
+TIMED_RUNS = ("_read", "_write", "_read_table")
+"""The adapter methods that run a named query: every named query runs through one of them."""
+
+
+def _timed(run: NamedRun[R]) -> NamedRun[R]:
+    """``run``, telling the store's query observer how long each named query took."""
+
+    @functools.wraps(run)
+    def timed(store: CypherGraphStore, name: str, params: Mapping[str, Any] | None = None) -> R:
+        observer = store.query_observer
+        if observer is None:
+            return run(store, name, params)
+        started = time.perf_counter()
+        try:
+            return run(store, name, params)
+        finally:
+            observer(name, time.perf_counter() - started)
+
+    return timed
+
+
 class CypherGraphStore:
     """Everything an adapter shares: named queries in, records out."""
 
     backend = "abstract"
     transaction_rows: int | None = None
     """How many rows an import may write in one transaction (None: no limit)."""
+    query_observer: QueryObserver | None = None
+    """Told the name and duration of every named query an adapter runs (the API sets it)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # the one choke point of query timing: an adapter's own _read/_write/_read_table
+        super().__init_subclass__(**kwargs)
+        for method in TIMED_RUNS:
+            if method in vars(cls):
+                setattr(cls, method, _timed(vars(cls)[method]))
 
     def __init__(self, catalog: QueryCatalog) -> None:
         self.catalog = catalog
@@ -402,6 +474,7 @@ class CypherGraphStore:
             None
         )
         self._rep_side_lock = threading.Lock()
+        self._rep_network_read_at: float | None = None  # kept when the network is dropped
 
     # --- to be supplied by the adapter -----------------------------------------------------
 
@@ -562,6 +635,16 @@ class CypherGraphStore:
         for rep in reps:
             rep["person_id"] = person_of_rep.get(rep["id"])
         plan.append(("Rep", "merge_reps", reps))
+        consents = [
+            {
+                "rep_id": r["id"],
+                "consented_at": r["consented_at"],
+                "consent_by": r.get("consent_by"),
+            }
+            for r in reps
+            if r.get("consented_at") is not None
+        ]
+        plan.append(("Rep consent", "record_consents", consents))
         company_of_lead = {}
         if "AT" in tables:
             company_of_lead = dict(
@@ -577,6 +660,7 @@ class CypherGraphStore:
         plan.append(("Lead", "merge_leads", leads))
         ties = rows_of("KNOWS", {"from": "a", "to": "b"})
         for tie in ties:
+            tie.setdefault("reported_by", None)
             if tie["a"] > tie["b"]:
                 tie["a"], tie["b"] = tie["b"], tie["a"]
         plan += [
@@ -654,6 +738,12 @@ class CypherGraphStore:
         self._directory = None
         self._rep_side = None
 
+    def forget_rep_network(self) -> None:
+        """Drop the rep directory and network kept in memory, so that the next question reads
+        them again: for a unit of work that changed ties, once it has committed (a question
+        answered meanwhile may have read them before the commit)."""
+        self._forget_reps()
+
     def _reps(self, ids: Sequence[str]) -> dict[str, RepRef]:
         by_id = self._rep_directory().by_id
         return {rep_id: by_id[rep_id] for rep_id in ids if rep_id in by_id}
@@ -676,7 +766,7 @@ class CypherGraphStore:
         return {email: refs[0] for email, refs in hits.items() if len(refs) == 1}
 
     def ties_of(self, person_id: str, source: str) -> dict[str, Tie]:
-        """The person's ties of one source, by the other person's id."""
+        """The person's ties of one source, by the other person's id, with their reporters."""
         return {
             row["id"]: Tie(
                 a=person_id,
@@ -684,9 +774,23 @@ class CypherGraphStore:
                 source=source,
                 since=row["since"],
                 strength=row["strength"],
+                reported_by=self._reporters(row["reported_by"], source, (person_id, row["id"])),
             )
             for row in self._read("ties_of_person", {"person_id": person_id, "source": source})
         }
+
+    def _reporters(
+        self, stored: Sequence[str] | None, source: str, ends: tuple[str, str]
+    ) -> tuple[str, ...]:
+        """Who reported a tie: as stored, or, for a tie written before provenance existed, the
+        reps at its ends when its source is one of the reps' own exports (REP_EXPORT_SOURCES);
+        nobody known otherwise."""
+        if stored is not None:
+            return tuple(stored)
+        if source not in REP_EXPORT_SOURCES:
+            return ()
+        by_person = self._rep_directory().by_person
+        return tuple(sorted(by_person[end].id for end in ends if end in by_person))
 
     def lead_companies(self, lead_ids: Sequence[str]) -> dict[str, Company]:
         """The company of each existing lead among these ids."""
@@ -695,13 +799,27 @@ class CypherGraphStore:
             for r in self._read_in_batches("leads_by_ids", "ids", list(dict.fromkeys(lead_ids)))
         }
 
-    def existing_ties(self, rows: Sequence[Mapping[str, str]]) -> set[tuple[str, str, str]]:
-        """Which of these ``{a, b, source}`` ties exist, as sorted (a, b, source) keys."""
-        found: set[tuple[str, str, str]] = set()
+    def existing_ties(
+        self, rows: Sequence[Mapping[str, str]]
+    ) -> dict[tuple[str, str, str], tuple[str, ...]]:
+        """Which of these ``{a, b, source}`` ties exist, as sorted (a, b, source) keys, each
+        with its reporters."""
+        found: dict[tuple[str, str, str], tuple[str, ...]] = {}
         for row in self._read_in_batches("ties_between", "rows", [dict(r) for r in rows]):
             a, b = sorted((row["a"], row["b"]))
-            found.add((a, b, row["source"]))
+            found[(a, b, row["source"])] = self._reporters(
+                row["reported_by"], row["source"], (a, b)
+            )
         return found
+
+    def add_tie_reporters(self, ties: Sequence[Tie]) -> int:
+        """Add each tie's ``reported_by`` to the reporters of the stored tie (which exists)."""
+        return self._write_records("add_tie_reporters", self._stored_ties(ties))
+
+    @staticmethod
+    def _stored_ties(ties: Sequence[Tie]) -> list[Tie]:
+        """Ties as stored: from the smaller id to the larger."""
+        return [t if t.a < t.b else dataclasses.replace(t, a=t.b, b=t.a) for t in ties]
 
     def remove_ties(self, person_id: str, source: str, others: Sequence[str]) -> int:
         """Delete the person's ties of one source to these people; returns how many went."""
@@ -713,6 +831,133 @@ class CypherGraphStore:
                 rows = self._write(query, params)
                 removed += int(rows[0]["removed"]) if rows else 0
         return removed
+
+    # --- privacy: provenance, consent, withdrawal, erasure --------------------------------------
+
+    def reported_ties(self, person_id: str) -> list[Tie]:
+        """Every tie of the person, of any source, with its reporters (``a`` < ``b``)."""
+        ties = []
+        for row in self._read("reported_ties", {"person_id": person_id}):
+            a, b = sorted((person_id, row["id"]))
+            reporters = self._reporters(row["reported_by"], row["source"], (a, b))
+            ties.append(Tie(a=a, b=b, source=row["source"], reported_by=reporters))
+        return ties
+
+    def set_tie_reporters(self, ties: Sequence[Tie]) -> int:
+        """Replace the reporters of these stored ties with each tie's ``reported_by``."""
+        try:
+            return self._write_records("set_tie_reporters", self._stored_ties(ties))
+        finally:
+            self._forget_reps()
+
+    def delete_ties(self, ties: Sequence[Tie]) -> int:
+        """Delete these ties (pair and source); returns how many went."""
+        try:
+            return sum(
+                int(row["removed"])
+                for row in self._write_rows("delete_ties", self._stored_ties(ties))
+            )
+        finally:
+            self._forget_reps()
+
+    def delete_lonely_people(self, person_ids: Sequence[str]) -> int:
+        """Delete those of these people with no tie left who are neither a rep nor a
+        decision-maker (with their employments and studies); returns how many went."""
+        removed = 0
+        try:
+            for batch in _batches(list(dict.fromkeys(person_ids)), WRITE_BATCH):
+                rows = self._write("delete_lonely_people", {"ids": batch})
+                removed += int(rows[0]["removed"]) if rows else 0
+        finally:
+            self._forget_reps()
+        return removed
+
+    def delete_background(self, person_id: str) -> tuple[int, int]:
+        """Delete a person's employments and studies: (employments, studies) removed."""
+        try:
+            counts = [
+                self._write(query, {"person_id": person_id})
+                for query in ("delete_employments_of", "delete_studies_of")
+            ]
+        finally:
+            self._forget_reps()
+        jobs, studies = (int(rows[0]["removed"]) if rows else 0 for rows in counts)
+        return jobs, studies
+
+    def rep_consents(self, rep_ids: Sequence[str]) -> dict[str, Consent]:
+        """The consent on record of each of these reps (those without one are absent)."""
+        return {
+            r["rep_id"]: Consent(
+                rep_id=r["rep_id"],
+                consented_at=utc(r["consented_at"]) or datetime.min.replace(tzinfo=UTC),
+                consent_by=r["consent_by"] or "",
+            )
+            for r in self._read_in_batches("rep_consents", "ids", list(dict.fromkeys(rep_ids)))
+        }
+
+    def record_consents(self, consents: Sequence[Consent]) -> int:
+        """Record reps' consent to import their exports (the reps exist)."""
+        return self._write_records("record_consents", consents)
+
+    def clear_consent(self, rep_id: str) -> bool:
+        """Withdraw a rep's consent; False when none was on record."""
+        return bool(self._write("clear_consent", {"rep_id": rep_id}))
+
+    def person_footprint(self, person_id: str) -> PersonFootprint:
+        """What the graph holds about a person (what erasing them removes)."""
+        params = {"person_id": person_id}
+        rows = self._read("person_footprint", params)
+        if not rows:
+            raise NotFound(f"no person with id {person_id!r}")
+        return PersonFootprint(
+            ties=int(rows[0]["ties"]),
+            employments=int(rows[0]["employments"]),
+            studies=int(rows[0]["studies"]),
+            decision_maker_of=tuple(
+                sorted(
+                    (r["id"], r["status"] or "new")
+                    for r in self._read("person_decision_leads", params)
+                )
+            ),
+            employer_names=tuple(
+                sorted(
+                    {r["name"] for r in self._read("person_employer_names", params) if r["name"]}
+                )
+            ),
+        )
+
+    def erase_person(self, person_id: str) -> int:
+        """Delete a person with every tie, employment, study and decision-maker link."""
+        self._forget_activity()
+        try:
+            rows = self._write("erase_person", {"person_id": person_id})
+        finally:
+            self._forget_reps()
+        return int(rows[0]["removed"]) if rows else 0
+
+    def tombstone_hashes(self) -> frozenset[str]:
+        """Every tombstone: the hashes of erased people's identity keys (graph.keys)."""
+        return frozenset(r["hash"] for r in self._read("tombstone_hashes"))
+
+    def add_tombstones(self, hashes: Sequence[str], *, at: datetime) -> int:
+        """Keep these hashes so that imports skip whoever they stand for."""
+        return sum(
+            int(rows[0]["written"]) if rows else 0
+            for batch in _batches(sorted(set(hashes)), WRITE_BATCH)
+            for rows in [self._write("add_tombstones", {"hashes": batch, "at": at})]
+        )
+
+    def events_mentioning(self, texts: Sequence[str]) -> list[Event]:
+        """Events whose reason or detail contains one of these texts (any case)."""
+        wanted = sorted({t.lower() for t in texts if t})
+        if not wanted:
+            return []
+        return self._events(self._read("events_mentioning", {"texts": wanted}))
+
+    def rewrite_events(self, events: Sequence[Event]) -> int:
+        """Replace the reason and detail of these events (by id)."""
+        self._forget_activity()
+        return self._write_records("rewrite_events", events)
 
     def person(self, person_id: str) -> PersonRef:
         found = self.people([person_id]).get(person_id)
@@ -728,7 +973,7 @@ class CypherGraphStore:
 
     def resolve_person(self, key: str) -> PersonRef:
         """A person by LinkedIn profile URL, email or internal id."""
-        text = key.strip()
+        text = check_key(key, "person key")
         if not text:
             raise InvalidArgument(
                 "empty person key: give a LinkedIn profile URL, an email or an id"
@@ -766,7 +1011,7 @@ class CypherGraphStore:
     def people_named(self, text: str, *, limit: int = 20) -> list[PersonRef]:
         """People whose name, or whose current employer's name, contains ``text``
         (case-insensitive): name matches first."""
-        wanted = text.strip().lower()
+        wanted = check_key(text, "search text").lower()
         if len(wanted) < 2:
             raise InvalidArgument("type at least 2 letters of the name")
         most = max(1, min(limit, 100))
@@ -778,7 +1023,7 @@ class CypherGraphStore:
 
     def resolve_rep(self, key: str) -> RepRef:
         """A rep by id (``rep:...``), email, LinkedIn profile URL or the id of the rep's person."""
-        text = key.strip()
+        text = check_key(key, "rep key")
         if not text:
             raise InvalidArgument("empty rep key: give the rep's email, LinkedIn URL or id")
         directory = self._rep_directory()
@@ -1182,11 +1427,19 @@ class CypherGraphStore:
                 network=network, stints_by_place=dict(by_place), loaded_at=time.monotonic()
             )
             self._rep_side = side
+            self._rep_network_read_at = side.loaded_at
             return side
 
     def warm_up(self) -> None:
         """Read what is kept in memory now rather than on the first question."""
         self._rep_side_cache()
+
+    def rep_network_age(self) -> float | None:
+        """Seconds since the rep network was last read from the graph into memory (None: not
+        yet). After this process writes reps or ties it is dropped and read again on the next
+        question; the age runs on from the last read until then."""
+        read_at = self._rep_network_read_at
+        return None if read_at is None else time.monotonic() - read_at
 
     def network_size(self, rep_id: str) -> int:
         """How many people the rep knows."""
@@ -1388,6 +1641,11 @@ class CypherGraphStore:
     def due_outbox(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
         """Undelivered messages whose next attempt is due (leased or not), oldest first."""
         return self._outbox_messages(self._read("due_outbox", {"now": now, "limit": limit}), now)
+
+    def outbox_backlog(self) -> OutboxBacklog:
+        """How many messages are not delivered yet, and when the oldest of them was queued."""
+        row = self._read("outbox_backlog")[0]
+        return OutboxBacklog(undelivered=int(row["undelivered"]), oldest_at=utc(row["oldest_at"]))
 
     def lease_outbox(
         self, now: datetime, *, worker: str, until: datetime, limit: int = 100

@@ -113,6 +113,8 @@ KINDS: tuple[Kind, ...] = (
         ("active", BOOL),
         ("out_until", DAY),
         ("team", TEXT),
+        ("consented_at", TIME),
+        ("consent_by", TEXT),
     ),
     _node(
         "Lead",
@@ -167,11 +169,19 @@ KINDS: tuple[Kind, ...] = (
         ("lease_until", TIME),
         ("leased_by", TEXT),
     ),
+    Kind("Tombstone", "tombstone", (("hash", TEXT), ("at", TIME))),
     Kind("IS", "is", (("rep_id", TEXT), ("person_id", TEXT)), key_size=2, replaces=True),
     Kind(
         "KNOWS",
         "knows",
-        (("a", TEXT), ("b", TEXT), ("source", TEXT), ("since", DAY), ("strength", FLOAT)),
+        (
+            ("a", TEXT),
+            ("b", TEXT),
+            ("source", TEXT),
+            ("since", DAY),
+            ("strength", FLOAT),
+            ("reported_by", TEXTS),
+        ),
         key_size=3,
     ),
     Kind(

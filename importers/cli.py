@@ -1,13 +1,17 @@
 """``warmpath import ...``: thin commands over the importer functions.
 
-Each run ends with one summary line. Exit code 0 on success, 1 when rows were invalid (listed
-with their line numbers), 2 when the input cannot be used or the command is wrong.
+Each run ends with one summary line. Exit codes, as for every warmpath command: 0 done, 1 when
+rows were invalid (listed with their line numbers), 2 when the input cannot be used, a setting
+is bad or the command is wrong, 3 when the graph database is unavailable or failed (the class's
+``exit_code``, graph.errors). ``--dry-run`` opens the graph read-only, so it runs beside the
+server; a LadybugDB file that does not exist yet is checked against an empty graph.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,8 +23,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from graph.backends import open_store
 from graph.errors import StoreError, WarmpathError
+from graph.settings import LadybugSettings, graph_settings_from_env
 from graph.store import GraphStore
 from importers import crm, facebook, linkedin
+from importers.consent import ConsentGiven, given_on_command_line
 from importers.plan import ImportReport
 from importers.plan import Progress as ProgressCallback
 
@@ -35,6 +41,18 @@ RepKey = Annotated[str, typer.Option("--rep", help="The rep's email, LinkedIn UR
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Check and report; write nothing.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
 FileArg = Annotated[Path, typer.Argument(help="The export file.", show_default=False)]
+GivesConsent = Annotated[
+    bool,
+    typer.Option(
+        "--consent",
+        help="The rep agreed to have their exports imported: record their consent (who ran "
+        "this, and when) with the import. Without it, the rep's consent must be on record.",
+    ),
+]
+
+
+def _consent(given: bool) -> ConsentGiven | None:
+    return given_on_command_line() if given else None
 
 
 @contextmanager
@@ -58,28 +76,49 @@ def _progress() -> Iterator[ProgressCallback]:
         yield update
 
 
+def _fail(exc: WarmpathError, suffix: str = "") -> typer.Exit:
+    for line in f"{exc}{suffix}".splitlines():
+        err.print(f"error: {line}", markup=False, highlight=False)
+    return typer.Exit(exc.exit_code)
+
+
+@contextmanager
+def _graph(*, dry_run: bool) -> Iterator[GraphStore]:
+    """The configured graph: read-only for a dry run (it runs beside the server, which holds
+    a LadybugDB file for writing); a dry run on a LadybugDB file not created yet counts against
+    an empty graph in a temporary file, so that it creates nothing."""
+    settings = graph_settings_from_env()
+    if dry_run and isinstance(settings, LadybugSettings) and not settings.path.exists():
+        with tempfile.TemporaryDirectory(prefix="warmpath-dry-run-") as empty:
+            scratch = LadybugSettings(
+                path=Path(empty) / "empty.lbdb", buffer_pool_bytes=64 * 1024**2
+            )
+            store = open_store(scratch)
+            try:
+                yield store
+            finally:
+                store.close()
+        return
+    store = open_store(settings, read_only=dry_run)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
 def _run(
     action: Callable[[GraphStore, ProgressCallback], ImportReport],
     *,
     as_json: bool,
-    read_only: bool = False,
+    dry_run: bool = False,
 ) -> None:
     try:
-        store = open_store(read_only=read_only)
-    except WarmpathError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
-        raise typer.Exit(2) from None
-    try:
-        with _progress() as progress:
+        with _graph(dry_run=dry_run) as store, _progress() as progress:
             report = action(store, progress)
     except StoreError as exc:
-        err.print(f"error: {exc}; nothing was written", markup=False, highlight=False)
-        raise typer.Exit(2) from None
+        raise _fail(exc, "; nothing was written") from None
     except WarmpathError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
-        raise typer.Exit(2) from None
-    finally:
-        store.close()
+        raise _fail(exc) from None
     if as_json:
         sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False) + "\n")
     else:
@@ -110,14 +149,16 @@ def import_linkedin_command(
     ] = False,
     dry_run: DryRun = False,
     as_json: AsJson = False,
+    consent: GivesConsent = False,
 ) -> None:
     """Import a rep's LinkedIn Connections.csv, or the whole data-export zip archive
-    (Connections, Positions, Education, Profile)."""
+    (Connections, Positions, Education, Profile). Needs the rep's consent (--consent)."""
     _run(
         lambda s, p: linkedin.import_linkedin(
-            s, rep, file, prune=prune, dry_run=dry_run, progress=p
+            s, rep, file, prune=prune, dry_run=dry_run, progress=p, consent=_consent(consent)
         ),
         as_json=as_json,
+        dry_run=dry_run,
     )
 
 
@@ -134,53 +175,81 @@ def import_linkedin_folder_command(
     as_json: AsJson = False,
 ) -> None:
     """Import every rep's LinkedIn export from a folder (bootstrap): files named
-    <rep email>.csv or <rep email>.zip, or sub-folders <rep email>/ with the export inside."""
+    <rep email>.csv or <rep email>.zip, or sub-folders <rep email>/ with the export inside.
+    Every rep's consent must be on record (the consent column of reps.csv)."""
 
     _run(
         lambda s, p: linkedin.import_linkedin_folder(
             s, folder, prune=prune, dry_run=dry_run, progress=p
         ),
         as_json=as_json,
+        dry_run=dry_run,
     )
 
 
 @import_app.command("positions")
 def import_positions_command(
-    file: FileArg, rep: RepKey, dry_run: DryRun = False, as_json: AsJson = False
+    file: FileArg,
+    rep: RepKey,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
+    consent: GivesConsent = False,
 ) -> None:
-    """Import a rep's own LinkedIn Positions.csv (their employers)."""
+    """Import a rep's own LinkedIn Positions.csv (their employers). Needs the rep's consent."""
     _run(
-        lambda s, p: linkedin.import_positions(s, rep, file, dry_run=dry_run, progress=p),
+        lambda s, p: linkedin.import_positions(
+            s, rep, file, dry_run=dry_run, progress=p, consent=_consent(consent)
+        ),
         as_json=as_json,
+        dry_run=dry_run,
     )
 
 
 @import_app.command("education")
 def import_education_command(
-    file: FileArg, rep: RepKey, dry_run: DryRun = False, as_json: AsJson = False
+    file: FileArg,
+    rep: RepKey,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
+    consent: GivesConsent = False,
 ) -> None:
-    """Import a rep's own LinkedIn Education.csv (their schools)."""
+    """Import a rep's own LinkedIn Education.csv (their schools). Needs the rep's consent."""
     _run(
-        lambda s, p: linkedin.import_education(s, rep, file, dry_run=dry_run, progress=p),
+        lambda s, p: linkedin.import_education(
+            s, rep, file, dry_run=dry_run, progress=p, consent=_consent(consent)
+        ),
         as_json=as_json,
+        dry_run=dry_run,
     )
 
 
 @import_app.command("facebook")
 def import_facebook_command(
-    file: FileArg, rep: RepKey, dry_run: DryRun = False, as_json: AsJson = False
+    file: FileArg,
+    rep: RepKey,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
+    consent: GivesConsent = False,
 ) -> None:
-    """Import a rep's Facebook your_friends.json (or the older friends.json)."""
+    """Import a rep's Facebook your_friends.json (or the older friends.json). Needs the rep's
+    consent."""
     _run(
-        lambda s, p: facebook.import_facebook(s, rep, file, dry_run=dry_run, progress=p),
+        lambda s, p: facebook.import_facebook(
+            s, rep, file, dry_run=dry_run, progress=p, consent=_consent(consent)
+        ),
         as_json=as_json,
+        dry_run=dry_run,
     )
 
 
 @import_app.command("reps")
 def import_reps_command(file: FileArg, dry_run: DryRun = False, as_json: AsJson = False) -> None:
-    """Import the rep roster (reps.csv)."""
-    _run(lambda s, p: crm.import_reps(s, file, dry_run=dry_run, progress=p), as_json=as_json)
+    """Import the rep roster (reps.csv); its consent column records each rep's consent."""
+    _run(
+        lambda s, p: crm.import_reps(s, file, dry_run=dry_run, progress=p),
+        as_json=as_json,
+        dry_run=dry_run,
+    )
 
 
 @import_app.command("leads")
@@ -196,6 +265,7 @@ def import_leads_command(
     _run(
         lambda s, p: crm.import_leads(s, file, contacts=contacts, dry_run=dry_run, progress=p),
         as_json=as_json,
+        dry_run=dry_run,
     )
 
 
@@ -205,5 +275,7 @@ def import_relationships_command(
 ) -> None:
     """Import generic person-to-person ties (relationships.csv: a, b, source, strength, since)."""
     _run(
-        lambda s, p: crm.import_relationships(s, file, dry_run=dry_run, progress=p), as_json=as_json
+        lambda s, p: crm.import_relationships(s, file, dry_run=dry_run, progress=p),
+        as_json=as_json,
+        dry_run=dry_run,
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -15,6 +15,7 @@ from graph import keys
 from graph.errors import UnusableInput
 from graph.model import Company, DecisionMaker, Lead, Person, PersonRef, Rep, Tie
 from graph.store import GraphStore
+from importers.consent import parse_roster_consent, roster_consent
 from importers.dates import parse_date, parse_timestamp
 from importers.plan import ImportReport, Plan, Progress, apply_plan
 from importers.source import read_bytes
@@ -40,6 +41,7 @@ REP_COLUMNS: dict[str, list[str]] = {
         "active",
         "out_until",
         "team",
+        "consent",
     )
 }
 LEAD_COLUMNS: dict[str, list[str]] = {
@@ -66,6 +68,8 @@ RELATIONSHIP_COLUMNS: dict[str, list[str]] = {
     c: [] for c in ("a", "b", "source", "strength", "since")
 }
 GRADES = ("hot", "warm", "cold")
+RELATIONSHIPS_REPORTER = "relationships.csv"
+"""The reporter of ties imported from relationships.csv (reps' exports report as their rep id)."""
 ROLES = ("economic_buyer", "champion", "influencer", "technical_buyer", "user", "blocker", "other")
 _TRUE = {"true", "yes", "y", "1", "active"}
 _FALSE = {"false", "no", "n", "0", "inactive"}
@@ -164,9 +168,15 @@ def _table(
 def import_reps(
     store: GraphStore, path: Path, *, dry_run: bool = False, progress: Progress | None = None
 ) -> ImportReport:
-    """Import the rep roster: one rep per row, keyed by email."""
+    """Import the rep roster: one rep per row, keyed by email. The ``consent`` column records
+    each rep's consent to have their exports imported: ``yes`` (today) or the date they agreed;
+    empty leaves what is on record, and ``no`` is refused for a rep whose consent is on record
+    (withdrawal is ``warmpath forget-network``)."""
     records, report = _table(path, REP_COLUMNS, ["email", "name"], "rep roster (reps.csv)")
     plan = Plan()
+    now = datetime.now(UTC)
+    rep_ids = {keys.rep_id_from_email(_cell(r, "email")) for r in records}
+    on_record = store.rep_consents(sorted(rid for rid in rep_ids if rid))
     for record in report.readable(records):
         try:
             email = keys.normalise_email(_required(record, "email"))
@@ -200,12 +210,26 @@ def import_reps(
                 out_until=_optional(record, "out_until", _day),
                 team=_cell(record, "team") or None,
             )
+            consent = roster_consent(
+                rep.id,
+                _optional(
+                    record, "consent", lambda text: parse_roster_consent(text, today=now.date())
+                ),
+                on_record.get(rep.id),
+                by=f"consent column of {path.name}",
+                now=now,
+            )
         except RowError as exc:
             report.reject(record.line, str(exc))
+            continue
+        except ValueError as exc:  # a consent that contradicts the one on record
+            report.reject(record.line, f"consent {_cell(record, 'consent')!r} {exc}")
             continue
         if rep.id in plan.reps:
             report.skip("duplicate rows")
             continue
+        if consent is not None:
+            plan.consents[rep.id] = consent
         first, _, last = name.partition(" ")
         plan.add_person(
             Person(
@@ -381,7 +405,15 @@ def import_relationships(
                 url = keys.normalise_linkedin_url(key) if person_id.startswith("li:") else None
                 email = person_id[3:] if person_id.startswith("em:") else None
                 plan.add_person(Person(id=person_id, name=key, linkedin_url=url, email=email))
-        if not plan.add_tie(Tie(a=a, b=b, source=source, since=since, strength=strength)):
+        tie = Tie(
+            a=a,
+            b=b,
+            source=source,
+            since=since,
+            strength=strength,
+            reported_by=(RELATIONSHIPS_REPORTER,),
+        )
+        if not plan.add_tie(tie):
             report.skip("duplicate rows")
     # names only for people new to the graph: existing people keep theirs
     existing = store.people(sorted(plan.people))

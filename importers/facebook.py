@@ -20,6 +20,7 @@ from graph import keys
 from graph.errors import UnusableInput
 from graph.model import Person, Tie
 from graph.store import GraphStore
+from importers.consent import ConsentGiven, require_consent
 from importers.linkedin import _rep
 from importers.plan import ImportReport, Plan, Progress, apply_plan
 from importers.source import read_bytes
@@ -62,12 +63,15 @@ def import_facebook(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
+    consent: ConsentGiven | None = None,
 ) -> ImportReport:
-    """Import a rep's Facebook friends as ``facebook`` ties."""
+    """Import a rep's Facebook friends as ``facebook`` ties (only with the rep's consent on
+    record, or ``consent`` given now)."""
     rep = _rep(store, rep_key)
+    plan = Plan()
+    require_consent(store, [rep], plan, consent)
     entries = _entries(read_bytes(path), path)
     report = ImportReport(file=path.name, kind="facebook")
-    plan = Plan()
     for number, entry in enumerate(entries, start=1):
         report.rows_read += 1
         if not isinstance(entry, dict):
@@ -112,7 +116,14 @@ def import_facebook(
             )
         )
         plan.add_tie(
-            Tie(a=rep.person_id, b=person_id, source=SOURCE, since=since, strength=STRENGTH)
+            Tie(
+                a=rep.person_id,
+                b=person_id,
+                source=SOURCE,
+                since=since,
+                strength=STRENGTH,
+                reported_by=(rep.id,),
+            )
         )
         plan.tie_owners.add((rep.person_id, SOURCE))
     return apply_plan(store, plan, report, dry_run=dry_run, progress=progress)

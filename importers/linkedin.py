@@ -18,6 +18,7 @@ from graph import keys
 from graph.errors import UnusableInput
 from graph.model import Company, Employment, Person, RepRef, School, Study, Tie
 from graph.store import GraphStore
+from importers.consent import ConsentGiven, require_consent
 from importers.dates import parse_date
 from importers.plan import ImportReport, Plan, Progress, RowProblem, apply_plan
 from importers.source import read_bytes
@@ -128,7 +129,9 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
                 title=position,
             )
         )
-        plan.add_tie(Tie(a=rep.person_id, b=person_id, source=SOURCE, since=since))
+        plan.add_tie(
+            Tie(a=rep.person_id, b=person_id, source=SOURCE, since=since, reported_by=(rep.id,))
+        )
         plan.tie_owners.add((rep.person_id, SOURCE))
         company_key = keys.company_id(company) if company else None
         if company_key:
@@ -273,12 +276,15 @@ def import_linkedin(
     prune: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
+    consent: ConsentGiven | None = None,
 ) -> ImportReport:
     """Import one rep's Connections.csv, or the whole LinkedIn data-export zip archive
-    (Connections, Positions, Education, Profile) in one transaction."""
+    (Connections, Positions, Education, Profile) in one transaction. Only with the rep's
+    consent on record, or ``consent`` given now (recorded with the import)."""
     rep = _rep(store, rep_key)
     report = ImportReport(file=path.name, kind="linkedin")
     plan = Plan()
+    require_consent(store, [rep], plan, consent)
     plan_linkedin_file(plan, report, rep, path)
     if prune:
         plan.prune = (rep.person_id, SOURCE)
@@ -297,13 +303,15 @@ def _import_own_table(
     planner: Callable[[Plan, ImportReport, RepRef, Table], None],
     dry_run: bool,
     progress: Progress | None,
+    consent: ConsentGiven | None,
 ) -> ImportReport:
     rep = _rep(store, rep_key)
+    plan = Plan()
+    require_consent(store, [rep], plan, consent)
     table = read_table(
         read_bytes(path), path=str(path), columns=columns, required=required, what=what
     )
     report = ImportReport(file=path.name, kind=kind, repaired_lines=table.repaired_lines)
-    plan = Plan()
     planner(plan, report, rep, table)
     return apply_plan(store, plan, report, dry_run=dry_run, progress=progress)
 
@@ -315,6 +323,7 @@ def import_positions(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
+    consent: ConsentGiven | None = None,
 ) -> ImportReport:
     """Import a rep's own Positions.csv (employers, for shared background)."""
     return _import_own_table(
@@ -328,6 +337,7 @@ def import_positions(
         planner=plan_positions,
         dry_run=dry_run,
         progress=progress,
+        consent=consent,
     )
 
 
@@ -338,6 +348,7 @@ def import_education(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
+    consent: ConsentGiven | None = None,
 ) -> ImportReport:
     """Import a rep's own Education.csv (schools, for shared background)."""
     return _import_own_table(
@@ -351,6 +362,7 @@ def import_education(
         planner=plan_education,
         dry_run=dry_run,
         progress=progress,
+        consent=consent,
     )
 
 
@@ -402,8 +414,9 @@ def import_linkedin_folder(
         )
     report = ImportReport(file=f"{folder.name}/ ({len(jobs)} exports)", kind="linkedin-folder")
     plan = Plan()
-    for number, (rep_key, path) in enumerate(jobs, start=1):
-        rep = _rep(store, rep_key)
+    reps = [_rep(store, rep_key) for rep_key, _ in jobs]
+    require_consent(store, list({rep.id: rep for rep in reps}.values()), plan, None)
+    for number, ((rep_key, path), rep) in enumerate(zip(jobs, reps, strict=True), start=1):
         report.current_file = str(path.relative_to(folder))
         if prune:
             _add_up(report, import_linkedin(store, rep_key, path, prune=True, dry_run=dry_run))

@@ -15,7 +15,19 @@ from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from typing import Any
 
-from graph.model import Company, DecisionMaker, Employment, Lead, Person, Rep, School, Study, Tie
+from graph import keys
+from graph.model import (
+    Company,
+    Consent,
+    DecisionMaker,
+    Employment,
+    Lead,
+    Person,
+    Rep,
+    School,
+    Study,
+    Tie,
+)
 from graph.store import GraphStore
 from importers.tabular import Record
 
@@ -125,6 +137,7 @@ class Plan:
     reps: dict[str, Rep] = field(default_factory=dict)
     leads: dict[str, Lead] = field(default_factory=dict)
     decision_makers: dict[tuple[str, str], DecisionMaker] = field(default_factory=dict)
+    consents: dict[str, Consent] = field(default_factory=dict)  # rep id -> consent to record
     prune: tuple[str, str] | None = None  # (person id, source): remove that person's other ties
     tie_owners: set[tuple[str, str]] = field(default_factory=set)  # (rep person, source) exports
     counted_people: set[str] = field(default_factory=set)  # people whose created/matched counts
@@ -143,11 +156,16 @@ class Plan:
             self.counted_people.add(person.id)
 
     def add_tie(self, tie: Tie) -> bool:
+        """Add a tie; False when the plan has it already (its reporters are added to it)."""
         a, b = sorted((tie.a, tie.b))
         key = (a, b, tie.source)
-        if key in self.ties:
+        known = self.ties.get(key)
+        if known is not None:
+            if tie.reported_by and not set(tie.reported_by) <= set(known.reported_by or ()):
+                reporters = tuple(sorted({*(known.reported_by or ()), *tie.reported_by}))
+                self.ties[key] = replace(known, reported_by=reporters)
             return False
-        self.ties[key] = Tie(a=a, b=b, source=tie.source, since=tie.since, strength=tie.strength)
+        self.ties[key] = replace(tie, a=a, b=b)
         return True
 
     def add_company(self, company: Company) -> None:
@@ -172,6 +190,7 @@ def apply_plan(
     finds what was written and writes the rest, ending with the graph of an uninterrupted import.
     """
     report.dry_run = dry_run
+    _leave_out_erased(store, plan, report)
     if dry_run:
         _count(store, plan, report)
         return report
@@ -182,6 +201,38 @@ def apply_plan(
     else:
         _write(store, plan, report, progress, in_batches=True)
     return report
+
+
+def _leave_out_erased(store: GraphStore, plan: Plan, report: ImportReport) -> None:
+    """Leave out of the plan every person erased with ``warmpath forget-person`` (one of their
+    identity keys hashes to a tombstone), with their ties, employments, studies and
+    decision-maker links, and count them as skipped ("erased people")."""
+    if not plan.people:
+        return
+    tombstones = store.tombstone_hashes()
+    if not tombstones:
+        return
+    erased = {
+        pid
+        for pid, person in plan.people.items()
+        if any(
+            keys.tombstone_hash(key) in tombstones
+            for key in keys.identity_keys(pid, linkedin_url=person.linkedin_url, email=person.email)
+        )
+    }
+    if not erased:
+        return
+    for _ in erased & plan.counted_people:
+        report.skip("erased people")
+    plan.counted_people -= erased
+    plan.people = {pid: p for pid, p in plan.people.items() if pid not in erased}
+    plan.ties = {k: t for k, t in plan.ties.items() if k[0] not in erased and k[1] not in erased}
+    plan.employments = {k: e for k, e in plan.employments.items() if k[0] not in erased}
+    plan.studies = {k: s for k, s in plan.studies.items() if k[0] not in erased}
+    plan.decision_makers = {k: d for k, d in plan.decision_makers.items() if k[1] not in erased}
+    dropped_reps = {rid for rid, rep in plan.reps.items() if rep.person_id in erased}
+    plan.reps = {rid: rep for rid, rep in plan.reps.items() if rid not in dropped_reps}
+    plan.consents = {rid: c for rid, c in plan.consents.items() if rid not in dropped_reps}
 
 
 def _planned_rows(plan: Plan) -> int:
@@ -201,6 +252,17 @@ def _planned_rows(plan: Plan) -> int:
     )
 
 
+@dataclass
+class _Counted:
+    """What counting a plan against the graph found."""
+
+    new_people: set[str]
+    known_ties: dict[tuple[str, str, str], tuple[str, ...]]  # planned ties that exist: reporters
+    new_reporters: list[Tie]  # existing ties this import reports too (all their reporters)
+    pruned: list[Tie]  # ties only the pruning rep reported: deleted
+    unreported: list[Tie]  # ties others reported too: only the pruning rep's report goes
+
+
 def _write(
     store: GraphStore,
     plan: Plan,
@@ -209,7 +271,8 @@ def _write(
     *,
     in_batches: bool,
 ) -> None:
-    new_people, known_ties, to_remove = _count(store, plan, report)
+    counted = _count(store, plan, report)
+    new_people, known_ties = counted.new_people, counted.known_ties
     old_people = [p for pid, p in plan.people.items() if pid not in new_people]
     new_ties = [tie for key, tie in plan.ties.items() if key not in known_ties]
     # employments of new people are new; those of known people are merged (asking which
@@ -227,14 +290,18 @@ def _write(
         ("people", store.create_people, [plan.people[pid] for pid in sorted(new_people)]),
         ("people", store.update_people, old_people),
         ("reps", store.merge_reps, list(plan.reps.values())),
+        ("consents", store.record_consents, list(plan.consents.values())),
         ("ties", store.create_ties, new_ties),
+        ("ties", store.add_tie_reporters, counted.new_reporters),
         ("employments", store.create_employments, new_jobs),
         ("employments", store.merge_employments, old_jobs),
         ("studies", store.merge_studies, list(plan.studies.values())),
         ("leads", store.merge_leads, list(plan.leads.values())),
         ("decision-makers", store.merge_decision_makers, list(plan.decision_makers.values())),
+        ("pruned ties", store.delete_ties, counted.pruned),
+        ("pruned ties", store.set_tie_reporters, counted.unreported),
     ]
-    total = sum(len(records) for _, _, records in steps) + len(to_remove)
+    total = sum(len(records) for _, _, records in steps)
     done = 0
     chunk = 5_000
     for label, write, records in steps:
@@ -247,23 +314,17 @@ def _write(
             done += len(batch)
             if progress is not None:
                 progress(label, done, total)
-    if to_remove and plan.prune is not None:
-        store.remove_ties(plan.prune[0], plan.prune[1], to_remove)
-        if progress is not None:
-            progress("pruned ties", total, total)
 
 
-def _count(
-    store: GraphStore, plan: Plan, report: ImportReport
-) -> tuple[set[str], set[tuple[str, str, str]], list[str]]:
+def _count(store: GraphStore, plan: Plan, report: ImportReport) -> _Counted:
     """Fill the report's counts; return the people new to the graph, the planned ties that exist
-    already, and the others to prune."""
+    already (with their reporters), those this import reports too, and the ties to prune."""
     existing = set(store.people(sorted(plan.people)))
     new_people = set(plan.people) - existing
     report.people_matched = len(plan.counted_people & existing)
     report.people_created = len(plan.counted_people - existing)
-    known_ties: set[tuple[str, str, str]] = set()
-    to_remove: list[str] = []
+    known_ties: dict[tuple[str, str, str], tuple[str, ...]] = {}
+    to_remove: list[Tie] = []
     owners = plan.tie_owners | ({plan.prune} if plan.prune else set())
     if owners and all((a, src) in owners or (b, src) in owners for a, b, src in plan.ties):
         # reps' own exports: one expansion from each rep finds every tie it already has (and
@@ -272,12 +333,12 @@ def _count(
             owners = set()
         for person_id, source in sorted(owners):
             before = store.ties_of(person_id, source)
-            for other in before:
+            for other, tie in before.items():
                 a, b = sorted((person_id, other))
-                known_ties.add((a, b, source))
+                known_ties[(a, b, source)] = tie.reported_by or ()
             if plan.prune == (person_id, source):
                 wanted = {b if a == person_id else a for a, b, s in plan.ties if s == source}
-                to_remove = sorted(set(before) - wanted)
+                to_remove = [before[other] for other in sorted(set(before) - wanted)]
     else:
         # ties to people new to the graph cannot exist yet: ask only about the others
         maybe_known = [
@@ -286,21 +347,40 @@ def _count(
             if a not in new_people and b not in new_people
         ]
         known_ties = store.existing_ties(maybe_known)
+    new_reporters = []
+    for key, tie in plan.ties.items():
+        stored = known_ties.get(key)
+        if stored is not None and tie.reported_by and not set(tie.reported_by) <= set(stored):
+            reporters = tuple(sorted({*stored, *tie.reported_by}))
+            new_reporters.append(replace(tie, reported_by=reporters))
+    pruned, unreported = [], []
+    if to_remove and plan.prune is not None:
+        # --prune withdraws the rep's report of each tie; a tie goes when nobody else reported it
+        rep_id = store.resolve_rep(plan.prune[0]).id
+        for tie in to_remove:
+            if rep_id not in (tie.reported_by or ()):
+                continue
+            rest = tuple(r for r in tie.reported_by or () if r != rep_id)
+            if rest:
+                unreported.append(replace(tie, reported_by=rest))
+            else:
+                pruned.append(tie)
     report.ties_unchanged = sum(1 for key in plan.ties if key in known_ties)
     report.ties_created = len(plan.ties) - report.ties_unchanged
-    report.ties_removed = len(to_remove)
+    report.ties_removed = len(pruned)
     for what, count in (
         ("companies", len(plan.companies)),
         ("schools", len(plan.schools)),
         ("employments", len(plan.employments)),
         ("studies", len(plan.studies)),
         ("reps", len(plan.reps)),
+        ("consents recorded", len(plan.consents)),
         ("leads", len(plan.leads)),
         ("decision-makers", len(plan.decision_makers)),
     ):
         if count:
             report.written[what] = count
-    return new_people, known_ties, to_remove
+    return _Counted(new_people, known_ties, new_reporters, pruned, unreported)
 
 
 def _has_details(company: Company) -> bool:

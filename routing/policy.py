@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from graph.settings import WarmpathSettings
 from routing.errors import InvalidArgument
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent / "default_policy.toml"
@@ -149,9 +150,15 @@ def load_policy(path: Path | None = None) -> Policy:
 POLICY_ENV = "WARMPATH_POLICY"
 
 
-def current_policy() -> Policy:
-    """The policy in force: the file named by WARMPATH_POLICY, else the defaults."""
-    import os
-
-    path = os.environ.get(POLICY_ENV, "").strip()
-    return load_policy(Path(path) if path else None)
+def current_policy(settings: WarmpathSettings | None = None) -> Policy:
+    """The policy in force: the file named by WARMPATH_POLICY (``settings.policy``), else the
+    defaults. Raises ConfigError for a bad setting, PolicyError (naming WARMPATH_POLICY) for a
+    file that is not a usable policy."""
+    path = (settings or WarmpathSettings.from_env()).policy
+    if path is None:
+        return load_policy(None)
+    try:
+        return load_policy(path)
+    except PolicyError as exc:
+        detail = str(exc).removeprefix(f"{path}: ")
+        raise PolicyError(f"{POLICY_ENV}={str(path)!r} is not a usable policy: {detail}") from None

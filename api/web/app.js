@@ -405,7 +405,7 @@ async function showTeam() {
       </tbody></table></section>
     <section class="panel"><h3>Leaderboard (this month)</h3>
       <table><thead><tr><th>Rep</th><th>Team</th><th>Network</th><th>Warm reach</th><th>Claims</th><th>SLA compliance</th><th>Won</th></tr></thead><tbody>
-      ${data.leaderboard.slice(0, 50).map((r) => `<tr><td>${esc(r.rep.name)}</td><td>${esc(r.rep.team || "")}</td><td>${r.networkSize}</td><td>${r.warmReach}</td><td>${r.claims}</td><td>${r.slaCompliance == null ? "—" : (r.slaCompliance * 100).toFixed(0) + "%"}</td><td>${r.won}</td></tr>`).join("")}
+      ${data.leaderboard.slice(0, 50).map((r) => `<tr><td>${esc(r.rep.name)}</td><td>${esc(r.rep.team || "")}</td><td>${r.networkSize ?? "—"}</td><td>${r.warmReach ?? "—"}</td><td>${r.claims}</td><td>${r.slaCompliance == null ? "—" : (r.slaCompliance * 100).toFixed(0) + "%"}</td><td>${r.won}</td></tr>`).join("")}
       </tbody></table></section>`;
 }
 

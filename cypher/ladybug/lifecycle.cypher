@@ -74,6 +74,13 @@ RETURN o.id AS id, o.at AS at, o.kind AS kind, o.payload AS payload, o.attempts 
 ORDER BY next_at, id
 LIMIT $limit
 
+// name: outbox_backlog
+// How many messages are not delivered yet and when the oldest was queued (for /metrics).
+MATCH (o:Outbox)
+WITH o.at AS at, o.delivered_at AS delivered_at, o.next_at AS next_at
+WHERE next_at IS NOT NULL AND delivered_at IS NULL
+RETURN count(*) AS undelivered, min(at) AS oldest_at
+
 // name: mark_outbox
 // Record a delivery attempt: delivered (delivered_at set) or failed (error, next attempt);
 // the lease taken by lease_outbox ends. A worker whose lease another process took over

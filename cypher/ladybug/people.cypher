@@ -47,12 +47,16 @@ SET s.name = coalesce(r.name, s.name)
 RETURN count(*) AS written
 
 // name: merge_ties
-// One KNOWS edge per (pair, source), stored from the smaller id to the larger.
+// One KNOWS edge per (pair, source), stored from the smaller id to the larger; its reporters
+// (reported_by) are the union of those written.
 UNWIND $rows AS r
 MATCH (a:Person {id: r.a})
 MATCH (b:Person {id: r.b})
 MERGE (a)-[k:KNOWS {source: r.source}]->(b)
-SET k.since = coalesce(CAST(r.since AS DATE), k.since), k.strength = coalesce(CAST(r.strength AS DOUBLE), k.strength)
+SET k.since = coalesce(CAST(r.since AS DATE), k.since), k.strength = coalesce(CAST(r.strength AS DOUBLE), k.strength),
+    k.reported_by = CASE WHEN r.reported_by IS NULL THEN k.reported_by
+                         WHEN k.reported_by IS NULL THEN CAST(r.reported_by AS STRING[])
+                         ELSE list_distinct(list_concat(k.reported_by, CAST(r.reported_by AS STRING[]))) END
 RETURN count(*) AS written
 
 // name: merge_employments
@@ -150,7 +154,7 @@ RETURN c.id AS id, c.name AS name
 MATCH (a:Person {id: $person_id})-[k:KNOWS]-(b:Person)
 WITH b, k, k.source AS source
 WHERE source = $source
-RETURN b.id AS id, k.since AS since, k.strength AS strength
+RETURN b.id AS id, k.since AS since, k.strength AS strength, k.reported_by AS reported_by
 
 // name: delete_ties_from
 // Remove a person's ties of one source to the given people (--prune), stored person -> other.
@@ -178,12 +182,13 @@ RETURN p.id AS id, p.name AS name, p.title AS title, p.linkedin_url AS linkedin_
        p.email AS email
 
 // name: ties_between
-// Which of these (a, b, source) ties exist already, in either stored direction.
+// Which of these (a, b, source) ties exist already, in either stored direction, and who
+// reported them.
 UNWIND $rows AS r
 MATCH (a:Person {id: r.a})-[k:KNOWS]-(b:Person {id: r.b})
-WITH r, k.source AS source
+WITH r, k.source AS source, k.reported_by AS reported_by
 WHERE source = r.source
-RETURN DISTINCT r.a AS a, r.b AS b, r.source AS source
+RETURN DISTINCT r.a AS a, r.b AS b, r.source AS source, reported_by
 
 // name: leads_by_ids
 // Leads by id, with their company.
@@ -204,7 +209,7 @@ RETURN count(*) AS written
 LOAD FROM $rows
 MATCH (x:Person {id: a})
 MATCH (y:Person {id: b})
-CREATE (x)-[:KNOWS {source: source, since: since, strength: strength}]->(y)
+CREATE (x)-[:KNOWS {source: source, since: since, strength: strength, reported_by: reported_by}]->(y)
 RETURN count(*) AS written
 
 // name: create_employments

@@ -40,8 +40,11 @@ WITH n_person, n_company, n_school, n_rep, n_lead, n_event, n_user, n_outbox, n_
 OPTIONAL MATCH ()-[k:ABOUT]->()
 WITH n_person, n_company, n_school, n_rep, n_lead, n_event, n_user, n_outbox, n_is, n_knows,
      n_works_at, n_studied_at, n_at, n_decision_maker, count(k) AS n_about
+OPTIONAL MATCH (n:Tombstone)
+WITH n_person, n_company, n_school, n_rep, n_lead, n_event, n_user, n_outbox, n_is, n_knows,
+     n_works_at, n_studied_at, n_at, n_decision_maker, n_about, count(n) AS n_tombstone
 RETURN n_person, n_company, n_school, n_rep, n_lead, n_event, n_user, n_outbox, n_is, n_knows,
-       n_works_at, n_studied_at, n_at, n_decision_maker, n_about
+       n_works_at, n_studied_at, n_at, n_decision_maker, n_about, n_tombstone
 
 // name: transfer_read_person
 // A page of people in id order, with every property: ids after $after (and up to $until when
@@ -122,7 +125,8 @@ LIMIT $limit
 RETURN id, n.email AS email, n.name AS name, n.region AS region, n.timezone AS timezone,
        n.industries AS industries, n.products AS products, n.deal_min AS deal_min,
        n.deal_max AS deal_max, n.capacity AS capacity, n.close_rate AS close_rate,
-       n.hired_on AS hired_on, n.active AS active, n.out_until AS out_until, n.team AS team
+       n.hired_on AS hired_on, n.active AS active, n.out_until AS out_until, n.team AS team,
+       n.consented_at AS consented_at, n.consent_by AS consent_by
 ORDER BY id
 
 // name: transfer_write_rep
@@ -136,7 +140,28 @@ SET n.email = r.email, n.name = r.name, n.region = r.region, n.timezone = r.time
     n.deal_min = CAST(r.deal_min AS DOUBLE), n.deal_max = CAST(r.deal_max AS DOUBLE),
     n.capacity = CAST(r.capacity AS INT64), n.close_rate = CAST(r.close_rate AS DOUBLE),
     n.hired_on = CAST(r.hired_on AS DATE), n.active = CAST(r.active AS BOOLEAN),
-    n.out_until = CAST(r.out_until AS DATE), n.team = r.team
+    n.out_until = CAST(r.out_until AS DATE), n.team = r.team,
+    n.consented_at = CAST(r.consented_at AS TIMESTAMP), n.consent_by = r.consent_by
+RETURN count(*) AS written
+
+// name: transfer_read_tombstone
+// A page of tombstones in hash order: hashes after $after (and up to $until when $bounded), at
+// most $limit of them. The filter is on a projected value (see reach_at_company).
+MATCH (n:Tombstone)
+WITH n, n.hash AS hash
+WHERE hash > $after AND (NOT $bounded OR hash <= $until)
+WITH n, hash
+ORDER BY hash
+LIMIT $limit
+RETURN hash, n.at AS at
+ORDER BY hash
+
+// name: transfer_write_tombstone
+// Copy tombstones: each is created or overwritten by hash.
+UNWIND $rows AS r
+WITH r, r.hash AS h
+MERGE (n:Tombstone {hash: h})
+SET n.at = CAST(r.at AS TIMESTAMP)
 RETURN count(*) AS written
 
 // name: transfer_read_lead
@@ -283,7 +308,8 @@ WITH x, a
 ORDER BY a
 LIMIT $limit
 OPTIONAL MATCH (x)-[k:KNOWS]->(y:Person)
-RETURN a, y.id AS b, k.source AS source, k.since AS since, k.strength AS strength
+RETURN a, y.id AS b, k.source AS source, k.since AS since, k.strength AS strength,
+       k.reported_by AS reported_by
 ORDER BY a
 
 // name: transfer_write_knows
@@ -293,7 +319,8 @@ UNWIND $rows AS r
 MATCH (x:Person {id: r.a})
 MATCH (y:Person {id: r.b})
 MERGE (x)-[k:KNOWS {source: r.source}]->(y)
-SET k.since = CAST(r.since AS DATE), k.strength = CAST(r.strength AS DOUBLE)
+SET k.since = CAST(r.since AS DATE), k.strength = CAST(r.strength AS DOUBLE),
+    k.reported_by = CAST(r.reported_by AS STRING[])
 RETURN count(*) AS written
 
 // name: transfer_read_works_at

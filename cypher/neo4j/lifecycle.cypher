@@ -68,6 +68,13 @@ RETURN o.id AS id, o.at AS at, o.kind AS kind, o.payload AS payload, o.attempts 
 ORDER BY o.next_at, id
 LIMIT $limit
 
+// name: outbox_backlog
+// How many messages are not delivered yet and when the oldest was queued (for /metrics). An
+// undelivered message has a next attempt, a delivered one none: the next_at index holds the backlog.
+MATCH (o:Outbox)
+WHERE o.next_at IS NOT NULL AND o.delivered_at IS NULL
+RETURN count(o) AS undelivered, min(o.at) AS oldest_at
+
 // name: mark_outbox
 // Record a delivery attempt: delivered (delivered_at set) or failed (error, next attempt);
 // the lease taken by lease_outbox ends. A worker whose lease another process took over

@@ -46,12 +46,16 @@ SET s.name = coalesce(r.name, s.name)
 RETURN count(*) AS written
 
 // name: merge_ties
-// One KNOWS edge per (pair, source), stored from the smaller id to the larger.
+// One KNOWS edge per (pair, source), stored from the smaller id to the larger; its reporters
+// (reported_by) are the union of those written.
 UNWIND $rows AS r
 MATCH (a:Person {id: r.a})
 MATCH (b:Person {id: r.b})
 MERGE (a)-[k:KNOWS {source: r.source}]->(b)
-SET k.since = coalesce(r.since, k.since), k.strength = coalesce(r.strength, k.strength)
+SET k.since = coalesce(r.since, k.since), k.strength = coalesce(r.strength, k.strength),
+    k.reported_by = CASE WHEN r.reported_by IS NULL THEN k.reported_by
+                         WHEN k.reported_by IS NULL THEN r.reported_by
+                         ELSE k.reported_by + [reporter IN r.reported_by WHERE NOT reporter IN k.reported_by] END
 RETURN count(*) AS written
 
 // name: merge_employments
@@ -142,7 +146,7 @@ RETURN c.id AS id, c.name AS name
 // Every tie of one source between a person and others (what an earlier import of the same
 // person's export created).
 MATCH (a:Person {id: $person_id})-[k:KNOWS {source: $source}]-(b:Person)
-RETURN b.id AS id, k.since AS since, k.strength AS strength
+RETURN b.id AS id, k.since AS since, k.strength AS strength, k.reported_by AS reported_by
 
 // name: delete_ties_from
 // Remove a person's ties of one source to the given people (--prune), stored person -> other
@@ -167,10 +171,11 @@ RETURN p.id AS id, p.name AS name, p.title AS title, p.linkedin_url AS linkedin_
        p.email AS email
 
 // name: ties_between
-// Which of these (a, b, source) ties exist already, in either stored direction.
+// Which of these (a, b, source) ties exist already, in either stored direction, and who
+// reported them.
 UNWIND $rows AS r
 MATCH (a:Person {id: r.a})-[k:KNOWS {source: r.source}]-(b:Person {id: r.b})
-RETURN DISTINCT r.a AS a, r.b AS b, r.source AS source
+RETURN DISTINCT r.a AS a, r.b AS b, r.source AS source, k.reported_by AS reported_by
 
 // name: leads_by_ids
 // Leads by id, with their company.
@@ -194,7 +199,10 @@ UNWIND $rows AS r
 MATCH (x:Person {id: r.a})
 MATCH (y:Person {id: r.b})
 MERGE (x)-[k:KNOWS {source: r.source}]->(y)
-ON CREATE SET k.since = r.since, k.strength = r.strength
+ON CREATE SET k.since = r.since, k.strength = r.strength, k.reported_by = r.reported_by
+ON MATCH SET k.reported_by = CASE WHEN r.reported_by IS NULL THEN k.reported_by
+                                  WHEN k.reported_by IS NULL THEN r.reported_by
+                                  ELSE k.reported_by + [reporter IN r.reported_by WHERE NOT reporter IN k.reported_by] END
 RETURN count(*) AS written
 
 // name: create_employments

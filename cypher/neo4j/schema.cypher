@@ -10,6 +10,7 @@ CREATE CONSTRAINT event_id IF NOT EXISTS FOR (e:Event) REQUIRE e.id IS UNIQUE;
 CREATE CONSTRAINT user_id IF NOT EXISTS FOR (u:User) REQUIRE u.id IS UNIQUE;
 CREATE CONSTRAINT user_token IF NOT EXISTS FOR (u:User) REQUIRE u.token_hash IS UNIQUE;
 CREATE CONSTRAINT outbox_id IF NOT EXISTS FOR (o:Outbox) REQUIRE o.id IS UNIQUE;
+CREATE CONSTRAINT tombstone_hash IF NOT EXISTS FOR (t:Tombstone) REQUIRE t.hash IS UNIQUE;
 CREATE INDEX person_email IF NOT EXISTS FOR (p:Person) ON (p.email);
 CREATE INDEX person_linkedin_url IF NOT EXISTS FOR (p:Person) ON (p.linkedin_url);
 CREATE INDEX rep_email IF NOT EXISTS FOR (r:Rep) ON (r.email);

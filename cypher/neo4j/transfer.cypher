@@ -10,7 +10,7 @@ RETURN COUNT { (:Person) } AS n_person, COUNT { (:Company) } AS n_company,
        COUNT { ()-[:IS]->() } AS n_is, COUNT { ()-[:KNOWS]->() } AS n_knows,
        COUNT { ()-[:WORKS_AT]->() } AS n_works_at, COUNT { ()-[:STUDIED_AT]->() } AS n_studied_at,
        COUNT { ()-[:AT]->() } AS n_at, COUNT { ()-[:DECISION_MAKER]->() } AS n_decision_maker,
-       COUNT { ()-[:ABOUT]->() } AS n_about
+       COUNT { ()-[:ABOUT]->() } AS n_about, COUNT { (:Tombstone) } AS n_tombstone
 
 // name: transfer_read_person
 // A page of people in id order, with every property: ids after $after (and up to $until when
@@ -84,7 +84,8 @@ LIMIT $limit
 RETURN n.id AS id, n.email AS email, n.name AS name, n.region AS region, n.timezone AS timezone,
        n.industries AS industries, n.products AS products, n.deal_min AS deal_min,
        n.deal_max AS deal_max, n.capacity AS capacity, n.close_rate AS close_rate,
-       n.hired_on AS hired_on, n.active AS active, n.out_until AS out_until, n.team AS team
+       n.hired_on AS hired_on, n.active AS active, n.out_until AS out_until, n.team AS team,
+       n.consented_at AS consented_at, n.consent_by AS consent_by
 ORDER BY id
 
 // name: transfer_write_rep
@@ -95,7 +96,26 @@ MERGE (n:Rep {id: r.id})
 SET n.email = r.email, n.name = r.name, n.region = r.region, n.timezone = r.timezone,
     n.industries = r.industries, n.products = r.products, n.deal_min = r.deal_min,
     n.deal_max = r.deal_max, n.capacity = r.capacity, n.close_rate = r.close_rate,
-    n.hired_on = r.hired_on, n.active = r.active, n.out_until = r.out_until, n.team = r.team
+    n.hired_on = r.hired_on, n.active = r.active, n.out_until = r.out_until, n.team = r.team,
+    n.consented_at = r.consented_at, n.consent_by = r.consent_by
+RETURN count(*) AS written
+
+// name: transfer_read_tombstone
+// A page of tombstones in hash order: hashes after $after (and up to $until when $bounded), at
+// most $limit of them.
+MATCH (n:Tombstone)
+WHERE n.hash > $after AND (NOT $bounded OR n.hash <= $until)
+WITH n
+ORDER BY n.hash
+LIMIT $limit
+RETURN n.hash AS hash, n.at AS at
+ORDER BY hash
+
+// name: transfer_write_tombstone
+// Copy tombstones: each is created or overwritten by hash.
+UNWIND $rows AS r
+MERGE (n:Tombstone {hash: r.hash})
+SET n.at = r.at
 RETURN count(*) AS written
 
 // name: transfer_read_lead
@@ -228,7 +248,8 @@ WITH x
 ORDER BY x.id
 LIMIT $limit
 OPTIONAL MATCH (x)-[k:KNOWS]->(y:Person)
-RETURN x.id AS a, y.id AS b, k.source AS source, k.since AS since, k.strength AS strength
+RETURN x.id AS a, y.id AS b, k.source AS source, k.since AS since, k.strength AS strength,
+       k.reported_by AS reported_by
 ORDER BY a
 
 // name: transfer_write_knows
@@ -238,7 +259,7 @@ UNWIND $rows AS r
 MATCH (x:Person {id: r.a})
 MATCH (y:Person {id: r.b})
 MERGE (x)-[k:KNOWS {source: r.source}]->(y)
-SET k.since = r.since, k.strength = r.strength
+SET k.since = r.since, k.strength = r.strength, k.reported_by = r.reported_by
 RETURN count(*) AS written
 
 // name: transfer_read_works_at

@@ -7,6 +7,8 @@ lead); bob knows mia who knows dana; cat and dan know nobody. Leads L1..L4 at Ac
 from __future__ import annotations
 
 import json
+import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,11 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import ApiSettings, create_app
 from api.auth import add_user
 from graph.backends import open_store
+from graph.neo4j_launcher import free_port
 from graph.settings import GraphSettings
 from graph.store import GraphStore
 from routing.policy import Policy, load_policy
@@ -94,7 +98,11 @@ def build_world(settings: GraphSettings, *, leads: int = 4, reps: int = 0) -> di
 
 @contextmanager
 def running_api(
-    settings: GraphSettings, tokens: dict[str, str], *, policy: Policy | None = None
+    settings: GraphSettings,
+    tokens: dict[str, str],
+    *,
+    policy: Policy | None = None,
+    sweep_seconds: float = 0,
 ) -> Iterator[Api]:
     clock = Clock()
     holder: dict[str, GraphStore] = {}
@@ -107,10 +115,41 @@ def running_api(
         factory,
         clock=clock,
         policy=policy or load_policy(),
-        settings=ApiSettings(sweep_seconds=0),
+        settings=ApiSettings(sweep_seconds=sweep_seconds),
     )
     with TestClient(app) as client:
         yield Api(client=client, clock=clock, tokens=tokens, store=holder["store"])
+
+
+def wait_ready(client: TestClient) -> dict[str, Any]:
+    """Poll /readyz as a load balancer does until the app is ready (the rep network is read
+    at start-up, in the background); its body."""
+    deadline = time.monotonic() + 60
+    while True:
+        response = client.get("/readyz")
+        if response.status_code == 200 or time.monotonic() > deadline:
+            assert response.status_code == 200, response.text
+            body: dict[str, Any] = response.json()
+            return body
+        time.sleep(0.05)
+
+
+@contextmanager
+def uvicorn_thread(app: Any) -> Iterator[int]:
+    """Serve ``app`` with a real uvicorn on a free port in a thread of this process."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started, "uvicorn did not start"
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
 
 
 def post_graphql(port: int, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:

@@ -7,19 +7,24 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from graph.backends import open_store
 from graph.settings import GraphSettings
+from tests.api.apiworld import wait_ready
 from tests.factories import SmallOrg
 
 
-def test_healthz_reports_backend_and_counts(
+def test_healthz_is_alive_and_readyz_reports_backend_and_counts(
     small_org: tuple[GraphSettings, SmallOrg], backend: str
 ) -> None:
     settings, _ = small_org
     app = create_app(lambda: open_store(settings))
     with TestClient(app) as client:
-        response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {
-        "status": "ok",
+        health = client.get("/healthz")
+        ready = wait_ready(client)
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "backend": backend}
+    assert ready == {
+        "status": "ready",
+        "failed": [],
+        "checks": {"store": "ok", "rep_network": "ok", "sweeper": "ok"},
         "backend": backend,
         "people": 12,
         "reps": 5,

@@ -144,6 +144,14 @@ MUTATIONS: dict[str, Rule] = {
         % (ANN, CHANGE),
         TEAM,
     ),
+    "forgetNetwork": Rule(
+        'mutation { forgetNetwork(repId: "%s") %s }' % (ANN, CHANGE),
+        only(("admin",)),
+        isolated=True,
+    ),
+    "forgetPerson": Rule(
+        'mutation { forgetPerson(key: "p:mia") %s }' % CHANGE, only(("admin",)), isolated=True
+    ),
     "requestIntro": Rule(
         'mutation { requestIntro(leadId: "{lead}", viaPersonKey: "p:mia") %s }' % CHANGE,
         only(("ann",)),

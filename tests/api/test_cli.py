@@ -118,7 +118,7 @@ def test_bad_input_exits_2_with_one_line(
 
 def test_missing_database_tells_how_to_create_one(tmp_path: Path) -> None:
     code, _, err = _invoke(LadybugSettings(path=tmp_path / "none.lbdb"), "stats")
-    assert code == 2
+    assert code == 3  # the database is unavailable
     assert "no database at" in err and "warmpath demo" in err
 
 

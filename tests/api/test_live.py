@@ -15,16 +15,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-import uvicorn
 
 from api.app import ApiSettings, create_app, run_background_once
 from api.webhook import deliver_due
 from graph.backends import open_store
-from graph.neo4j_launcher import free_port
 from graph.settings import GraphSettings
 from graph.store import GraphStore
 from routing.policy import load_policy
-from tests.api.apiworld import Api, Clock, build_world, post_graphql, running_api
+from tests.api.apiworld import Api, Clock, build_world, post_graphql, running_api, uvicorn_thread
 from tests.routing.world import NOW, rid
 
 CLAIM = """mutation($id: ID!) { claimLead(leadId: $id) {
@@ -49,14 +47,7 @@ def test_fifty_concurrent_claims_one_winner(
         policy=policy,
         settings=ApiSettings(sweep_seconds=0),
     )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
+    with uvicorn_thread(app) as port:
         routed = post_graphql(
             port,
             tokens["manager"],
@@ -86,9 +77,6 @@ def test_fifty_concurrent_claims_one_winner(
         assert events["data"]["lead"] == {"status": "claimed", "owner": {"id": rid(winner)}}
         claims = [e for e in events["data"]["events"]["nodes"] if e["kind"] == "claimed"]
         assert claims == [{"kind": "claimed", "repId": rid(winner)}]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def _neo4j_env(uri: str, password: str) -> dict[str, str]:
 def test_unreachable_neo4j_is_one_line_naming_the_uri(command: list[str]) -> None:
     uri = f"bolt://127.0.0.1:{free_port()}"  # nothing listens there
     result = runner.invoke(app, command, env=_neo4j_env(uri, "irrelevant"))
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # the database is unavailable
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert uri in lines[0] and "WARMPATH_GRAPH_URI" in lines[0]
@@ -40,7 +40,7 @@ def test_unreachable_neo4j_is_one_line_naming_the_uri(command: list[str]) -> Non
 def test_a_wrong_password_names_the_user_setting() -> None:
     settings = _neo4j_settings()
     result = runner.invoke(app, ["stats"], env=_neo4j_env(settings.uri, "not-the-password"))
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # the database refused the credentials
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "WARMPATH_NEO4J_USER" in lines[0] and "not-the-password" not in lines[0]
@@ -77,8 +77,10 @@ def test_a_restarted_server_fails_one_request_masked_and_the_next_succeeds(
         )
         text = down.text
         assert "127.0.0.1" not in text and "Neo4j" not in text and str(tmp_path) not in text
-        health = api.client.get("/healthz")
-        assert health.status_code == 503 and "127.0.0.1" not in health.text
+        ready = api.client.get("/readyz")
+        assert ready.status_code == 503 and "store" in ready.json()["failed"]
+        assert "127.0.0.1" not in ready.text and "Neo4j" not in ready.text
+        assert api.client.get("/healthz").status_code == 200  # alive: no database call
         again = neo4j_launcher.start(
             port=own_server.port,
             data=own_server.data,

@@ -83,7 +83,7 @@ def _wait_healthy(port: int, process: subprocess.Popen[bytes], log: Path) -> Non
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
                 if r.status == 200:
                     return
         except OSError:

@@ -53,6 +53,10 @@ SCANS_BY_DESIGN: dict[str, str] = {
     # once per `warmpath transfer`: progress totals; patterns with a label on both ends are not
     # in Neo4j's count store
     "transfer_counts": "how much `warmpath transfer` copies, counted once per transfer",
+    # per /metrics scrape: a delivered message has no next_at, so the index holds the backlog
+    "outbox_backlog": "every entry of the outbox_next_at index: the undelivered messages",
+    "tombstone_hashes": "every tombstone (erased people's key hashes: few), read by imports",
+    "events_mentioning": "a text search of the activity log, once per erasure (forget-person)",
 }
 
 # Operators that read every node or relationship of a label or type (or every node, or a whole
@@ -205,6 +209,11 @@ def parameters(name: str, ids: Mapping[str, Any]) -> dict[str, Any]:
         "kind": "offered",
         "actor": "system",
         "role": "CFO",
+        "reported_by": [ids["rep_ids"][0]],
+        "consented_at": NOW,
+        "consent_by": "test",
+        "reason": None,
+        "detail": None,
     }
     values: dict[str, Any] = {
         "person_id": person,
@@ -258,6 +267,8 @@ def parameters(name: str, ids: Mapping[str, Any]) -> dict[str, Any]:
         "token": "t-1",
         "after": "",
         "bounded": True,
+        "hashes": ["0" * 64],
+        "texts": ["ann lee", "li:ann-lee"],
     }
     # where the store passes other values than the common ones above
     by_query: dict[str, dict[str, Any]] = {

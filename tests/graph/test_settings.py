@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from graph.errors import ConfigError
-from graph.settings import LadybugSettings, Neo4jSettings, graph_settings_from_env
+from graph.settings import (
+    LadybugSettings,
+    Neo4jSettings,
+    WarmpathSettings,
+    graph_settings_from_env,
+    settings_table,
+)
 
 
 def test_default_is_the_embedded_file_under_data() -> None:
@@ -70,3 +76,86 @@ def test_bad_settings_name_the_key(env: dict[str, str], message: str) -> None:
 def test_ladybug_uri_naming_a_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="is a directory"):
         graph_settings_from_env({"WARMPATH_GRAPH_URI": f"ladybug://{tmp_path}"})
+
+
+def test_every_setting_reads_its_variable(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text('mode = "round_robin"\n', encoding="utf-8")
+    settings = WarmpathSettings.from_env(
+        {
+            "WARMPATH_GRAPH_URI": "bolt://db.internal:7687",
+            "WARMPATH_NEO4J_USER": "warmpath",
+            "WARMPATH_NEO4J_PASSWORD": "s3cret",
+            "WARMPATH_NEO4J_DATABASE": "sales",
+            "WARMPATH_LADYBUG_BUFFER_POOL_MB": "512",
+            "WARMPATH_POLICY": str(policy),
+            "WARMPATH_ENV": " Development ",
+            "WARMPATH_SLA_SWEEP_SECONDS": "0",
+            "WARMPATH_MARKETING_WEBHOOK": "https://marketing.example/returned",
+            "WARMPATH_LOG_FORMAT": "json",
+            "WARMPATH_TO_NEO4J_PASSWORD": "other",
+        }
+    )
+    assert settings.graph == Neo4jSettings(
+        uri="bolt://db.internal:7687", user="warmpath", password="s3cret", database="sales"
+    )
+    assert settings.ladybug_buffer_pool_mb == 512 and settings.policy == policy
+    assert settings.development and settings.sla_sweep_seconds == 0
+    assert settings.marketing_webhook == "https://marketing.example/returned"
+    assert settings.log_format == "json"
+    assert settings.to_neo4j_password.get_secret_value() == "other"
+    assert "s3cret" not in repr(settings) and "other" not in repr(settings)
+
+
+def test_defaults_and_blank_values() -> None:
+    blank = {f"WARMPATH_{name.upper()}": "  " for name in WarmpathSettings.model_fields}
+    for env in ({}, blank):
+        settings = WarmpathSettings.from_env(env)
+        assert settings.graph == LadybugSettings(path=Path("./data/warmpath.lbdb"))
+        assert (settings.env, settings.sla_sweep_seconds, settings.log_format) == (
+            "production",
+            60.0,
+            "text",
+        )
+        assert settings.policy is None and settings.marketing_webhook is None
+
+
+def test_each_bad_value_is_one_line_naming_key_value_and_what_is_valid(tmp_path: Path) -> None:
+    env = {
+        "WARMPATH_ENV": "staging",
+        "WARMPATH_SLA_SWEEP_SECONDS": "-5",
+        "WARMPATH_MARKETING_WEBHOOK": "ftp://files.example",
+        "WARMPATH_LOG_FORMAT": "xml",
+        "WARMPATH_POLICY": str(tmp_path / "none.toml"),
+        "WARMPATH_LADYBUG_BUFFER_POOL_MB": "0",
+        "WARMPATH_NEO4J_PASSWORD": "s3cret",
+    }
+    with pytest.raises(ConfigError) as caught:
+        WarmpathSettings.from_env(env)
+    lines = str(caught.value).splitlines()
+    assert lines == [
+        "WARMPATH_LADYBUG_BUFFER_POOL_MB='0' must be greater than 0 (megabytes, e.g. 2048)",
+        f"WARMPATH_POLICY='{tmp_path / 'none.toml'}' names no file: give the path of a policy "
+        "TOML file (check it with `warmpath policy check`), or unset it for the built-in defaults",
+        "WARMPATH_ENV='staging' is not valid: use production or development",
+        "WARMPATH_SLA_SWEEP_SECONDS='-5' must be 0 (off) or more seconds",
+        "WARMPATH_MARKETING_WEBHOOK='ftp://files.example' is not an http(s) URL: use e.g. "
+        "https://marketing.example/leads/returned",
+        "WARMPATH_LOG_FORMAT='xml' is not valid: use text or json",
+    ]
+    assert "s3cret" not in str(caught.value)
+
+
+@pytest.mark.parametrize("seconds", ["soon", "nan", "inf"])
+def test_the_sweep_interval_is_a_finite_number(seconds: str) -> None:
+    with pytest.raises(ConfigError, match=r"is not a number of seconds: use e\.g\. 60, or 0"):
+        WarmpathSettings.from_env({"WARMPATH_SLA_SWEEP_SECONDS": seconds})
+
+
+def test_readme_settings_table_is_generated_from_the_class() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("| variable | meaning | default |")
+    documented = readme[start : readme.index("\n\n", start)]
+    assert documented == settings_table(), "regenerate it: python -m graph.settings"
+    for name in WarmpathSettings.model_fields:
+        assert f"| `WARMPATH_{name.upper()}` |" in documented

@@ -24,8 +24,9 @@ from api.cli import app
 from cypher import load_dialect
 from graph.backends import open_store
 from graph.errors import ConfigError
+from graph.keys import tombstone_hash
 from graph.ladybug_store import LadybugStore
-from graph.model import Company, Lead, OutboxMessage, Person, Tie
+from graph.model import Company, Consent, Lead, OutboxMessage, Person, Tie
 from graph.settings import GraphSettings, LadybugSettings, Neo4jSettings
 from graph.store import GraphStore
 from graph.transfer import KINDS, compare, transfer, transfer_settings
@@ -54,7 +55,16 @@ def _fill(store: GraphStore) -> Facts:
     returned to marketing (an undelivered message), a message that failed once, API users."""
     org = build_small_org(store)
     store.merge_ties(
-        [Tie(a=org.pb, b=org.zed, source="crm", since=date(2019, 5, 4), strength=0.35)]
+        [
+            Tie(
+                a=org.pb,
+                b=org.zed,
+                source="crm",
+                since=date(2019, 5, 4),
+                strength=0.35,
+                reported_by=("relationships.csv",),
+            )
+        ]
     )
     world = World(store)
     world.company("acme")
@@ -87,6 +97,8 @@ def _fill(store: GraphStore) -> Facts:
     )
     _, admin_token = add_user(store, role="admin", name="Ops", now=NOW)
     _, rep_token = add_user(store, role="rep", name="Ann", now=NOW, rep_key=rid("ann"))
+    store.record_consents([Consent(rep_id=rid("ann"), consented_at=NOW, consent_by="reps.csv")])
+    store.add_tombstones([tombstone_hash("li:an-erased-person")], at=NOW)
     return Facts(
         org=org,
         admin_token=admin_token,
@@ -102,6 +114,9 @@ def _assert_same_answers(source: GraphStore, target: GraphStore, facts: Facts) -
     tie = target.ties_of(org.pb, "crm")[org.zed]
     assert (tie.since, tie.strength) == (date(2019, 5, 4), 0.35)
     assert target.ties_of(org.pa, "facebook") == source.ties_of(org.pa, "facebook")
+    assert tie.reported_by == ("relationships.csv",)
+    assert target.rep_consents([rid("ann")]) == source.rep_consents([rid("ann")])
+    assert target.tombstone_hashes() == {tombstone_hash("li:an-erased-person")}
 
     events = target.events(lead_id="lead-a")
     assert events == source.events(lead_id="lead-a")
@@ -306,7 +321,7 @@ def test_cli_copies_prints_progress_and_the_check(
     result = runner.invoke(app, args, env=_cli_env(graph_settings))
 
     assert result.exit_code == 0, result.stderr
-    assert "the target matches the source: same counts and checksums for all 15" in result.stdout
+    assert "the target matches the source: same counts and checksums for all 16" in result.stdout
     assert "(0 were already in the target)" in result.stdout
     assert f"KNOWS (check) {counts.ties:,} / {counts.ties:,}" in " ".join(result.stderr.split())
 
@@ -324,7 +339,7 @@ def test_cli_copies_prints_progress_and_the_check(
         "1 only in the target (e.g. p:stranger)"
     ) in " ".join(again.stdout.split())
     assert again.stderr.strip().splitlines()[-1] == (
-        "error: the target differs from the source in 1 of 15 labels and relationship types "
+        "error: the target differs from the source in 1 of 16 labels and relationship types "
         "(listed above): rerun to finish an interrupted copy"
     )
 
@@ -353,43 +368,49 @@ def test_cli_copies_a_file_an_older_warmpath_wrote(
 
 
 @pytest.mark.parametrize(
-    ("args", "env", "message"),
+    ("args", "env", "message", "code"),
     [
         (
             ["--from", "ladybug://{tmp}/a.lbdb", "--to", "ladybug://{tmp}/../{name}/a.lbdb"],
             {},
             "--from and --to name the same graph",
+            2,
         ),
         (
             ["--from", "neo4j://db.example:7687", "--to", "bolt://DB.example"],
             {"WARMPATH_NEO4J_USER": "neo4j", "WARMPATH_NEO4J_PASSWORD": "secret"},
             "--from and --to name the same graph",
+            2,
         ),
         (
             ["--from", "postgres://db/warmpath", "--to", "ladybug://{tmp}/b.lbdb"],
             {},
             "--from='postgres://db/warmpath' is not supported",
+            2,
         ),
         (
             ["--from", "ladybug://{tmp}/missing.lbdb", "--to", "ladybug://{tmp}/b.lbdb"],
             {},
             "--from: no database at",
+            3,  # the database is unavailable
         ),
         (
             ["--from", "ladybug://{tmp}/a.lbdb", "--to", "bolt://127.0.0.1:1"],
             {"WARMPATH_NEO4J_USER": "neo4j"},
             "WARMPATH_NEO4J_PASSWORD is not set (needed for --to=bolt://127.0.0.1:1); or set "
             "WARMPATH_TO_NEO4J_PASSWORD for --to alone",
+            2,
         ),
         (
             ["--from", "ladybug://{tmp}/a.lbdb", "--to", "bolt://127.0.0.1:1"],
             {"WARMPATH_NEO4J_USER": "neo4j", "WARMPATH_TO_NEO4J_PASSWORD": "secret"},
             "--to: cannot reach Neo4j at bolt://127.0.0.1:1",
+            3,
         ),
     ],
 )
-def test_cli_mistakes_are_one_line_with_exit_2(
-    tmp_path: Path, args: list[str], env: dict[str, str], message: str
+def test_cli_mistakes_exit_2_and_unreachable_graphs_3_with_one_line(
+    tmp_path: Path, args: list[str], env: dict[str, str], message: str, code: int
 ) -> None:
     open_store(LadybugSettings(path=tmp_path / "a.lbdb", buffer_pool_bytes=64 * 1024**2)).close()
     given = [a.format(tmp=tmp_path, name=tmp_path.name) for a in args]
@@ -397,7 +418,7 @@ def test_cli_mistakes_are_one_line_with_exit_2(
 
     result = runner.invoke(app, ["transfer", *given], env={**clean, **env})
 
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == code, result.output
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
     assert message in result.stderr
     assert not (tmp_path / "b.lbdb").exists()

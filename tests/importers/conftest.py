@@ -11,14 +11,15 @@ from importers.crm import import_reps
 
 ROSTER = (
     "email,name,linkedin_url,region,timezone,industries,products,deal_min,deal_max,capacity,"
-    "close_rate,hired_on,active,out_until\n"
+    "close_rate,hired_on,active,out_until,consent\n"
     "alice@seller.example,Alice Adams,https://www.linkedin.com/in/alice-rep,EMEA,Europe/Berlin,"
-    "software;finance,platform,0,100000,25,0.3,2021-03-01,true,\n"
+    "software;finance,platform,0,100000,25,0.3,2021-03-01,true,,yes\n"
     'bob@seller.example,Bob Brown,,NA,America/New_York,retail,analytics,10000,"50,000",20,25%,'
-    "2024-10-01,yes,2026-12-01\n"
+    "2024-10-01,yes,2026-12-01,2024-10-01\n"
     "carol@seller.example,Carol Cruz,https://www.linkedin.com/in/carol-rep,APAC,Asia/Singapore,"
-    ",,,,10,,2025-01-01,false,\n"
+    ",,,,10,,2025-01-01,false,,yes\n"
 )
+"""The roster of the importer tests: every rep consented (yes, or the date they agreed)."""
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from typer.main import get_command
@@ -10,7 +11,9 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from benchmarks.exports import connections_csv, synthetic_connections
-from graph.settings import GraphSettings
+from graph.neo4j_launcher import free_port
+from graph.settings import GraphSettings, LadybugSettings
+from tests.api.test_processes import _serve, _wait_healthy
 from tests.conftest import graph_env
 from tests.importers.conftest import ROSTER, write
 
@@ -46,7 +49,7 @@ def test_import_reps_then_connections_summary_and_exit_codes(
     assert code == 0, err
     assert out.strip() == (
         "reps.csv: 3 rows read; people 3 created, 0 matched; ties 0 created, 0 unchanged, "
-        "0 removed; 3 reps; 0 skipped; 0 invalid"
+        "0 removed; 3 consents recorded, 3 reps; 0 skipped; 0 invalid"
     )
     export = write(tmp_path, "Connections.csv", connections_csv(synthetic_connections(40, seed=5)))
     code, out, _ = _run(db, "linkedin", "--rep", "alice@seller.example", str(export))
@@ -111,5 +114,32 @@ def test_dry_run_writes_nothing(tmp_path: Path, graph_settings: GraphSettings) -
     assert code == 0 and out.startswith(
         "dry run, nothing written: reps.csv: 3 rows read; people 3 created"
     )
-    result = runner.invoke(app, ["stats", "--json"], env=graph_env(db))
-    assert json.loads(result.stdout)["reps"] == 0
+    if isinstance(db, LadybugSettings):  # counted against an empty graph: no file created
+        assert not db.path.exists()
+    else:
+        result = runner.invoke(app, ["stats", "--json"], env=graph_env(db))
+        assert json.loads(result.stdout)["reps"] == 0
+
+
+def test_dry_run_runs_beside_the_server(tmp_path: Path, graph_settings: GraphSettings) -> None:
+    """`warmpath serve` holds a LadybugDB file for writing; a dry run opens it read-only."""
+    db = graph_settings
+    roster = write(tmp_path, "reps.csv", ROSTER)
+    assert _run(db, "reps", str(roster))[0] == 0
+    env = {**os.environ, **graph_env(db), "WARMPATH_SLA_SWEEP_SECONDS": "0"}
+    port = free_port()
+    server = _serve(env, port, tmp_path / "serve.log")
+    try:
+        _wait_healthy(port, server, tmp_path / "serve.log")
+        code, out, err = _run(db, "reps", "--dry-run", str(roster))
+        assert code == 0, err
+        assert out.startswith(
+            "dry run, nothing written: reps.csv: 3 rows read; people 0 created, 3 matched"
+        )
+        if isinstance(db, LadybugSettings):  # a real import has to wait for the server
+            code, _, err = _run(db, "reps", str(roster))
+            assert code == 3
+            assert err.strip().startswith(f"error: {db.path} is in use by another warmpath process")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
