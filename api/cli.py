@@ -420,26 +420,23 @@ def route(
     """Assign new leads to reps by the policy (an optimal batch assignment within every rep's
     capacity in proximity mode) and offer each lead to its rep. Safe to rerun: a lead that is
     no longer new is left alone."""
-    from routing.assignment import ROUTABLE_STATUSES, offer_assignments, route_batch
+    from routing.assignment import route_new_leads
 
     if (lead is None) == (not all_unassigned):
         raise fail("give either --lead ID or --all-unassigned")
     policy = _policy(policy_file)
     now = _now()
     with store_for(read_only=dry_run) as store:
-        if lead is not None:
-            found = store.lead(lead)
-            if found.status not in ROUTABLE_STATUSES:
-                raise fail(f"lead {lead} is {found.status}: only new leads are routed")
-            leads = [found]
-        else:
-            leads = store.leads_with_status(ROUTABLE_STATUSES)
-        if not leads:
-            out.print("no new leads to route")
-            return
-        with err.status(f"routing {len(leads):,} leads..."):
-            result = route_batch(store, leads, policy=policy, now=now)
-        offered = [] if dry_run else offer_assignments(store, result, now=now, actor="cli:route")
+        chosen = None if lead is None else [store.lead(lead)]
+        with err.status("routing new leads..."):
+            routed = route_new_leads(
+                store, policy=policy, now=now, actor="cli:route", leads=chosen, dry_run=dry_run
+            )
+    result, offered = routed.result, routed.offered
+    if result is None:
+        out.print("no new leads to route")
+        return
+    leads = result.assignments
     if as_json:
         _print_json({"result": result, "offered": offered, "dry_run": dry_run})
         return

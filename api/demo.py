@@ -8,7 +8,7 @@ import random
 from datetime import datetime, timedelta
 
 from graph.store import GraphStore
-from routing.assignment import ROUTABLE_STATUSES, offer_assignments, route_batch
+from routing.assignment import ROUTABLE_STATUSES, route_new_leads
 from routing.errors import WarmpathError
 from routing.lifecycle import claim_lead, record_contact, record_outcome, reject_lead
 from routing.policy import Policy
@@ -25,8 +25,9 @@ def demo_activity(store: GraphStore, *, policy: Policy, now: datetime, seed: int
         return "no new leads: demo activity skipped"
     batch = leads[: max(1, len(leads) // 3)]
     routed_at = now - timedelta(days=2)
-    result = route_batch(store, batch, policy=policy, now=routed_at)
-    offered = offer_assignments(store, result, now=routed_at, actor=ACTOR)
+    routed = route_new_leads(store, policy=policy, now=routed_at, actor=ACTOR, leads=batch)
+    result, offered = routed.result, routed.offered
+    assert result is not None  # the batch is not empty
     owner = {a.lead_id: a.rep_id for a in result.assignments if a.rep_id}
     counts = {"claimed": 0, "contacted": 0, "won": 0, "lost": 0, "returned": 0, "overdue": 0}
     for number, lead_id in enumerate(offered):

@@ -1179,7 +1179,7 @@ class Mutation:
 
     @strawberry.mutation(description="Route every new lead as one optimal batch.")
     async def route_leads(self, info: Info[Context, None]) -> RouteLeadsResult:
-        from routing.assignment import ROUTABLE_STATUSES, offer_assignments, route_batch
+        from routing.assignment import route_new_leads
 
         context = info.context
         try:
@@ -1187,11 +1187,12 @@ class Mutation:
             now = context.now()
 
             def run() -> RoutedBatch:
-                leads = context.store.leads_with_status(ROUTABLE_STATUSES)
-                if not leads:
+                routed = route_new_leads(
+                    context.store, policy=context.services.policy, now=now, actor=_actor(context)
+                )
+                result, offered = routed.result, routed.offered
+                if result is None:
                     return RoutedBatch(offered=0, unassigned=0, gini=0.0, warm_owner_rate=None)
-                result = route_batch(context.store, leads, policy=context.services.policy, now=now)
-                offered = offer_assignments(context.store, result, now=now, actor=_actor(context))
                 history = context.store.events_of_leads(offered)
                 context.services.broker.publish_threadsafe(
                     e for lead_id in offered for e in history[lead_id][-1:] if e.kind == "offered"

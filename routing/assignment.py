@@ -29,7 +29,7 @@ from scipy.optimize import linprog
 from graph.keys import event_id
 from graph.model import Event, LeadReach, LeadView
 from graph.store import GraphStore
-from routing.errors import InvalidArgument, StoreError
+from routing.errors import InvalidArgument, InvalidState, StoreError
 from routing.policy import Policy
 from routing.ranking import LeadScores, score_lead
 from routing.roster import OWNER_STATUSES, ProfileMatch, Roster, mix, stable_key
@@ -408,3 +408,34 @@ def offer_assignments(
     if not events:
         return []
     return store.run_atomic(lambda: store.offer_leads(events))
+
+
+@dataclass(frozen=True)
+class RoutedLeads:
+    """What routing new leads did: the batch's assignment and the leads actually offered."""
+
+    result: BatchResult | None  # None: there was no new lead
+    offered: list[str]
+
+
+def route_new_leads(
+    store: GraphStore,
+    *,
+    policy: Policy,
+    now: datetime,
+    actor: str,
+    leads: Sequence[LeadView] | None = None,
+    dry_run: bool = False,
+) -> RoutedLeads:
+    """Route new leads as one batch and offer each to its rep: every new lead, or ``leads``
+    (which must be new). The one "route new leads" of the CLI, the API and the demo. With
+    ``dry_run`` the assignment is computed and nothing is written."""
+    chosen = list(store.leads_with_status(ROUTABLE_STATUSES) if leads is None else leads)
+    for lead in chosen:
+        if lead.status not in ROUTABLE_STATUSES:
+            raise InvalidState(f"lead {lead.id} is {lead.status}: only new leads are routed")
+    if not chosen:
+        return RoutedLeads(result=None, offered=[])
+    result = route_batch(store, chosen, policy=policy, now=now)
+    offered = [] if dry_run else offer_assignments(store, result, now=now, actor=actor)
+    return RoutedLeads(result=result, offered=offered)
