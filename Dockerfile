@@ -5,12 +5,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
 COPY pyproject.toml README.md ./
+COPY cli ./cli
 COPY api ./api
+COPY demo ./demo
 COPY routing ./routing
+COPY importers ./importers
 COPY graph ./graph
 COPY cypher ./cypher
-COPY importers ./importers
-COPY benchmarks ./benchmarks
 RUN pip install . && useradd --system --uid 10001 --home-dir /app warmpath && mkdir -p /app/data && chown warmpath /app/data
 
 USER warmpath

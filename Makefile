@@ -61,10 +61,13 @@ bench: $(STAMP)
 load: $(STAMP)
 	$(PY) -m benchmarks.load
 
+# ruff, mypy (strict), and the dependency direction between the layers (import-linter,
+# contracts in pyproject.toml)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check api routing graph cypher importers benchmarks tests
+	$(VENV)/bin/ruff format --check cli api demo routing graph cypher importers benchmarks tests
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) $(LINT_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,1 +1,3 @@
-"""warmpath's surfaces: the HTTP app (FastAPI), and the ``warmpath`` command line."""
+"""warmpath's HTTP surface: the FastAPI app, the GraphQL schema (Strawberry), auth, the manager
+page, webhook delivery, backups through the server and what operators see. May import routing
+(resolvers call its services) and graph; never cypher, demo or the CLI."""

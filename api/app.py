@@ -121,7 +121,7 @@ def run_background_once(
         _log_failure("SLA sweep (the next round tries again)", exc)
     if settings.webhook_url:
         try:
-            webhook.deliver_due(services.store, settings.webhook_url, now=now)
+            webhook.deliver_due(services.store, settings.webhook_url, now=now, clock=services.clock)
         except Exception as exc:
             failed += 1
             _log_failure("webhook outbox delivery (the next round tries again)", exc)
@@ -133,9 +133,12 @@ class _Router(GraphQLRouter[Context, None]):
         """A body that is not UTF-8, or nests too deep for the parser, is answered like any
         other JSON that does not parse: 400, "Unable to parse request body as JSON"."""
         try:
-            return json.loads(data)
+            parsed = json.loads(data)
         except (UnicodeDecodeError, RecursionError):
             raise json.JSONDecodeError("not UTF-8 JSON of a usable depth", "", 0) from None
+        if not isinstance(parsed, (dict, list)):  # 5, "x", null: no request in it
+            raise json.JSONDecodeError("not a JSON object", "", 0)
+        return parsed
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """A WebSocket signs in with connection_init: {"Authorization": "Bearer <token>"}."""
@@ -199,7 +202,7 @@ def create_app(
                 failures += 1
                 _log_failure("loading the rep network (retrying)", exc)
             with suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=min(60.0, 2.0**failures))
+                await asyncio.wait_for(stop.wait(), timeout=min(60.0, 2.0 ** min(failures, 6)))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -9,9 +9,10 @@ import secrets
 import uuid
 from datetime import datetime
 
-from graph.model import User
+from graph.model import PersonRef, User
 from graph.store import GraphStore
-from routing.errors import Forbidden, InvalidArgument, NotFound
+from routing import directory
+from routing.errors import Forbidden, InvalidArgument
 
 ROLES = ("admin", "manager", "rep")
 TOKEN_PREFIX = "wp_"
@@ -70,7 +71,7 @@ class Access:
     def team_of(self, rep_id: str | None) -> str | None:
         if rep_id is None:
             return None
-        profile = self.store.rep_profiles().get(rep_id)
+        profile = directory.rep_profile(self.store, rep_id)
         return None if profile is None else profile.team
 
     def can_see_rep(self, rep_id: str) -> bool:
@@ -81,10 +82,11 @@ class Access:
         return rep_id == self.user.rep_id
 
     def require_rep(self, rep_id: str) -> None:
-        if rep_id not in self.store.rep_profiles():
-            raise NotFound(f"no rep with id {rep_id!r}")
-        if not self.can_see_rep(rep_id):
+        """FORBIDDEN before NOT_FOUND for all but admins: whether a key names a rep is not
+        something a rep or another team's manager learns by asking."""
+        if not self.is_admin and not self.can_see_rep(rep_id):
             raise Forbidden("you cannot see this rep")
+        directory.rep(self.store, rep_id)
 
     def acting_rep(self) -> str:
         """The rep a rep user acts as; other roles act for reps only where a step allows."""
@@ -95,3 +97,15 @@ class Access:
     def require_manager(self) -> None:
         if self.user.role not in ("admin", "manager"):
             raise Forbidden("only managers and admins can do this")
+
+    def require_connections_of(self, a: PersonRef, b: PersonRef) -> None:
+        """Whose mutual connections the user may ask about: of reps they can see, and a rep
+        only of themselves."""
+        for person in (a, b):
+            rep = directory.rep_of_person(self.store, person.id)
+            if rep is not None and not self.can_see_rep(rep):
+                raise Forbidden("you cannot see this rep's connections")
+        if self.user.role == "rep":
+            mine = directory.rep(self.store, self.user.rep_id or "").person_id
+            if mine not in (a.id, b.id):
+                raise Forbidden("a rep can ask only about their own mutual connections")

@@ -54,15 +54,27 @@ def backoff(attempts: int) -> timedelta:
     return min(MAX_BACKOFF, timedelta(seconds=10 * 2 ** max(attempts - 1, 0)))
 
 
-def deliver_due(store: GraphStore, url: str, *, now: datetime, send: Send = post_json) -> Delivery:
+def deliver_due(
+    store: GraphStore,
+    url: str,
+    *,
+    now: datetime,
+    send: Send = post_json,
+    clock: Callable[[], datetime] | None = None,
+) -> Delivery:
     """Try every message whose next attempt is due; safe to run often, concurrently with the
     API and in every API process: messages are leased in the database a few at a time before
     they are sent (LEASE_SIZE POSTs of at most 10 s each fit in LEASE), so of several processes
-    one sends each, and an attempt is recorded only while its sender still holds the lease."""
+    one sends each, and an attempt is recorded only while its sender still holds the lease.
+    With ``clock``, each lease is taken (and its attempts recorded) at the clock's time, not at
+    ``now``: a slow endpoint cannot make a later lease expire before it is taken."""
     delivered = failed = 0
     worker = uuid.uuid4().hex
-    for _ in range(MAX_LEASES):
-        leased = store.lease_outbox(now, worker=worker, until=now + LEASE, limit=LEASE_SIZE)
+    due_by = now  # messages due when the round started: a failure is not retried this round
+    for batch in range(MAX_LEASES):
+        if clock is not None and batch > 0:
+            now = clock()
+        leased = store.lease_outbox(due_by, worker=worker, until=now + LEASE, limit=LEASE_SIZE)
         if not leased:
             break
         for message in leased:

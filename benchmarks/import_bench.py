@@ -123,7 +123,7 @@ def cli(graph_env: Mapping[str, str], *args: str) -> tuple[float, str]:
     env = {**os.environ, **graph_env}
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         env=env,
         capture_output=True,
         text=True,

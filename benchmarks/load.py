@@ -30,7 +30,7 @@ import httpx
 
 from api.auth import add_user
 from benchmarks.backend import BenchGraph, backend_from_env, bench_graph
-from benchmarks.generator import SCALES, generate_org
+from demo.organisation import SCALES, generate_org
 from graph.errors import ConfigError
 from routing.assignment import ROUTABLE_STATUSES, offer_assignments, route_batch
 from routing.policy import load_policy
@@ -208,7 +208,7 @@ def _serve_and_load(graph: BenchGraph, scale: str, scratch: Path) -> int:
     log = scratch / "serve.log"
     with log.open("wb") as server_log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "cli", "serve", "--port", str(port)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=server_log,

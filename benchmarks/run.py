@@ -26,9 +26,10 @@ from typing import Any
 
 from benchmarks import baseline
 from benchmarks.backend import BenchGraph, backend_from_env, bench_graph
-from benchmarks.generator import SCALES, generate_org
+from demo.organisation import SCALES, generate_org
 from graph.errors import ConfigError
 from graph.store import GraphStore
+from routing.background import shared_background
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -320,7 +321,7 @@ def _bench_questions(
     for person in persons:
         k = rng.randrange(len(org.rep_ids))
         rep_id, rep_row = org.rep_ids[k], int(org.rep_rows[k])
-        t, got = _timed(lambda r=rep_id, p=person: store.shared_background(r, p))
+        t, got = _timed(lambda r=rep_id, p=person: shared_background(store, r, p))
         b, want = _timed(lambda r=rep_row, p=person: baseline.shared(org, r, p))
         store_ms.append(t)
         base_ms.append(b)
@@ -378,7 +379,7 @@ def _bench_routing(
         t, ranking = _timed(lambda lead=lead_id: rank_lead(store, lead, policy=policy, now=now))
         rank_ms.append(t)
         view = ranking.lead
-        g, reach = _timed(lambda v=view: store.lead_reach([v], explain=True, today=now.date()))
+        g, reach = _timed(lambda v=view: store.lead_reach([v], explain=True))
         graph_ms.append(g)
 
         def expected(lead: str = lead_id) -> tuple[dict[str, dict[str, tuple[int, int]]], Any]:

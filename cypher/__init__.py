@@ -4,6 +4,9 @@ A block starts with a header line ``// name: <query_name>``, followed by ``//`` 
 and the query text. Values always travel as ``$params``; query text is never built from values.
 The loader refuses to start, naming file and line, when a name is duplicated, a query is empty,
 or a name or the set of ``$params`` differs between the dialects.
+
+The bottom layer: it imports nothing of warmpath but graph.errors (the root of the exception
+hierarchy, a leaf module); graph's adapters import it.
 """
 
 from __future__ import annotations

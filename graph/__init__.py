@@ -1,2 +1,3 @@
-"""The only code that talks to a database: the GraphStore protocol (graph.store) and one adapter
-per backend (graph.ladybug_store, graph.neo4j_store), opened by graph.backends.open_store."""
+"""The only code that talks to a database: the store protocols (graph.store), one adapter per
+backend (LadybugDB, Neo4j) opened by graph.backends.open_store, settings, keys, the model and the
+root of the error hierarchy. May import cypher (the named queries), nothing else of warmpath."""

@@ -29,10 +29,12 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from graph import keys
 from graph.backends import open_store
 from graph.errors import (
     DatabaseLocked,
@@ -108,6 +110,8 @@ class BackupReport:
     path: Path
     size: int
     counts: TableCounts
+    tombstones_carried: int = 0  # restore: erasures made since the backup, kept
+    erase_again: tuple[str, ...] = ()  # restore: people in the backup erased since (by id)
 
 
 def table_counts(store: LadybugStore) -> TableCounts:
@@ -292,9 +296,16 @@ def restore(settings: GraphSettings, source: Path, *, force: bool = False) -> Ba
     with _partial(target, "restore") as partial:
         _copy(source, partial)
         counts = _verified(partial, ladybug, migrate=True, shown=source)
+        carried, erase_again = _carry_tombstones(target, partial, ladybug) if exists else (0, ())
         size = partial.stat().st_size
         _replace_database(partial, target)
-    return BackupReport(path=target, size=size, counts=counts)
+    return BackupReport(
+        path=target,
+        size=size,
+        counts=counts,
+        tombstones_carried=carried,
+        erase_again=erase_again,
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -405,6 +416,43 @@ def _verified(
             "(damaged, or another program's file)"
         ) from None
     return counts
+
+
+def _carry_tombstones(
+    old: Path, partial: Path, settings: LadybugSettings
+) -> tuple[int, tuple[str, ...]]:
+    """Erasures outlive a restore: the tombstones of the database being replaced go into the
+    restored copy (so imports keep skipping those people), and the people of the backup they
+    stand for are returned, for the caller to erase again (routing.privacy.forget_person also
+    scrubs the activity log). An old database that does not open has nothing to carry."""
+    from graph.ladybug_store import LadybugStore
+
+    try:
+        reader = LadybugStore(replace(settings, path=old), read_only=True)
+    except (StoreError, StoreUnavailable):
+        return 0, ()
+    try:
+        hashes = sorted(reader.tombstone_hashes())
+    except (StoreError, StoreUnavailable):
+        hashes = []
+    finally:
+        reader.close()
+    if not hashes:
+        return 0, ()
+    store = LadybugStore(replace(settings, path=partial))
+    try:
+        store.add_tombstones(hashes, at=datetime.now(UTC))
+        # a person's id is one of their identity keys (graph.keys.identity_keys): LadybugDB
+        # hashes it as keys.tombstone_hash does
+        rows = store._execute(
+            "MATCH (p:Person) WITH p.id AS id WHERE sha256($prefix + id) IN $hashes "
+            "RETURN id ORDER BY id",
+            {"prefix": keys.TOMBSTONE_PREFIX, "hashes": hashes},
+        )
+        store._execute("CHECKPOINT", None)
+    finally:
+        store.close()
+    return len(hashes), tuple(str(row["id"]) for row in rows)
 
 
 def _ensure_not_held(settings: LadybugSettings) -> None:

@@ -56,6 +56,12 @@ def normalise_email(email: str) -> str | None:
     return text if _EMAIL.match(text) else None
 
 
+def split_name(name: str) -> tuple[str | None, str | None]:
+    """First and last name of a full name: the first word, and the rest (None when empty)."""
+    first, _, last = name.partition(" ")
+    return first or None, last or None
+
+
 def normalise_name(name: str) -> str:
     """Case-, accent- and spacing-insensitive form of a name, for fingerprints."""
     folded = unicodedata.normalize("NFKD", name.casefold())

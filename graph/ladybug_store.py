@@ -161,10 +161,10 @@ class LadybugStore(CypherGraphStore):
         result.close()
         return rows
 
-    def _read(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+    def _run_read(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return self._execute(self.catalog[name].text, params)
 
-    def _write(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+    def _run_write(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         self._check_writable()
         with WRITE_LOCK:
             try:
@@ -226,7 +226,7 @@ class LadybugStore(CypherGraphStore):
             rows.extend(self._write(name, {"rows": pa.table(columns)}))
         return rows
 
-    def _read_table(self, name: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+    def _run_read_table(self, name: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         conn = self._connection()
         try:
             result = conn.execute(self.catalog[name].text, dict(params or {}))
@@ -276,6 +276,7 @@ class LadybugStore(CypherGraphStore):
             return super().bulk_load(snapshot, progress)
         prepared = self._prepare_snapshot(snapshot)
         loaded: dict[str, int] = {}
+        self.caches.forget()  # COPY runs no named query: nothing kept in memory holds now
         with WRITE_LOCK:
             for name in (*SNAPSHOT_LOAD_ORDER[:5], "IS", "AT", *SNAPSHOT_LOAD_ORDER[5:]):
                 table = prepared.get(name)

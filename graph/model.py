@@ -318,6 +318,10 @@ class Stint:
     current: bool = False
 
 
+SharedStints = tuple[tuple[Stint, Stint], ...]
+"""Pairs of (a rep's stint, a person's stint) at the same employer or school."""
+
+
 @dataclass(frozen=True)
 class RepActivity:
     """What the activity log and the lead table say about one rep's workload and record."""
@@ -353,14 +357,15 @@ class LeadReach:
     ``known_at_company[i]`` counts the company's current employees rep i knows; with
     explanations, ``people_known[rep_id]`` names them and ``people`` names everyone the
     evidence mentions (looked up when read).
-    ``shared`` holds only non-empty backgrounds, by (rep id, decision-maker id).
+    ``shared`` holds, by (rep id, decision-maker id), the places they have both been at (only
+    pairs that share one): the facts routing/background.py turns into a shared background.
     """
 
     lead_id: str
     rep_ids: tuple[str, ...]
     members: dict[str, DecisionMakerReach]
     known_at_company: np.ndarray
-    shared: dict[tuple[str, str], SharedBackground]
+    shared: dict[tuple[str, str], SharedStints]
     people_known: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     people: Mapping[str, PersonRef] = field(default_factory=dict)
 
@@ -376,6 +381,17 @@ class LeadState:
     contacted_at: datetime | None = None
     outcome: str | None = None
     value: float | None = None
+
+
+@dataclass(frozen=True)
+class OwnedLead:
+    """A lead with an owner: its company, the owning rep, and when it was claimed and created
+    (the facts of the account-owner rule, routing/accounts.py)."""
+
+    company_id: str
+    rep_id: str
+    claimed_at: datetime | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)

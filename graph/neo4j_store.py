@@ -133,13 +133,13 @@ class Neo4jStore(CypherGraphStore):
         except (ClientError, Neo4jError) as exc:
             raise StoreError(f"Neo4j refused the query: {_line(exc)}") from None
 
-    def _read(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+    def _run_read(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         inside = self._in_transaction(self.catalog[name].text, params)
         if inside is not None:
             return inside
         return self._run(self.catalog[name].text, params, RoutingControl.READ)
 
-    def _write(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+    def _run_write(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         inside = self._in_transaction(self.catalog[name].text, params)
         if inside is not None:
             return inside

@@ -196,9 +196,13 @@ class WarmpathSettings(BaseSettings):
             return None
         path = Path(raw)
         key = key_of("policy")
-        if path.is_dir():
+        try:
+            is_dir, is_file = path.is_dir(), path.is_file()
+        except OSError as exc:  # too long a name, a folder we may not enter
+            raise _bad(f"{key}={str(raw)[:200]!r} cannot be read: {exc.strerror}") from None
+        if is_dir:
             raise _bad(f"{key}={str(raw)!r} is a directory: name a policy TOML file")
-        if not path.is_file():
+        if not is_file:
             raise _bad(
                 f"{key}={str(raw)!r} names no file: give the path of a policy TOML file "
                 "(check it with `warmpath policy check`), or unset it for the built-in defaults"
@@ -293,8 +297,18 @@ def _problem(error: Any) -> str:
     return f"{key}={error.get('input')!r}: {error['msg']}"
 
 
+def _shown(uri: str) -> str:
+    """A URI as it may be printed: without a user or password someone put in it."""
+    scheme, sep, rest = uri.partition("://")
+    netloc, slash, path = rest.partition("/")
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    return f"{scheme}{sep}{netloc}{slash}{path}" if sep else uri.split("@")[-1]
+
+
 def _graph_settings(settings: WarmpathSettings) -> GraphSettings:
     uri = settings.graph_uri
+    shown = _shown(uri)
     scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
     if scheme == "ladybug":
         return LadybugSettings(
@@ -304,7 +318,7 @@ def _graph_settings(settings: WarmpathSettings) -> GraphSettings:
         parts = urlsplit(uri)
         if not parts.hostname:
             raise ConfigError(
-                f"WARMPATH_GRAPH_URI={uri!r} has no host: use e.g. neo4j://localhost:7687"
+                f"WARMPATH_GRAPH_URI={shown!r} has no host: use e.g. neo4j://localhost:7687"
             )
         if parts.username or parts.password:
             raise ConfigError(
@@ -324,7 +338,7 @@ def _graph_settings(settings: WarmpathSettings) -> GraphSettings:
             uri=uri, user=settings.neo4j_user, password=password, database=settings.neo4j_database
         )
     raise ConfigError(
-        f"WARMPATH_GRAPH_URI={uri!r} is not supported: use ladybug:///path/file.lbdb, "
+        f"WARMPATH_GRAPH_URI={shown!r} is not supported: use ladybug:///path/file.lbdb, "
         "neo4j://host:7687 or bolt://host:7687"
     )
 
@@ -336,7 +350,13 @@ def _ladybug_path(uri: str) -> Path:
             f"WARMPATH_GRAPH_URI={uri!r} names no database file: use e.g. ladybug:///srv/warmpath.lbdb"
         )
     path = Path(rest)
-    if path.exists() and path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError as exc:  # too long a name, a folder we may not enter
+        raise ConfigError(
+            f"WARMPATH_GRAPH_URI={uri[:200]!r} cannot be used: {exc.strerror}"
+        ) from None
+    if is_dir:
         raise ConfigError(f"WARMPATH_GRAPH_URI={uri!r} is a directory: name a file inside it")
     return path
 

@@ -104,10 +104,13 @@ def roster_consent(
     *,
     by: str,
     now: datetime,
+    withdrawn_at: datetime | None = None,
 ) -> Consent | None:
     """What a roster row records: nothing when the cell is empty or no (raise ValueError for a
     "no" that contradicts the consent on record: withdrawal is forget-network), nothing when a
-    "yes" is on record already, else the consent (a date: midnight UTC that day)."""
+    "yes" is on record already, else the consent (a date: midnight UTC that day). After a
+    withdrawal (forget-network) the same roster cannot bring the consent back: only a consent
+    dated after the withdrawal, or ``--consent`` on an import, does (ValueError otherwise)."""
     if cell is None:
         return None
     if cell is False:
@@ -117,6 +120,16 @@ def roster_consent(
                 "warmpath forget-network for this rep"
             )
         return None
+    if (
+        withdrawn_at is not None
+        and on_record is None
+        and (cell is True or datetime.combine(cell, time(), tzinfo=UTC) <= withdrawn_at)
+    ):
+        raise ValueError(
+            f"cannot renew a consent the rep withdrew on {withdrawn_at.date().isoformat()}: "
+            "write the date they agreed again (after the withdrawal), or import their export "
+            "with --consent"
+        )
     if cell is True:
         return None if on_record is not None else Consent(rep_id, now, by)
     at = datetime.combine(cell, time(), tzinfo=UTC)

@@ -177,6 +177,7 @@ def import_reps(
     now = datetime.now(UTC)
     rep_ids = {keys.rep_id_from_email(_cell(r, "email")) for r in records}
     on_record = store.rep_consents(sorted(rid for rid in rep_ids if rid))
+    withdrawn = store.consent_withdrawals(sorted(rid for rid in rep_ids if rid))
     for record in report.readable(records):
         try:
             email = keys.normalise_email(_required(record, "email"))
@@ -218,6 +219,7 @@ def import_reps(
                 on_record.get(rep.id),
                 by=f"consent column of {path.name}",
                 now=now,
+                withdrawn_at=withdrawn.get(rep.id),
             )
         except RowError as exc:
             report.reject(record.line, str(exc))
@@ -230,7 +232,7 @@ def import_reps(
             continue
         if consent is not None:
             plan.consents[rep.id] = consent
-        first, _, last = name.partition(" ")
+        first, last = keys.split_name(name)
         plan.add_person(
             Person(
                 id=rep.person_id,
@@ -337,7 +339,7 @@ def _plan_decision_makers(store: GraphStore, plan: Plan, report: ImportReport, p
             person_id = by_email[email].id
         else:
             person_id = keys.person_id(email=email, name=name, company=company)
-        first, _, last = name.partition(" ")
+        first, last = keys.split_name(name)
         plan.add_person(
             Person(
                 id=person_id,

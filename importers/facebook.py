@@ -105,7 +105,7 @@ def import_facebook(
         if person_id in plan.people:
             report.skip("duplicate entries")
             continue
-        first, _, last = name.partition(" ")
+        first, last = keys.split_name(name)
         plan.add_person(
             Person(
                 id=person_id,

@@ -29,6 +29,7 @@ from scipy.optimize import linprog
 from graph.keys import event_id
 from graph.model import Event, LeadReach, LeadView
 from graph.store import GraphStore
+from routing.accounts import account_owners
 from routing.errors import InvalidArgument, InvalidState, StoreError
 from routing.policy import Policy
 from routing.ranking import LeadScores, score_lead
@@ -117,12 +118,12 @@ def score_matrix(
 ) -> ScoreMatrix:
     """Score every lead against every rep (one graph read for all the leads)."""
     if reaches is None:
-        reaches = store.lead_reach(leads, explain=False, today=now.date())
+        reaches = store.lead_reach(leads, explain=False)
     if roster is None:
         rep_ids = next(iter(reaches.values())).rep_ids if reaches else ()
         roster = Roster.load(store, rep_ids, policy, now)
     match = ProfileMatch(roster)
-    owners = store.account_owners(OWNER_STATUSES)
+    owners = account_owners(store, OWNER_STATUSES)
     shape = (len(leads), len(roster))
     matrix = ScoreMatrix(
         leads=list(leads),

@@ -18,6 +18,7 @@ from graph.model import (
     SharedBackground,
 )
 from graph.store import GraphStore, check_hops
+from routing.background import shared_background as background_between
 
 
 @dataclass(frozen=True)
@@ -87,5 +88,5 @@ def shared_background(
     rep = store.resolve_rep(rep_key)
     person = store.resolve_person(person_key)
     return BackgroundShared(
-        rep=rep, person=person, background=store.shared_background(rep.id, person.id, today=today)
+        rep=rep, person=person, background=background_between(store, rep.id, person.id, today=today)
     )

@@ -92,11 +92,6 @@ def _move(
         raise InvalidState(f"lead {lead_id} changed meanwhile: try again")
 
 
-def history_exclusions(store: GraphStore, lead_id: str) -> dict[str, str]:
-    """Reps kept off a lead by its history: who released it, who let its deadline pass."""
-    return exclusions_from(store.events(lead_id=lead_id))
-
-
 def exclusions_from(events: list[Event]) -> dict[str, str]:
     excluded: dict[str, str] = {}
     for event in events:

@@ -74,6 +74,8 @@ def load_policy(path: Path | None = None) -> Policy:
             given = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
             raise PolicyError(f"{path}: no such file") from None
+        except OSError as exc:  # no permission, a directory, too long a name
+            raise PolicyError(f"{str(path)[:200]}: cannot be read ({exc.strerror})") from None
         except UnicodeDecodeError:
             raise PolicyError(f"{path}: not UTF-8 text; a policy is a TOML file") from None
         except tomllib.TOMLDecodeError as exc:

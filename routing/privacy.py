@@ -123,7 +123,7 @@ def forget_network(
             people_removed=people,
             employments_removed=employments,
             studies_removed=studies,
-            consent_cleared=store.clear_consent(rep.id),
+            consent_cleared=store.clear_consent(rep.id, at=now),
         )
         audit = _audit(NETWORK_FORGOTTEN, actor=actor, now=now, rep_id=rep.id, counts=result)
         store.append_events([audit])
@@ -191,7 +191,11 @@ def forget_person(store: GraphStore, key: str, *, actor: str, now: datetime) -> 
             )
     texts = identity_texts(person)
     # the log holds details as JSON, where "Zoë" is "Zo\\u00eb": search for both forms
-    searched = {t.lower() for t in texts} | {json.dumps(t.lower())[1:-1] for t in texts}
+    searched = (
+        {t.lower() for t in texts}
+        | {json.dumps(t.lower())[1:-1] for t in texts}
+        | {json.dumps(t)[1:-1].lower() for t in texts}  # "\u00c9lise", as stored, lowered
+    )
 
     def unit() -> PersonErased:
         footprint = store.person_footprint(person.id)

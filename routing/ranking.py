@@ -45,6 +45,8 @@ from graph.model import (
     SharedBackground,
 )
 from graph.store import GraphStore
+from routing.accounts import account_owners
+from routing.background import background_of
 from routing.errors import InvalidArgument
 from routing.policy import Policy
 from routing.roster import OPEN_STATUSES, OWNER_STATUSES, ProfileMatch, Roster, mix, stable_key
@@ -206,9 +208,10 @@ def score_lead(
         coverage /= total_role
     known = reach.known_at_company.astype(float)
     shared = np.zeros(reps)
-    for (rep_id, _), background in reach.shared.items():
+    for (rep_id, _), pairs in reach.shared.items():
         index = roster.index_of(rep_id)
         if index is not None:
+            background = background_of(pairs, roster.today())
             shared[index] = max(shared[index], background_value(background))
     best_close = float(roster.close_rate.max()) if reps else 0.0
     owner_id = owners.get(lead.company.id)
@@ -296,8 +299,11 @@ def _evidence(
                 ),
             )
         )
+    today = roster.today()
     shared = tuple(
-        SharedWithMember(member=m.person, background=reach.shared[(rep_id, m.person.id)])
+        SharedWithMember(
+            member=m.person, background=background_of(reach.shared[(rep_id, m.person.id)], today)
+        )
         for m in lead.committee
         if (rep_id, m.person.id) in reach.shared
     )
@@ -458,16 +464,16 @@ def rank_leads(
     API's DataLoader: a page of 50 leads costs the same few store calls as one)."""
     if not leads:
         return {}
-    reaches = store.lead_reach(leads, explain=explain, today=now.date())
+    reaches = store.lead_reach(leads, explain=explain)
     roster = Roster.load(store, next(iter(reaches.values())).rep_ids, policy, now)
     match = ProfileMatch(roster)
     companies = {lead.company.id for lead in leads}
     if len(companies) <= 5:  # a few point reads beat one scan of every lead
         owners = {}
         for company_id in companies:
-            owners.update(store.account_owners(OWNER_STATUSES, company_id))
+            owners.update(account_owners(store, OWNER_STATUSES, company_id))
     else:
-        owners = store.account_owners(OWNER_STATUSES)
+        owners = account_owners(store, OWNER_STATUSES)
     rankings = {}
     for lead in leads:
         reach = reaches[lead.id]

@@ -46,7 +46,7 @@ def simulate(
         for lead in store.leads_with_status(ROUTED_STATUSES)
         if since is None or (lead.created_at is not None and lead.created_at >= since)
     ]
-    reaches = store.lead_reach(leads, explain=False, today=now.date())
+    reaches = store.lead_reach(leads, explain=False)
     rep_ids = next(iter(reaches.values())).rep_ids if reaches else ()
     roster = Roster.load(store, rep_ids, current, now)
     replayed_open = np.zeros(len(roster), np.int64)

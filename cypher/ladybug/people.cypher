@@ -156,23 +156,6 @@ WITH b, k, k.source AS source
 WHERE source = $source
 RETURN b.id AS id, k.since AS since, k.strength AS strength, k.reported_by AS reported_by
 
-// name: delete_ties_from
-// Remove a person's ties of one source to the given people (--prune), stored person -> other.
-// (LadybugDB deletes only directed matches; delete_ties_to covers the other direction.)
-MATCH (a:Person {id: $person_id})-[k:KNOWS]->(b:Person)
-WITH b, k, k.source AS source
-WHERE source = $source AND b.id IN $ids
-DELETE k
-RETURN count(*) AS removed
-
-// name: delete_ties_to
-// Remove a person's ties of one source to the given people (--prune), stored other -> person.
-MATCH (a:Person {id: $person_id})<-[k:KNOWS]-(b:Person)
-WITH b, k, k.source AS source
-WHERE source = $source AND b.id IN $ids
-DELETE k
-RETURN count(*) AS removed
-
 // name: people_by_emails
 // People whose stored email is one of these (lower-cased) addresses.
 MATCH (p:Person)

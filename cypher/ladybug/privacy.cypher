@@ -14,12 +14,18 @@ SET r.consented_at = CAST(c.consented_at AS TIMESTAMP), r.consent_by = c.consent
 RETURN count(*) AS written
 
 // name: clear_consent
-// Withdraw a rep's consent (forget-network): returns the rep when it had one.
+// Withdraw a rep's consent (forget-network), recording when.
 MATCH (r:Rep {id: $rep_id})
-WITH r, r.consented_at AS consented_at
-WHERE consented_at IS NOT NULL
-SET r.consented_at = NULL, r.consent_by = NULL
+SET r.consented_at = NULL, r.consent_by = NULL, r.consent_withdrawn_at = CAST($at AS TIMESTAMP)
 RETURN r.id AS id
+
+// name: consent_withdrawals
+// When each of these reps last withdrew their consent (reps who never did are left out).
+UNWIND $ids AS rid
+MATCH (r:Rep {id: rid})
+WITH r, r.consent_withdrawn_at AS withdrawn_at
+WHERE withdrawn_at IS NOT NULL
+RETURN r.id AS rep_id, withdrawn_at
 
 // name: reported_ties
 // Every tie of a person, of any source, with who reported it (forget-network starts at the

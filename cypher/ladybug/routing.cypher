@@ -175,14 +175,3 @@ WITH e, lead_id
 MATCH (l:Lead {id: lead_id})
 CREATE (e)-[:ABOUT]->(l)
 RETURN e.id AS id
-
-// name: assign_lead
-// A manager's assignment: the lead is claimed by the rep now, with the contact deadline, and
-// an event records who did it and why.
-MATCH (l:Lead {id: $lead_id})
-SET l.status = 'claimed', l.owner_rep_id = $rep_id, l.claimed_at = $at,
-    l.contact_due_at = $contact_due_at
-CREATE (e:Event {id: $event_id, at: $at, kind: 'assigned', actor: $actor, lead_id: $lead_id,
-                 rep_id: $rep_id, reason: $reason, detail: $detail})
-CREATE (e)-[:ABOUT]->(l)
-RETURN l.id AS lead_id

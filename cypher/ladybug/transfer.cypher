@@ -126,7 +126,8 @@ RETURN id, n.email AS email, n.name AS name, n.region AS region, n.timezone AS t
        n.industries AS industries, n.products AS products, n.deal_min AS deal_min,
        n.deal_max AS deal_max, n.capacity AS capacity, n.close_rate AS close_rate,
        n.hired_on AS hired_on, n.active AS active, n.out_until AS out_until, n.team AS team,
-       n.consented_at AS consented_at, n.consent_by AS consent_by
+       n.consented_at AS consented_at, n.consent_by AS consent_by,
+       n.consent_withdrawn_at AS consent_withdrawn_at
 ORDER BY id
 
 // name: transfer_write_rep
@@ -141,7 +142,8 @@ SET n.email = r.email, n.name = r.name, n.region = r.region, n.timezone = r.time
     n.capacity = CAST(r.capacity AS INT64), n.close_rate = CAST(r.close_rate AS DOUBLE),
     n.hired_on = CAST(r.hired_on AS DATE), n.active = CAST(r.active AS BOOLEAN),
     n.out_until = CAST(r.out_until AS DATE), n.team = r.team,
-    n.consented_at = CAST(r.consented_at AS TIMESTAMP), n.consent_by = r.consent_by
+    n.consented_at = CAST(r.consented_at AS TIMESTAMP), n.consent_by = r.consent_by,
+    n.consent_withdrawn_at = CAST(r.consent_withdrawn_at AS TIMESTAMP)
 RETURN count(*) AS written
 
 // name: transfer_read_tombstone

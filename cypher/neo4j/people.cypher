@@ -148,21 +148,6 @@ RETURN c.id AS id, c.name AS name
 MATCH (a:Person {id: $person_id})-[k:KNOWS {source: $source}]-(b:Person)
 RETURN b.id AS id, k.since AS since, k.strength AS strength, k.reported_by AS reported_by
 
-// name: delete_ties_from
-// Remove a person's ties of one source to the given people (--prune), stored person -> other
-// (delete_ties_to removes those stored other -> person).
-MATCH (a:Person {id: $person_id})-[k:KNOWS {source: $source}]->(b:Person)
-WHERE b.id IN $ids
-DELETE k
-RETURN count(*) AS removed
-
-// name: delete_ties_to
-// Remove a person's ties of one source to the given people (--prune), stored other -> person.
-MATCH (a:Person {id: $person_id})<-[k:KNOWS {source: $source}]-(b:Person)
-WHERE b.id IN $ids
-DELETE k
-RETURN count(*) AS removed
-
 // name: people_by_emails
 // People whose stored email is one of these (lower-cased) addresses.
 UNWIND $emails AS address

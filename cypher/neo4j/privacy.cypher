@@ -13,11 +13,17 @@ SET r.consented_at = c.consented_at, r.consent_by = c.consent_by
 RETURN count(*) AS written
 
 // name: clear_consent
-// Withdraw a rep's consent (forget-network): returns the rep when it had one.
+// Withdraw a rep's consent (forget-network), recording when.
 MATCH (r:Rep {id: $rep_id})
-WHERE r.consented_at IS NOT NULL
-SET r.consented_at = null, r.consent_by = null
+SET r.consented_at = null, r.consent_by = null, r.consent_withdrawn_at = $at
 RETURN r.id AS id
+
+// name: consent_withdrawals
+// When each of these reps last withdrew their consent (reps who never did are left out).
+UNWIND $ids AS rid
+MATCH (r:Rep {id: rid})
+WHERE r.consent_withdrawn_at IS NOT NULL
+RETURN r.id AS rep_id, r.consent_withdrawn_at AS withdrawn_at
 
 // name: reported_ties
 // Every tie of a person, of any source, with who reported it (forget-network starts at the

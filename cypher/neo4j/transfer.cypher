@@ -85,7 +85,8 @@ RETURN n.id AS id, n.email AS email, n.name AS name, n.region AS region, n.timez
        n.industries AS industries, n.products AS products, n.deal_min AS deal_min,
        n.deal_max AS deal_max, n.capacity AS capacity, n.close_rate AS close_rate,
        n.hired_on AS hired_on, n.active AS active, n.out_until AS out_until, n.team AS team,
-       n.consented_at AS consented_at, n.consent_by AS consent_by
+       n.consented_at AS consented_at, n.consent_by AS consent_by,
+       n.consent_withdrawn_at AS consent_withdrawn_at
 ORDER BY id
 
 // name: transfer_write_rep
@@ -97,7 +98,8 @@ SET n.email = r.email, n.name = r.name, n.region = r.region, n.timezone = r.time
     n.industries = r.industries, n.products = r.products, n.deal_min = r.deal_min,
     n.deal_max = r.deal_max, n.capacity = r.capacity, n.close_rate = r.close_rate,
     n.hired_on = r.hired_on, n.active = r.active, n.out_until = r.out_until, n.team = r.team,
-    n.consented_at = r.consented_at, n.consent_by = r.consent_by
+    n.consented_at = r.consented_at, n.consent_by = r.consent_by,
+    n.consent_withdrawn_at = r.consent_withdrawn_at
 RETURN count(*) AS written
 
 // name: transfer_read_tombstone

@@ -27,7 +27,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from api.app import ApiSettings, create_app
-from api.cli import app as cli
+from cli import app as cli
 from graph.backends import open_store
 from graph.backup import TableCounts, table_counts
 from graph.keys import person_id_from_linkedin_url
@@ -267,7 +267,7 @@ def _limited_cli(env: dict[str, str], max_file_bytes: int, *args: str) -> tuple[
         "import resource, signal, sys\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         f"resource.setrlimit(resource.RLIMIT_FSIZE, ({max_file_bytes}, {max_file_bytes}))\n"
-        "from api.cli import main\n"
+        "from cli import main\n"
         f"sys.argv = ['warmpath', *{list(args)!r}]\n"
         "main()\n"
     )

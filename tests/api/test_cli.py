@@ -9,7 +9,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli import app
 from graph.settings import GraphSettings, LadybugSettings
 from tests.conftest import graph_env
 from tests.factories import SmallOrg

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli import app
 from graph.errors import (
     ConfigError,
     DatabaseLocked,
@@ -162,7 +162,7 @@ def test_serve_with_bad_settings_exits_2_with_a_line_per_bad_value(
         **{key: value.format(tmp=tmp_path) for key, value in bad.items()},
     }
     done = subprocess.run(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(free_port())],
+        [sys.executable, "-m", "cli", "serve", "--port", str(free_port())],
         env=env,
         capture_output=True,
         text=True,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli import app
 from graph.backends import open_store
 from graph.settings import GraphSettings
 from tests.conftest import graph_env

@@ -160,7 +160,7 @@ def test_bodies_that_are_not_json_are_400(api: Api) -> None:
     deep = (
         '{"query": "{ me { role } }", "variables": ' + '{"a":' * 100_000 + "1" + "}" * 100_000 + "}"
     )
-    for body in (not_utf8, deep.encode(), b"{", b"\x00\x01"):
+    for body in (not_utf8, deep.encode(), b"{", b"\x00\x01", b"5", b'"x"', b"null"):
         response = api.client.post("/graphql", content=body, headers=headers)
         assert response.status_code == 400, response.text
         assert_clean(response.text)
@@ -290,3 +290,59 @@ def test_a_rep_sees_where_they_stand_but_not_others_networks(api: Api) -> None:
     team = {r["rep"]["id"]: r for r in api.data("manager", board)["leaderboard"]}
     assert set(team) == {rid(k) for k in ("ann", "bob", "cat")}
     assert team[rid("bob")]["networkSize"] == 1 and team[rid("bob")]["warmReach"] == 0
+
+
+def test_a_reps_view_of_a_lead_holds_nothing_of_other_reps(api: Api) -> None:
+    """cat, bob and ann are offered L1: cat sees neither bob's intro request (it names his
+    contact) nor the others' offers and scores, nor the owner's private profile."""
+    api.data("manager", 'mutation { routeLead(leadId: "L1") { __typename } }')
+    intro = 'mutation { requestIntro(leadId: "L1", viaPersonKey: "p:mia", note: "my old roommate") { __typename } }'
+    assert api.data("bob", intro)["requestIntro"] == {"__typename": "IntroRequested"}
+    events = '{ events(leadId: "L1") { totalCount nodes { kind repId reason detail } } }'
+    seen = api.data("cat", events)["events"]
+    assert {e["repId"] for e in seen["nodes"]} <= {None, rid("cat")}
+    assert "roommate" not in str(seen) and "p:mia" not in str(seen)
+    assert seen["totalCount"] == len(seen["nodes"])
+    everything = api.data("admin", events)["events"]["nodes"]
+    assert any(e["kind"] == "intro_requested" for e in everything)  # it is there for the admin
+
+    owner = api.data(
+        "cat", '{ lead(id: "L1") { ... on Lead { owner { id name email capacity outUntil } } } }'
+    )
+    assert owner["lead"]["owner"] == {
+        "id": rid("ann"),
+        "name": "Ann",
+        "email": "",
+        "capacity": None,
+        "outUntil": None,
+    }
+    board = api.data("dan", "{ leaderboard { rep { id email capacity } } }")["leaderboard"]
+    for row in board:
+        if row["rep"]["id"] != rid("dan"):
+            assert row["rep"]["email"] == "" and row["rep"]["capacity"] is None
+    routed = api.data(
+        "na_manager",
+        'mutation { routeLead(leadId: "L2") { ... on Routed { offeredTo { id email } } } }',
+    )["routeLead"]["offeredTo"]
+    assert routed and all(r["email"] == "" for r in routed)  # EMEA reps, to NA's manager
+
+
+def test_no_answer_tells_a_rep_whether_someone_elses_key_or_lead_exists(api: Api) -> None:
+    for key in ("rep:nobody@seller.example", rid("bob")):
+        rep = api.data("ann", '{ rep(id: "%s") { ... on Problem { code } } }' % key)["rep"]
+        assert rep == {"code": "FORBIDDEN"}, key
+    paths = 'query($rep: ID!) { connectionPaths(repId: $rep, personKey: "p:dana") { ... on Problem { code } } }'
+    for key in ("nobody@seller.example", "bob@seller.example"):
+        assert api.data("ann", paths, {"rep": key})["connectionPaths"] == {"code": "FORBIDDEN"}
+    assert api.data("admin", paths, {"rep": "nobody@seller.example"})["connectionPaths"] == {
+        "code": "NOT_FOUND"
+    }
+    api.data(
+        "admin",
+        'mutation { assignLead(leadId: "L3", repId: "%s", reason: "x") { __typename } }'
+        % rid("dan"),
+    )
+    leads = "query($after: String) { leads(after: $after) { nodes { id } } }"
+    for lead in ("L3", "L9"):  # dan's lead, and no lead at all: the same answer
+        body = api.gql("ann", leads, {"after": cursor("c1|lead|%s" % lead)})
+        assert "not a cursor this API gave out" in body["errors"][0]["message"], lead

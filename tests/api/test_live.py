@@ -240,3 +240,28 @@ def test_the_server_sweeps_on_its_own(graph_settings: GraphSettings) -> None:
             ]
             kinds = [n["kind"] for n in nodes]
         assert "sla_breach" in kinds
+
+
+def test_each_outbox_lease_is_taken_at_its_own_time(graph_settings: GraphSettings) -> None:
+    """A slow endpoint: the second lease of a round is taken at the clock's time, not the
+    round's start, so its lease and backoff are not already stale when taken."""
+    tokens = build_world(graph_settings, leads=12)
+    with running_api(graph_settings, tokens) as api:
+        for n in range(1, 13):
+            api.data("manager", 'mutation { routeLead(leadId: "L%d") { __typename } }' % n)
+            api.data(
+                "ann", 'mutation { rejectLead(leadId: "L%d", reason: "no") { __typename } }' % n
+            )
+        ticks = iter(NOW + timedelta(minutes=3 * k) for k in range(1, 100))
+
+        def refuse(url: str, body: bytes) -> None:
+            raise OSError("connection refused")
+
+        round_ = deliver_due(
+            api.store, "http://marketing.invalid/", now=NOW, send=refuse, clock=lambda: next(ticks)
+        )
+        assert round_.failed == 12
+        due = api.store.lease_outbox(
+            NOW + timedelta(seconds=15), worker="check", until=NOW + timedelta(hours=1), limit=50
+        )
+        assert len(due) == 10  # the first lease's ten; the last two were tried 3 minutes later

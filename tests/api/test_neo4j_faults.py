@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli import app
 from graph import neo4j_launcher
 from graph.neo4j_launcher import LocalNeo4j, free_port
 from tests.api.apiworld import build_world, running_api

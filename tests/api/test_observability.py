@@ -336,7 +336,7 @@ def test_warmpath_serve_logs_json_lines_and_serves_the_operations_endpoints(
     log_file = tmp_path / "serve.log"
     with log_file.open("wb") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "cli", "serve", "--port", str(port)],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
-from graph.settings import GraphSettings
+from cli import app
+from graph.backends import open_store
+from graph.errors import NotFound
+from graph.settings import GraphSettings, LadybugSettings
 from tests.conftest import graph_env
 from tests.importers.conftest import ROSTER, write
 
@@ -74,3 +77,35 @@ def test_forget_network_prints_its_report_and_json(
     )
     code, out, err = _run(db, "forget-network", "ghost@seller.example")
     assert (code, out) == (2, "") and err.strip() == "error: no rep with key 'ghost@seller.example'"
+
+
+def test_a_restore_keeps_the_erasures_made_since_the_backup(tmp_path: Path) -> None:
+    """Restoring a backup taken before an erasure does not bring the person back: the replaced
+    database's tombstones are kept and the backup's copy of the person is erased again."""
+    db = LadybugSettings(path=tmp_path / "graph.lbdb")
+    export = _imported(db, tmp_path)
+    backup = tmp_path / "before.lbdb"
+    assert _run(db, "backup", str(backup))[0] == 0
+    assert _run(db, "forget-person", "li:dana-whitfield")[0] == 0
+
+    code, out, err = _run(db, "restore", "--force", str(backup))
+    assert code == 0, err
+    assert "kept 2 erasure tombstone(s)" in out and "erased again 1 person(s)" in out
+    store = open_store(db)
+    try:
+        with pytest.raises(NotFound):
+            store.resolve_person("li:dana-whitfield")
+        assert len(store.tombstone_hashes()) == 2
+    finally:
+        store.close()
+    code, out, _ = _run(db, "import", "linkedin", "--rep", "alice@seller.example", str(export))
+    assert code == 0 and "1 skipped (1 erased people)" in out
+
+    fresh = LadybugSettings(path=tmp_path / "elsewhere.lbdb")  # nothing to carry: as backed up
+    code, out, err = _run(fresh, "restore", str(backup))
+    assert code == 0 and "tombstone" not in out, err
+    store = open_store(fresh)
+    try:
+        assert store.resolve_person("li:dana-whitfield").name == "Dana Whitfield"
+    finally:
+        store.close()

@@ -20,10 +20,10 @@ import neo4j
 import pyarrow as pa
 import pytest
 
-from benchmarks.generator import OrgShape, generate_org
 from cypher import load_dialect
+from demo.organisation import OrgShape, generate_org
 from graph.backends import open_store
-from graph.model import Event, OutboxMessage, User
+from graph.model import Event, LeadState, OutboxMessage, User
 from graph.settings import Neo4jSettings
 from graph.store import GraphStore
 from routing.assignment import ROUTABLE_STATUSES
@@ -120,18 +120,28 @@ def _populate(store: GraphStore) -> dict[str, Any]:
     lead_ids = [str(i) for i in snapshot.tables["Lead"].column("id").to_pylist()]
     rep_ids = [str(i) for i in snapshot.tables["Rep"].column("id").to_pylist()]
     new_leads = [lead for lead, status in zip(lead_ids, statuses, strict=True) if status == "new"]
+    values = dict(zip(lead_ids, snapshot.tables["Lead"].column("value").to_pylist(), strict=True))
     for n, lead_id in enumerate(new_leads[: len(new_leads) // 2]):
-        store.assign_lead(
-            Event(
+        at = NOW - timedelta(days=n % 5)
+        store.move_lead(
+            lead_id,
+            from_statuses=("new",),
+            to=LeadState(
+                status="claimed",
+                owner_rep_id=rep_ids[n % len(rep_ids)],
+                claimed_at=at,
+                contact_due_at=NOW + timedelta(days=(n % 7) - 3),
+                value=values[lead_id],
+            ),
+            event=Event(
                 id=f"ev:assign:{n}",
-                at=NOW - timedelta(days=n % 5),
+                at=at,
                 kind="assigned",
                 actor="manager",
                 lead_id=lead_id,
                 rep_id=rep_ids[n % len(rep_ids)],
                 reason="account owner",
             ),
-            contact_due_at=NOW + timedelta(days=(n % 7) - 3),
         )
     store.append_events(
         [

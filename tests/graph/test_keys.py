@@ -65,3 +65,10 @@ def test_person_id_precedence_url_then_email_then_fingerprint() -> None:
     assert fingerprint.startswith("fp:")
     assert fingerprint == keys.person_id(name="  ben  ODE ", company="US Bank Inc.")
     assert fingerprint != keys.person_id(name="Ben Ode", company="Globex")
+
+
+def test_split_name_first_word_and_the_rest() -> None:
+    assert keys.split_name("Ann Lee") == ("Ann", "Lee")
+    assert keys.split_name("Maria de la Cruz") == ("Maria", "de la Cruz")
+    assert keys.split_name("Cher") == ("Cher", None)
+    assert keys.split_name("") == (None, None)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from benchmarks.generator import SCALES, generate_org
+from demo.organisation import SCALES, generate_org
 from graph.backends import open_store
 from graph.errors import DatabaseLocked, StoreError, StoreUnavailable
 from graph.model import OrgSnapshot, Person

@@ -159,3 +159,26 @@ def test_readme_settings_table_is_generated_from_the_class() -> None:
     assert documented == settings_table(), "regenerate it: python -m graph.settings"
     for name in WarmpathSettings.model_fields:
         assert f"| `WARMPATH_{name.upper()}` |" in documented
+
+
+@pytest.mark.parametrize(
+    "uri", ["neo4js://neo4j:s3cret@db:7687", "neo4j://neo4j:s3cret@", "s3cret@db:7687"]
+)
+def test_a_password_typed_into_a_bad_uri_is_never_printed(uri: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        graph_settings_from_env({"WARMPATH_GRAPH_URI": uri})
+    assert "s3cret" not in str(caught.value)
+    assert str(caught.value).startswith("WARMPATH_GRAPH_URI=")
+
+
+def test_paths_the_system_refuses_are_one_line_not_a_traceback(tmp_path: Path) -> None:
+    too_long = "/" + "x" * 5000
+    with pytest.raises(ConfigError) as caught:
+        WarmpathSettings.from_env({"WARMPATH_POLICY": too_long})
+    assert str(caught.value).startswith("WARMPATH_POLICY=") and "cannot be read" in str(
+        caught.value
+    )
+    assert len(str(caught.value).splitlines()) == 1
+    with pytest.raises(ConfigError) as caught:
+        graph_settings_from_env({"WARMPATH_GRAPH_URI": "ladybug://" + too_long})
+    assert "cannot be used" in str(caught.value) and len(str(caught.value)) < 400

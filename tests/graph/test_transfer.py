@@ -1,4 +1,4 @@
-"""``warmpath transfer`` (graph/transfer.py): a whole graph crosses between backends, every
+"""``warmpath transfer`` (graph/transfer/): a whole graph crosses between backends, every
 property intact; an interrupted copy finishes when run again; the final check names what
 differs; the CLI's one-line errors.
 
@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.auth import add_user, token_hash
-from api.cli import app
+from cli import app
 from cypher import load_dialect
 from graph.backends import open_store
 from graph.errors import ConfigError
@@ -30,6 +30,7 @@ from graph.model import Company, Consent, Lead, OutboxMessage, Person, Tie
 from graph.settings import GraphSettings, LadybugSettings, Neo4jSettings
 from graph.store import GraphStore
 from graph.transfer import KINDS, compare, transfer, transfer_settings
+from routing.background import shared_background
 from routing.lifecycle import assign_lead, reject_lead
 from routing.policy import load_policy
 from tests.conftest import graph_env
@@ -137,8 +138,8 @@ def _assert_same_answers(source: GraphStore, target: GraphStore, facts: Facts) -
     assert target.rep_profiles() == source.rep_profiles()
     ann = target.rep_profiles()[rid("ann")]
     assert ann.industries == ("software", "fintech") and ann.out_until == date(2026, 12, 24)
-    assert target.shared_background(rid("ann"), org.dana, today=NOW.date()) == (
-        source.shared_background(rid("ann"), org.dana, today=NOW.date())
+    assert shared_background(target, rid("ann"), org.dana, today=NOW.date()) == (
+        shared_background(source, rid("ann"), org.dana, today=NOW.date())
     )
 
     admin = target.user_by_token_hash(token_hash(facts.admin_token))

@@ -9,8 +9,8 @@ from pathlib import Path
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from api.cli import app
 from benchmarks.exports import connections_csv, synthetic_connections
+from cli import app
 from graph.neo4j_launcher import free_port
 from graph.settings import GraphSettings, LadybugSettings
 from tests.api.test_processes import _serve, _wait_healthy

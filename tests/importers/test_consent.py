@@ -10,8 +10,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from api.cli import app
 from benchmarks.exports import connections_csv, facebook_json, synthetic_connections
+from cli import app
 from graph.backends import open_store
 from graph.settings import GraphSettings
 from tests.conftest import graph_env

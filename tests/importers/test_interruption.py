@@ -66,7 +66,7 @@ def test_killing_the_import_process_leaves_no_half_written_file(tmp_path: Path) 
         tmp_path, "big.csv", connections_csv(synthetic_connections(120_000, seed=9, quirks=False))
     )
     env = {**os.environ, "WARMPATH_GRAPH_URI": f"ladybug://{db}"}
-    command = [sys.executable, "-m", "api.cli", "import", "linkedin", "--rep", ALICE, str(export)]
+    command = [sys.executable, "-m", "cli", "import", "linkedin", "--rep", ALICE, str(export)]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

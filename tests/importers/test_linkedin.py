@@ -21,6 +21,7 @@ from graph import keys
 from graph.errors import NotFound, UnusableInput
 from graph.store import GraphStore
 from importers.linkedin import import_education, import_linkedin, import_positions
+from routing.background import shared_background
 from tests.importers.conftest import write
 
 ALICE = "alice@seller.example"
@@ -352,8 +353,8 @@ def test_zip_archive_imports_connections_positions_education_profile(
         "bob@seller.example",
         write(tmp_path, "Education.csv", education_csv([("State University", "Nov 2010", "2014")])),
     )
-    shared = roster.shared_background(
-        "rep:alice@seller.example", "em:bob@seller.example", today=date(2026, 11, 22)
+    shared = shared_background(
+        roster, "rep:alice@seller.example", "em:bob@seller.example", today=date(2026, 11, 22)
     )
     assert [(e.company_name, e.overlap_years) for e in shared.employers] == [("Globex Inc.", 1.5)]
     assert [(s.school_name, s.overlap_years) for s in shared.schools] == [("State University", 1.6)]

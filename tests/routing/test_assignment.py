@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
-from benchmarks.generator import SCALES, generate_org
+from demo.organisation import SCALES, generate_org
 from graph.model import Company, Lead, LeadView
 from graph.store import GraphStore
 from routing.assignment import (

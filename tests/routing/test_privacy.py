@@ -26,6 +26,7 @@ from routing.privacy import (
     scrub_event,
 )
 from routing.ranking import rank_lead
+from tests.factories import make_person
 from tests.routing.world import NOW, World, only, pid, rid
 
 HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
@@ -112,6 +113,15 @@ def test_withdrawal_keeps_ties_others_reported_and_removes_the_rest(
     ):
         import_linkedin(store, ANN, tmp_path / "ann.csv")  # consent is needed again
     assert _ties(store, ANN_P) == {BOB_P: (BOB,)}
+
+    # the same roster, imported again, does not bring back the consent she withdrew
+    roster = import_reps(store, tmp_path / "reps.csv")
+    assert len(roster.invalid) == 1 and "withdrew" in roster.invalid[0].reason
+    assert ANN not in store.rep_consents([ANN])
+    assert store.consent_withdrawals([ANN, BOB]).keys() == {ANN}
+    agreed_again = _file(tmp_path, "reps2.csv", ROSTER.replace(",yes\n", ",2026-11-25\n", 1))
+    assert not import_reps(store, agreed_again).invalid  # dated after the withdrawal: recorded
+    assert ANN in store.rep_consents([ANN])
 
 
 def test_withdrawal_reads_ties_from_before_provenance_as_reported_by_the_reps_at_their_ends(
@@ -272,3 +282,22 @@ def test_scrubbing_keeps_longer_names_and_keys_and_reads_json_escapes() -> None:
     clean = scrub_event(event, ["Zoë Ng", "li:zoe-ng"])
     assert clean.reason == "[erased] met zoë ng-park and li:zoe-ng-2"
     assert json.loads(clean.detail or "{}") == {"via": "[erased]", "who": ["[erased]"], "n": 2}
+
+
+def test_erasure_finds_a_capitalised_accented_name_inside_json_details(store: GraphStore) -> None:
+    """JSON writes "Élise" as "\\u00c9lise": the search must find that form too."""
+    store.merge_people([make_person(id="p:elise", name="Élise Dupont")])
+    store.append_events(
+        [
+            Event(
+                id="ev:call",
+                at=NOW - timedelta(days=1),
+                kind="contacted",
+                actor="rep:x",
+                detail=json.dumps({"channel": "phone with Élise Dupont"}),
+            )
+        ]
+    )
+    assert forget_person(store, "p:elise", actor="admin:ops", now=NOW).events_scrubbed == 1
+    (call,) = [e for e in store.events_mentioning(["[erased]"]) if e.id == "ev:call"]
+    assert json.loads(call.detail or "{}") == {"channel": "phone with [erased]"}

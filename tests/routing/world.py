@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from graph.keys import event_id
-from graph.model import Company, DecisionMaker, Employment, Event, Lead, School, Study
+from graph.model import (
+    Company,
+    DecisionMaker,
+    Employment,
+    Event,
+    Lead,
+    LeadState,
+    School,
+    Study,
+)
 from graph.store import GraphStore
 from routing.policy import Policy, load_policy
 from routing.ranking import SIGNALS
@@ -148,8 +157,20 @@ class World:
 
     def give(self, lead_id: str, rep: str, *, at: datetime = NOW - timedelta(days=2)) -> None:
         """A lead the rep owns as claimed (assigned by a manager)."""
-        self.store.assign_lead(
-            Event(
+        lead = self.store.lead(lead_id)
+        self.store.move_lead(
+            lead_id,
+            from_statuses=(lead.status,),
+            to=LeadState(
+                status="claimed",
+                owner_rep_id=rid(rep),
+                claimed_at=at,
+                contact_due_at=at + timedelta(hours=24),
+                contacted_at=lead.contacted_at,
+                outcome=lead.outcome,
+                value=lead.value,
+            ),
+            event=Event(
                 id=event_id(at),
                 at=at,
                 kind="assigned",
@@ -158,7 +179,6 @@ class World:
                 rep_id=rid(rep),
                 reason="test",
             ),
-            contact_due_at=at + timedelta(hours=24),
         )
 
 

@@ -22,8 +22,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from api.app import ApiSettings, create_app
 from api.auth import add_user
-from api.demo import demo_activity
-from benchmarks.generator import OrgShape, generate_org
+from demo.activity import demo_activity
+from demo.organisation import OrgShape, generate_org
 from graph.backends import open_store
 from graph.settings import GraphSettings, LadybugSettings
 from routing.policy import load_policy

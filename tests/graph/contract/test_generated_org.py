@@ -12,9 +12,10 @@ import random
 import pytest
 
 from benchmarks import baseline
-from benchmarks.generator import OrgShape, generate_org
+from demo.organisation import OrgShape, generate_org
 from graph.model import OrgSnapshot
 from graph.store import GraphStore
+from routing.background import shared_background
 
 SHAPE = OrgShape(reps=30, people=3000, leads=60, mean_connections=60, sd_connections=20, seed=3)
 
@@ -72,7 +73,7 @@ def test_mutual_and_shared_background_agree_with_the_baseline(
         assert {p.id for p in store.mutual_connections(rep_person, person)} == baseline.mutual(
             org, rep_person, person
         )
-        shared = store.shared_background(org.rep_ids[k], person)
+        shared = shared_background(store, org.rep_ids[k], person)
         assert (
             {e.company_id for e in shared.employers},
             {s.school_id for s in shared.schools},

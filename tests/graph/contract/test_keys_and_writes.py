@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.generator import SCALES, generate_org
+from demo.organisation import SCALES, generate_org
 from graph.errors import InvalidArgument, NotFound
 from graph.model import Person, Tie
 from graph.store import CypherGraphStore, GraphStore
@@ -107,12 +107,13 @@ def test_atomic_writes_all_or_nothing(store: GraphStore, org: SmallOrg) -> None:
     assert store.counts().ties == before.ties + 1
 
 
-def test_ties_of_and_remove_ties_by_source(store: GraphStore, org: SmallOrg) -> None:
+def test_ties_of_and_delete_ties_by_source(store: GraphStore, org: SmallOrg) -> None:
     assert sorted(store.ties_of(org.dana, "linkedin")) == sorted(
         [org.pa, org.mia, org.noah, org.omar]
     )
     assert list(store.ties_of(org.dana, "facebook")) == [org.pa]
-    assert store.remove_ties(org.dana, "linkedin", [org.pa, org.noah]) == 2
+    gone = [Tie(a=org.dana, b=other, source="linkedin") for other in (org.pa, org.noah)]
+    assert store.delete_ties(gone) == 2
     assert sorted(store.ties_of(org.dana, "linkedin")) == sorted([org.mia, org.omar])
     assert list(store.ties_of(org.dana, "facebook")) == [org.pa]  # other sources stay
 

@@ -9,6 +9,7 @@ import pytest
 from graph.errors import InvalidArgument, NotFound
 from graph.model import Employment, Person
 from graph.store import GraphStore
+from routing.background import shared_background
 from tests.factories import SmallOrg, build_small_org, make_tie
 
 
@@ -134,13 +135,13 @@ def test_reach_at_company_counts_only_current_employees(store: GraphStore, org: 
 def test_shared_background_employers_and_schools_with_overlap(
     store: GraphStore, org: SmallOrg
 ) -> None:
-    alice = store.shared_background(org.alice, org.dana, today=date(2026, 11, 22))
+    alice = shared_background(store, org.alice, org.dana, today=date(2026, 11, 22))
     assert [(e.company_name, e.overlap_years) for e in alice.employers] == [("Globex", 2.0)]
     assert [(s.school_name, s.overlap_years) for s in alice.schools] == [("State University", 1.8)]
-    dan = store.shared_background(org.dan, org.dana, today=date(2026, 11, 22))
+    dan = shared_background(store, org.dan, org.dana, today=date(2026, 11, 22))
     assert [(e.company_name, e.overlap_years) for e in dan.employers] == [("Initech", 1.0)]
     assert dan.schools == ()
-    bob = store.shared_background(org.bob, org.dana)
+    bob = shared_background(store, org.bob, org.dana)
     assert bob.employers == () and bob.schools == ()
 
 

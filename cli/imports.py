@@ -1,10 +1,10 @@
 """``warmpath import ...``: thin commands over the importer functions.
 
-Each run ends with one summary line. Exit codes, as for every warmpath command: 0 done, 1 when
-rows were invalid (listed with their line numbers), 2 when the input cannot be used, a setting
-is bad or the command is wrong, 3 when the graph database is unavailable or failed (the class's
-``exit_code``, graph.errors). ``--dry-run`` opens the graph read-only, so it runs beside the
-server; a LadybugDB file that does not exist yet is checked against an empty graph.
+Each run ends with one summary line. Exit codes, as for every warmpath command (cli.errors): 0
+done, 1 when rows were invalid (listed with their line numbers), 2 when the input cannot be
+used, a setting is bad or the command is wrong, 3 when the graph database is unavailable or
+failed. ``--dry-run`` opens the graph read-only, so it runs beside the server; a LadybugDB file
+that does not exist yet is checked against an empty graph.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from cli.errors import failed
+from cli.output import err
 from graph.backends import open_store
 from graph.errors import StoreError, WarmpathError
 from graph.settings import LadybugSettings, graph_settings_from_env
@@ -34,7 +35,6 @@ import_app = typer.Typer(
     help="Load exports into the graph (admins). Safe to rerun: the same file changes nothing.",
     no_args_is_help=True,
 )
-err = Console(stderr=True, soft_wrap=True)
 MAX_LISTED = 50
 
 RepKey = Annotated[str, typer.Option("--rep", help="The rep's email, LinkedIn URL or id.")]
@@ -76,12 +76,6 @@ def _progress() -> Iterator[ProgressCallback]:
         yield update
 
 
-def _fail(exc: WarmpathError, suffix: str = "") -> typer.Exit:
-    for line in f"{exc}{suffix}".splitlines():
-        err.print(f"error: {line}", markup=False, highlight=False)
-    return typer.Exit(exc.exit_code)
-
-
 @contextmanager
 def _graph(*, dry_run: bool) -> Iterator[GraphStore]:
     """The configured graph: read-only for a dry run (it runs beside the server, which holds
@@ -116,9 +110,9 @@ def _run(
         with _graph(dry_run=dry_run) as store, _progress() as progress:
             report = action(store, progress)
     except StoreError as exc:
-        raise _fail(exc, "; nothing was written") from None
+        raise failed(exc, "; nothing was written") from None
     except WarmpathError as exc:
-        raise _fail(exc) from None
+        raise failed(exc) from None
     if as_json:
         sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False) + "\n")
     else:
@@ -187,59 +181,63 @@ def import_linkedin_folder_command(
     )
 
 
-@import_app.command("positions")
-def import_positions_command(
-    file: FileArg,
-    rep: RepKey,
-    dry_run: DryRun = False,
-    as_json: AsJson = False,
-    consent: GivesConsent = False,
-) -> None:
-    """Import a rep's own LinkedIn Positions.csv (their employers). Needs the rep's consent."""
-    _run(
-        lambda s, p: linkedin.import_positions(
-            s, rep, file, dry_run=dry_run, progress=p, consent=_consent(consent)
-        ),
-        as_json=as_json,
-        dry_run=dry_run,
+class RepExportImporter(Protocol):
+    """An importer of a rep's own export (importers.linkedin, importers.facebook)."""
+
+    def __call__(
+        self,
+        store: GraphStore,
+        rep_key: str,
+        path: Path,
+        *,
+        dry_run: bool = False,
+        progress: ProgressCallback | None = None,
+        consent: ConsentGiven | None = None,
+    ) -> ImportReport: ...
+
+
+def _rep_export_command(importer: RepExportImporter, help_text: str) -> Callable[..., None]:
+    """A command that imports one export file of a rep with ``importer``; ``help_text`` is its
+    help (the import of a rep's own export needs the rep's consent)."""
+
+    def command(
+        file: FileArg,
+        rep: RepKey,
+        dry_run: DryRun = False,
+        as_json: AsJson = False,
+        consent: GivesConsent = False,
+    ) -> None:
+        _run(
+            lambda s, p: importer(
+                s, rep, file, dry_run=dry_run, progress=p, consent=_consent(consent)
+            ),
+            as_json=as_json,
+            dry_run=dry_run,
+        )
+
+    command.__doc__ = help_text
+    return command
+
+
+import_app.command("positions")(
+    _rep_export_command(
+        linkedin.import_positions,
+        "Import a rep's own LinkedIn Positions.csv (their employers). Needs the rep's consent.",
     )
-
-
-@import_app.command("education")
-def import_education_command(
-    file: FileArg,
-    rep: RepKey,
-    dry_run: DryRun = False,
-    as_json: AsJson = False,
-    consent: GivesConsent = False,
-) -> None:
-    """Import a rep's own LinkedIn Education.csv (their schools). Needs the rep's consent."""
-    _run(
-        lambda s, p: linkedin.import_education(
-            s, rep, file, dry_run=dry_run, progress=p, consent=_consent(consent)
-        ),
-        as_json=as_json,
-        dry_run=dry_run,
+)
+import_app.command("education")(
+    _rep_export_command(
+        linkedin.import_education,
+        "Import a rep's own LinkedIn Education.csv (their schools). Needs the rep's consent.",
     )
-
-
-@import_app.command("facebook")
-def import_facebook_command(
-    file: FileArg,
-    rep: RepKey,
-    dry_run: DryRun = False,
-    as_json: AsJson = False,
-    consent: GivesConsent = False,
-) -> None:
-    """Import a rep's Facebook your_friends.json (or the older friends.json). Needs the rep's
-    consent."""
-    _run(
-        lambda s, p: facebook.import_facebook(
-            s, rep, file, dry_run=dry_run, progress=p, consent=_consent(consent)
-        ),
-        as_json=as_json,
-        dry_run=dry_run,
+)
+import_app.command("facebook")(
+    _rep_export_command(
+        facebook.import_facebook,
+        """Import a rep's Facebook your_friends.json (or the older friends.json). Needs the rep's
+    consent.""",
     )
+)
 
 
 @import_app.command("reps")

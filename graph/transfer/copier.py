@@ -21,18 +21,15 @@ lease a message), is not data and is not copied.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from graph.errors import ConfigError, InvalidArgument
-from graph.settings import GraphSettings, LadybugSettings, Neo4jSettings, graph_settings_from_env
-from graph.store import WRITE_BATCH, CypherGraphStore, GraphStore, Progress, Row, utc
+from graph.errors import InvalidArgument
+from graph.store import WRITE_BATCH, CypherGraphStore, GraphStore, Progress
+from graph.store.runner import batches
+from graph.transfer.kinds import KINDS, Kind, KindRow, row_of
 
 READ_PAGE = 50_000
 """Start nodes per page read: a LadybugDB page read scans the label once, so pages are large."""
@@ -40,179 +37,6 @@ WHOLE_RANGE = 2**63 - 1
 """The LIMIT of a read bounded by ids: the whole range."""
 EXAMPLES = 3
 """Keys of differing rows named per label and kind of difference in a failed check."""
-
-# value types of the columns: how a value is written and how it is compared
-TEXT, FLOAT, INT, BOOL, DAY, TIME, TEXTS = "text", "float", "int", "bool", "day", "time", "texts"
-
-
-@dataclass(frozen=True)
-class Kind:
-    """A label or relationship type as the transfer reads, compares and writes it.
-
-    ``columns`` are every property, the page key first (a node's id, a relationship's start
-    node id, then its end node id); the first ``key_size`` identify a row. A kind that a start
-    node has at most once (``replaces``) has a ``transfer_unlink_<slug>`` query that drops the
-    target's link before the source's is written.
-    """
-
-    name: str
-    slug: str
-    columns: tuple[tuple[str, str], ...]
-    key_size: int = 1
-    replaces: bool = False
-
-    @property
-    def page_key(self) -> str:
-        return self.columns[0][0]
-
-    @property
-    def is_relationship(self) -> bool:
-        return self.key_size > 1
-
-
-def _node(name: str, slug: str, *columns: tuple[str, str]) -> Kind:
-    return Kind(name, slug, (("id", TEXT), *columns))
-
-
-KINDS: tuple[Kind, ...] = (
-    _node(
-        "Person",
-        "person",
-        ("name", TEXT),
-        ("first_name", TEXT),
-        ("last_name", TEXT),
-        ("linkedin_url", TEXT),
-        ("email", TEXT),
-        ("title", TEXT),
-        ("location", TEXT),
-    ),
-    _node(
-        "Company",
-        "company",
-        ("name", TEXT),
-        ("domain", TEXT),
-        ("industry", TEXT),
-        ("region", TEXT),
-        ("size", INT),
-    ),
-    _node("School", "school", ("name", TEXT)),
-    _node(
-        "Rep",
-        "rep",
-        ("email", TEXT),
-        ("name", TEXT),
-        ("region", TEXT),
-        ("timezone", TEXT),
-        ("industries", TEXTS),
-        ("products", TEXTS),
-        ("deal_min", FLOAT),
-        ("deal_max", FLOAT),
-        ("capacity", INT),
-        ("close_rate", FLOAT),
-        ("hired_on", DAY),
-        ("active", BOOL),
-        ("out_until", DAY),
-        ("team", TEXT),
-        ("consented_at", TIME),
-        ("consent_by", TEXT),
-    ),
-    _node(
-        "Lead",
-        "lead",
-        ("title", TEXT),
-        ("status", TEXT),
-        ("grade", TEXT),
-        ("score", FLOAT),
-        ("value", FLOAT),
-        ("product", TEXT),
-        ("industry", TEXT),
-        ("region", TEXT),
-        ("source", TEXT),
-        ("created_at", TIME),
-        ("owner_rep_id", TEXT),
-        ("claimed_at", TIME),
-        ("contact_due_at", TIME),
-        ("contacted_at", TIME),
-        ("outcome", TEXT),
-    ),
-    _node(
-        "Event",
-        "event",
-        ("at", TIME),
-        ("kind", TEXT),
-        ("actor", TEXT),
-        ("lead_id", TEXT),
-        ("rep_id", TEXT),
-        ("reason", TEXT),
-        ("detail", TEXT),
-    ),
-    _node(
-        "User",
-        "user",
-        ("name", TEXT),
-        ("role", TEXT),
-        ("rep_id", TEXT),
-        ("team", TEXT),
-        ("token_hash", TEXT),
-        ("created_at", TIME),
-    ),
-    _node(
-        "Outbox",
-        "outbox",
-        ("at", TIME),
-        ("kind", TEXT),
-        ("payload", TEXT),
-        ("attempts", INT),
-        ("next_at", TIME),
-        ("last_error", TEXT),
-        ("delivered_at", TIME),
-        ("lease_until", TIME),
-        ("leased_by", TEXT),
-    ),
-    Kind("Tombstone", "tombstone", (("hash", TEXT), ("at", TIME))),
-    Kind("IS", "is", (("rep_id", TEXT), ("person_id", TEXT)), key_size=2, replaces=True),
-    Kind(
-        "KNOWS",
-        "knows",
-        (
-            ("a", TEXT),
-            ("b", TEXT),
-            ("source", TEXT),
-            ("since", DAY),
-            ("strength", FLOAT),
-            ("reported_by", TEXTS),
-        ),
-        key_size=3,
-    ),
-    Kind(
-        "WORKS_AT",
-        "works_at",
-        (
-            ("person_id", TEXT),
-            ("company_id", TEXT),
-            ("title", TEXT),
-            ("current", BOOL),
-            ("started", DAY),
-            ("ended", DAY),
-        ),
-        key_size=2,
-    ),
-    Kind(
-        "STUDIED_AT",
-        "studied_at",
-        (("person_id", TEXT), ("school_id", TEXT), ("started", DAY), ("ended", DAY)),
-        key_size=2,
-    ),
-    Kind("AT", "at", (("lead_id", TEXT), ("company_id", TEXT)), key_size=2, replaces=True),
-    Kind(
-        "DECISION_MAKER",
-        "decision_maker",
-        (("lead_id", TEXT), ("person_id", TEXT), ("role", TEXT)),
-        key_size=2,
-    ),
-    Kind("ABOUT", "about", (("id", TEXT), ("lead_id", TEXT)), key_size=2, replaces=True),
-)
-"""Nodes first (relationships are written between nodes the target holds), in this order."""
 
 
 @dataclass(frozen=True)
@@ -313,21 +137,17 @@ def transfer(
     totals = _totals(ours)
     written: dict[str, int] = {}
     unchanged: dict[str, int] = {}
-    try:
-        for kind in KINDS:
-            written[kind.name], unchanged[kind.name] = _copy(
-                ours,
-                theirs,
-                kind,
-                batch_size=batch_size,
-                page_size=page_size,
-                total=totals[kind.name],
-                progress=progress,
-            )
-    finally:
-        # what the target's store keeps in memory about reps and activity is stale now
-        theirs._forget_reps()
-        theirs._forget_activity()
+    # each write tells the target's caches (what it keeps in memory about reps and activity)
+    for kind in KINDS:
+        written[kind.name], unchanged[kind.name] = _copy(
+            ours,
+            theirs,
+            kind,
+            batch_size=batch_size,
+            page_size=page_size,
+            total=totals[kind.name],
+            progress=progress,
+        )
     checks = compare(ours, theirs, page_size=page_size, progress=progress, totals=totals)
     return TransferReport(
         written=written,
@@ -357,76 +177,6 @@ def compare(
     )
 
 
-# --- the two ends --------------------------------------------------------------------------
-
-
-def transfer_settings(
-    from_uri: str,
-    to_uri: str,
-    *,
-    from_user: str | None = None,
-    to_user: str | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> tuple[GraphSettings, GraphSettings]:
-    """The settings of both ends, each URI parsed by the rules of ``WARMPATH_GRAPH_URI``.
-
-    A Neo4j end takes its user from ``from_user`` / ``to_user``, else WARMPATH_NEO4J_USER, and
-    its password from WARMPATH_FROM_NEO4J_PASSWORD / WARMPATH_TO_NEO4J_PASSWORD, else
-    WARMPATH_NEO4J_PASSWORD; WARMPATH_NEO4J_DATABASE serves both. A bad or missing value, or
-    the same graph at both ends, raises ConfigError naming the option.
-    """
-    env = os.environ if environ is None else environ
-    ends: list[GraphSettings] = []
-    for option, uri, user, side in (
-        ("--from", from_uri, from_user, "FROM"),
-        ("--to", to_uri, to_user, "TO"),
-    ):
-        if not uri.strip():
-            raise ConfigError(
-                f"{option} is empty: give a graph URI, e.g. ladybug://./data/warmpath.lbdb or "
-                "bolt://localhost:7687"
-            )
-        end_env = {**env, "WARMPATH_GRAPH_URI": uri.strip()}
-        if user:
-            end_env["WARMPATH_NEO4J_USER"] = user
-        own_password = env.get(f"WARMPATH_{side}_NEO4J_PASSWORD", "")
-        if own_password:
-            end_env["WARMPATH_NEO4J_PASSWORD"] = own_password
-        try:
-            ends.append(graph_settings_from_env(end_env))
-        except ConfigError as exc:
-            message = str(exc).replace("WARMPATH_GRAPH_URI", option)
-            if "WARMPATH_NEO4J_USER is not set" in message:
-                message += f"; or pass {option}-user"
-            elif "WARMPATH_NEO4J_PASSWORD is not set" in message:
-                message += f"; or set WARMPATH_{side}_NEO4J_PASSWORD for {option} alone"
-            raise ConfigError(message) from None
-    source, target = ends
-    if same_graph(source, target):
-        raise ConfigError(
-            f"--from and --to name the same graph ({from_uri.strip()}): give two different graphs"
-        )
-    return source, target
-
-
-def same_graph(a: GraphSettings, b: GraphSettings) -> bool:
-    """Whether two settings name one graph: the same database file, or the same database of
-    the same server (by host and port, whatever the scheme)."""
-    if isinstance(a, LadybugSettings) and isinstance(b, LadybugSettings):
-        return a.path.resolve() == b.path.resolve()
-    if isinstance(a, Neo4jSettings) and isinstance(b, Neo4jSettings):
-        return _server(a) == _server(b) and a.database == b.database
-    return False
-
-
-def _server(settings: Neo4jSettings) -> tuple[str, int]:
-    parts = urlsplit(settings.uri)
-    return (parts.hostname or "").lower(), parts.port or 7687
-
-
-# --- reading, comparing, writing ---------------------------------------------------------------
-
-
 def _cypher_store(store: GraphStore) -> CypherGraphStore:
     if not isinstance(store, CypherGraphStore):
         raise InvalidArgument(f"cannot transfer with a {type(store).__name__}: not a Cypher store")
@@ -438,62 +188,9 @@ def _totals(store: CypherGraphStore) -> dict[str, int]:
     return {kind.name: int(row[f"n_{kind.slug}"] or 0) for kind in KINDS}
 
 
-def _value(value_type: str, value: Any) -> Any:
-    """A value as it is written: one Python type per value type, timestamps aware UTC."""
-    if value is None:
-        return None
-    if value_type == TIME:
-        return utc(value)
-    if value_type == DAY:
-        return value.date() if isinstance(value, datetime) else value
-    if value_type == FLOAT:
-        return float(value)
-    if value_type == INT:
-        return int(value)
-    if value_type == BOOL:
-        return bool(value)
-    if value_type == TEXTS:
-        return [str(v) for v in value]
-    return str(value)
-
-
-def _canonical(value_type: str, value: Any) -> Any:
-    """A written value as it is compared: the same JSON from either backend."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if value_type == FLOAT:
-        return round(value, 9) + 0.0  # + 0.0: -0.0 and 0.0 are one value
-    if value_type == TEXTS:
-        return sorted(value)  # a rep's industries and products are sets
-    return value
-
-
-@dataclass(frozen=True)
-class _Row:
-    key: tuple[Any, ...]
-    text: str
-    values: Row
-
-
-def _row(kind: Kind, raw: Mapping[str, Any]) -> _Row:
-    values = {column: _value(value_type, raw[column]) for column, value_type in kind.columns}
-    text = json.dumps(
-        [_canonical(value_type, values[column]) for column, value_type in kind.columns],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return _Row(
-        key=tuple(values[c] for c, _ in kind.columns[: kind.key_size]), text=text, values=values
-    )
-
-
 def _page(
     store: CypherGraphStore, kind: Kind, *, after: str, until: str | None, limit: int
-) -> tuple[list[_Row], str | None]:
+) -> tuple[list[KindRow], str | None]:
     """Rows whose page key is after ``after`` (up to ``until``, else at most ``limit`` start
     nodes), and the last page key read (None when there was nothing)."""
     raw = store._read(
@@ -506,12 +203,12 @@ def _page(
     if kind.is_relationship:  # a start node without such a relationship: one row, end null
         end = kind.columns[1][0]
         raw = [r for r in raw if r[end] is not None]
-    return [_row(kind, r) for r in raw], last
+    return [row_of(kind, r) for r in raw], last
 
 
 def _ranges(
     source: CypherGraphStore, target: CypherGraphStore, kind: Kind, page_size: int, *, tail: bool
-) -> Iterator[tuple[list[_Row], list[_Row]]]:
+) -> Iterator[tuple[list[KindRow], list[KindRow]]]:
     """(source rows, target rows) of the same id ranges, a page of the source at a time; with
     ``tail``, then the target's rows after the source's last id, a page at a time.
 
@@ -534,11 +231,6 @@ def _ranges(
         after = last
 
 
-def _batches(rows: Sequence[_Row], size: int) -> Iterator[list[Row]]:
-    for start in range(0, len(rows), size):
-        yield [row.values for row in rows[start : start + size]]
-
-
 def _copy(
     source: CypherGraphStore,
     target: CypherGraphStore,
@@ -558,7 +250,7 @@ def _copy(
         held = {row.key: row.text for row in theirs}
         wanted = [row for row in ours if held.get(row.key) != row.text]
         unchanged += len(ours) - len(wanted)
-        for batch in _batches(wanted, batch_size):
+        for batch in batches([row.values for row in wanted], batch_size):
             if kind.replaces:
                 target._write(f"transfer_unlink_{kind.slug}", {"rows": batch})
             result = target._write(f"transfer_write_{kind.slug}", {"rows": batch})

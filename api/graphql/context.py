@@ -1,0 +1,89 @@
+"""What a GraphQL request runs with: the services every request shares, and a per-request
+``Context`` with the signed-in user, the leads already read and the ranking DataLoader."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
+from api.auth import Access
+from api.broker import EventBroker
+from graph.model import LeadView, User
+from graph.store import GraphStore
+from routing import leads
+from routing.errors import Forbidden, WarmpathError
+from routing.policy import Policy
+from routing.ranking import Ranking
+
+T = TypeVar("T")
+
+
+@dataclass
+class Services:
+    """What every request shares: the store, the policy, the clock and the event broker."""
+
+    store: GraphStore
+    policy: Policy
+    clock: Callable[[], datetime]
+    broker: EventBroker = field(default_factory=EventBroker)
+
+
+async def off(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking store call in a worker thread, off the event loop."""
+    return await asyncio.to_thread(function, *args, **kwargs)
+
+
+class Context(BaseContext):
+    def __init__(self, services: Services, user: User | None) -> None:
+        super().__init__()
+        self.services = services
+        self.user = user
+        self.rankings: DataLoader[tuple[str, int], Ranking] = DataLoader(self._load_rankings)
+        self.pages: dict[str, LeadView] = {}
+        """The leads this request has read and checked, by id (a page's leads, a lead asked for)."""
+
+    @property
+    def store(self) -> GraphStore:
+        return self.services.store
+
+    @property
+    def access(self) -> Access:
+        if self.user is None:
+            raise Forbidden("sign in with a bearer token")
+        return Access(self.user, self.store)
+
+    def now(self) -> datetime:
+        return self.services.clock()
+
+    @property
+    def actor(self) -> str:
+        """Who the activity log says took a step."""
+        user = self.access.user
+        return f"{user.role}:{user.rep_id or user.id}"
+
+    def visible_lead(self, lead_id: str) -> LeadView:
+        """The lead, when the caller may see it (blocking: run it ``off`` the loop)."""
+        lead = leads.visible_lead(self.store, self.access, lead_id, known=self.pages.get(lead_id))
+        self.pages[lead_id] = lead
+        return lead
+
+    async def _load_rankings(self, keys: list[tuple[str, int]]) -> list[Ranking | BaseException]:
+        lead_ids = list(dict.fromkeys(k[0] for k in keys))
+        try:
+            found = await off(
+                leads.rankings,
+                self.store,
+                lead_ids,
+                policy=self.services.policy,
+                now=self.now(),
+                known=self.pages,
+            )
+        except WarmpathError as exc:
+            return [exc for _ in keys]
+        return [found[k[0]] for k in keys]

@@ -1,0 +1,343 @@
+"""The mutations: the claim workflow, routing, and the privacy erasures. Each checks who is
+asking, takes the step through ``routing`` in a worker thread and publishes the events it wrote
+to the subscriptions."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.context import Context, off
+from api.graphql.errors import Problem, answer
+from api.graphql.types.changes import (
+    Claimed,
+    ClaimResult,
+    ForgetNetworkResult,
+    ForgetPersonResult,
+    IntroRequested,
+    IntroResult,
+    LeadChanged,
+    LeadChangeResult,
+    NetworkForgotten,
+    Outcome,
+    PersonErased,
+    Routed,
+    RoutedBatch,
+    RouteLeadsResult,
+    RouteResult,
+)
+from api.graphql.types.events import EventType
+from api.graphql.types.leads import LeadType
+from api.graphql.types.reps import RepType
+from api.observability import claim_decided
+from graph.model import Event, LeadView
+from routing import activity, directory, leads, lifecycle, privacy
+from routing.assignment import route_new_leads
+from routing.errors import Forbidden
+
+T = TypeVar("T")
+
+
+async def _erase(context: Context, erase: Callable[..., T], key: str) -> T:
+    """A privacy erasure (admins only), in a worker thread."""
+    if not context.access.is_admin:
+        raise Forbidden("only admins can withdraw a network or erase a person")
+    return await off(erase, context.store, key, actor=context.actor, now=context.now())
+
+
+def _publish_after(context: Context, lead_id: str, seen: str) -> None:
+    """Publish the lead's events newer than ``seen`` to the subscriptions."""
+    context.services.broker.publish_threadsafe(activity.events_after(context.store, lead_id, seen))
+
+
+async def _change(context: Context, lead_id: str, step: Callable[[datetime], T]) -> T:
+    """Take a step on a lead in a worker thread, then publish the events it wrote."""
+    now = context.now()
+    seen = activity.watermark(now)
+    done = await off(step, now)
+    await off(_publish_after, context, lead_id, seen)
+    return done
+
+
+def _acting_for(context: Context, lead_id: str, for_owner: bool) -> str:
+    """The rep a step is taken for: a rep acts for themselves; with ``for_owner`` a manager
+    (of the owner's team) or an admin may act for the lead's owner."""
+    access = context.access
+    if access.user.role == "rep" or not for_owner:
+        return access.acting_rep()
+    owner = leads.owner_of(context.store, lead_id)
+    access.require_rep(owner)
+    return owner
+
+
+async def _rep_change(
+    context: Context,
+    lead_id: str,
+    step: Callable[[str, datetime], LeadView],
+    *,
+    for_owner: bool = False,
+) -> LeadChanged | Problem:
+    """A step a rep takes on their own lead (or, ``for_owner``, a manager for its owner), as a
+    LeadChanged or a Problem."""
+
+    async def run() -> LeadChanged:
+        rep = await off(_acting_for, context, lead_id, for_owner)
+        lead = await _change(context, lead_id, lambda now: step(rep, now))
+        return LeadChanged(lead=LeadType.of(lead, context.now()))
+
+    return await answer(run)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Offer a new lead to the top N eligible reps.")
+    async def route_lead(self, info: Info[Context, None], lead_id: strawberry.ID) -> RouteResult:
+        context = info.context
+
+        async def run() -> Routed:
+            context.access.require_manager()
+            offer = await _change(
+                context,
+                str(lead_id),
+                lambda now: lifecycle.route_lead(
+                    context.store,
+                    str(lead_id),
+                    policy=context.services.policy,
+                    now=now,
+                    actor=context.actor,
+                ),
+            )
+            return Routed(
+                lead=LeadType.of(offer.lead, context.now()),
+                offered_to=[
+                    RepType.by_id(context.store, r, viewer=context.access) for r in offer.reps
+                ],
+            )
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Route every new lead as one optimal batch.")
+    async def route_leads(self, info: Info[Context, None]) -> RouteLeadsResult:
+        context = info.context
+
+        def route(now: datetime) -> RoutedBatch:
+            routed = route_new_leads(
+                context.store, policy=context.services.policy, now=now, actor=context.actor
+            )
+            result = routed.result
+            if result is None:
+                return RoutedBatch(offered=0, unassigned=0, gini=0.0, warm_owner_rate=None)
+            context.services.broker.publish_threadsafe(
+                activity.latest_offers(context.store, routed.offered)
+            )
+            return RoutedBatch(
+                offered=len(routed.offered),
+                unassigned=sum(1 for a in result.assignments if a.rep_id is None),
+                gini=result.metrics.gini,
+                warm_owner_rate=result.metrics.warm_owner_rate,
+            )
+
+        async def run() -> RoutedBatch:
+            context.access.require_manager()
+            return await off(route, context.now())
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Claim a lead offered to you; exactly one claim wins.")
+    async def claim_lead(self, info: Info[Context, None], lead_id: strawberry.ID) -> ClaimResult:
+        context = info.context
+
+        async def run() -> Claimed:
+            rep = context.access.acting_rep()
+            lead = await _change(
+                context,
+                str(lead_id),
+                lambda now: lifecycle.claim_lead(
+                    context.store,
+                    str(lead_id),
+                    rep,
+                    policy=context.services.policy,
+                    now=now,
+                    actor=context.actor,
+                ),
+            )
+            return Claimed(lead=LeadType.of(lead, context.now()))
+
+        return claim_decided(await answer(run))
+
+    @strawberry.mutation(
+        description="Send a lead back to marketing with the reason (a manager: for its owner)."
+    )
+    async def reject_lead(
+        self, info: Info[Context, None], lead_id: strawberry.ID, reason: str
+    ) -> LeadChangeResult:
+        context = info.context
+        return await _rep_change(
+            context,
+            str(lead_id),
+            lambda rep, now: lifecycle.reject_lead(
+                context.store, str(lead_id), rep, reason, now=now, actor=context.actor
+            ),
+            for_owner=True,
+        )
+
+    @strawberry.mutation(
+        description="Give a claimed lead back; it is routed again without its owner."
+    )
+    async def release_lead(
+        self, info: Info[Context, None], lead_id: strawberry.ID, reason: str
+    ) -> LeadChangeResult:
+        context = info.context
+        return await _rep_change(
+            context,
+            str(lead_id),
+            lambda rep, now: lifecycle.release_lead(
+                context.store,
+                str(lead_id),
+                rep,
+                reason,
+                policy=context.services.policy,
+                now=now,
+                actor=context.actor,
+            ),
+            for_owner=True,
+        )
+
+    @strawberry.mutation(
+        description="Record the first contact with the buyer (stops the SLA clock)."
+    )
+    async def record_contact(
+        self,
+        info: Info[Context, None],
+        lead_id: strawberry.ID,
+        channel: str,
+        at: datetime | None = None,
+    ) -> LeadChangeResult:
+        context = info.context
+        return await _rep_change(
+            context,
+            str(lead_id),
+            lambda rep, now: lifecycle.record_contact(
+                context.store,
+                str(lead_id),
+                rep,
+                channel=channel,
+                at=at or now,
+                now=now,
+                actor=context.actor,
+            ),
+        )
+
+    @strawberry.mutation(description="Close a lead you hold as won or lost.")
+    async def record_outcome(
+        self,
+        info: Info[Context, None],
+        lead_id: strawberry.ID,
+        outcome: Outcome,
+        value: float | None = None,
+    ) -> LeadChangeResult:
+        context = info.context
+        return await _rep_change(
+            context,
+            str(lead_id),
+            lambda rep, now: lifecycle.record_outcome(
+                context.store,
+                str(lead_id),
+                rep,
+                outcome=outcome.value,
+                value=value,
+                now=now,
+                actor=context.actor,
+            ),
+        )
+
+    @strawberry.mutation(
+        description="A manager gives a lead to a rep of their team, with a reason."
+    )
+    async def assign_lead(
+        self, info: Info[Context, None], lead_id: strawberry.ID, rep_id: strawberry.ID, reason: str
+    ) -> LeadChangeResult:
+        context = info.context
+
+        async def run() -> LeadChanged:
+            access = context.access
+            access.require_manager()
+            access.require_rep(str(rep_id))
+            await off(context.visible_lead, str(lead_id))  # a manager: their team's leads
+            lead = await _change(
+                context,
+                str(lead_id),
+                lambda now: lifecycle.assign_lead(
+                    context.store,
+                    str(lead_id),
+                    str(rep_id),
+                    reason,
+                    policy=context.services.policy,
+                    now=now,
+                    actor=context.actor,
+                ),
+            )
+            return LeadChanged(lead=LeadType.of(lead, context.now()))
+
+        return await answer(run)
+
+    @strawberry.mutation(description="Ask someone for an introduction to a lead's buyers.")
+    async def request_intro(
+        self, info: Info[Context, None], lead_id: strawberry.ID, via_person_key: str, note: str = ""
+    ) -> IntroResult:
+        context = info.context
+
+        def ask(rep: str) -> Event:
+            context.visible_lead(str(lead_id))
+            via = directory.resolve_person(context.store, via_person_key)
+            return lifecycle.request_intro(
+                context.store,
+                str(lead_id),
+                rep,
+                via.id,
+                note,
+                now=context.now(),
+                actor=context.actor,
+            )
+
+        async def run() -> IntroRequested:
+            event = await off(ask, context.access.acting_rep())
+            context.services.broker.publish([event])
+            return IntroRequested(event=EventType.of(event))
+
+        return await answer(run)
+
+    @strawberry.mutation(
+        description="Admins: withdraw a rep's network (the rep withdrew consent): the ties only "
+        "their exports reported, the people known only through them, their own employers and "
+        "schools, and their consent."
+    )
+    async def forget_network(
+        self, info: Info[Context, None], rep_id: strawberry.ID
+    ) -> ForgetNetworkResult:
+        context = info.context
+
+        async def run() -> NetworkForgotten:
+            result = await _erase(context, privacy.forget_network, str(rep_id))
+            return NetworkForgotten(**dataclasses.asdict(result))
+
+        return await answer(run)
+
+    @strawberry.mutation(
+        description="Admins: erase a person (LinkedIn URL, email or id): their ties, "
+        "employments, studies and decision-maker links, and their name from the activity log; "
+        "imports skip them from then on."
+    )
+    async def forget_person(self, info: Info[Context, None], key: str) -> ForgetPersonResult:
+        context = info.context
+
+        async def run() -> PersonErased:
+            result = await _erase(context, privacy.forget_person, key)
+            return PersonErased(**dataclasses.asdict(result))
+
+        return await answer(run)

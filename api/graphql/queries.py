@@ -1,0 +1,225 @@
+"""The queries. Each checks who is asking and calls a ``routing`` service; store calls run in
+worker threads, off the event loop."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.context import Context, off
+from api.graphql.errors import answer
+from api.graphql.types.events import EventConnection
+from api.graphql.types.leads import LeadConnection, LeadFilter, LeadResult, LeadType
+from api.graphql.types.people import Mutuals, MutualsResult, Path, Paths, PathsResult, Person
+from api.graphql.types.ranking import RankingResult, ranking_for
+from api.graphql.types.reports import Fairness, LeaderboardRow, Period, PolicyType
+from api.graphql.types.reps import RepResult, RepType, UserType
+from routing import activity, directory, explore, reports
+from routing.errors import Forbidden, NotFound
+from routing.leaderboard import leaderboard as standings_since
+from routing.leads import lead_page
+from routing.paging import page_size
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The signed-in user.")
+    def me(self, info: Info[Context, None]) -> UserType:
+        return UserType.of(info.context.access.user)
+
+    @strawberry.field
+    async def lead(self, info: Info[Context, None], id: strawberry.ID) -> LeadResult:
+        context = info.context
+
+        async def run() -> LeadType:
+            lead = await off(context.visible_lead, str(id))
+            return LeadType.of(lead, context.now())
+
+        return await answer(run)
+
+    @strawberry.field(description="Leads the caller may see, ordered by id, with cursor paging.")
+    async def leads(
+        self,
+        info: Info[Context, None],
+        filter: LeadFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> LeadConnection:
+        page_size(first)
+        context = info.context
+
+        def load() -> LeadConnection:
+            selection = (filter or LeadFilter()).selection()
+            page = lead_page(context.store, context.access, selection, first=first, after=after)
+            context.pages.update((lead.id, lead) for lead in page.leads)
+            return LeadConnection.of(page, context.now())
+
+        return await off(load)
+
+    @strawberry.field(description="Every eligible rep for a lead, scored and explained.")
+    async def ranked_reps(
+        self, info: Info[Context, None], lead_id: strawberry.ID, limit: int = 10
+    ) -> RankingResult:
+        return await ranking_for(info.context, str(lead_id), limit)
+
+    @strawberry.field
+    async def rep(self, info: Info[Context, None], id: strawberry.ID) -> RepResult:
+        context = info.context
+
+        def load() -> RepType:
+            context.access.require_rep(str(id))
+            return RepType.of(directory.rep(context.store, str(id)))
+
+        return await answer(lambda: off(load))
+
+    @strawberry.field(description="The reps the caller may see, by name.")
+    async def reps(self, info: Info[Context, None], team: str | None = None) -> list[RepType]:
+        context = info.context
+        found = await off(directory.visible_reps, context.store, context.access, team=team)
+        return [RepType.of(p) for p in found]
+
+    @strawberry.field(description="Shortest paths from a rep to a person (URL, email or id).")
+    async def connection_paths(
+        self,
+        info: Info[Context, None],
+        rep_id: strawberry.ID,
+        person_key: str,
+        max_hops: int = 3,
+        limit: int = 5,
+    ) -> PathsResult:
+        context = info.context
+
+        def load() -> Paths:
+            directory.check_path_search(max_hops, limit)
+            # authorise the rep the key resolves to, whatever key names them (id, email, URL)
+            access = context.access
+            try:
+                rep = directory.resolve_rep(context.store, str(rep_id))
+            except NotFound:
+                if not access.is_admin:
+                    raise Forbidden("you cannot see this rep") from None  # no oracle of keys
+                raise
+            access.require_rep(rep.id)
+            found = explore.connection_paths(
+                context.store, rep.id, person_key, max_hops=max_hops, limit=limit
+            )
+            return Paths(
+                rep=RepType.by_id(context.store, found.rep.id),
+                person=Person.of(found.person),
+                paths=[Path.of(p) for p in found.paths],
+            )
+
+        return await answer(lambda: off(load))
+
+    @strawberry.field(
+        description="People two people both know; a rep may ask only about themselves."
+    )
+    async def mutual_connections(self, info: Info[Context, None], a: str, b: str) -> MutualsResult:
+        context = info.context
+
+        def load() -> Mutuals:
+            access = context.access
+            found = explore.mutual_connections(context.store, a, b)
+            access.require_connections_of(found.a, found.b)
+            return Mutuals(
+                a=Person.of(found.a),
+                b=Person.of(found.b),
+                people=[Person.of(p) for p in found.people],
+            )
+
+        return await answer(lambda: off(load))
+
+    @strawberry.field(description="The activity stream of a lead or a rep, oldest first.")
+    async def events(
+        self,
+        info: Info[Context, None],
+        lead_id: strawberry.ID | None = None,
+        rep_id: strawberry.ID | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> EventConnection:
+        page_size(first)
+        context = info.context
+
+        def load() -> EventConnection:
+            stream = activity.EventStream.of(
+                lead_id=None if lead_id is None else str(lead_id),
+                rep_id=None if rep_id is None else str(rep_id),
+            )
+            if stream.lead_id is not None:
+                context.visible_lead(stream.lead_id)
+            else:
+                context.access.require_rep(str(stream.rep_id))
+            page = activity.event_page(
+                context.store,
+                stream,
+                first=first,
+                after=after,
+                can_see_rep=context.access.can_see_rep,
+            )
+            return EventConnection.of(page)
+
+        return await off(load)
+
+    @strawberry.field(description="Per rep: network size, warm reach, claims, SLA record, wins.")
+    async def leaderboard(
+        self, info: Info[Context, None], period: Period = Period.MONTH
+    ) -> list[LeaderboardRow]:
+        context = info.context
+
+        def load() -> list[LeaderboardRow]:
+            access = context.access
+            since = context.now() - timedelta(days=period.value)
+            standings = standings_since(context.store, access, since=since)
+            return [LeaderboardRow.of(standing, access) for standing in standings]
+
+        return await off(load)
+
+    @strawberry.field(description="Leads sent back to marketing, newest first, with the reason.")
+    async def returned_leads(
+        self, info: Info[Context, None], since: datetime | None = None
+    ) -> list[LeadType]:
+        context = info.context
+
+        def load() -> list[LeadType]:
+            context.access.require_manager()
+            found = reports.returned_leads(context.store, since=since)
+            return [LeadType.of(lead, context.now()) for lead in found]
+
+        return await off(load)
+
+    @strawberry.field(
+        description="People by LinkedIn URL, email or id, or by part of their (company) name."
+    )
+    async def people(self, info: Info[Context, None], search: str, first: int = 20) -> list[Person]:
+        context = info.context
+
+        def load() -> list[Person]:
+            context.access.require_manager()
+            found = directory.find_people(context.store, search, first=first)
+            return [Person.of(p) for p in found]
+
+        return await off(load)
+
+    @strawberry.field(
+        description="Fairness and quality of the assignments of recent leads (the newest 2,000)."
+    )
+    async def fairness(self, info: Info[Context, None], days: int = 30) -> Fairness:
+        context = info.context
+
+        def load() -> Fairness:
+            access = context.access
+            access.require_manager()
+            report = reports.fairness(
+                context.store, access, policy=context.services.policy, now=context.now(), days=days
+            )
+            return Fairness.of(context.store, report)
+
+        return await off(load)
+
+    @strawberry.field
+    def policy(self, info: Info[Context, None]) -> PolicyType:
+        info.context.access  # noqa: B018 - signed-in users only
+        return PolicyType.of(info.context.services.policy)

@@ -1,0 +1,166 @@
+"""A lead's ranked reps, with each rep's signals and the evidence behind them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from api.graphql.context import Context, off
+from api.graphql.errors import Problem, answer
+from api.graphql.types.people import Person
+from api.graphql.types.reps import RepType
+from graph.store import GraphStore
+from routing import leads, ranking
+from routing.errors import InvalidArgument
+
+MAX_RANKED = 500
+
+
+@strawberry.type
+class Signal:
+    name: str
+    value: float
+    weight: float
+    contribution: float
+
+
+@strawberry.type
+class PathToMember:
+    member: Person
+    role: str
+    hops: int | None
+    paths: list[list[Person]] = strawberry.field(
+        description="Chains of people from the rep to the decision-maker ([] = they know them)."
+    )
+    mutual_count: int
+    mutuals: list[Person]
+    colleagues: list[Person]
+
+    @classmethod
+    def of(cls, path: ranking.PathToMember) -> PathToMember:
+        return cls(
+            member=Person.of(path.member),
+            role=path.role,
+            hops=path.hops,
+            paths=[[Person.of(p) for p in chain] for chain in path.paths],
+            mutual_count=path.mutual_count,
+            mutuals=[Person.of(p) for p in path.mutuals],
+            colleagues=[Person.of(p) for p in path.colleagues],
+        )
+
+
+@strawberry.type
+class SharedWithMember:
+    member: Person
+    employers: list[str]
+    schools: list[str]
+
+
+@strawberry.type
+class Evidence:
+    committee: list[PathToMember]
+    known_at_company: list[Person]
+    known_at_company_count: int
+    shared: list[SharedWithMember]
+    account_owner: bool
+
+    @classmethod
+    def of(cls, evidence: ranking.Evidence) -> Evidence:
+        return cls(
+            committee=[PathToMember.of(m) for m in evidence.committee],
+            known_at_company=[Person.of(p) for p in evidence.known_at_company],
+            known_at_company_count=evidence.known_at_company_count,
+            shared=[
+                SharedWithMember(
+                    member=Person.of(s.member),
+                    employers=[e.company_name for e in s.background.employers],
+                    schools=[e.school_name for e in s.background.schools],
+                )
+                for s in evidence.shared
+            ],
+            account_owner=evidence.account_owner,
+        )
+
+
+@strawberry.type
+class RankedRepType:
+    position: int
+    rep: RepType
+    score: float
+    signals: list[Signal]
+    evidence: Evidence | None
+    open_leads: int
+    capacity: int | None
+    note: str | None
+
+    @classmethod
+    def of(cls, store: GraphStore, item: ranking.RankedRep) -> RankedRepType:
+        return cls(
+            position=item.position,
+            rep=RepType.by_id(store, item.rep.id, item.rep.name),
+            score=item.score,
+            signals=[
+                Signal(name=s.name, value=s.value, weight=s.weight, contribution=s.contribution)
+                for s in item.signals
+            ],
+            evidence=None if item.evidence is None else Evidence.of(item.evidence),
+            open_leads=item.open_leads,
+            capacity=item.capacity,
+            note=item.note,
+        )
+
+
+@strawberry.type
+class ExcludedRep:
+    rep: RepType
+    rule: str
+    reason: str
+
+
+@strawberry.type(name="Ranking")
+class RankingType:
+    lead_id: strawberry.ID
+    mode: str
+    policy_version: str
+    computed_at: datetime
+    eligible: int
+    ranked: list[RankedRepType]
+    excluded: list[ExcludedRep]
+
+    @classmethod
+    def of(cls, store: GraphStore, seen: leads.VisibleRanking) -> RankingType:
+        found = seen.ranking
+        return cls(
+            lead_id=strawberry.ID(found.lead.id),
+            mode=found.mode,
+            policy_version=found.policy_version,
+            computed_at=found.computed_at,
+            eligible=found.eligible,
+            ranked=[RankedRepType.of(store, item) for item in seen.ranked],
+            excluded=[
+                ExcludedRep(
+                    rep=RepType.by_id(store, e.rep.id, e.rep.name), rule=e.rule, reason=e.reason
+                )
+                for e in seen.excluded
+            ],
+        )
+
+
+RankingResult = Annotated[RankingType | Problem, strawberry.union("RankingResult")]
+
+
+async def ranking_for(context: Context, lead_id: str, limit: int) -> RankingType | Problem:
+    """The lead's ranking as the caller may see it (Query.rankedReps and Lead.rankedReps)."""
+
+    async def run() -> RankingType:
+        if not 1 <= limit <= MAX_RANKED:
+            raise InvalidArgument(f"limit must be between 1 and {MAX_RANKED} (got {limit})")
+        access = context.access
+        if lead_id not in context.pages:  # leads of a page were checked with the page
+            await off(context.visible_lead, lead_id)
+        found = await context.rankings.load((lead_id, limit))
+        return RankingType.of(context.store, leads.visible_ranking(access, found, limit))
+
+    return await answer(run)

@@ -1,0 +1,121 @@
+"""The leaderboard, the fairness report and the routing policy, as the schema shows them."""
+
+from __future__ import annotations
+
+import enum
+
+import strawberry
+
+from api.auth import Access
+from api.graphql.types.ranking import Signal
+from api.graphql.types.reps import RepType
+from graph.store import GraphStore
+from routing.leaderboard import Standing
+from routing.policy import Policy
+from routing.reports import FairnessReport
+
+
+@strawberry.type(
+    description="A rep's standing. A rep sees every rep's claims, SLA record and wins, but the "
+    "network size and warm reach (drawn from personal networks) only of themselves."
+)
+class LeaderboardRow:
+    rep: RepType
+    network_size: int | None
+    warm_reach: int | None = strawberry.field(
+        description="Open leads whose company the rep reaches."
+    )
+    claims: int
+    sla_breaches: int
+    sla_compliance: float | None
+    won: int
+
+    @classmethod
+    def of(cls, standing: Standing, viewer: Access) -> LeaderboardRow:
+        return cls(
+            rep=RepType.of(standing.rep, viewer),
+            network_size=standing.network_size,
+            warm_reach=standing.warm_reach,
+            claims=standing.claims,
+            sla_breaches=standing.sla_breaches,
+            sla_compliance=standing.sla_compliance,
+            won=standing.won,
+        )
+
+
+@strawberry.enum
+class Period(enum.Enum):
+    WEEK = 7
+    MONTH = 30
+    QUARTER = 91
+    YEAR = 365
+
+
+@strawberry.type
+class RepCount:
+    rep: RepType
+    leads: int
+
+
+@strawberry.type
+class Fairness:
+    days: int
+    leads: int
+    assigned: int
+    gini: float
+    max_per_rep: int
+    warm_owner_rate: float | None
+    capacity_violations: int
+    hot_to_penalty_boxed: int
+    per_rep: list[RepCount]
+
+    @classmethod
+    def of(cls, store: GraphStore, report: FairnessReport) -> Fairness:
+        m = report.metrics
+        return cls(
+            days=report.days,
+            leads=m.leads,
+            assigned=m.assigned,
+            gini=m.gini,
+            max_per_rep=m.max_per_rep,
+            warm_owner_rate=m.warm_owner_rate,
+            capacity_violations=m.capacity_violations,
+            hot_to_penalty_boxed=m.hot_to_penalty_boxed,
+            per_rep=[
+                RepCount(rep=RepType.by_id(store, row.rep_id), leads=row.leads)
+                for row in report.per_rep
+            ],
+        )
+
+
+@strawberry.type(name="Policy")
+class PolicyType:
+    version: str
+    mode: str
+    offer_top_n: int
+    sla_hours_hot: float
+    sla_hours_warm: float
+    sla_hours_cold: float
+    min_tenure_days_for_hot: int
+    penalty_breaches: int
+    penalty_window_days: int
+    penalty_days: int
+    weights: list[Signal]
+
+    @classmethod
+    def of(cls, p: Policy) -> PolicyType:
+        return cls(
+            version=p.version,
+            mode=p.mode,
+            offer_top_n=p.offer_top_n,
+            sla_hours_hot=p.sla_hours["hot"],
+            sla_hours_warm=p.sla_hours["warm"],
+            sla_hours_cold=p.sla_hours["cold"],
+            min_tenure_days_for_hot=p.min_tenure_days_for_hot,
+            penalty_breaches=p.penalty_breaches,
+            penalty_window_days=p.penalty_window_days,
+            penalty_days=p.penalty_days,
+            weights=[
+                Signal(name=k, value=v, weight=v, contribution=0.0) for k, v in p.weights.items()
+            ],
+        )

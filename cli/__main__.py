@@ -1,0 +1,5 @@
+"""``python -m cli``: the same as the ``warmpath`` command."""
+
+from cli import main
+
+main()

@@ -1,0 +1,65 @@
+"""The GraphStore protocol (role by role, protocols.py) and the backend-neutral half of every
+adapter (adapter.py): repositories by subject (imports, people, proximity, leads, events,
+users, outbox, privacy) over one query runner (runner.py), with the caches behind one
+invalidation interface (caches.py) and rows turned into records by one mapper (mappers.py).
+
+May import ``cypher`` and the rest of ``graph``; never ``routing`` or ``api``.
+"""
+
+from graph.store.adapter import CypherGraphStore
+from graph.store.caches import ACTIVITY_TTL, REP_DIRECTORY_TTL, REP_NETWORK_TTL
+from graph.store.imports import SNAPSHOT_LOAD_ORDER
+from graph.store.people import MAX_KEY_LENGTH, check_hops, check_key
+from graph.store.protocols import (
+    EventLog,
+    GraphStore,
+    ImportWriter,
+    LeadRepository,
+    Outbox,
+    PeopleReader,
+    PrivacyStore,
+    ProximityReader,
+    StoreAdmin,
+    UserDirectory,
+)
+from graph.store.proximity import PATH_ROW_CAP
+from graph.store.reps import REP_EXPORT_SOURCES
+from graph.store.runner import (
+    POINT_QUERY_LEADS,
+    WRITE_BATCH,
+    Progress,
+    QueryObserver,
+    Row,
+    utc,
+    utc_params,
+)
+
+__all__ = [
+    "ACTIVITY_TTL",
+    "MAX_KEY_LENGTH",
+    "PATH_ROW_CAP",
+    "POINT_QUERY_LEADS",
+    "REP_DIRECTORY_TTL",
+    "REP_EXPORT_SOURCES",
+    "REP_NETWORK_TTL",
+    "SNAPSHOT_LOAD_ORDER",
+    "WRITE_BATCH",
+    "CypherGraphStore",
+    "EventLog",
+    "GraphStore",
+    "ImportWriter",
+    "LeadRepository",
+    "Outbox",
+    "PeopleReader",
+    "PrivacyStore",
+    "Progress",
+    "ProximityReader",
+    "QueryObserver",
+    "Row",
+    "StoreAdmin",
+    "UserDirectory",
+    "check_hops",
+    "check_key",
+    "utc",
+    "utc_params",
+]

@@ -1,0 +1,178 @@
+"""What the importers write: people, reps, companies, schools, ties, employments, studies,
+leads and their buying committees, one batch at a time, or a whole organisation at once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from graph.errors import InvalidArgument
+from graph.model import (
+    Company,
+    DecisionMaker,
+    Employment,
+    Lead,
+    OrgSnapshot,
+    Person,
+    Rep,
+    School,
+    Study,
+    Tie,
+)
+from graph.store.people import CypherPeople, stored_ties
+from graph.store.runner import Progress, Row, as_row
+
+SNAPSHOT_LOAD_ORDER = (
+    "Person",
+    "Company",
+    "School",
+    "Rep",
+    "Lead",
+    "KNOWS",
+    "WORKS_AT",
+    "STUDIED_AT",
+    "DECISION_MAKER",
+)
+
+
+def _rows(records: Sequence[Any]) -> list[Row]:
+    return [as_row(r) for r in records]
+
+
+def _rows_of(
+    tables: Mapping[str, pa.Table], name: str, rename: Mapping[str, str] | None = None
+) -> list[Row]:
+    table = tables.get(name)
+    if table is None:
+        return []
+    if rename:
+        table = table.rename_columns([rename.get(c, c) for c in table.column_names])
+    return list(table.to_pylist())
+
+
+def _links(tables: Mapping[str, pa.Table], name: str) -> dict[Any, Any]:
+    """A relationship table that a start node has at most once: start id -> end id."""
+    if name not in tables:
+        return {}
+    table = tables[name]
+    return dict(zip(table.column("from").to_pylist(), table.column("to").to_pylist(), strict=True))
+
+
+class CypherImports(CypherPeople):
+    """Idempotent merges (safe to rerun) and the create/update writes of an import plan."""
+
+    def merge_people(self, people: Sequence[Person]) -> int:
+        return self._merge("merge_people", _rows(people))
+
+    def create_people(self, people: Sequence[Person]) -> int:
+        """Write people that do not exist yet (checked by the caller in the same transaction)."""
+        return self._write_records("create_people", people)
+
+    def update_people(self, people: Sequence[Person]) -> int:
+        """Update people known to exist (a null field keeps the stored value)."""
+        return self._write_records("update_people", people)
+
+    def create_ties(self, ties: Sequence[Tie]) -> int:
+        """Write ties that do not exist yet, each stored from the smaller id to the larger."""
+        for tie in ties:
+            if tie.a >= tie.b:
+                raise InvalidArgument(f"create_ties needs a < b (got {tie.a!r}, {tie.b!r})")
+        return self._write_records("create_ties", ties)
+
+    def create_employments(self, employments: Sequence[Employment]) -> int:
+        """Write employments of people who are new to the graph."""
+        return self._write_records("create_employments", employments)
+
+    def add_tie_reporters(self, ties: Sequence[Tie]) -> int:
+        """Add each tie's ``reported_by`` to the reporters of the stored tie (which exists)."""
+        return self._write_records("add_tie_reporters", stored_ties(ties))
+
+    def merge_reps(self, reps: Sequence[Rep]) -> int:
+        return self._merge("merge_reps", _rows(reps))
+
+    def merge_companies(self, companies: Sequence[Company]) -> int:
+        return self._merge("merge_companies", _rows(companies))
+
+    def merge_schools(self, schools: Sequence[School]) -> int:
+        return self._merge("merge_schools", _rows(schools))
+
+    def merge_ties(self, ties: Sequence[Tie]) -> int:
+        for tie in ties:
+            if tie.a == tie.b:
+                raise InvalidArgument(
+                    f"a person cannot know themselves (tie {tie.a!r} - {tie.b!r})"
+                )
+        return self._merge("merge_ties", _rows(stored_ties(ties)))
+
+    def merge_employments(self, employments: Sequence[Employment]) -> int:
+        return self._merge("merge_employments", _rows(employments))
+
+    def merge_studies(self, studies: Sequence[Study]) -> int:
+        return self._merge("merge_studies", _rows(studies))
+
+    def merge_leads(self, leads: Sequence[Lead]) -> int:
+        return self._merge("merge_leads", _rows(leads))
+
+    def merge_decision_makers(self, links: Sequence[DecisionMaker]) -> int:
+        return self._merge("merge_decision_makers", _rows(links))
+
+    def bulk_load(self, snapshot: OrgSnapshot, progress: Progress | None = None) -> dict[str, int]:
+        """Load a whole organisation through the idempotent merge queries, in batches.
+
+        Safe to rerun: every row is merged on its key. Adapters may override this with a faster
+        path for an empty database.
+        """
+        tables = snapshot.tables
+        reps = _rows_of(tables, "Rep")
+        person_of_rep = _links(tables, "IS")
+        for rep in reps:
+            rep["person_id"] = person_of_rep.get(rep["id"])
+        consents = [
+            {
+                "rep_id": r["id"],
+                "consented_at": r["consented_at"],
+                "consent_by": r.get("consent_by"),
+            }
+            for r in reps
+            if r.get("consented_at") is not None
+        ]
+        leads = _rows_of(tables, "Lead")
+        company_of_lead = _links(tables, "AT")
+        for lead in leads:
+            lead["company_id"] = company_of_lead.get(lead["id"])
+        ties = _rows_of(tables, "KNOWS", {"from": "a", "to": "b"})
+        for tie in ties:
+            tie.setdefault("reported_by", None)
+            if tie["a"] > tie["b"]:
+                tie["a"], tie["b"] = tie["b"], tie["a"]
+        plan: list[tuple[str, str, list[Row]]] = [
+            ("Person", "merge_people", _rows_of(tables, "Person")),
+            ("Company", "merge_companies", _rows_of(tables, "Company")),
+            ("School", "merge_schools", _rows_of(tables, "School")),
+            ("Rep", "merge_reps", reps),
+            ("Rep consent", "record_consents", consents),
+            ("Lead", "merge_leads", leads),
+            ("KNOWS", "merge_ties", ties),
+            (
+                "WORKS_AT",
+                "merge_employments",
+                _rows_of(tables, "WORKS_AT", {"from": "person_id", "to": "company_id"}),
+            ),
+            (
+                "STUDIED_AT",
+                "merge_studies",
+                _rows_of(tables, "STUDIED_AT", {"from": "person_id", "to": "school_id"}),
+            ),
+            (
+                "DECISION_MAKER",
+                "merge_decision_makers",
+                _rows_of(tables, "DECISION_MAKER", {"from": "lead_id", "to": "person_id"}),
+            ),
+        ]
+        loaded: dict[str, int] = {}
+        for table_name, query, rows in plan:
+            if rows:
+                loaded[table_name] = self._merge(query, rows, progress, table_name)
+        return loaded

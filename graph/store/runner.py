@@ -1,0 +1,191 @@
+"""The one query runner under every repository: named queries in, rows out.
+
+An adapter supplies how to run a query (``_run_read`` / ``_run_write``, optionally
+``_run_read_table``), transactions and the schema. Everything else runs queries through
+``_read`` / ``_write`` / ``_read_table`` here: the one place that times each named query (the
+API's metrics) and, on the write path, tells the caches what the statement changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import pyarrow as pa
+
+from cypher import QueryCatalog
+from graph.store.caches import StoreCaches
+
+Row = dict[str, Any]
+T = TypeVar("T")
+R = TypeVar("R")
+Params = Mapping[str, Any] | None
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(table, rows_done, rows_total)`` during long loads."""
+QueryObserver = Callable[[str, float], None]
+"""Called as ``observer(query_name, seconds)`` after each named query (the API's metrics)."""
+
+WRITE_BATCH = 5_000
+POINT_QUERY_LEADS = 20
+"""Up to this many leads, point queries per lead beat one scan over every lead."""
+
+
+def batches(rows: Sequence[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(rows), size):
+        yield list(rows[start : start + size])
+
+
+def as_row(record: Any) -> Row:
+    """A record dataclass as query parameters (tuples as lists)."""
+    row: Row = {}
+    for f in dataclasses.fields(record):
+        value = getattr(record, f.name)
+        row[f.name] = list(value) if isinstance(value, tuple) else value
+    return row
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """A timestamp read from the graph as an aware UTC datetime (LadybugDB returns naive
+    values that are UTC; Neo4j returns aware ones)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_params(value: Any) -> Any:
+    """Query parameters with every timestamp as an aware UTC datetime: the one convention at
+    every adapter's boundary. A naive value (an import's "2026-11-01 09:00") is taken as UTC;
+    an aware one is converted. Otherwise Neo4j would store LocalDateTime and DateTime side by
+    side (they compare as null) and LadybugDB would keep a foreign zone's clock time."""
+    if isinstance(value, datetime):
+        return utc(value)
+    if isinstance(value, dict):
+        return {k: utc_params(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [utc_params(v) for v in value]
+    return value
+
+
+def first_count(rows: list[Row], column: str) -> int:
+    """The count a write query returns in its one row (``written``, ``removed``), 0 without."""
+    return int(rows[0][column]) if rows else 0
+
+
+class QueryRunner:
+    """Runs the named queries of one dialect's catalog for every repository of a store."""
+
+    backend = "abstract"
+    transaction_rows: int | None = None
+    """How many rows an import may write in one transaction (None: no limit)."""
+    query_observer: QueryObserver | None = None
+    """Told the name and duration of every named query an adapter runs (the API sets it)."""
+
+    def __init__(self, catalog: QueryCatalog) -> None:
+        self.catalog = catalog
+        self.caches = StoreCaches()
+
+    # --- to be supplied by the adapter -----------------------------------------------------
+
+    def _run_read(self, name: str, params: Params = None) -> list[Row]:
+        raise NotImplementedError
+
+    def _run_write(self, name: str, params: Params = None) -> list[Row]:
+        raise NotImplementedError
+
+    def _run_read_table(self, name: str, params: Params = None) -> pa.Table:
+        """A query's rows as an Arrow table (adapters may read them without per-row Python)."""
+        return pa.Table.from_pylist(self._run_read(name, params))
+
+    def setup_schema(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def atomic(self) -> AbstractContextManager[None]:
+        """Everything written inside is one transaction (imports: long, never re-run)."""
+        raise NotImplementedError
+
+    def run_atomic(self, unit: Callable[[], T]) -> T:
+        """Run a short unit of work (reads and writes, no other side effects) as one write
+        transaction. Adapters whose transactions can fail transiently (Neo4j: deadlocks, a
+        restarted server) run it again from the start; so ``unit`` must be safe to re-run."""
+        with self.atomic():
+            return unit()
+
+    # --- the one way every named query runs ------------------------------------------------
+
+    def _timed(self, run: Callable[[str, Params], R], name: str, params: Params) -> R:
+        observer = self.query_observer
+        if observer is None:
+            return run(name, params)
+        started = time.perf_counter()
+        try:
+            return run(name, params)
+        finally:
+            observer(name, time.perf_counter() - started)
+
+    def _read(self, name: str, params: Params = None) -> list[Row]:
+        return self._timed(self._run_read, name, params)
+
+    def _read_table(self, name: str, params: Params = None) -> pa.Table:
+        return self._timed(self._run_read_table, name, params)
+
+    @contextmanager
+    def _writing(self, name: str) -> Iterator[None]:
+        """Around every write, of one statement or of batches (even none): whatever the
+        outcome, the caches drop what the query may have changed."""
+        try:
+            yield
+        finally:
+            self.caches.written(name)
+
+    def _write(self, name: str, params: Params = None) -> list[Row]:
+        with self._writing(name):
+            return self._timed(self._run_write, name, params)
+
+    # --- batching -----------------------------------------------------------------------------
+
+    def _write_rows(self, name: str, records: Sequence[Any]) -> list[Row]:
+        """Every row a write query returns, for records passed as ``$rows`` in batches."""
+        rows: list[Row] = []
+        with self._writing(name):
+            for batch in batches([as_row(r) for r in records], WRITE_BATCH):
+                rows.extend(self._write(name, {"rows": batch}))
+        return rows
+
+    def _write_records(self, name: str, records: Sequence[Any]) -> int:
+        """Write records through a query that takes them as ``$rows`` and returns ``written``."""
+        return sum(int(row["written"]) for row in self._write_rows(name, records))
+
+    def _merge(
+        self, name: str, rows: Sequence[Row], progress: Progress | None = None, label: str = ""
+    ) -> int:
+        """Write plain rows as ``$rows`` in batches; returns the sum of ``written``."""
+        written = 0
+        with self._writing(name):
+            for batch in batches(rows, WRITE_BATCH):
+                written += first_count(self._write(name, {"rows": batch}), "written")
+                if progress is not None:
+                    progress(label or name, min(written, len(rows)), len(rows))
+        return written
+
+    def _write_in_batches(
+        self, name: str, key: str, items: Sequence[Any], *, count: str, **params: Any
+    ) -> int:
+        """Run a write query that takes a list ``$key`` (and ``params``) in batches; returns
+        the sum of the ``count`` column (``written``, ``removed``) it returns."""
+        with self._writing(name):
+            return sum(
+                first_count(self._write(name, {key: batch, **params}), count)
+                for batch in batches(items, WRITE_BATCH)
+            )
+
+    def _read_in_batches(self, name: str, key: str, items: Sequence[Any]) -> Iterator[Row]:
+        """Rows of a query that takes a list ``$key``, asked in batches of WRITE_BATCH."""
+        for batch in batches(items, WRITE_BATCH):
+            yield from self._read(name, {key: batch})
