@@ -19,7 +19,8 @@ from cli.options import AsJson, PolicyFile, policy_from, utc_now
 from cli.output import err, out, print_json
 
 if TYPE_CHECKING:
-    from routing.assignment import AssignmentMetrics
+    from routing.metrics import AssignmentMetrics
+    from routing.policy import Policy
 
 app = typer.Typer()
 policy_app = typer.Typer(help="Check and show routing policies (TOML).", no_args_is_help=True)
@@ -107,7 +108,13 @@ def route(
         chosen = None if lead is None else [store.lead(lead)]
         with err.status("routing new leads..."):
             routed = route_new_leads(
-                store, policy=policy, now=now, actor="cli:route", leads=chosen, dry_run=dry_run
+                store,
+                policy=policy,
+                now=now,
+                actor="cli:route",
+                leads=chosen,
+                dry_run=dry_run,
+                compare=True,  # it prints the score kept
             )
     result, offered = routed.result, routed.offered
     if result is None:
@@ -150,7 +157,10 @@ def _print_metrics_line(metrics: AssignmentMetrics) -> None:
     out.print(
         f"{metrics.assigned}/{metrics.leads} assigned; max {metrics.max_per_rep} per rep, "
         f"Gini {metrics.gini:.3f}; warm owner "
-        f"{'n/a' if rate is None else f'{rate:.1%}'}; capacity violations "
+        f"{'n/a' if rate is None else f'{rate:.1%}'}; one-hop owner "
+        f"{'n/a' if metrics.one_hop_owner_rate is None else f'{metrics.one_hop_owner_rate:.1%}'}; "
+        f"score kept {'n/a' if metrics.score_kept is None else f'{metrics.score_kept:.1%}'}; "
+        "capacity violations "
         f"{metrics.capacity_violations}; hot leads to penalty-boxed reps "
         f"{metrics.hot_to_penalty_boxed}",
         highlight=False,
@@ -160,25 +170,45 @@ def _print_metrics_line(metrics: AssignmentMetrics) -> None:
 @app.command()
 def simulate(
     policy_file: Annotated[
-        Path, typer.Option("--policy", help="The policy TOML file to try.", show_default=False)
-    ],
+        Path | None,
+        typer.Option(
+            "--policy",
+            help="The policy TOML file to try (with --frontier: default the one in force).",
+            show_default=False,
+        ),
+    ] = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Only leads created on or after this date.")
     ] = None,
+    frontier: Annotated[
+        bool,
+        typer.Option(
+            "--frontier",
+            help="Replay under a range of fairness settings (max_share_over_mean), from round "
+            "robin to the unconstrained optimum.",
+        ),
+    ] = False,
     as_json: AsJson = False,
 ) -> None:
     """Replay past leads under another policy and compare with the actual assignments
-    (fairness, warm-owner rate, capacity, penalty box). Writes nothing."""
+    (fairness, warm-owner rate, capacity, penalty box); or, with --frontier, under a range of
+    fairness settings: score kept (of the unconstrained optimum's), warm-owner and one-hop-owner
+    rates, Gini of leads per rep and most leads to one rep. Writes nothing."""
     from routing.simulate import simulate as run_simulation
 
-    new = policy_from(policy_file)
-    current = policy_from(None)
     start = None
     if since is not None:
         try:
             start = datetime.combine(date.fromisoformat(since), datetime.min.time(), UTC)
         except ValueError:
             raise fail(f"--since {since!r} is not a date like 2026-10-01") from None
+    if frontier:
+        _print_frontier(policy_from(policy_file), start, since, as_json)
+        return
+    if policy_file is None:
+        raise fail("give --policy FILE (the policy to try), or --frontier")
+    new = policy_from(policy_file)
+    current = policy_from(None)
     result = on_store(
         True, lambda s: run_simulation(s, current=current, new=new, now=utc_now(), since=start)
     )
@@ -211,6 +241,48 @@ def simulate(
     ]
     for row in rows:
         table.add_row(*row)
+    out.print(table)
+
+
+def _print_frontier(
+    policy: Policy, start: datetime | None, since: str | None, as_json: bool
+) -> None:
+    from routing.simulate import frontier
+
+    result = on_store(True, lambda s: frontier(s, policy=policy, now=utc_now(), since=start))
+    if as_json:
+        print_json(result)
+        return
+    table = Table(
+        title=f"{result.leads} routed leads"
+        + (f" since {since}" if since else "")
+        + f": fairness frontier (policy {result.policy}, max_share_over_mean "
+        f"{result.policy_share:g})"
+    )
+    for column in (
+        "setting",
+        "score kept",
+        "warm owner",
+        "one-hop owner",
+        "Gini of leads per rep",
+        "most leads to one rep",
+    ):
+        table.add_column(column)
+
+    def rate(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.1%}"
+
+    for point in result.points:
+        m = point.metrics
+        mine = point.max_share_over_mean == result.policy_share
+        table.add_row(
+            point.setting + (" (policy)" if mine else ""),
+            rate(m.score_kept),
+            rate(m.warm_owner_rate),
+            rate(m.one_hop_owner_rate),
+            f"{m.gini:.3f}",
+            str(m.max_per_rep),
+        )
     out.print(table)
 
 

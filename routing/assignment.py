@@ -1,4 +1,4 @@
-"""Assign many leads at once, and measure how fair and how warm a set of assignments is.
+"""Assign many leads at once (the measures of an assignment are in ``routing.metrics``).
 
 ``route_batch`` in ``proximity`` mode maximises the total value of the assignment subject to
 every rep's remaining capacity: an assigned lead is worth 1 + its score (every lead gets an
@@ -9,6 +9,16 @@ that no other rep would improve it, and any pair that could is added and the pro
 again, so the answer is optimal over all eligible pairs. The greedy answer (each lead in
 arrival order takes its best rep with room) is computed alongside for comparison.
 
+Fairness (``max_share_over_mean`` in the policy, 0 = off): each rep's fair share of a batch is
+ceil(share x (leads given in the last ``fairness_window_days`` + leads in the batch) / eligible
+reps) minus what the rep was already given in the window (the batch's account-owner leads
+included). It enters the same linear program as a second tier of each rep's capacity: a lead
+within the fair share is worth 1 + score, one beyond it (up to the rep's remaining capacity) only
+its score (an overflow variable per rep, costing 1, on the rep's row; the matrix stays totally
+unimodular). So the cap yields only where keeping it would leave a lead without any owner (every
+eligible rep of that lead is at their share), and the answer is still an exact optimum of that
+objective, not a pass afterwards. The greedy comparison fills fair shares first, then capacity.
+
 The other modes assign lead by lead in arrival order, updating workload and recency as they
 go: round robin gives the next lead to the eligible rep assigned least recently (a rep back
 from vacation gets one lead, then waits their turn again), least busy to the rep with the
@@ -18,9 +28,10 @@ fewest open leads, first available to a random eligible rep with room (seeded pe
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from scipy import sparse
@@ -31,13 +42,26 @@ from graph.model import Event, LeadReach, LeadView
 from graph.store import GraphStore
 from routing.accounts import account_owners
 from routing.errors import InvalidArgument, InvalidState, StoreError
+from routing.metrics import AssignmentMetrics as AssignmentMetrics  # re-exported
+from routing.metrics import assignment_metrics as assignment_metrics  # re-exported
 from routing.policy import Policy
 from routing.ranking import LeadScores, score_lead
-from routing.roster import OWNER_STATUSES, ProfileMatch, Roster, mix, stable_key
+from routing.roster import (
+    ASSIGNMENT_EVENTS,
+    OWNER_STATUSES,
+    ProfileMatch,
+    Roster,
+    mix,
+    stable_key,
+)
 
 CANDIDATES = 24
 """Best reps per lead that enter the linear program before the dual check."""
 ROUTABLE_STATUSES = ("new",)
+WINDOW_EVENTS = tuple(kind for kind in ASSIGNMENT_EVENTS if kind != "claimed")
+"""Events that give a rep a lead (a claim follows an offer: not counted twice)."""
+OVERFLOW_COST = 1.0
+"""What a lead beyond its rep's fair share loses: the 1 for having an owner (see above)."""
 
 
 @dataclass(frozen=True)
@@ -49,36 +73,11 @@ class Assignment:
     warm: bool = False
 
 
-@dataclass(frozen=True)
-class AssignmentMetrics:
-    """Fairness and quality of a set of assignments.
-
-    ``gini`` is over every rep eligible for at least one of the leads (0: all equal).
-    ``warm_owner_rate``: of the leads for which an eligible rep within 2 hops existed, the
-    share given to such a rep. ``capacity_violations``: reps given more than their room.
-    ``hot_to_penalty_boxed``: hot leads given to a rep in the penalty box."""
-
-    leads: int
-    assigned: int
-    leads_per_rep: dict[str, int]
-    eligible_reps: int
-    max_per_rep: int
-    mean_per_rep: float
-    gini: float
-    warm_possible: int
-    warm_given: int
-    capacity_violations: int
-    hot_to_penalty_boxed: int
-    total_score: float
-
-    @property
-    def warm_owner_rate(self) -> float | None:
-        return None if self.warm_possible == 0 else self.warm_given / self.warm_possible
-
-
 @dataclass
 class ScoreMatrix:
-    """Every lead's scores against every rep, as matrices (leads x reps)."""
+    """Every lead's scores against every rep, as matrices (leads x reps); ``one_hop``: the rep
+    knows a decision-maker directly; ``window_leads``: leads given to each rep within the
+    policy's fairness window before the batch (None: none)."""
 
     leads: list[LeadView]
     roster: Roster
@@ -87,6 +86,8 @@ class ScoreMatrix:
     warm: np.ndarray
     owner: list[int | None]
     orders: list[np.ndarray] = field(default_factory=list)
+    one_hop: np.ndarray | None = None
+    window_leads: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ class BatchResult:
     metrics: AssignmentMetrics
     greedy_metrics: AssignmentMetrics | None
     solver_rounds: int
+    unconstrained_metrics: AssignmentMetrics | None = None
+    """The optimum without the fairness cap (proximity mode with a cap only)."""
 
     @property
     def gain_over_greedy(self) -> float | None:
@@ -133,16 +136,47 @@ def score_matrix(
         warm=np.zeros(shape, bool),
         owner=[],
     )
+    matrix.one_hop = one_hop = np.zeros(shape, bool)
     for row, lead in enumerate(leads):
+        reach = reaches[lead.id]
         scores: LeadScores = score_lead(
-            lead, reaches[lead.id], roster, match, owners, (excluded or {}).get(lead.id)
+            lead, reach, roster, match, owners, (excluded or {}).get(lead.id)
         )
         matrix.score[row] = scores.score
         matrix.eligible[row] = scores.eligible
         matrix.warm[row] = scores.warm
+        for member in lead.committee:
+            found = reach.members.get(member.person.id)
+            if found is not None:
+                one_hop[row] |= found.hops == 1
         matrix.owner.append(scores.owner if policy.prefer_account_owner else None)
         matrix.orders.append(scores.order(roster, lead.id, policy.mode)[:CANDIDATES])
     return matrix
+
+
+def window_leads(store: GraphStore, roster: Roster, policy: Policy, now: datetime) -> np.ndarray:
+    """Leads given to each rep (offered or assigned by a manager) in the policy's fairness
+    window before ``now``, in roster order (one read)."""
+    since = now - timedelta(days=policy.fairness_window_days)
+    counts = store.rep_event_counts(WINDOW_EVENTS, since)
+    return np.array([sum(counts.get(rep_id, {}).values()) for rep_id in roster.rep_ids], np.int64)
+
+
+def fair_room(matrix: ScoreMatrix, room: np.ndarray, given: np.ndarray, share: float) -> np.ndarray:
+    """Each rep's fair share of the batch, within ``room``: ceil(share x (leads given in the
+    window + leads in the batch) / eligible reps) - what the rep was already given (``given``:
+    the window and this batch's account-owner leads), never below 0. ``share`` 0: ``room``."""
+    if share <= 0:
+        return room.copy()
+    window = np.zeros(len(room), np.int64) if matrix.window_leads is None else matrix.window_leads
+    pool = matrix.eligible.any(axis=0)
+    reps = int(pool.sum())
+    if reps == 0:
+        return room.copy()
+    total = int(window[pool].sum()) + len(matrix.leads)
+    cap = math.ceil(share * total / reps - 1e-9)
+    fair: np.ndarray = np.clip(np.minimum(room, cap - given), 0, None).astype(np.int64)
+    return fair
 
 
 def _room(roster: Roster, leads: int) -> np.ndarray:
@@ -178,13 +212,26 @@ def _greedy(matrix: ScoreMatrix, room: np.ndarray, rows: Sequence[int]) -> dict[
     return chosen
 
 
+def _fair_greedy(
+    matrix: ScoreMatrix, room: np.ndarray, fair: np.ndarray, rows: Sequence[int]
+) -> dict[int, int]:
+    """Greedy within the fair shares, then the leads left over within the capacity left."""
+    chosen = _greedy(matrix, fair.copy(), rows)
+    left = room - np.bincount(list(chosen.values()), minlength=len(room)).astype(np.int64)
+    rest = [row for row in rows if row not in chosen]
+    return {**chosen, **_greedy(matrix, left, rest)}
+
+
 def _optimal(
-    matrix: ScoreMatrix, room: np.ndarray, rows: Sequence[int]
+    matrix: ScoreMatrix, room: np.ndarray, rows: Sequence[int], fair: np.ndarray | None = None
 ) -> tuple[dict[int, int], int]:
-    """The assignment of these leads with the highest total (1 + score), within ``room``."""
+    """The assignment of these leads with the highest total (1 + score) within ``room``, less
+    OVERFLOW_COST for each lead a rep gets beyond ``fair`` (None: no fair share)."""
     if not rows:
         return {}, 0
     reps = len(matrix.roster)
+    share = room if fair is None else np.minimum(fair, room)
+    overflow = room - share
     value = 1.0 + matrix.score[rows].astype(float)
     eligible = matrix.eligible[rows]
     candidate = np.zeros_like(eligible)
@@ -198,18 +245,29 @@ def _optimal(
         n = len(lead_of)
         if n == 0:
             return {}, rounds
+        # columns: one per (lead, rep) pair, then one overflow per rep (a -1 on its row)
         a_ub = sparse.vstack(
             [
-                sparse.csr_matrix((np.ones(n), (lead_of, np.arange(n))), shape=(len(rows), n)),
-                sparse.csr_matrix((np.ones(n), (rep_of, np.arange(n))), shape=(reps, n)),
+                sparse.csr_matrix(
+                    (np.ones(n), (lead_of, np.arange(n))), shape=(len(rows), n + reps)
+                ),
+                sparse.hstack(
+                    [
+                        sparse.csr_matrix((np.ones(n), (rep_of, np.arange(n))), shape=(reps, n)),
+                        -sparse.identity(reps, format="csr"),
+                    ]
+                ),
             ]
         ).tocsr()
-        b_ub = np.concatenate([np.ones(len(rows)), room.astype(float)])
+        b_ub = np.concatenate([np.ones(len(rows)), share.astype(float)])
+        bounds = np.concatenate(
+            [np.tile([0.0, 1.0], (n, 1)), np.column_stack([np.zeros(reps), overflow])]
+        )
         result = linprog(
-            -value[lead_of, rep_of],
+            np.concatenate([-value[lead_of, rep_of], np.full(reps, OVERFLOW_COST)]),
             A_ub=a_ub,
             b_ub=b_ub,
-            bounds=(0, 1),
+            bounds=bounds,
             method="highs-ds",
         )
         if result.status != 0:
@@ -221,7 +279,7 @@ def _optimal(
         if not improving.any() or rounds >= 20:
             break
         candidate |= improving
-    x = np.asarray(result.x)
+    x = np.asarray(result.x)[:n]
     if np.any(np.abs(x - np.round(x)) > 1e-6):
         raise StoreError("the assignment solver returned a fractional answer")
     picked = np.flatnonzero(x > 0.5)
@@ -256,57 +314,18 @@ def _sequential(
     return chosen
 
 
-def assignment_metrics(
-    matrix: ScoreMatrix, chosen: Mapping[int, int | None], *, base_open: np.ndarray | None = None
-) -> AssignmentMetrics:
-    """Fairness and quality of ``chosen`` (lead row -> rep index or None)."""
-    roster = matrix.roster
-    counts = np.zeros(len(roster), np.int64)
-    warm_possible = warm_given = hot_boxed = 0
-    total = 0.0
-    boxed = roster.boxed()
-    for row, lead in enumerate(matrix.leads):
-        can_be_warm = bool((matrix.warm[row] & matrix.eligible[row]).any())
-        warm_possible += can_be_warm
-        rep = chosen.get(row)
-        if rep is None:
-            continue
-        counts[rep] += 1
-        total += float(matrix.score[row, rep])
-        warm_given += bool(can_be_warm and matrix.warm[row, rep])
-        hot_boxed += bool(lead.grade == "hot" and boxed[rep])
-    pool = matrix.eligible.any(axis=0) | (counts > 0)
-    spread = np.sort(counts[pool]).astype(float)
-    if len(spread) and spread.sum() > 0:
-        n = len(spread)
-        gini = float(2 * np.sum(np.arange(1, n + 1) * spread) / (n * spread.sum()) - (n + 1) / n)
-    else:
-        gini = 0.0
-    open_now = roster.open_leads if base_open is None else base_open
-    over_after = int(np.count_nonzero(open_now + counts > roster.capacity))
-    over_before = int(np.count_nonzero(open_now > roster.capacity))
-    violations = over_after - over_before
-    return AssignmentMetrics(
-        leads=len(matrix.leads),
-        assigned=int(counts.sum()),
-        leads_per_rep={roster.rep_ids[i]: int(c) for i, c in enumerate(counts) if c},
-        eligible_reps=int(pool.sum()),
-        max_per_rep=int(counts.max(initial=0)),
-        mean_per_rep=float(spread.mean()) if len(spread) else 0.0,
-        gini=round(gini, 4),
-        warm_possible=warm_possible,
-        warm_given=warm_given,
-        capacity_violations=max(violations, 0),
-        hot_to_penalty_boxed=hot_boxed,
-        total_score=round(total, 4),
-    )
+def unconstrained_optimum(matrix: ScoreMatrix) -> dict[int, int]:
+    """The proximity optimum of the batch without the fairness cap (the score-kept yardstick)."""
+    return assign(matrix, "proximity", max_share=0)[0]
 
 
 def assign(
-    matrix: ScoreMatrix, mode: str
+    matrix: ScoreMatrix, mode: str, *, max_share: float | None = None
 ) -> tuple[dict[int, int], dict[int, str], dict[int, int] | None, int]:
-    """(chosen rep per lead row, how, greedy choice or None, solver rounds)."""
+    """(chosen rep per lead row, how, greedy choice or None, solver rounds). ``max_share``:
+    the fairness cap of proximity mode (None: the policy's ``max_share_over_mean``)."""
     roster = matrix.roster
+    share = roster.policy.max_share_over_mean if max_share is None else max_share
     room = _room(roster, len(matrix.leads))
     chosen: dict[int, int] = {}
     how: dict[int, str] = {}
@@ -322,8 +341,12 @@ def assign(
     greedy: dict[int, int] | None = None
     rounds = 0
     if mode == "proximity":
-        greedy = {**chosen, **_greedy(matrix, room.copy(), rest)}
-        picked, rounds = _optimal(matrix, room, rest)
+        given = np.bincount(list(chosen.values()), minlength=len(roster)).astype(np.int64)
+        if matrix.window_leads is not None:
+            given += matrix.window_leads
+        fair = fair_room(matrix, room, given, share)
+        greedy = {**chosen, **_fair_greedy(matrix, room, fair, rest)}
+        picked, rounds = _optimal(matrix, room, rest, None if share <= 0 else fair)
         label = "optimal"
     elif mode in ("round_robin", "least_busy", "first_available"):
         picked = _sequential(matrix, room, rest, mode)
@@ -343,11 +366,23 @@ def route_batch(
     policy: Policy,
     now: datetime,
     excluded: Mapping[str, Mapping[str, str]] | None = None,
+    compare: bool = True,
 ) -> BatchResult:
     """Assign these leads to reps by the policy's mode, within every rep's remaining capacity
-    (see the module's docstring). Nothing is written: see ``offer_assignments``."""
+    (see the module's docstring). Nothing is written: see ``offer_assignments``. With
+    ``compare`` (and a fairness cap in force) the unconstrained optimum is solved too, for the
+    score kept: a second solve, which routing itself does not need."""
     matrix = score_matrix(store, leads, policy, now, excluded=excluded)
+    matrix.window_leads = window_leads(store, matrix.roster, policy, now)
     chosen, how, greedy, rounds = assign(matrix, policy.mode)
+    best: dict[int, int] | None = None
+    if policy.mode == "proximity":
+        if policy.max_share_over_mean <= 0:
+            best = chosen
+        elif compare:
+            best = unconstrained_optimum(matrix)
+    best_metrics = None if best is None else assignment_metrics(matrix, best)
+    optimum = None if best_metrics is None else best_metrics.total_score
     assignments = []
     for row, lead in enumerate(matrix.leads):
         rep = chosen.get(row)
@@ -372,9 +407,13 @@ def route_batch(
         mode=policy.mode,
         policy_version=policy.version,
         assignments=tuple(assignments),
-        metrics=assignment_metrics(matrix, chosen),
-        greedy_metrics=None if greedy is None else assignment_metrics(matrix, greedy),
+        metrics=assignment_metrics(matrix, chosen, optimum=optimum),
+        greedy_metrics=(
+            None if greedy is None else assignment_metrics(matrix, greedy, optimum=optimum)
+        ),
         solver_rounds=rounds,
+        unconstrained_metrics=None if policy.max_share_over_mean <= 0 else best_metrics,
+        # (None too without ``compare``: not solved)
     )
 
 
@@ -427,6 +466,7 @@ def route_new_leads(
     actor: str,
     leads: Sequence[LeadView] | None = None,
     dry_run: bool = False,
+    compare: bool = False,
 ) -> RoutedLeads:
     """Route new leads as one batch and offer each to its rep: every new lead, or ``leads``
     (which must be new). The one "route new leads" of the CLI, the API and the demo. With
@@ -437,6 +477,6 @@ def route_new_leads(
             raise InvalidState(f"lead {lead.id} is {lead.status}: only new leads are routed")
     if not chosen:
         return RoutedLeads(result=None, offered=[])
-    result = route_batch(store, chosen, policy=policy, now=now)
+    result = route_batch(store, chosen, policy=policy, now=now, compare=compare)
     offered = [] if dry_run else offer_assignments(store, result, now=now, actor=actor)
     return RoutedLeads(result=result, offered=offered)

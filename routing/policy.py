@@ -43,6 +43,8 @@ class Policy:
     penalty_days: int
     hot_close_rate_boost: float
     prefer_account_owner: bool
+    max_share_over_mean: float
+    fairness_window_days: int
     source: str
 
     @property
@@ -127,6 +129,13 @@ def load_policy(path: Path | None = None) -> Policy:
         problems.append("rules.offer_top_n: must be at least 1")
     if rules["penalty_breaches"] < 1:
         problems.append("rules.penalty_breaches: must be at least 1")
+    if 0 < rules["max_share_over_mean"] < 1:
+        problems.append(
+            "rules.max_share_over_mean: must be 0 (no fairness cap) or at least 1 "
+            f"(got {rules['max_share_over_mean']!r})"
+        )
+    if rules["fairness_window_days"] < 1:
+        problems.append("rules.fairness_window_days: must be at least 1")
     warmth = merged["hop_warmth"]
     if not warmth["one"] >= warmth["two"] >= warmth["three"]:
         problems.append("hop_warmth: a shorter path must not be colder (one >= two >= three)")
@@ -145,6 +154,8 @@ def load_policy(path: Path | None = None) -> Policy:
         penalty_days=int(rules["penalty_days"]),
         hot_close_rate_boost=float(rules["hot_close_rate_boost"]),
         prefer_account_owner=bool(rules["prefer_account_owner"]),
+        max_share_over_mean=float(rules["max_share_over_mean"]),
+        fairness_window_days=int(rules["fairness_window_days"]),
         source=name,
     )
 

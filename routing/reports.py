@@ -3,16 +3,17 @@ to marketing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from graph.model import LeadView
 from graph.store import GraphStore
-from routing.assignment import AssignmentMetrics, assignment_metrics, score_matrix
+from routing.assignment import score_matrix, unconstrained_optimum
 from routing.errors import InvalidArgument
 from routing.lifecycle import require_aware
+from routing.metrics import AssignmentMetrics, assignment_metrics
 from routing.policy import Policy
-from routing.simulate import ROUTED_STATUSES
+from routing.simulate import ROUTED_STATUSES, load_without
 from routing.viewer import Viewer
 
 FAIRNESS_LEADS = 2000
@@ -29,6 +30,8 @@ class RepLeads:
 class FairnessReport:
     days: int
     metrics: AssignmentMetrics
+    max_share_over_mean: float
+    """The fairness setting of the policy in force (0: none)."""
     per_rep: list[RepLeads]
     """The reps the viewer may see, most leads first."""
 
@@ -37,7 +40,8 @@ def fairness(
     store: GraphStore, viewer: Viewer, *, policy: Policy, now: datetime, days: int
 ) -> FairnessReport:
     """Fairness and quality of the owners of the leads routed in the last ``days`` (the newest
-    FAIRNESS_LEADS of them), judged by today's roster and ``policy``."""
+    FAIRNESS_LEADS of them), judged by today's roster and ``policy``; the score kept is against
+    the unconstrained optimal assignment of the same leads (their own workload taken off)."""
     if not 1 <= days <= 366:
         raise InvalidArgument(f"days must be between 1 and 366 (got {days})")
     since = now - timedelta(days=days)
@@ -54,10 +58,15 @@ def fairness(
         for row, lead in enumerate(leads)
         if lead.owner_rep_id in index
     }
-    metrics = assignment_metrics(matrix, chosen)
+    replayed = replace(
+        matrix, roster=replace(matrix.roster, open_leads=load_without(matrix.roster, leads))
+    )
+    best = assignment_metrics(replayed, unconstrained_optimum(replayed)) if leads else None
+    metrics = assignment_metrics(matrix, chosen, optimum=best.total_score if best else None)
     return FairnessReport(
         days=days,
         metrics=metrics,
+        max_share_over_mean=policy.max_share_over_mean,
         per_rep=[
             RepLeads(rep_id=rep_id, leads=count)
             for rep_id, count in sorted(metrics.leads_per_rep.items(), key=lambda kv: -kv[1])

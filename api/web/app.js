@@ -387,17 +387,22 @@ async function explorePaths(repId, personId) {
 
 // --- team page ----------------------------------------------------------------------------
 
+function percent(rate) { return rate == null ? "n/a" : (rate * 100).toFixed(1) + "%"; }
+
 async function showTeam() {
   const mine = navigation;
   const data = await gql(`{ leaderboard(period: MONTH) { rep { name team } networkSize warmReach claims slaBreaches slaCompliance won }
-    fairness(days: 30) { leads assigned gini maxPerRep warmOwnerRate capacityViolations hotToPenaltyBoxed perRep { rep { name } leads } } }`);
+    fairness(days: 30) { leads assigned gini maxPerRep warmOwnerRate oneHopOwnerRate scoreKept maxShareOverMean capacityViolations hotToPenaltyBoxed perRep { rep { name } leads } } }`);
   const f = data.fairness;
   const top = Math.max(1, ...f.perRep.map((r) => r.leads));
   if (mine !== navigation) return;  // the user has moved on
   view.innerHTML = `<h2>Team</h2>
     <section class="panel"><h3>Recent assignments (30 days)</h3>
       <ul class="counts"><li>leads <strong>${f.leads}</strong></li><li>assigned <strong>${f.assigned}</strong></li>
-        <li>warm-owner rate <strong>${f.warmOwnerRate == null ? "n/a" : (f.warmOwnerRate * 100).toFixed(1) + "%"}</strong></li>
+        <li>warm-owner rate <strong>${percent(f.warmOwnerRate)}</strong></li>
+        <li>one-hop-owner rate <strong>${percent(f.oneHopOwnerRate)}</strong></li>
+        <li>score kept (of the warmest assignment) <strong>${percent(f.scoreKept)}</strong></li>
+        <li>fairness cap <strong>${f.maxShareOverMean > 0 ? f.maxShareOverMean + "× the mean" : "none"}</strong></li>
         <li>Gini of leads per rep <strong>${f.gini.toFixed(3)}</strong></li><li>most leads for one rep <strong>${f.maxPerRep}</strong></li>
         <li>capacity violations <strong>${f.capacityViolations}</strong></li><li>hot leads to penalty-boxed reps <strong>${f.hotToPenaltyBoxed}</strong></li></ul>
       <table><thead><tr><th>Rep</th><th>Leads</th><th style="width:50%"></th></tr></thead><tbody>

@@ -102,7 +102,9 @@ def test_route_needs_one_selector(sales_file: GraphSettings) -> None:
 
 
 def test_simulate_compares_policies_side_by_side(sales_file: GraphSettings, tmp_path: Path) -> None:
-    assert _invoke(sales_file, "route", "--all-unassigned")[0] == 0
+    warmest = tmp_path / "warmest.toml"  # no fairness cap: ann, the warmest, gets both leads
+    warmest.write_text("[rules]\nmax_share_over_mean = 0\n", "utf-8")
+    assert _invoke(sales_file, "route", "--all-unassigned", "--policy", str(warmest))[0] == 0
     policy = tmp_path / "rr.toml"
     policy.write_text('mode = "round_robin"\n[rules]\nprefer_account_owner = false\n', "utf-8")
     code, out, _ = _invoke(sales_file, "simulate", "--policy", str(policy), "--json")
@@ -118,3 +120,26 @@ def test_simulate_compares_policies_side_by_side(sales_file: GraphSettings, tmp_
     assert code == 2 and "--since 'yesterday' is not a date" in err
     code, out, _ = _invoke(sales_file, "simulate", "--policy", str(policy), "--since", "2099-01-01")
     assert code == 0 and "0 routed leads" in out
+
+
+def test_simulate_frontier_runs_from_round_robin_to_the_unconstrained_optimum(
+    sales_file: GraphSettings,
+) -> None:
+    assert _invoke(sales_file, "route", "--all-unassigned")[0] == 0
+    code, out, _ = _invoke(sales_file, "simulate", "--frontier", "--json")
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["leads"] == 2 and answer["policy_share"] == 1.0
+    settings = [p["setting"] for p in answer["points"]]
+    assert settings[0] == "round robin" and settings[-1] == "unconstrained"
+    assert "max share 1" in settings
+    best = answer["points"][-1]["metrics"]
+    assert best["score_kept"] == 1.0 and best["leads_per_rep"] == {rid("ann"): 2}
+    assert all(p["metrics"]["capacity_violations"] == 0 for p in answer["points"])
+    code, out, _ = _invoke(sales_file, "simulate", "--frontier", COLUMNS="160")
+    text = " ".join(out.split())
+    assert code == 0 and "fairness frontier" in text and "max_share_over_mean 1)" in text
+    assert "round robin" in text and "max share 1 (policy)" in text and "unconstrained" in text
+    assert "score kept" in text and "one-hop owner" in text
+    code, _, err = _invoke(sales_file, "simulate")
+    assert code == 2 and "give --policy FILE (the policy to try), or --frontier" in err

@@ -284,6 +284,20 @@ def test_leaderboard_and_policy(api: Api) -> None:
     )
 
 
+def test_fairness_reports_one_hop_owners_and_the_score_kept(api: Api) -> None:
+    """L1 offered to ann, who knows dana (its economic buyer) directly: the warmest owner."""
+    route(api)
+    query = """query($days: Int!) { fairness(days: $days) { leads assigned warmOwnerRate
+      oneHopOwnerRate scoreKept maxShareOverMean perRep { rep { id } leads } } }"""
+    fairness = api.data("manager", query, {"days": 30})["fairness"]
+    assert (fairness["leads"], fairness["assigned"]) == (1, 1)
+    assert fairness["perRep"] == [{"rep": {"id": rid("ann")}, "leads": 1}]
+    assert fairness["oneHopOwnerRate"] == 1.0 and fairness["scoreKept"] == 1.0
+    assert fairness["maxShareOverMean"] == 1.0
+    policy = api.data("manager", "{ policy { maxShareOverMean fairnessWindowDays } }")["policy"]
+    assert policy == {"maxShareOverMean": 1.0, "fairnessWindowDays": 30}
+
+
 def test_committed_sdl_matches_the_code() -> None:
     committed = (Path(__file__).resolve().parents[2] / "api" / "schema.graphql").read_text("utf-8")
     assert committed == schema.as_str().rstrip() + "\n", (

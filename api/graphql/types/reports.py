@@ -68,6 +68,17 @@ class Fairness:
     capacity_violations: int
     hot_to_penalty_boxed: int
     per_rep: list[RepCount]
+    one_hop_owner_rate: float | None = strawberry.field(
+        description="Of the leads an eligible rep knew a decision-maker of directly, the share "
+        "given to such a rep."
+    )
+    score_kept: float | None = strawberry.field(
+        description="Total score of the owners over that of the unconstrained optimal "
+        "assignment of the same leads (1: the warmest possible)."
+    )
+    max_share_over_mean: float = strawberry.field(
+        description="The policy's fairness cap on a rep's leads relative to the mean (0: none)."
+    )
 
     @classmethod
     def of(cls, store: GraphStore, report: FairnessReport) -> Fairness:
@@ -81,6 +92,9 @@ class Fairness:
             warm_owner_rate=m.warm_owner_rate,
             capacity_violations=m.capacity_violations,
             hot_to_penalty_boxed=m.hot_to_penalty_boxed,
+            one_hop_owner_rate=m.one_hop_owner_rate,
+            score_kept=m.score_kept,
+            max_share_over_mean=report.max_share_over_mean,
             per_rep=[
                 RepCount(rep=RepType.by_id(store, row.rep_id), leads=row.leads)
                 for row in report.per_rep
@@ -101,6 +115,8 @@ class PolicyType:
     penalty_window_days: int
     penalty_days: int
     weights: list[Signal]
+    max_share_over_mean: float
+    fairness_window_days: int
 
     @classmethod
     def of(cls, p: Policy) -> PolicyType:
@@ -115,6 +131,8 @@ class PolicyType:
             penalty_breaches=p.penalty_breaches,
             penalty_window_days=p.penalty_window_days,
             penalty_days=p.penalty_days,
+            max_share_over_mean=p.max_share_over_mean,
+            fairness_window_days=p.fairness_window_days,
             weights=[
                 Signal(name=k, value=v, weight=v, contribution=0.0) for k, v in p.weights.items()
             ],
