@@ -31,6 +31,7 @@ from graph.backends import open_store
 from graph.errors import StoreError, StoreUnavailable, WarmpathError
 from graph.settings import WarmpathSettings
 from graph.store import GraphStore
+from routing import activity
 from routing.lifecycle import sweep_sla
 from routing.policy import Policy, current_policy
 
@@ -78,21 +79,15 @@ def background_pause(interval: float, failed_rounds: int) -> float:
     return min(doubled, max(interval, MAX_BACKGROUND_PAUSE_SECONDS))
 
 
-def _newest(services: Services, lead_id: str) -> str:
-    return max((e.id for e in services.store.events(lead_id=lead_id)), default="")
-
-
 def _sweep(services: Services, now: datetime, metrics: Metrics | None) -> None:
-    before = {
-        lead_id: _newest(services, lead_id) for lead_id, _ in services.store.overdue_leads(now)
-    }
+    seen = activity.watermark(now)  # the sweep's events sort after it
     result = sweep_sla(services.store, policy=services.policy, now=now)
     if metrics is not None:
         metrics.breaches.inc(len(result.breaches))
-    for lead_id, _ in result.breaches:
-        seen = before.get(lead_id, "")
+    if result.breaches:  # one read of the breached leads' logs, not one per lead
+        history = services.store.events_of_leads([lead_id for lead_id, _ in result.breaches])
         services.broker.publish_threadsafe(
-            e for e in services.store.events(lead_id=lead_id) if e.id > seen
+            e for events in history.values() for e in events if e.id > seen
         )
     if result.breaches:
         log.info("SLA sweep: %s", result.summary())
