@@ -5,7 +5,6 @@ not a warmpath error; the next round succeeds, and shutdown still closes the sto
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import Any, cast
 
@@ -19,49 +18,11 @@ from graph.store import GraphStore
 from routing.policy import load_policy
 from tests.api.apiworld import Api, Clock, build_world
 from tests.api.marketing import DROP, GARBAGE, marketing_endpoint
+from tests.faults import FaultyStore
 from tests.routing.world import rid
 
 CLAIM = 'mutation { claimLead(leadId: "L1") { __typename } }'
 REJECT = 'mutation { rejectLead(leadId: "L2", reason: "no budget") { __typename } }'
-
-
-class FaultyStore:
-    """A real store whose armed calls raise RuntimeError once each (not a warmpath error: the
-    kind of failure that used to end the sweeper for the life of the process)."""
-
-    def __init__(self, store: GraphStore) -> None:
-        self._store = store
-        self._lock = threading.Lock()
-        self.armed: set[str] = set()
-        self.raised: list[str] = []
-        self.succeeded: list[str] = []
-        self.closed = False
-
-    def arm(self, *names: str) -> None:
-        with self._lock:
-            self.armed.update(names)
-
-    def close(self) -> None:
-        self.closed = True
-        self._store.close()
-
-    def __getattr__(self, name: str) -> Any:
-        real = getattr(self._store, name)
-        if not callable(real):
-            return real
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                if name in self.armed:
-                    self.armed.discard(name)
-                    self.raised.append(name)
-                    raise RuntimeError(f"injected failure of {name}")
-            result = real(*args, **kwargs)
-            with self._lock:
-                self.succeeded.append(name)
-            return result
-
-        return call
 
 
 def _wait_until(condition: Any, *, clock: Clock | None = None, seconds: float = 60) -> None:

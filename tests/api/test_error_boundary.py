@@ -19,6 +19,7 @@ from graph.settings import GraphSettings
 from graph.store import GraphStore
 from routing.policy import load_policy
 from tests.api.apiworld import Api, Clock, build_world, running_api
+from tests.faults import FaultyStore
 from tests.routing.world import rid
 
 INTERNAL = ("lbdb", "/srv", "Traceback", "neo4j.", "LadybugDB", "MATCH (", 'File "')
@@ -37,32 +38,13 @@ def api(graph_settings: GraphSettings) -> Iterator[Api]:
         yield running
 
 
-class FailingStore:
-    """A real store whose named methods raise the given error instead (fault injection: the
-    database refusing a query the way an adapter reports it)."""
-
-    def __init__(self, store: GraphStore, failures: dict[str, Exception]) -> None:
-        self._store = store
-        self.failures = failures
-
-    def __getattr__(self, name: str) -> Any:
-        if name in self.failures:
-            error = self.failures[name]
-
-            def fail(*args: object, **kwargs: object) -> Any:
-                raise error
-
-            return fail
-        return getattr(self._store, name)
-
-
 @pytest.fixture
 def failing(graph_settings: GraphSettings) -> Iterator[tuple[TestClient, dict[str, str], Any]]:
     tokens = build_world(graph_settings)
-    holder: dict[str, FailingStore] = {}
+    holder: dict[str, FaultyStore] = {}
 
     def factory() -> GraphStore:
-        holder["store"] = FailingStore(open_store(graph_settings), {})
+        holder["store"] = FaultyStore(open_store(graph_settings), {})
         return holder["store"]  # type: ignore[return-value]
 
     app = create_app(
