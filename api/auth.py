@@ -9,10 +9,10 @@ import secrets
 import uuid
 from datetime import datetime
 
-from graph.model import PersonRef, User
+from graph.model import PersonRef, RepRef, User
 from graph.store import GraphStore
 from routing import directory
-from routing.errors import Forbidden, InvalidArgument
+from routing.errors import Forbidden, InvalidArgument, NotFound
 
 ROLES = ("admin", "manager", "rep")
 TOKEN_PREFIX = "wp_"
@@ -87,6 +87,19 @@ class Access:
         if not self.is_admin and not self.can_see_rep(rep_id):
             raise Forbidden("you cannot see this rep")
         directory.rep(self.store, rep_id)
+
+    def visible_rep(self, key: str) -> RepRef:
+        """The rep a key names (id, email, LinkedIn URL, person id), when the caller may see
+        them: the rep the key resolves to is authorised, whatever key names them, and an
+        unknown key is FORBIDDEN like a hidden rep (admins: NOT_FOUND)."""
+        try:
+            rep = directory.resolve_rep(self.store, key)
+        except NotFound:
+            if not self.is_admin:
+                raise Forbidden("you cannot see this rep") from None
+            raise
+        self.require_rep(rep.id)
+        return rep
 
     def acting_rep(self) -> str:
         """The rep a rep user acts as; other roles act for reps only where a step allows."""

@@ -17,7 +17,6 @@ from api.graphql.types.ranking import RankingResult, ranking_for
 from api.graphql.types.reports import Fairness, LeaderboardRow, Period, PolicyType
 from api.graphql.types.reps import RepResult, RepType, UserType
 from routing import activity, directory, explore, reports
-from routing.errors import Forbidden, NotFound
 from routing.leaderboard import leaderboard as standings_since
 from routing.leads import lead_page
 from routing.paging import page_size
@@ -93,15 +92,7 @@ class Query:
 
         def load() -> Paths:
             directory.check_path_search(max_hops, limit)
-            # authorise the rep the key resolves to, whatever key names them (id, email, URL)
-            access = context.access
-            try:
-                rep = directory.resolve_rep(context.store, str(rep_id))
-            except NotFound:
-                if not access.is_admin:
-                    raise Forbidden("you cannot see this rep") from None  # no oracle of keys
-                raise
-            access.require_rep(rep.id)
+            rep = context.access.visible_rep(str(rep_id))
             found = explore.connection_paths(
                 context.store, rep.id, person_key, max_hops=max_hops, limit=limit
             )
