@@ -33,6 +33,7 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -209,14 +210,17 @@ class WarmpathSettings(BaseSettings):
             )
         return path
 
-    @field_validator("env", mode="before")
+    @field_validator("env", "log_format", mode="before")
     @classmethod
-    def _environment(cls, value: Any) -> Any:
+    def _one_of(cls, value: Any, info: ValidationInfo) -> Any:
+        """A word from a short list, any case; empty: the default."""
+        field = info.field_name or ""
+        choices = {"env": ("production", "development"), "log_format": ("text", "json")}[field]
         raw = _text(value)
         if raw == "":
-            return "production"
-        if not isinstance(raw, str) or raw.lower() not in ("production", "development"):
-            raise _bad(f"{key_of('env')}={raw!r} is not valid: use production or development")
+            return choices[0]
+        if not isinstance(raw, str) or raw.lower() not in choices:
+            raise _bad(f"{key_of(field)}={raw!r} is not valid: use {' or '.join(choices)}")
         return raw.lower()
 
     @field_validator("sla_sweep_seconds", mode="before")
@@ -252,16 +256,6 @@ class WarmpathSettings(BaseSettings):
                 "https://marketing.example/leads/returned"
             )
         return raw
-
-    @field_validator("log_format", mode="before")
-    @classmethod
-    def _log_format(cls, value: Any) -> Any:
-        raw = _text(value)
-        if raw == "":
-            return "text"
-        if not isinstance(raw, str) or raw.lower() not in ("text", "json"):
-            raise _bad(f"{key_of('log_format')}={raw!r} is not valid: use text or json")
-        return raw.lower()
 
     @model_validator(mode="after")
     def _backend(self) -> WarmpathSettings:
