@@ -58,8 +58,15 @@ test: install browser
 bench: $(STAMP)
 	$(PY) -m benchmarks.run
 
-load: $(STAMP)
-	$(PY) -m benchmarks.load
+# both backends, one after the other (BENCH_BACKEND=ladybug|neo4j for one); figures as JSON
+# in bench-results/load-<backend>.json
+load: $(STAMP) $(NEO4J_STAMP)
+	@mkdir -p bench-results
+	@for backend in $${BENCH_BACKEND:-ladybug neo4j}; do \
+	  echo "== make load: $$backend"; \
+	  BENCH_BACKEND=$$backend LOAD_JSON=$${LOAD_JSON:-bench-results/load-$$backend.json} \
+	    $(PY) -m benchmarks.load || exit 1; \
+	done
 
 # ruff, mypy (strict), and the dependency direction between the layers (import-linter,
 # contracts in pyproject.toml)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -26,7 +27,14 @@ from api import webhook
 from api.auth import authenticate
 from api.backup import router as backup_router
 from api.graphql import CLIENT_CODES, Context, Services, schema
-from api.observability import Metrics, RequestIdFastAPI, current_request_id, operations
+from api.imports import imports_router
+from api.observability import (
+    Metrics,
+    RequestIdFastAPI,
+    configure_logging,
+    current_request_id,
+    operations,
+)
 from graph.backends import open_store
 from graph.errors import StoreError, StoreUnavailable, WarmpathError
 from graph.settings import WarmpathSettings
@@ -34,6 +42,7 @@ from graph.store import GraphStore
 from routing import activity
 from routing.lifecycle import sweep_sla
 from routing.policy import Policy, current_policy
+from routing.reach import reach_cache
 
 log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent / "web"
@@ -53,6 +62,7 @@ class ApiSettings:
     development: bool = False
     sweep_seconds: float = 60.0
     webhook_url: str | None = None
+    import_max_bytes: int = 256 * 1024**2
 
     @classmethod
     def from_settings(cls, settings: WarmpathSettings) -> ApiSettings:
@@ -60,6 +70,7 @@ class ApiSettings:
             development=settings.development,
             sweep_seconds=settings.sla_sweep_seconds,
             webhook_url=settings.marketing_webhook,
+            import_max_bytes=settings.import_max_mb * 1024**2,
         )
 
     @classmethod
@@ -98,6 +109,22 @@ def _log_failure(what: str, exc: Exception) -> None:
         log.warning("%s failed: %s", what, exc)
     else:
         log.error("%s failed", what, exc_info=exc)
+
+
+WARM_STATUSES = ("new", "offered", "claimed", "contacted")
+
+
+def warm_rankings(store: GraphStore, metrics: Metrics, stop: asyncio.Event) -> None:
+    """Read the reach of every open lead into the ranking cache (routing/reach.py), in
+    batches, reporting progress in /readyz; stops early at shutdown."""
+    leads = store.leads_with_status(WARM_STATUSES)
+    metrics.rankings_warm = (0, len(leads))
+    started = time.monotonic()
+    for done in reach_cache(store).warm(store, leads):
+        metrics.rankings_warm = (done, len(leads))
+        if stop.is_set():
+            return
+    log.info("reach of %d open leads read in %.1f s", len(leads), time.monotonic() - started)
 
 
 def run_background_once(
@@ -186,16 +213,18 @@ def create_app(
             )
 
     async def warm_up(store: GraphStore, stop: asyncio.Event) -> None:
-        """Load the rep network; a failure (the database blinking at start-up) is logged and
+        """Load the rep network, then the reach of every open lead (rankings asked later cost
+        a lookup); a failure (the database blinking at start-up) is logged and
         retried with backoff until it succeeds or shutdown starts, so /readyz comes good."""
         failures = 0
         while not stop.is_set():
             try:
                 await asyncio.to_thread(store.warm_up)
+                await asyncio.to_thread(warm_rankings, store, metrics, stop)
                 return
             except Exception as exc:
                 failures += 1
-                _log_failure("loading the rep network (retrying)", exc)
+                _log_failure("loading the rep network and the open leads' reach (retrying)", exc)
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=min(60.0, 2.0 ** min(failures, 6)))
 
@@ -230,6 +259,7 @@ def create_app(
     app.state.metrics = metrics
     app.include_router(operations)  # /healthz, /readyz, /metrics
     app.include_router(backup_router)  # POST /admin/backup (embedded database, admins)
+    app.include_router(imports_router(config.import_max_bytes))  # POST/GET /imports (uploads)
 
     async def get_context(connection: HTTPConnection) -> Context:
         services: Services = connection.app.state.services
@@ -286,3 +316,16 @@ def create_app(
         return FileResponse(WEB_DIR / "index.html", media_type="text/html")
 
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app of one worker of ``warmpath serve --workers N``: every setting and the policy
+    from the environment (checked by ``serve`` before the workers start)."""
+    settings = WarmpathSettings.from_env()
+    policy = current_policy(settings)
+    configure_logging(settings.log_format)
+    return create_app(
+        lambda: open_store(settings.graph),
+        policy=policy,
+        settings=ApiSettings.from_settings(settings),
+    )

@@ -1,6 +1,7 @@
 """Bearer tokens and roles. A token is shown once when its user is created; only its SHA-256 is
 stored. Roles: ``admin`` (everything), ``manager`` (the reps of their team and their leads),
-``rep`` (their own leads, offers, paths and connections)."""
+``rep`` (their own leads, offers, paths and connections), ``intake`` (a web form or a marketing
+system: submitLead and submitLeads, nothing else)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from graph.store import GraphStore
 from routing import directory
 from routing.errors import Forbidden, InvalidArgument, NotFound
 
-ROLES = ("admin", "manager", "rep")
+ROLES = ("admin", "manager", "rep", "intake")
+SUBMITTERS = ("admin", "intake")
+"""The roles that may submit leads (submitLead, submitLeads)."""
 TOKEN_PREFIX = "wp_"
 
 
@@ -57,10 +60,22 @@ def authenticate(store: GraphStore, authorization: str | None) -> User | None:
     return store.user_by_token_hash(token_hash(token.strip()))
 
 
+def require_submitter(user: User | None) -> User:
+    """The user, when they may submit leads: an intake or an admin token."""
+    if user is None:
+        raise Forbidden("sign in with a bearer token")
+    if user.role not in SUBMITTERS:
+        raise Forbidden("only intake and admin tokens can submit leads")
+    return user
+
+
 class Access:
-    """What a user may see and do."""
+    """What a user may see and do. An intake token may do nothing here: it only submits leads
+    (``require_submitter``), so every field that asks for an Access refuses it."""
 
     def __init__(self, user: User, store: GraphStore) -> None:
+        if user.role == "intake":
+            raise Forbidden("an intake token can only submit leads (submitLead, submitLeads)")
         self.user = user
         self.store = store
 

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from api.auth import authenticate
+from api.import_client import server_message
 from graph.backup import (
     CHUNK,
     NEO4J_BACKUP,
@@ -94,7 +95,7 @@ def from_server(url: str, token: str | None) -> Snapshot:
         try:
             response = urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS)
         except urllib.error.HTTPError as exc:
-            message = _message(exc)
+            message = server_message(exc)
             if exc.code in (401, 403):
                 raise InvalidArgument(f"the server refused the token: {message}") from None
             if exc.code == 409:
@@ -130,12 +131,3 @@ def _received(response: BinaryIO, url: str) -> Iterator[bytes]:
         if not chunk:
             return
         yield chunk
-
-
-def _message(error: urllib.error.HTTPError) -> str:
-    try:
-        body = json.loads(error.read() or b"{}")
-    except ValueError:
-        body = {}
-    message = body.get("message") if isinstance(body, dict) else None
-    return str(message or error.reason)

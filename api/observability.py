@@ -195,6 +195,8 @@ class Metrics:
         self.last_sweep: float | None = None
         self.next_sweep_in = sweep_seconds
         self._bound: _Bound | None = None
+        self.rankings_warm: tuple[int, int] | None = None
+        """The start-up warm-up of the open leads' reach: (leads done, leads)."""
         self._operation_names: set[str] = set()
         self._names_lock = threading.Lock()
         self.operations = Histogram(
@@ -436,6 +438,8 @@ def readyz(request: Request) -> JSONResponse:
         )
     loaded = store.rep_network_age() is not None
     checks["rep_network"] = "ok" if loaded else "the rep network is not read yet"
+    if metrics.rankings_warm is not None:  # informative: rankings are served meanwhile
+        body["rankings_warm"] = {"done": metrics.rankings_warm[0], "of": metrics.rankings_warm[1]}
     sweeper = metrics.sweeper_problem()
     checks["sweeper"] = "off" if metrics.sweep_seconds <= 0 else sweeper or "ok"
     failed = [name for name, state in checks.items() if state not in ("ok", "off")]

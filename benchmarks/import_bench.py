@@ -1,6 +1,11 @@
 """Importer figures for ``make bench``: one 5,000-row Connections.csv into the loaded benchmark
-graph through the CLI (end to end), and the bootstrap of a whole organisation from one synthetic
-export per rep. Baseline: parsing the same files with the csv module alone (no graph)."""
+graph through the CLI (end to end), another through a running ``warmpath serve``
+(``warmpath import linkedin --server``, end to end), and the bootstrap of a whole organisation
+from one synthetic export per rep. Baseline: parsing the same files with the csv module alone.
+
+``python -m benchmarks.import_bench`` runs these figures alone (same ``BENCH_BACKEND``,
+``BENCH_SCALE`` and Neo4j variables as ``make bench``): generate, bulk-load, import.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,14 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow.compute as pc
 
@@ -136,16 +144,20 @@ def cli(graph_env: Mapping[str, str], *args: str) -> tuple[float, str]:
     return elapsed, done.stdout.strip()
 
 
-def one_export(snapshot: OrgSnapshot, folder: Path, rows: int = 5000) -> tuple[str, Path]:
-    """A 5,000-row export for the first rep: their real connections topped up with new people."""
+def one_export(
+    snapshot: OrgSnapshot, folder: Path, rows: int = 5000, rep_index: int = 0
+) -> tuple[str, Path]:
+    """A 5,000-row export for a rep (the first by default): their real connections topped up
+    with people new to the graph."""
     exports = rep_exports(snapshot)
-    email = sorted(exports)[0]
+    email = sorted(exports)[rep_index]
+    new = "bench-new-" if rep_index == 0 else f"bench-{rep_index}-new-"
     known = exports[email][: rows // 2]
     extra = [
         Connection(
             f"New{i}",
             f"Person{i}",
-            f"https://www.linkedin.com/in/bench-new-{i}",
+            f"https://www.linkedin.com/in/{new}{i}",
             "",
             "Bench Co",
             "CFO",
@@ -153,9 +165,72 @@ def one_export(snapshot: OrgSnapshot, folder: Path, rows: int = 5000) -> tuple[s
         )
         for i in range(rows - len(known))
     ]
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "Connections.csv"
     path.write_bytes(connections_csv(known + extra))
     return email, path
+
+
+def admin_token(graph: Any) -> str:
+    """A token of a new admin user of the benchmark graph (for imports through the server)."""
+    from api.auth import add_user
+
+    store = graph.open()
+    try:
+        _, token = add_user(store, role="admin", name="bench", now=datetime.now(UTC))
+    finally:
+        store.close()
+    return token
+
+
+def through_server(
+    graph_env: Mapping[str, str], token: str, email: str, export: Path, log: Path
+) -> tuple[float, str]:
+    """Start ``warmpath serve`` on the graph, wait until it is ready, then time
+    ``warmpath import linkedin --server`` of ``export`` end to end: (seconds, summary line)."""
+    from graph.neo4j_launcher import free_port
+
+    port = free_port()
+    env = {**os.environ, **graph_env, "WARMPATH_SLA_SWEEP_SECONDS": "0"}
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 900  # the rep network loads first (a minute on Neo4j)
+        while True:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"warmpath serve did not become ready (log: {log})")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        url = f"http://127.0.0.1:{port}"
+        seconds, summary = cli(
+            {**graph_env, "WARMPATH_TOKEN": token},
+            *("import", "linkedin", "--rep", email, str(export), "--server", url),
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=600)
+    print(f"  in the server: {_job_seconds(log)}", flush=True)
+    return seconds, summary
+
+
+def _job_seconds(log: Path) -> str:
+    """From the server's log: upload answered (202) to import done, in seconds."""
+    stamps = {}
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if '"POST /imports/' in line or "import job " in line:
+            key = "posted" if "POST" in line else "done"
+            stamps[key] = datetime.fromisoformat(line.split(" ", 1)[0].replace("Z", "+00:00"))
+    if len(stamps) < 2:
+        return "(not in the log)"
+    return f"{(stamps['done'] - stamps['posted']).total_seconds():.2f} s from the upload's 202"
 
 
 def write_folder(snapshot: OrgSnapshot, folder: Path) -> tuple[Path, list[Path], int]:
@@ -171,3 +246,37 @@ def write_folder(snapshot: OrgSnapshot, folder: Path) -> tuple[Path, list[Path],
     roster = folder.parent / "reps.csv"
     roster.write_text(roster_csv(snapshot), encoding="utf-8")
     return roster, paths, total
+
+
+def main() -> int:
+    """The import figures alone: the 5,000-row file through the CLI and through the server
+    into the loaded benchmark graph, then the bootstrap."""
+    from benchmarks.backend import backend_from_env, bench_graph
+    from benchmarks.run import Report, _bench_bootstrap, _bench_import
+    from demo.organisation import SCALES, generate_org
+
+    scale = os.environ.get("BENCH_SCALE", "full")
+    backend = backend_from_env()
+    snapshot = generate_org(SCALES[scale])
+    report = Report()
+    print(f"backend {backend}, scale {scale}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="warmpath-import-bench-") as folder:
+        scratch = Path(folder)
+        with bench_graph(backend, scale, scratch / "bench.lbdb") as graph:
+            store = graph.open()
+            started = time.perf_counter()
+            try:
+                store.bulk_load(snapshot)
+            finally:
+                store.close()
+            print(f"graph: {graph.describe()}, loaded in {time.perf_counter() - started:.1f}s")
+            given = graph.given
+            _bench_import(snapshot, graph, scratch, report)
+        _bench_bootstrap(backend, scale, snapshot, scratch, report, given)
+    for line in report.failures:
+        print("FAILED " + line)
+    return 1 if report.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,6 +9,16 @@ and then runs ``LOAD_CLIENTS`` (default 20) concurrent clients for ``LOAD_SECOND
 random leads (as an admin), half claim fresh offered leads as the rep they were offered to. It
 prints throughput and p50/p95 per operation and counts errors (HTTP errors, GraphQL errors, or
 a claim that did not win); exit 1 when there was any.
+
+Before the load, the same clients ask a trivial authenticated query (``{ me { id } }``) for
+``LOAD_FLOOR_SECONDS`` (default 15): the floor, what the web stack itself costs on this
+machine in this run; the load's figures are also printed as ratios to it. The server is
+``warmpath serve`` with ``LOAD_WORKERS`` worker processes (default: 2 on Neo4j, one per core of
+these machines; 1 on LadybugDB, whose database one process opens). The clock starts once the
+server has read the open leads' reach (``rankings_warm`` in /readyz). ``LOAD_JSON=path`` writes
+``{"backend", "scale", "workers", "requests_per_s", "errors", "floor": {"requests_per_s",
+"p50_ms", "p95_ms"}, "operations": {"rankedReps": {"p50_ms", "p95_ms", "requests"},
+"claimLead": {...}}, "ratios": {...}}``.
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -41,13 +52,14 @@ RANKED = """query($id: ID!) { rankedReps(leadId: $id, limit: 10) {
   ... on Problem { code message } } }"""
 CLAIM = """mutation($id: ID!) { claimLead(leadId: $id) {
   __typename ... on Claimed { lead { contactDueAt } } ... on Problem { code message } } }"""
+TRIVIAL = "{ me { id } }"
 WARM_UP_TIMEOUT = 600.0
 
 
 @dataclass
 class Tally:
     times: dict[str, list[float]] = field(
-        default_factory=lambda: {"rankedReps": [], "claimLead": []}
+        default_factory=lambda: {"rankedReps": [], "claimLead": [], "me": []}
     )
     errors: list[str] = field(default_factory=list)
     requests: int = 0
@@ -92,11 +104,14 @@ async def client(
     leads: list[str],
     tokens: dict[str, str],
     fresh: list[tuple[str, str]],
+    floor: bool = False,
 ) -> None:
     rng = random.Random(number)
     claiming = number % 2 == 1
     while time.monotonic() < deadline and tally.requests < limit:
-        if claiming:
+        if floor:
+            lead_id, name, query, token = "", "me", TRIVIAL, admin
+        elif claiming:
             if not fresh:
                 return
             lead_id, rep_id = fresh.pop()
@@ -109,7 +124,7 @@ async def client(
         try:
             response = await http.post(
                 "/graphql",
-                json={"query": query, "variables": {"id": lead_id}},
+                json={"query": query, "variables": {"id": lead_id} if lead_id else {}},
                 headers={"Authorization": f"Bearer {token}"},
             )
         except httpx.HTTPError as exc:
@@ -121,55 +136,119 @@ async def client(
             continue
         body = response.json()
         result = (body.get("data") or {}).get(name) or {}
+        if floor and not body.get("errors") and result.get("id"):
+            continue
         if body.get("errors") or result.get("__typename") not in ("Ranking", "Claimed"):
             tally.errors.append(f"{name} {lead_id}: {json.dumps(body)[:200]}")
 
 
+async def _phase(
+    http: httpx.AsyncClient,
+    clients: int,
+    seconds: float,
+    limit: int,
+    admin: str,
+    leads: list[str],
+    tokens: dict[str, str],
+    fresh: list[tuple[str, str]],
+    *,
+    floor: bool,
+) -> tuple[Tally, float]:
+    tally = Tally()
+    deadline = time.monotonic() + seconds
+    started = time.perf_counter()
+    await asyncio.gather(
+        *(
+            client(n, http, tally, deadline, limit, admin, leads, tokens, fresh, floor)
+            for n in range(clients)
+        )
+    )
+    return tally, time.perf_counter() - started
+
+
+def _figures(times: list[float], elapsed: float) -> dict[str, float]:
+    return {
+        "requests": len(times),
+        "requests_per_s": round(len(times) / elapsed, 2) if elapsed > 0 else 0.0,
+        "p50_ms": round(_percentile(times, 0.5), 1),
+        "p95_ms": round(_percentile(times, 0.95), 1),
+    }
+
+
 async def run_load(
     url: str, admin: str, leads: list[str], tokens: dict[str, str], owners: dict[str, str]
-) -> Tally:
+) -> tuple[Tally, dict[str, Any]]:
+    """The floor, then the load; the figures as printed (and as LOAD_JSON writes them)."""
     clients = int(os.environ.get("LOAD_CLIENTS", "20"))
     seconds = float(os.environ.get("LOAD_SECONDS", "60"))
+    floor_seconds = float(os.environ.get("LOAD_FLOOR_SECONDS", "15"))
     limit = int(os.environ.get("LOAD_MAX_REQUESTS", "100000"))
     fresh = list(owners.items())
     random.Random(1).shuffle(fresh)
-    tally = Tally()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
-        # warm-up, not counted: the first ranking waits for the server to read the rep
-        # network into memory (about a minute on Neo4j at full scale), hence the long timeout
-        for lead_id in leads[:3]:
+        # not counted: the first questions of each worker (the long timeout covers a worker
+        # still reading the rep network)
+        for lead_id in leads[:clients]:
             await http.post(
                 "/graphql",
                 json={"query": RANKED, "variables": {"id": lead_id}},
                 headers={"Authorization": f"Bearer {admin}"},
                 timeout=WARM_UP_TIMEOUT,
             )
-        deadline = time.monotonic() + seconds
-        started = time.perf_counter()
-        await asyncio.gather(
-            *(
-                client(n, http, tally, deadline, limit, admin, leads, tokens, fresh)
-                for n in range(clients)
-            )
+        floor, floor_elapsed = await _phase(
+            http, clients, floor_seconds, limit, admin, leads, tokens, fresh, floor=True
         )
-        elapsed = time.perf_counter() - started
-    total = sum(len(v) for v in tally.times.values())
+        tally, elapsed = await _phase(
+            http, clients, seconds, limit, admin, leads, tokens, fresh, floor=False
+        )
+    floor_figures = _figures(floor.times["me"], floor_elapsed)
+    total = sum(len(tally.times[name]) for name in ("rankedReps", "claimLead"))
+    summary: dict[str, Any] = {
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "requests_per_s": round(total / elapsed, 2) if elapsed > 0 else 0.0,
+        "errors": len(tally.errors) + len(floor.errors),
+        "floor": floor_figures,
+        "operations": {
+            name: _figures(tally.times[name], elapsed) for name in ("rankedReps", "claimLead")
+        },
+    }
+    floor_rate, floor_p95 = floor_figures["requests_per_s"], floor_figures["p95_ms"]
+    summary["ratios"] = {
+        "throughput_to_floor": round(summary["requests_per_s"] / floor_rate, 2)
+        if floor_rate
+        else None,
+        **{
+            f"{name}_p95_to_floor_p95": round(figures["p95_ms"] / floor_p95, 2)
+            if floor_p95
+            else None
+            for name, figures in summary["operations"].items()
+        },
+    }
     print(
-        f"{clients} clients, {elapsed:.1f}s, {total:,} requests, {total / elapsed:.1f} req/s, "
-        f"{len(tally.errors)} errors",
+        f"floor: {clients} clients asking {TRIVIAL} for {floor_elapsed:.1f}s: "
+        f"{floor_rate:.1f} req/s, p50 {floor_figures['p50_ms']:.1f} ms, p95 {floor_p95:.1f} ms, "
+        f"{len(floor.errors)} errors",
         flush=True,
     )
-    for name, times in tally.times.items():
-        if times:
-            print(
-                f"  {name:<11} {len(times):>6,} requests {len(times) / elapsed:7.1f}/s  "
-                f"p50 {_percentile(times, 0.5):8.1f} ms  p95 {_percentile(times, 0.95):8.1f} ms",
-                flush=True,
-            )
-    for line in tally.errors[:10]:
+    print(
+        f"load: {clients} clients, {elapsed:.1f}s, {total:,} requests, "
+        f"{summary['requests_per_s']:.1f} req/s "
+        f"({summary['ratios']['throughput_to_floor']}x the floor), {len(tally.errors)} errors",
+        flush=True,
+    )
+    for name, figures in summary["operations"].items():
+        print(
+            f"  {name:<11} {figures['requests']:>6,} requests {figures['requests_per_s']:7.1f}/s  "
+            f"p50 {figures['p50_ms']:8.1f} ms  p95 {figures['p95_ms']:8.1f} ms  "
+            f"(p95 {summary['ratios'][name + '_p95_to_floor_p95']}x the floor's)",
+            flush=True,
+        )
+    for line in (floor.errors + tally.errors)[:10]:
         print("  error: " + line)
-    return tally
+    tally.errors.extend(floor.errors)
+    return tally, summary
 
 
 def _free_port() -> int:
@@ -199,34 +278,58 @@ def main() -> int:
             return 2
 
 
+def _wait_warm(url: str, log: Path) -> bool:
+    """Wait until the server answers ready and has read the open leads' reach (with several
+    workers, the one that answers; the load's first questions go to all of them)."""
+    deadline = time.monotonic() + WARM_UP_TIMEOUT
+    started = time.monotonic()
+    while time.monotonic() < deadline:
+        try:
+            response = httpx.get(url + "/readyz", timeout=5)
+            warm = response.json().get("rankings_warm") or {}
+            if response.status_code == 200 and warm and warm.get("done") == warm.get("of"):
+                print(
+                    f"server ready, reach of {warm.get('of'):,} open leads read, "
+                    f"{time.monotonic() - started:.0f}s",
+                    flush=True,
+                )
+                return True
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.5)
+    tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+    print(
+        f"the server was not ready within {WARM_UP_TIMEOUT:.0f} s: " + " | ".join(tail),
+        file=sys.stderr,
+    )
+    return False
+
+
 def _serve_and_load(graph: BenchGraph, scale: str, scratch: Path) -> int:
     """Prepare the graph, serve it with ``warmpath serve`` and run the clients against it."""
     admin, leads, tokens, owners = prepare(graph, scale)
     port = _free_port()
     env = {**os.environ, **graph.env(), "WARMPATH_SLA_SWEEP_SECONDS": "0"}
+    default_workers = "1" if graph.backend == "ladybug" else "2"
+    workers = int(os.environ.get("LOAD_WORKERS", default_workers))
     # the server's log goes to a file: a pipe nobody reads would block the server once full
     log = scratch / "serve.log"
     with log.open("wb") as server_log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", str(workers)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=server_log,
         )
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            tail = log.read_text(errors="replace").strip().splitlines()[-5:]
-            print("the server did not start within 120 s: " + " | ".join(tail), file=sys.stderr)
+        if not _wait_warm(url, log):
             return 1
-        tally = asyncio.run(run_load(url, admin, leads, tokens, owners))
+        tally, summary = asyncio.run(run_load(url, admin, leads, tokens, owners))
+        summary.update(backend=graph.backend, scale=scale, workers=workers)
+        target = os.environ.get("LOAD_JSON")
+        if target:
+            Path(target).write_text(json.dumps(summary, indent=2) + "\n")
     finally:
         server.terminate()
         server.wait(timeout=60)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import admin, demo, questions, routing, serve
+from cli import admin, demo, nurture, questions, quotas, routing, serve
 from cli.imports import import_app
 
 app = typer.Typer(
@@ -17,7 +17,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # the commands, in the order --help lists them, then the groups of commands
-for commands in (questions.app, demo.app, routing.app, admin.app, serve.app, admin.forget_app):
+for commands in (
+    questions.app,
+    demo.app,
+    routing.app,
+    nurture.app,
+    quotas.app,
+    admin.app,
+    serve.app,
+    admin.forget_app,
+):
     app.add_typer(commands)
 app.add_typer(import_app, name="import")
 app.add_typer(routing.policy_app, name="policy")

@@ -44,7 +44,14 @@ outbox_app = typer.Typer(
 
 @users_app.command("add")
 def users_add(
-    role: Annotated[str, typer.Option("--role", help="admin, manager or rep.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            help="admin, manager, rep or intake (a web form or marketing system: it may only "
+            "submit leads).",
+        ),
+    ],
     name: Annotated[str, typer.Option("--name", help="Who this is (shown in the log).")] = "",
     rep: Annotated[
         str | None, typer.Option("--rep", help="For a rep user: the rep's email or id.")

@@ -51,7 +51,9 @@ def demo(
 
 def _load_demo(store: GraphStore, *, reps: int, people: int, leads: int, seed: int) -> None:
     from demo.activity import demo_activity
+    from demo.connections import connect_customers
     from demo.organisation import SCALES, generate_org
+    from demo.social import demo_social
 
     shape = dataclasses.replace(SCALES["demo"], reps=reps, people=people, leads=leads, seed=seed)
     started = time.perf_counter()
@@ -67,5 +69,11 @@ def _load_demo(store: GraphStore, *, reps: int, people: int, leads: int, seed: i
         f"({counts_line(store.counts())})",
         highlight=False,
     )
-    summary = demo_activity(store, policy=policy_from(None), now=utc_now(), seed=seed)
+    policy, now = policy_from(None), utc_now()
+    person_ids = [str(i) for i in snapshot.tables["Person"].column("id").to_pylist()]
+    out.print(
+        demo_social(store, policy=policy, now=now, people=person_ids, seed=seed), highlight=False
+    )
+    summary = demo_activity(store, policy=policy, now=now, seed=seed)
     out.print(summary, highlight=False)
+    out.print(connect_customers(store, seed=seed), highlight=False)

@@ -4,7 +4,9 @@ Each run ends with one summary line. Exit codes, as for every warmpath command (
 done, 1 when rows were invalid (listed with their line numbers), 2 when the input cannot be
 used, a setting is bad or the command is wrong, 3 when the graph database is unavailable or
 failed. ``--dry-run`` opens the graph read-only, so it runs beside the server; a LadybugDB file
-that does not exist yet is checked against an empty graph.
+that does not exist yet is checked against an empty graph. ``--server URL`` sends the file
+to a running ``warmpath serve`` instead (api/import_client.py), which imports it in its own
+process: same importer, same summary, invalid rows and exit codes.
 """
 
 from __future__ import annotations
@@ -14,16 +16,18 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Protocol
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from api.import_client import ImportOutcome, import_through_server
 from cli.errors import failed
 from cli.output import err
 from graph.backends import open_store
-from graph.errors import StoreError, WarmpathError
+from graph.errors import InvalidArgument, StoreError, WarmpathError
 from graph.settings import LadybugSettings, graph_settings_from_env
 from graph.store import GraphStore
 from importers import crm, facebook, linkedin
@@ -49,6 +53,39 @@ GivesConsent = Annotated[
         "this, and when) with the import. Without it, the rep's consent must be on record.",
     ),
 ]
+
+
+Server = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        help="Import through the running server at this URL, e.g. http://127.0.0.1:8000: the "
+        "server writes (no second writer on its database). Needs a token.",
+    ),
+]
+Token = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar="WARMPATH_TOKEN",
+        help="A token for --server: an admin's, or a rep's for their own exports (which "
+        "records their consent).",
+        show_default=False,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What ``--server`` uploads: the file, its kind (POST /imports/{kind}) and options."""
+
+    server: str | None
+    token: str | None
+    kind: str
+    path: Path
+    rep: str | None = None
+    prune: bool = False
+    consent: bool = False
 
 
 def _consent(given: bool) -> ConsentGiven | None:
@@ -105,30 +142,41 @@ def _run(
     *,
     as_json: bool,
     dry_run: bool = False,
+    upload: Upload | None = None,
 ) -> None:
+    """Run the import here, or with ``upload.server`` in the server; print what it reports."""
     try:
-        with _graph(dry_run=dry_run) as store, _progress() as progress:
-            report = action(store, progress)
+        if upload is not None and upload.server is not None:
+            with _progress() as progress:
+                outcome = import_through_server(
+                    upload.server,
+                    upload.token,
+                    upload.kind,
+                    upload.path,
+                    rep=upload.rep,
+                    prune=upload.prune,
+                    dry_run=dry_run,
+                    consent=upload.consent,
+                    progress=progress,
+                )
+        else:
+            with _graph(dry_run=dry_run) as store, _progress() as progress:
+                outcome = ImportOutcome.of(action(store, progress))
     except StoreError as exc:
         raise failed(exc, "; nothing was written") from None
     except WarmpathError as exc:
         raise failed(exc) from None
     if as_json:
-        sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(outcome.report, ensure_ascii=False) + "\n")
     else:
-        for problem in report.invalid[:MAX_LISTED]:
-            where = (
-                problem.reason
-                if ":" in problem.reason.split(" ", 1)[0]
-                else f"{problem.file or report.file}:{problem.line}: {problem.reason}"
-            )
-            err.print(f"invalid: {where}", markup=False, highlight=False)
-        if len(report.invalid) > MAX_LISTED:
+        for line in outcome.invalid[:MAX_LISTED]:
+            err.print(f"invalid: {line}", markup=False, highlight=False)
+        if len(outcome.invalid) > MAX_LISTED:
             err.print(
-                f"invalid: ... and {len(report.invalid) - MAX_LISTED} more (--json lists all)"
+                f"invalid: ... and {len(outcome.invalid) - MAX_LISTED} more (--json lists all)"
             )
-        sys.stdout.write(report.summary() + "\n")
-    raise typer.Exit(report.exit_code)
+        sys.stdout.write(outcome.summary + "\n")
+    raise typer.Exit(outcome.exit_code)
 
 
 @import_app.command("linkedin")
@@ -144,6 +192,8 @@ def import_linkedin_command(
     dry_run: DryRun = False,
     as_json: AsJson = False,
     consent: GivesConsent = False,
+    server: Server = None,
+    token: Token = None,
 ) -> None:
     """Import a rep's LinkedIn Connections.csv, or the whole data-export zip archive
     (Connections, Positions, Education, Profile). Needs the rep's consent (--consent)."""
@@ -153,6 +203,7 @@ def import_linkedin_command(
         ),
         as_json=as_json,
         dry_run=dry_run,
+        upload=Upload(server, token, "linkedin", file, rep=rep, prune=prune, consent=consent),
     )
 
 
@@ -196,9 +247,11 @@ class RepExportImporter(Protocol):
     ) -> ImportReport: ...
 
 
-def _rep_export_command(importer: RepExportImporter, help_text: str) -> Callable[..., None]:
-    """A command that imports one export file of a rep with ``importer``; ``help_text`` is its
-    help (the import of a rep's own export needs the rep's consent)."""
+def _rep_export_command(
+    kind: str, importer: RepExportImporter, help_text: str
+) -> Callable[..., None]:
+    """A command that imports one export file of a rep with ``importer`` (``kind`` through the
+    server); ``help_text`` is its help (a rep's own export needs the rep's consent)."""
 
     def command(
         file: FileArg,
@@ -206,6 +259,8 @@ def _rep_export_command(importer: RepExportImporter, help_text: str) -> Callable
         dry_run: DryRun = False,
         as_json: AsJson = False,
         consent: GivesConsent = False,
+        server: Server = None,
+        token: Token = None,
     ) -> None:
         _run(
             lambda s, p: importer(
@@ -213,6 +268,7 @@ def _rep_export_command(importer: RepExportImporter, help_text: str) -> Callable
             ),
             as_json=as_json,
             dry_run=dry_run,
+            upload=Upload(server, token, kind, file, rep=rep, consent=consent),
         )
 
     command.__doc__ = help_text
@@ -221,18 +277,21 @@ def _rep_export_command(importer: RepExportImporter, help_text: str) -> Callable
 
 import_app.command("positions")(
     _rep_export_command(
+        "positions",
         linkedin.import_positions,
         "Import a rep's own LinkedIn Positions.csv (their employers). Needs the rep's consent.",
     )
 )
 import_app.command("education")(
     _rep_export_command(
+        "education",
         linkedin.import_education,
         "Import a rep's own LinkedIn Education.csv (their schools). Needs the rep's consent.",
     )
 )
 import_app.command("facebook")(
     _rep_export_command(
+        "facebook",
         facebook.import_facebook,
         """Import a rep's Facebook your_friends.json (or the older friends.json). Needs the rep's
     consent.""",
@@ -241,12 +300,19 @@ import_app.command("facebook")(
 
 
 @import_app.command("reps")
-def import_reps_command(file: FileArg, dry_run: DryRun = False, as_json: AsJson = False) -> None:
+def import_reps_command(
+    file: FileArg,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
+    server: Server = None,
+    token: Token = None,
+) -> None:
     """Import the rep roster (reps.csv); its consent column records each rep's consent."""
     _run(
         lambda s, p: crm.import_reps(s, file, dry_run=dry_run, progress=p),
         as_json=as_json,
         dry_run=dry_run,
+        upload=Upload(server, token, "reps", file),
     )
 
 
@@ -258,22 +324,38 @@ def import_leads_command(
     ] = None,
     dry_run: DryRun = False,
     as_json: AsJson = False,
+    server: Server = None,
+    token: Token = None,
 ) -> None:
-    """Import leads (leads.csv), optionally with their decision-makers."""
+    """Import leads (leads.csv), optionally with their decision-makers (not through --server,
+    which takes one file: import those here, where the server does not run)."""
+    if server is not None and contacts is not None:
+        raise failed(
+            InvalidArgument(
+                "--contacts is not taken through --server (one file per upload): upload "
+                "leads.csv, then run this command with --contacts where no server holds the graph"
+            )
+        )
     _run(
         lambda s, p: crm.import_leads(s, file, contacts=contacts, dry_run=dry_run, progress=p),
         as_json=as_json,
         dry_run=dry_run,
+        upload=Upload(server, token, "leads", file),
     )
 
 
 @import_app.command("relationships")
 def import_relationships_command(
-    file: FileArg, dry_run: DryRun = False, as_json: AsJson = False
+    file: FileArg,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
+    server: Server = None,
+    token: Token = None,
 ) -> None:
     """Import generic person-to-person ties (relationships.csv: a, b, source, strength, since)."""
     _run(
         lambda s, p: crm.import_relationships(s, file, dry_run=dry_run, progress=p),
         as_json=as_json,
         dry_run=dry_run,
+        upload=Upload(server, token, "relationships", file),
     )

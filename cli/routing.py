@@ -290,11 +290,14 @@ def _print_frontier(
 def policy_check(
     file: Annotated[Path, typer.Argument(help="The policy TOML file.", show_default=False)],
 ) -> None:
-    """Check a policy file: every mistake is listed with its key; exit 2 if any."""
-    from routing.policy import load_policy
+    """Check a policy file: every mistake is listed with its key, one a line; exit 2 if any."""
+    from routing.policy import PolicyError, load_policy
 
-    with translated():
+    try:
         policy = load_policy(file)
+    except PolicyError as exc:
+        lines = [f"{file}: {problem}" for problem in exc.problems] or [str(exc)]
+        raise fail("\n".join(lines), exc.exit_code) from None
     out.print(f"{file} is valid: mode {policy.mode}, version {policy.version}", highlight=False)
 
 

@@ -56,6 +56,26 @@ def normalise_email(email: str) -> str | None:
     return text if _EMAIL.match(text) else None
 
 
+_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def normalise_domain(text: str) -> str | None:
+    """A company's web domain, lower-cased, without scheme, ``www.``, port, path or trailing dot
+    (``https://WWW.Acme.com/contact`` -> ``acme.com``), or None if it is not a domain name."""
+    value = text.strip().lower()
+    if "://" in value:
+        value = value.split("://", 1)[1]
+    value = re.split(r"[/?#]", value, maxsplit=1)[0].rsplit("@", 1)[-1].split(":", 1)[0]
+    value = value.rstrip(".").removeprefix("www.")
+    return value if _DOMAIN.match(value) else None
+
+
+def normalise_role(text: str) -> str:
+    """A decision-maker's role as a key: ``Economic Buyer`` and ``economic-buyer`` are
+    ``economic_buyer``."""
+    return re.sub(r"[\s-]+", "_", text.strip().lower())
+
+
 def split_name(name: str) -> tuple[str | None, str | None]:
     """First and last name of a full name: the first word, and the rest (None when empty)."""
     first, _, last = name.partition(" ")

@@ -123,6 +123,18 @@ class Lead:
     created_at: datetime | None = None
 
 
+DECISION_MAKER_ROLES = (
+    "economic_buyer",
+    "champion",
+    "influencer",
+    "technical_buyer",
+    "user",
+    "blocker",
+    "other",
+)
+"""A decision-maker's role in the buying committee (the policy weighs each)."""
+
+
 @dataclass(frozen=True)
 class DecisionMaker:
     lead_id: str
@@ -395,6 +407,24 @@ class OwnedLead:
 
 
 @dataclass(frozen=True)
+class NewConnection:
+    """A person a rep first connected with on ``day`` (their earliest dated tie)."""
+
+    rep_id: str
+    person_id: str
+    day: date
+
+
+@dataclass(frozen=True)
+class LeadMark:
+    """A lead's id, grade and status: enough to read its nurture cadence from its events."""
+
+    id: str
+    grade: str
+    status: str
+
+
+@dataclass(frozen=True)
 class User:
     """Someone who may call the API: an admin, a manager (of a team) or a rep."""
 
@@ -403,6 +433,21 @@ class User:
     role: str
     rep_id: str | None = None
     team: str | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A lead submitted with an idempotency key, and what that first submission did: the same
+    key gets this result again."""
+
+    key: str
+    at: datetime
+    lead_id: str | None = None
+    outcome: str | None = None
+    """``created`` or ``updated`` (None while the submitting transaction has not recorded it)."""
+    actor: str | None = None
+    detail: str | None = None
+    """JSON: how the account and the decision-makers were matched."""
 
 
 @dataclass(frozen=True)
@@ -423,3 +468,26 @@ class OutboxBacklog:
 
     undelivered: int
     oldest_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LeadStanding:
+    """Where a lead stands now: what connected leads show of another lead."""
+
+    id: str
+    title: str
+    status: str
+    owner_rep_id: str | None
+    company_id: str
+    company_name: str
+
+
+@dataclass(frozen=True)
+class BuyerTies:
+    """The buying committees of the leads in some statuses, and whom their members know
+    (people who are not reps), as one read returns them."""
+
+    committees: dict[str, tuple[CommitteeMember, ...]]
+    """Lead id -> its decision-makers."""
+    ties: tuple[tuple[str, str], ...]
+    """(decision-maker id, id of a person they know), each pair once."""

@@ -167,6 +167,7 @@ class Neo4jStore(CypherGraphStore):
                 yield
             except BaseException:
                 self._local.tx = None
+                self.caches.rolled_back()
                 with suppress(Neo4jError, DriverError, OSError):
                     tx.rollback()
                 raise
@@ -174,16 +175,19 @@ class Neo4jStore(CypherGraphStore):
             try:
                 tx.commit()
             except IncompleteCommit:
+                self.caches.rolled_back()
                 raise StoreUnavailable(
                     f"lost Neo4j at {self.settings.uri} while committing: the import may or "
                     "may not have been written; rerun it (imports are safe to rerun)"
                 ) from None
             except (ServiceUnavailable, SessionExpired) as exc:
+                self.caches.rolled_back()
                 raise StoreUnavailable(
                     f"lost Neo4j at {self.settings.uri} while committing; nothing was "
                     f"written: {_line(exc)}"
                 ) from None
             except Neo4jError as exc:
+                self.caches.rolled_back()
                 raise StoreError(f"commit failed, nothing was written: {_line(exc)}") from None
         finally:
             with suppress(Neo4jError, DriverError, OSError):
@@ -195,7 +199,13 @@ class Neo4jStore(CypherGraphStore):
         if getattr(self._local, "tx", None) is not None:
             return unit()
 
+        attempts = 0
+
         def work(tx: neo4j.ManagedTransaction) -> T:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1:  # the driver runs it again: the last attempt did not commit
+                self.caches.rolled_back()
             self._local.tx, self._local.managed = tx, True
             try:
                 return unit()
@@ -204,7 +214,11 @@ class Neo4jStore(CypherGraphStore):
 
         try:
             with self._driver.session(database=self.database) as session:
-                return session.execute_write(work)
+                try:
+                    return session.execute_write(work)
+                except BaseException:
+                    self.caches.rolled_back()
+                    raise
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {_line(exc)}") from None
         except TransientError as exc:

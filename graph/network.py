@@ -27,6 +27,8 @@ from scipy import sparse
 from graph.model import DecisionMakerReach, PersonRef
 
 BRIDGE_CHUNK = 32
+SOURCE_BITS = 62
+"""How many distinct tie sources (linkedin, facebook, crm, ...) the network can tell apart."""
 EVIDENCE_NAMES = 5
 """How many mutual connections or known people an explanation names per rep (all are counted)."""
 
@@ -53,6 +55,28 @@ def _gather(ptr: np.ndarray, values: np.ndarray, rows: np.ndarray) -> tuple[np.n
     first = np.cumsum(lengths) - lengths
     positions = np.arange(total) - np.repeat(first, lengths) + np.repeat(starts, lengths)
     return owner, values[positions]
+
+
+def _tie_steps(
+    contacts: pa.Table, valid: np.ndarray, tie_pair: np.ndarray, pairs: int
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Per (rep, contact) pair, from its ties' rows (``source``, ``strength``): the sources as
+    bits of the returned names (a null source is "unknown") and the best strength."""
+    source = pc.fill_null(_strings(contacts, "source"), "unknown")
+    names = pc.unique(source)
+    if len(names) > SOURCE_BITS:
+        raise ValueError(f"ties have {len(names)} sources: at most {SOURCE_BITS} are held")
+    by_name = pc.sort_indices(names).to_numpy()
+    rank = np.empty(len(by_name), np.int64)
+    rank[by_name] = np.arange(len(by_name))
+    codes = rank[pc.index_in(source, value_set=names).to_numpy(zero_copy_only=False)[valid]]
+    bits = np.zeros(pairs, np.int64)
+    np.bitwise_or.at(bits, tie_pair, np.left_shift(1, codes))
+    strength = np.full(pairs, np.nan)
+    if "strength" in contacts.column_names:
+        given = pc.fill_null(pc.cast(contacts.column("strength"), pa.float64()), np.nan)
+        np.fmax.at(strength, tie_pair, given.to_numpy()[valid])
+    return tuple(names.take(pa.array(by_name)).to_pylist()), bits, strength
 
 
 class RepNetwork:
@@ -95,7 +119,9 @@ class RepNetwork:
             dtype=np.int64,
         )
         valid = rep_codes >= 0
-        pairs = np.unique(position[codes[valid]] * max(reps, 1) + rep_codes[valid])
+        pairs, tie_pair = np.unique(
+            position[codes[valid]] * max(reps, 1) + rep_codes[valid], return_inverse=True
+        )
         contact = pairs // max(reps, 1)
         rep = pairs % max(reps, 1)
         size = len(self.keys)
@@ -104,6 +130,13 @@ class RepNetwork:
         by_rep = np.lexsort((contact, rep))
         self.rep_ptr = np.concatenate(([0], np.cumsum(np.bincount(rep, minlength=reps))))
         self.rep_contacts = contact[by_rep]
+        self.pair_rep = rep[by_rep].astype(np.int32)
+        """The rep of each entry of ``rep_contacts``."""
+        self.source_names, sources, strengths = _tie_steps(contacts, valid, tie_pair, len(pairs))
+        self.rep_sources = sources[by_rep]
+        """The sources of each rep's tie to each contact, as bits of ``source_names``."""
+        self.rep_strengths = strengths[by_rep]
+        """The best strength of each rep's tie to each contact (NaN: none recorded)."""
         incidence = sparse.csr_matrix(
             (np.ones(len(by_rep), np.float32), self.rep_contacts, self.rep_ptr),
             shape=(reps, max(size, 1)),
@@ -131,6 +164,63 @@ class RepNetwork:
         found = np.searchsorted(self.keys, wanted)
         found[found >= len(self.keys)] = 0
         return np.where(self.keys[found] == wanted, self.key_position[found], -1)
+
+    def contacts_of(self, rep: int) -> np.ndarray:
+        """The positions of the people rep ``rep`` knows, ascending."""
+        return self.rep_contacts[self.rep_ptr[rep] : self.rep_ptr[rep + 1]]
+
+    def knows(self, rep: int, positions: np.ndarray) -> np.ndarray:
+        """Whether rep ``rep`` knows each of these people (positions, -1 for unknown)."""
+        mine = self.contacts_of(rep)
+        if len(mine) == 0:
+            return np.zeros(len(positions), bool)
+        at = np.minimum(np.searchsorted(mine, positions), len(mine) - 1)
+        return np.asarray(mine[at] == positions)
+
+    def ties_to(self, rep: int, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For people rep ``rep`` knows (positions): each tie's sources (bits of
+        ``source_names``) and best strength (NaN: none)."""
+        at = self.rep_ptr[rep] + np.searchsorted(self.contacts_of(rep), positions)
+        return self.rep_sources[at], self.rep_strengths[at]
+
+    def source_set(self, bits: int) -> tuple[str, ...]:
+        """The names of the sources in ``bits``, sorted."""
+        return tuple(name for k, name in enumerate(self.source_names) if bits >> k & 1)
+
+    def colleague_marks(self, colleagues: Sequence[int]) -> np.ndarray:
+        """For every person reps know: the index in ``colleagues`` of the first colleague who
+        knows them, or ``len(colleagues)``."""
+        near = np.asarray(colleagues, np.int64)
+        owner, contacts = _gather(self.rep_ptr, self.rep_contacts, near)
+        marks = np.full(len(self.keys), len(near), np.int64)
+        np.minimum.at(marks, contacts, owner)
+        return marks
+
+    def colleague_bridges(
+        self, reps: np.ndarray, colleagues: Sequence[int], marks: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each of ``reps`` who shares a contact with one of ``colleagues`` (``marks``
+        from :meth:`colleague_marks`): the rep, the first such colleague in order and the first
+        contact they share by position, as three arrays ordered by rep."""
+        reps = np.unique(np.asarray(reps, np.int64))
+        if len(reps) * 8 < len(self.rep_ids):
+            owner, shared = _gather(self.rep_ptr, self.rep_contacts, reps)
+            who = reps[owner]
+        else:  # most reps: one pass over every rep's contacts, already ordered by rep
+            keep = np.zeros(len(self.rep_ids), bool)
+            keep[reps] = True
+            keep = keep[self.pair_rep]
+            who, shared = self.pair_rep[keep].astype(np.int64), self.rep_contacts[keep]
+        rank = marks[shared]
+        hit = rank < len(colleagues)
+        who, key = who[hit], rank[hit] * len(self.keys) + shared[hit]
+        if len(who) == 0:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, empty
+        starts = np.flatnonzero(np.concatenate(([True], who[1:] != who[:-1])))
+        best = np.minimum.reduceat(key, starts)
+        near = np.asarray(colleagues, np.int64)
+        return who[starts], near[best // len(self.keys)], best % len(self.keys)
 
     def reps_knowing(self, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Pairs (index into ``ids``, rep index) for every rep who knows one of these people."""
@@ -195,6 +285,7 @@ class RepNetwork:
         second: dict[str, Sequence[str]],
         *,
         explain: bool,
+        max_hops: int = 3,
     ) -> DecisionMakerReach:
         """Every rep's distance (1-3) to a decision-maker, from the decision-maker's side.
 
@@ -202,7 +293,8 @@ class RepNetwork:
         person is a rep. ``second``: for the neighbours who are not reps, the people they know.
         Rep at 1 hop: its person is a neighbour. At 2 hops: it knows a neighbour (the mutual
         connections). At 3 hops: it shares a contact with a rep at 1 hop, or knows someone a
-        non-rep neighbour knows.
+        non-rep neighbour knows. Below ``max_hops=3`` the 3-hop search is left out (and
+        ``second`` is not needed).
         """
         reps = len(self.rep_ids)
         hops = np.zeros(reps, np.int8)
@@ -218,7 +310,7 @@ class RepNetwork:
         hops[two[hops[two] == 0]] = 2
         far = np.flatnonzero(hops == 0)
         via_colleague = np.zeros(reps, bool)
-        if near and len(far):
+        if near and len(far) and max_hops >= 3:
             via_colleague[far] = self.shares_contact[np.ix_(far, np.asarray(near, np.int64))].any(
                 axis=1
             )
@@ -227,7 +319,7 @@ class RepNetwork:
         second_pairs: list[tuple[str, str]] = [
             (b, a) for a, known in second.items() for b in known if b != person_id
         ]
-        if second_pairs:
+        if second_pairs and max_hops >= 3:
             b_which, b_reps = self._reps_knowing_any(
                 [b for b, _ in second_pairs], np.flatnonzero(hops == 0)
             )
@@ -261,8 +353,9 @@ class RepNetwork:
 class Bridges(Mapping[str, tuple[str, str]]):
     """One 3-hop path per rep, as (the person the rep knows, the person who knows the
     decision-maker). Paths through a non-rep neighbour are known up front; paths through a
-    colleague who knows the decision-maker are found when asked (one set intersection per
-    rep), so a ranking pays only for the reps it shows."""
+    colleague who knows the decision-maker are found when asked (the first colleague in order,
+    then the first contact they share), so a ranking pays only for the reps it shows;
+    :meth:`every` finds them all at once."""
 
     def __init__(
         self,
@@ -277,6 +370,22 @@ class Bridges(Mapping[str, tuple[str, str]]):
         for rep_id in known:
             self._pending.pop(rep_id, None)
         self._colleagues = list(colleagues)
+        self._marks: np.ndarray | None = None
+
+    def _resolve(self, reps: Sequence[int]) -> None:
+        if not reps:
+            return
+        net = self._network
+        if self._marks is None:
+            self._marks = net.colleague_marks(self._colleagues)
+        who, colleague, shared = net.colleague_bridges(
+            np.asarray(reps, np.int64), self._colleagues, self._marks
+        )
+        ids = net.ids.take(pa.array(shared, pa.int64())).to_pylist()
+        for rep, person, other in zip(who.tolist(), ids, colleague.tolist(), strict=True):
+            self._found[net.rep_ids[rep]] = (person, net.rep_person_ids[other])
+        for rep in reps:
+            self._pending.pop(net.rep_ids[rep], None)
 
     def __getitem__(self, rep_id: str) -> tuple[str, str]:
         found = self._found.get(rep_id)
@@ -285,18 +394,13 @@ class Bridges(Mapping[str, tuple[str, str]]):
         rep = self._pending.get(rep_id)
         if rep is None:
             raise KeyError(rep_id)
-        net = self._network
-        mine = net.rep_contacts[net.rep_ptr[rep] : net.rep_ptr[rep + 1]]
-        for colleague in self._colleagues:
-            if not net.shares_contact[rep, colleague]:
-                continue
-            theirs = net.rep_contacts[net.rep_ptr[colleague] : net.rep_ptr[colleague + 1]]
-            both = np.intersect1d(mine, theirs, assume_unique=True)
-            if len(both):
-                found = (str(net.ids[int(both[0])]), net.rep_person_ids[colleague])
-                self._found[rep_id] = found
-                return found
-        raise KeyError(rep_id)
+        self._resolve([rep])
+        return self._found[rep_id]
+
+    def every(self) -> dict[str, tuple[str, str]]:
+        """Every rep's path, found in one pass."""
+        self._resolve(list(self._pending.values()))
+        return dict(self._found)
 
     def __iter__(self) -> Iterator[str]:
         yield from sorted(set(self._found) | set(self._pending))
@@ -353,8 +457,14 @@ class PeoplePerRep(Mapping[str, tuple[str, ...]]):
         self._reps = reps
         self._ids_of = ids_of
         self._counts = np.bincount(reps, minlength=len(network.rep_ids))
+        self._leave_out = leave_out
         if leave_out is not None:
             self._counts[leave_out] = 0
+
+    def pairs(self) -> tuple[list[str], np.ndarray]:
+        """Every (person id, rep index) pair, in the pairs' order (the rep left out without)."""
+        keep = self._reps != (-1 if self._leave_out is None else self._leave_out)
+        return self._ids_of(self._members[keep]), self._reps[keep]
 
     def __getitem__(self, rep_id: str) -> tuple[str, ...]:
         rep = self._network.rep_index.get(rep_id)

@@ -110,6 +110,11 @@ class WarmpathSettings(BaseSettings):
         "(else `WARMPATH_NEO4J_PASSWORD`)",
     )
     ladybug_buffer_pool_mb: int = Field(2048, description="LadybugDB buffer pool cap (MB)")
+    import_max_mb: int = Field(
+        256,
+        description="the largest file `POST /imports/{kind}` (`warmpath import --server`) "
+        "takes, in MB; a larger upload gets 413",
+    )
     policy: Path | None = Field(
         None,
         description="the routing policy file in force (TOML, see below); unset: the built-in "
@@ -174,19 +179,23 @@ class WarmpathSettings(BaseSettings):
     def _uri_or_default(cls, value: str) -> str:
         return value or DEFAULT_GRAPH_URI
 
-    @field_validator("ladybug_buffer_pool_mb", mode="before")
+    @field_validator("ladybug_buffer_pool_mb", "import_max_mb", mode="before")
     @classmethod
-    def _megabytes(cls, value: Any) -> Any:
+    def _megabytes(cls, value: Any, info: ValidationInfo) -> Any:
+        field = info.field_name or ""
+        default = cls.model_fields[field].default
         raw = _text(value)
         if raw == "":
-            return 2048
-        key = key_of("ladybug_buffer_pool_mb")
+            return default
+        key = key_of(field)
         try:
             number = int(raw)
         except (TypeError, ValueError):
-            raise _bad(f"{key}={raw!r} is not a whole number of megabytes, e.g. 2048") from None
+            raise _bad(
+                f"{key}={raw!r} is not a whole number of megabytes, e.g. {default}"
+            ) from None
         if number <= 0:
-            raise _bad(f"{key}={raw!r} must be greater than 0 (megabytes, e.g. 2048)")
+            raise _bad(f"{key}={raw!r} must be greater than 0 (megabytes, e.g. {default})")
         return number
 
     @field_validator("policy", mode="before")

@@ -13,7 +13,17 @@ from typing import TypeVar
 
 from graph import keys
 from graph.errors import UnusableInput
-from graph.model import Company, DecisionMaker, Lead, Person, PersonRef, Rep, Tie
+from graph.identity import PersonDetails, match_people
+from graph.model import (
+    DECISION_MAKER_ROLES,
+    Company,
+    DecisionMaker,
+    Lead,
+    Person,
+    PersonRef,
+    Rep,
+    Tie,
+)
 from graph.store import GraphStore
 from importers.consent import parse_roster_consent, roster_consent
 from importers.dates import parse_date, parse_timestamp
@@ -70,7 +80,7 @@ RELATIONSHIP_COLUMNS: dict[str, list[str]] = {
 GRADES = ("hot", "warm", "cold")
 RELATIONSHIPS_REPORTER = "relationships.csv"
 """The reporter of ties imported from relationships.csv (reps' exports report as their rep id)."""
-ROLES = ("economic_buyer", "champion", "influencer", "technical_buyer", "user", "blocker", "other")
+ROLES = DECISION_MAKER_ROLES
 _TRUE = {"true", "yes", "y", "1", "active"}
 _FALSE = {"false", "no", "n", "0", "inactive"}
 
@@ -306,16 +316,15 @@ def _plan_decision_makers(store: GraphStore, plan: Plan, report: ImportReport, p
     records, _ = _table(
         path, DM_COLUMNS, ["lead_id", "name"], "decision-makers file (decision_makers.csv)"
     )
-    emails = [e for r in records if (e := keys.normalise_email(_cell(r, "email")) or "")]
-    by_email = store.people_by_emails(emails)
     lead_ids = {_cell(r, "lead_id") for r in records} - set(plan.leads)
     stored_leads = store.lead_companies(sorted(lead_ids))
+    rows: list[tuple[Record, str, str, PersonDetails]] = []
     for record in report.readable(records, file=path.name):
         where = f"{path.name}:{record.line}"
         try:
             lead_id = _required(record, "lead_id")
             name = _required(record, "name")
-            role = re.sub(r"[\s-]+", "_", (_cell(record, "role") or "other").lower())
+            role = keys.normalise_role(_cell(record, "role") or "other")
             if role not in ROLES:
                 raise RowError(f"role {role!r} must be one of {', '.join(ROLES)}")
             if lead_id in plan.leads:
@@ -332,22 +341,19 @@ def _plan_decision_makers(store: GraphStore, plan: Plan, report: ImportReport, p
         except RowError as exc:
             report.reject(record.line, f"{where}: {exc}")
             continue
-        # matched to existing people by URL, then email, then name + company
-        if url is not None:
-            person_id = keys.person_id(linkedin_url=url)
-        elif email is not None and email in by_email:
-            person_id = by_email[email].id
-        else:
-            person_id = keys.person_id(email=email, name=name, company=company)
-        first, last = keys.split_name(name)
+        rows.append((record, lead_id, role, PersonDetails(name, company, url, email)))
+    # matched to existing people by URL, then email, then name + company (graph/identity.py)
+    person_ids = match_people(store, [details for *_, details in rows])
+    for (record, lead_id, role, details), person_id in zip(rows, person_ids, strict=True):
+        first, last = keys.split_name(details.name)
         plan.add_person(
             Person(
                 id=person_id,
-                name=name,
+                name=details.name,
                 first_name=first or None,
                 last_name=last or None,
-                linkedin_url=url,
-                email=email,
+                linkedin_url=details.linkedin_url,
+                email=details.email,
                 title=_cell(record, "title") or None,
             )
         )

@@ -85,6 +85,16 @@ class ImportReport:
     def exit_code(self) -> int:
         return 1 if self.invalid else 0
 
+    def invalid_lines(self) -> list[str]:
+        """Each invalid row as ``file:line: reason`` (a reason that names its file already,
+        from a second file such as ``--contacts``, is kept as it is)."""
+        return [
+            problem.reason
+            if ":" in problem.reason.split(" ", 1)[0]
+            else f"{problem.file or self.file}:{problem.line}: {problem.reason}"
+            for problem in self.invalid
+        ]
+
     def summary(self) -> str:
         skipped = sum(self.skipped.values())
         why = ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
@@ -157,7 +167,7 @@ class Plan:
 
     def add_tie(self, tie: Tie) -> bool:
         """Add a tie; False when the plan has it already (its reporters are added to it)."""
-        a, b = sorted((tie.a, tie.b))
+        a, b = (tie.a, tie.b) if tie.a < tie.b else (tie.b, tie.a)
         key = (a, b, tie.source)
         known = self.ties.get(key)
         if known is not None:
@@ -165,7 +175,7 @@ class Plan:
                 reporters = tuple(sorted({*(known.reported_by or ()), *tie.reported_by}))
                 self.ties[key] = replace(known, reported_by=reporters)
             return False
-        self.ties[key] = replace(tie, a=a, b=b)
+        self.ties[key] = tie if tie.a == a else replace(tie, a=a, b=b)
         return True
 
     def add_company(self, company: Company) -> None:

@@ -51,7 +51,8 @@ def read_table(
     and the problem when no such header exists.
     """
     decoded = decode_lines(data)
-    if not decoded.lines and decoded.bad_lines:
+    if decoded.bad_lines and not any(line.strip() for line in decoded.lines):
+        # nothing readable at all (UTF-16 without its byte-order mark, a binary file)
         raise UnusableInput(f"{path}: {next(iter(decoded.bad_lines.values()))}")
     if not any(line.strip() for line in decoded.lines):
         raise UnusableInput(f"{path}: the file is empty; expected a {what}")
@@ -102,9 +103,13 @@ def read_table(
             start = header_index + 2 + consumed
             consumed = reader.line_num
             end = header_index + 1 + consumed
-            bad = next(
-                (decoded.bad_lines[n] for n in range(start, end + 1) if n in decoded.bad_lines),
-                None,
+            bad = (
+                next(
+                    (decoded.bad_lines[n] for n in range(start, end + 1) if n in decoded.bad_lines),
+                    None,
+                )
+                if decoded.bad_lines
+                else None
             )
             if not any(c.strip() for c in cells) and bad is None:
                 continue

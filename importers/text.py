@@ -110,8 +110,18 @@ def decode_lines(data: bytes) -> DecodedText:
     return decoded
 
 
+_INVISIBLE = "\u200b\u200e\u200f\ufeff"
+
+
 def clean_cell(value: str | None) -> str:
     """Trim spaces (including non-breaking ones) and invisible marks around a cell."""
     if value is None:
         return ""
-    return value.strip().strip("\u200b\u200e\u200f\ufeff").strip()
+    if not value or (  # most cells: nothing to trim (asked first: a bootstrap reads millions)
+        not value[0].isspace()
+        and not value[-1].isspace()
+        and value[0] not in _INVISIBLE
+        and value[-1] not in _INVISIBLE
+    ):
+        return value
+    return value.strip().strip(_INVISIBLE).strip()

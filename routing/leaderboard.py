@@ -1,6 +1,7 @@
-"""The reps' standing over a period: claims, SLA record and wins, with each rep's network size
-and warm reach. A rep sees every rep's claims, SLA record and wins, but the network figures
-(drawn from personal networks) only of themselves, and in an order that does not give them away."""
+"""The reps' standing over a period: claims, SLA record, cadence compliance and wins, with each
+rep's network size and warm reach. A rep sees every rep's claims, SLA record, cadence compliance
+and wins, but the network figures (drawn from personal networks) only of themselves, and in an
+order that does not give them away."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from datetime import datetime
 
 from graph.model import Rep
 from graph.store import GraphStore
+from routing.nurture import cadence_compliance
+from routing.policy import Policy
+from routing.quotas import attainment_by_rep
 from routing.viewer import Viewer
 
-OPEN_STATUSES = ("new", "offered", "claimed", "contacted")
+OPEN_STATUSES = ("new", "offered", "claimed", "contacted", "nurture")
 """Leads that count towards a rep's warm reach."""
 COUNTED_EVENTS = ("claimed", "assigned", "sla_breach", "won")
 
@@ -26,6 +30,14 @@ class Standing:
     sla_breaches: int
     sla_compliance: float | None
     won: int
+    touches_due: int = 0
+    """Touches of the rep's cadences that fell due in the period (routing/cadence.py)."""
+    touches_on_time: int = 0
+    cadence_compliance: float | None = None
+    """The share of those made on time (None when none fell due)."""
+    quota_attainment: float | None = None
+    """Social-selling quota attainment in the current quota period (routing/quotas.py); like
+    the network figures, only of the reps the viewer may see (a rep: themselves)."""
 
 
 def _warm_reach(store: GraphStore) -> dict[str, int]:
@@ -38,12 +50,16 @@ def _warm_reach(store: GraphStore) -> dict[str, int]:
     return warm_reach
 
 
-def leaderboard(store: GraphStore, viewer: Viewer, *, since: datetime) -> list[Standing]:
+def leaderboard(
+    store: GraphStore, viewer: Viewer, *, since: datetime, now: datetime, policy: Policy
+) -> list[Standing]:
     """Every rep the viewer may see (a rep: every rep) since ``since``: one read of the period's
-    events, the open leads and the in-memory rep network."""
+    events, the open leads, the in-memory rep network and the period's cadences."""
     profiles = store.rep_profiles()
     warm_reach = _warm_reach(store)
     counts = store.rep_event_counts(COUNTED_EVENTS, since)
+    cadences = cadence_compliance(store, policy=policy, since=since, now=now)
+    attainment = attainment_by_rep(store, policy=policy, now=now)
     a_rep = viewer.user.role == "rep"
     rows = []
     for rep_id, profile in sorted(profiles.items()):
@@ -53,6 +69,7 @@ def leaderboard(store: GraphStore, viewer: Viewer, *, since: datetime) -> list[S
         seen = counts.get(rep_id, {})
         claims = seen.get("claimed", 0) + seen.get("assigned", 0)
         breaches = seen.get("sla_breach", 0)
+        cadence = cadences.get(rep_id)
         rows.append(
             Standing(
                 rep=profile,
@@ -62,6 +79,10 @@ def leaderboard(store: GraphStore, viewer: Viewer, *, since: datetime) -> list[S
                 sla_breaches=breaches,
                 sla_compliance=None if claims == 0 else round(max(0.0, 1 - breaches / claims), 4),
                 won=seen.get("won", 0),
+                touches_due=0 if cadence is None else cadence.due,
+                touches_on_time=0 if cadence is None else cadence.on_time,
+                cadence_compliance=None if cadence is None else cadence.share,
+                quota_attainment=attainment.get(rep_id) if own else None,
             )
         )
     if a_rep:  # the order must not give away what the figures hide

@@ -17,7 +17,7 @@ from routing.policy import Policy
 from routing.ranking import Exclusion, RankedRep, Ranking, rank_leads
 from routing.viewer import Viewer
 
-ALL_STATUSES = ("new", "offered", "claimed", "contacted", "won", "lost", "returned")
+ALL_STATUSES = ("new", "offered", "claimed", "contacted", "nurture", "won", "lost", "returned")
 LEAD_CURSOR = "lead"
 
 
@@ -73,6 +73,8 @@ def visible_lead(
 ) -> LeadView:
     """The lead, when the viewer may see it (``known``: the lead as already read)."""
     lead = known or store.lead(lead_id)
+    if visible(viewer, lead):  # without the offers: an admin, a manager, the owner
+        return lead
     offered = lifecycle.offered_reps(store, lead_id) if lead.status == "offered" else None
     if not visible(viewer, lead, offered):
         raise Forbidden(f"lead {lead_id} is not one of yours")

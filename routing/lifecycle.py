@@ -3,6 +3,8 @@ SLA sweep. Every step is one atomic write of the lead's new state and its event.
 
     new --route--> offered --claim--> claimed --contact--> contacted --outcome--> won | lost
     offered/claimed --reject(reason)--> returned          claimed --release--> new (re-routed)
+    contacted --nurture(date)--> nurture --touch--> contacted   (routing/nurture.py)
+    claimed/contacted/nurture --reject(reason), cadence done or a manager--> returned
     claimed --deadline passes without contact--> new (breach recorded, re-routed without the rep)
     any open state --assign(rep, reason) by a manager--> claimed
 
@@ -13,6 +15,7 @@ takes the lead's write lock before reading its status).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Callable
@@ -24,6 +27,8 @@ from typing import Any
 from graph.keys import event_id
 from graph.model import Event, LeadState, LeadView, OutboxMessage
 from graph.store import GraphStore
+from routing.cadence import HELD_STATUSES, require_done
+from routing.connections import lead_links, require_returnable, word_travels
 from routing.errors import (
     AlreadyClaimed,
     Forbidden,
@@ -33,7 +38,9 @@ from routing.errors import (
     NotFound,
 )
 from routing.policy import Policy
-from routing.ranking import Ranking, rank_lead
+from routing.ranking import Ranking, rank_lead, rep_standing
+from routing.roster import at_capacity
+from routing.warmth import is_warm_owner
 
 Clock = Callable[[], datetime]
 CLOSED_STATUSES = ("won", "lost", "returned")
@@ -190,28 +197,33 @@ def claim_lead(
     Raises AlreadyClaimed when someone else claimed it first, NotEligible when it was not
     offered to this rep or a rule excludes them now.
 
-    The rules are checked on a ranking read outside any write transaction; the claim itself is
-    one short transaction: the guarded move (which takes the lead's lock) and a re-read of the
-    lead's offers, so a lead re-offered meanwhile cannot be claimed on an old offer."""
+    The claim asks this one rep's rules and score (rep_standing: the lead's reach is kept, the
+    rep's workload is in memory), outside any write transaction; the claim itself is one short
+    transaction: the guarded move (which takes the lead's lock), a re-read of the lead's
+    offers, so a lead re-offered meanwhile cannot be claimed on an old offer, and the rep's
+    capacity again (a claim of another lead may have filled it meanwhile; the workload is
+    kept in memory and follows this process's moves)."""
     lead = store.lead(lead_id)
     _claimable(lead, lead_id, rep_id)
     history = store.events(lead_id=lead_id)
     if rep_id not in offers_from(history):
         raise NotEligible(f"lead {lead_id} was not offered to you")
-    ranking = rank_for(store, lead_id, policy=policy, now=now, history=history)
-    excluded = {e.rep.id: e.reason for e in ranking.excluded}
-    if rep_id in excluded:
-        raise NotEligible(f"you cannot claim lead {lead_id}: {excluded[rep_id]}")
-    score = next((i.score for i in ranking.ranked if i.rep.id == rep_id), None)
+    excluded = exclusions_from(history)
+    score, reason = rep_standing(store, lead, rep_id, policy=policy, now=now, excluded=excluded)
+    if reason is not None:
+        raise NotEligible(f"you cannot claim lead {lead_id}: {reason}")
     due = now + timedelta(hours=policy.sla_hours.get(lead.grade, policy.sla_hours["warm"]))
+    state = _state(lead, status="claimed", owner_rep_id=rep_id, claimed_at=now, contact_due_at=due)
+    warm = is_warm_owner(store, lead, rep_id)  # within 2 hops when claimed: routing/quotas.py
 
     def claim() -> LeadView:
+        full = at_capacity(store, rep_id, lead, policy=policy, now=now)
+        if full is not None:
+            raise NotEligible(f"you cannot claim lead {lead_id}: {full}")
         moved = store.move_lead(
             lead_id,
             from_statuses=("offered",),
-            to=_state(
-                lead, status="claimed", owner_rep_id=rep_id, claimed_at=now, contact_due_at=due
-            ),
+            to=state,
             event=_event(
                 "claimed",
                 lead_id,
@@ -219,8 +231,9 @@ def claim_lead(
                 actor,
                 now,
                 score=score,
-                policy=ranking.policy_version,
+                policy=policy.version,
                 contact_due_at=due.isoformat(),
+                warm=warm,
             ),
         )
         if not moved:
@@ -228,7 +241,7 @@ def claim_lead(
             raise AlreadyClaimed(f"lead {lead_id} was already claimed by another rep")
         if rep_id not in offers_from(store.events(lead_id=lead_id)):
             raise NotEligible(f"lead {lead_id} was not offered to you")  # re-offered meanwhile
-        return store.lead(lead_id)
+        return dataclasses.replace(lead, **dataclasses.asdict(state))
 
     return store.run_atomic(claim)
 
@@ -286,21 +299,42 @@ def _reason(reason: str) -> str:
 
 
 def reject_lead(
-    store: GraphStore, lead_id: str, rep_id: str, reason: str, *, now: datetime, actor: str
+    store: GraphStore,
+    lead_id: str,
+    rep_id: str,
+    reason: str,
+    *,
+    policy: Policy,
+    now: datetime,
+    actor: str,
+    approved_by: str | None = None,
 ) -> LeadView:
     """Send a lead back to marketing with the reason (status returned; an outbox message
-    for the marketing webhook)."""
+    for the marketing webhook). An offer may be declined at once; a lead the rep holds goes
+    back only once its nurture cadence is done (routing/cadence.py), unless a manager or admin
+    returns it (``approved_by``: who, kept in the event); nor a lead whose influence is above
+    the policy's threshold (routing/connections.py). The owners of the connected open leads
+    are told (``word_travels`` events)."""
     text = _reason(reason)
+    returnable = ("offered", *HELD_STATUSES)
+    before = store.lead(lead_id)
+    links = lead_links(store, [before])[lead_id]  # read outside the write transaction
 
     def write() -> LeadView:
-        lead = _held_by(store, lead_id, rep_id, ("offered", "claimed"))
+        lead = _held_by(store, lead_id, rep_id, returnable)
+        if approved_by is None:
+            require_returnable(links, policy)
+            if lead.status != "offered":
+                require_done(lead, store.events(lead_id=lead_id), policy)
+        approval = {} if approved_by is None else {"approved_by": approved_by}
         _move(
             store,
             lead_id,
-            from_statuses=("offered", "claimed"),
+            from_statuses=returnable,
             to=_state(lead, status="returned", owner_rep_id=None, contact_due_at=None),
-            event=_event("returned", lead_id, rep_id, actor, now, reason=text),
+            event=_event("returned", lead_id, rep_id, actor, now, reason=text, **approval),
         )
+        _tell_connected(store, word_travels(links, lead, "returned", now=now, actor=actor))
         store.add_outbox(
             OutboxMessage(
                 id=uuid.uuid4().hex,
@@ -388,7 +422,15 @@ def record_contact(
             lead_id,
             from_statuses=("claimed",),
             to=_state(lead, status="contacted", contacted_at=at),
-            event=_event("contacted", lead_id, rep_id, actor, now, channel=channel.strip()),
+            event=_event(
+                "contacted",
+                lead_id,
+                rep_id,
+                actor,
+                now,
+                channel=channel.strip(),
+                touched_at=at.isoformat(),
+            ),
         )
         return store.lead(lead_id)
 
@@ -405,20 +447,24 @@ def record_outcome(
     now: datetime,
     actor: str,
 ) -> LeadView:
-    """Close a lead the rep holds as won or lost (with the deal value when won)."""
+    """Close a lead the rep holds as won or lost (with the deal value when won). When it is
+    lost, the owners of the connected open leads are told (``word_travels`` events)."""
     if outcome not in ("won", "lost"):
         raise InvalidArgument(f"outcome must be won or lost (got {outcome!r})")
     if value is not None and value < 0:
         raise InvalidArgument("the value must be 0 or more")
+    links = None
+    if outcome == "lost":  # read outside the write transaction
+        links = lead_links(store, [store.lead(lead_id)])[lead_id]
 
     def write() -> LeadView:
-        lead = _held_by(store, lead_id, rep_id, ("claimed", "contacted"))
+        lead = _held_by(store, lead_id, rep_id, HELD_STATUSES)
         if lead.owner_rep_id != rep_id:
             raise Forbidden(f"lead {lead_id} is not yours")
         _move(
             store,
             lead_id,
-            from_statuses=("claimed", "contacted"),
+            from_statuses=HELD_STATUSES,
             to=_state(
                 lead,
                 status=outcome,
@@ -428,9 +474,17 @@ def record_outcome(
             ),
             event=_event(outcome, lead_id, rep_id, actor, now, value=value),
         )
+        if links is not None:
+            _tell_connected(store, word_travels(links, lead, "lost", now=now, actor=actor))
         return store.lead(lead_id)
 
     return store.run_atomic(write)
+
+
+def _tell_connected(store: GraphStore, events: list[Event]) -> None:
+    """Inside the step's transaction: the word-travels events of the connected open leads."""
+    if events:
+        store.append_events(events)
 
 
 def assign_lead(

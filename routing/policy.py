@@ -12,11 +12,13 @@ import hashlib
 import json
 import tomllib
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from graph.settings import WarmpathSettings
 from routing.errors import InvalidArgument
+from routing.quota_policy import QuotaPolicy, read_quotas
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent / "default_policy.toml"
 MODES = ("proximity", "round_robin", "least_busy", "first_available")
@@ -27,6 +29,8 @@ class PolicyError(InvalidArgument):
     """A policy file that cannot be used; the message lists every problem."""
 
     code = "BAD_POLICY"
+    problems: tuple[str, ...] = ()
+    """Each problem on its own (``warmpath policy check`` prints one a line)."""
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,22 @@ class Policy:
     prefer_account_owner: bool
     max_share_over_mean: float
     fairness_window_days: int
+    cadence_touches: dict[str, int]
+    """Per grade: the touches a rep makes on a claimed lead (the first is its contact)."""
+    cadence_days: dict[str, float]
+    """Per grade: the days from the claim within which those touches are spread."""
+    nurture_max_days: int
+    route_on_arrival: bool
+    """Offer a lead submitted through the API as it arrives (lead intake)."""
+    influence_reject_above: float
+    """A rep may not return a lead whose influence is above this (connected leads)."""
+    prefer_connected_owner: bool
+    """A lead connected to an open lead someone holds prefers that rep (connected leads)."""
+    quotas: QuotaPolicy
+    """Social-selling goals per period (routing/quota_policy.py)."""
     source: str
 
-    @property
+    @cached_property
     def version(self) -> str:
         """A short hash of the resolved policy (not of the file's comments or layout)."""
         content = asdict(self)
@@ -88,6 +105,8 @@ def load_policy(path: Path | None = None) -> Policy:
         if key not in defaults:
             problems.append(f"{key}: unknown key (allowed: {', '.join(sorted(defaults))})")
     for key, default in defaults.items():
+        if key == "quotas":  # nested team tables: read by routing/quota_policy.py
+            continue
         value = given.get(key, default)
         if isinstance(default, dict):
             if not isinstance(value, dict):
@@ -136,11 +155,26 @@ def load_policy(path: Path | None = None) -> Policy:
         )
     if rules["fairness_window_days"] < 1:
         problems.append("rules.fairness_window_days: must be at least 1")
+    if rules["nurture_max_days"] < 1:
+        problems.append("rules.nurture_max_days: must be at least 1")
+    problems.extend(
+        f"cadence_touches.{g}: at least 1 touch (the contact)"
+        for g in GRADES
+        if merged["cadence_touches"][g] < 1
+    )
+    problems.extend(
+        f"cadence_days.{g}: must be more than 0 days"
+        for g in GRADES
+        if merged["cadence_days"][g] <= 0
+    )
     warmth = merged["hop_warmth"]
     if not warmth["one"] >= warmth["two"] >= warmth["three"]:
         problems.append("hop_warmth: a shorter path must not be colder (one >= two >= three)")
+    quotas = read_quotas(defaults["quotas"], given.get("quotas", {}), problems)
     if problems:
-        raise PolicyError(f"{name}: " + "; ".join(problems))
+        error = PolicyError(f"{name}: " + "; ".join(problems))
+        error.problems = tuple(problems)
+        raise error
     return Policy(
         mode=merged["mode"],
         weights={k: float(v) for k, v in merged["weights"].items()},
@@ -156,6 +190,13 @@ def load_policy(path: Path | None = None) -> Policy:
         prefer_account_owner=bool(rules["prefer_account_owner"]),
         max_share_over_mean=float(rules["max_share_over_mean"]),
         fairness_window_days=int(rules["fairness_window_days"]),
+        cadence_touches={k: int(v) for k, v in merged["cadence_touches"].items()},
+        cadence_days={k: float(v) for k, v in merged["cadence_days"].items()},
+        nurture_max_days=int(rules["nurture_max_days"]),
+        route_on_arrival=bool(merged["intake"]["route_on_arrival"]),
+        influence_reject_above=float(merged["connections"]["reject_needs_manager_above"]),
+        prefer_connected_owner=bool(merged["connections"]["prefer_connected_owner"]),
+        quotas=quotas,
         source=name,
     )
 

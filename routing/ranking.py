@@ -19,20 +19,24 @@ on hot leads). Each signal, for the buying committee D of L with role weights rw
 - track_record: r's close rate relative to the best close rate in the team
 - load: spare capacity, 1 - open / capacity (1 without a capacity)
 - account_owner: 1 when r owns L's company already
+- influence: n(I) x track_record(r), n(I) = I / (I + 3), I = L's influence (routing/connections.py):
+  an influential lead goes to a proven closer (weight 0 by default)
 
 Hard rules exclude reps (with the reason) before ordering. Order by mode:
 proximity: score, then least recently assigned, then a stable random order seeded per lead;
 round_robin: least recently assigned, then the seeded order; least_busy: fewest open leads,
 then as round robin; first_available: the seeded order (every eligible rep is offered the
 lead and the first to claim it wins). With ``prefer_account_owner``, an eligible account owner
-comes first in every mode.
+comes first in every mode; with ``prefer_connected_owner`` the eligible owner of the closest
+connected open lead comes next.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import NamedTuple, overload
 
 import numpy as np
@@ -47,8 +51,10 @@ from graph.model import (
 from graph.store import GraphStore
 from routing.accounts import account_owners
 from routing.background import background_of
+from routing.connections import BatchLinks, Connection, LeadLinks, links_matter
 from routing.errors import InvalidArgument
 from routing.policy import Policy
+from routing.reach import reach_cache
 from routing.roster import OPEN_STATUSES, OWNER_STATUSES, ProfileMatch, Roster, mix, stable_key
 
 SIGNALS = (
@@ -64,6 +70,7 @@ SIGNALS = (
     "track_record",
     "load",
     "account_owner",
+    "influence",
 )
 WARM_HOPS = 2
 """A rep within this many hops of a decision-maker is a warm owner."""
@@ -100,6 +107,8 @@ class Evidence(NamedTuple):
     known_at_company_count: int
     shared: tuple[SharedWithMember, ...]
     account_owner: bool
+    references: tuple[Connection, ...] = ()
+    """Customers' buyers who are or know a decision-maker: their owners may introduce."""
 
 
 class RankedRep(NamedTuple):
@@ -142,6 +151,9 @@ class LeadScores:
     reasons: dict[int, list[tuple[str, str]]]
     owner: int | None
     warm: np.ndarray
+    connected_owner: int | None = None
+    links: Callable[[], LeadLinks] | None = None
+    """The lead's connections (read when first asked: the evidence's references)."""
 
     def order(self, roster: Roster, lead_id: str, mode: str) -> np.ndarray:
         """Eligible rep indexes, best first, by the mode's ordering and the tie-break."""
@@ -163,8 +175,11 @@ class LeadScores:
         else:
             raise InvalidArgument(f"unknown routing mode {mode!r}")
         ordered = index[np.lexsort(keys)]
-        if self.owner is not None and roster.policy.prefer_account_owner:
-            ordered = np.concatenate(([self.owner], ordered[ordered != self.owner]))
+        first = [self.connected_owner] if roster.policy.prefer_connected_owner else []
+        first += [self.owner] if roster.policy.prefer_account_owner else []
+        for preferred in first:  # the account owner ends up first, the connected owner next
+            if preferred is not None:
+                ordered = np.concatenate(([preferred], ordered[ordered != preferred]))
         return ordered
 
 
@@ -182,8 +197,10 @@ def score_lead(
     match: ProfileMatch,
     owners: Mapping[str, str],
     excluded: Mapping[str, str] | None = None,
+    links: Callable[[], LeadLinks] | None = None,
 ) -> LeadScores:
-    """Every signal for every rep, the weighted score, and who the hard rules exclude."""
+    """Every signal for every rep, the weighted score, and who the hard rules exclude.
+    ``links``: the lead's connections, asked only when the policy scores or orders by them."""
     policy = roster.policy
     reps = len(roster)
     warmth_of_hops = np.array([0.0, *(policy.hop_warmth[h] for h in (1, 2, 3))])
@@ -219,6 +236,10 @@ def score_lead(
     account_owner = np.zeros(reps)
     if owner is not None:
         account_owner[owner] = 1.0
+    track = roster.close_rate / best_close if best_close > 0 else np.zeros(reps)
+    linked = links() if links is not None and links_matter(policy) else None
+    influence = 0.0 if linked is None else linked.influence.score
+    connected = None if linked is None else roster.index_of(linked.connected_owner() or "")
     with np.errstate(divide="ignore", invalid="ignore"):
         load = np.where(
             np.isinf(roster.capacity),
@@ -235,9 +256,10 @@ def score_lead(
         "geography": match.geography(lead.region or lead.company.region),
         "product": match.product(lead.product),
         "deal_size": match.deal_size(lead.value),
-        "track_record": roster.close_rate / best_close if best_close > 0 else np.zeros(reps),
+        "track_record": track,
         "load": load,
         "account_owner": account_owner,
+        "influence": influence / (influence + 3) * track,
     }
     weights = dict(policy.weights)
     if lead.grade == "hot":
@@ -258,11 +280,13 @@ def score_lead(
         reasons=reasons,
         owner=owner if owner is not None and eligible[owner] else None,
         warm=warm,
+        connected_owner=connected if connected is not None and eligible[connected] else None,
+        links=links,
     )
 
 
 def _evidence(
-    lead: LeadView, reach: LeadReach, roster: Roster, index: int, owner: int | None
+    lead: LeadView, reach: LeadReach, roster: Roster, index: int, scores: LeadScores
 ) -> Evidence:
     rep_id = roster.rep_ids[index]
     rep_person = roster.refs[index].person_id
@@ -312,8 +336,18 @@ def _evidence(
         known_at_company=tuple(named(p) for p in reach.people_known.get(rep_id, ())),
         known_at_company_count=int(reach.known_at_company[index]),
         shared=shared,
-        account_owner=owner == index,
+        account_owner=scores.owner == index,
+        references=() if scores.links is None else scores.links().references,
     )
+
+
+def _note(roster: Roster, scores: LeadScores, index: int) -> str | None:
+    policy = roster.policy
+    if scores.owner == index and policy.prefer_account_owner:
+        return "account owner: preferred by the policy"
+    if scores.connected_owner == index and policy.prefer_connected_owner:
+        return "holds a connected open lead: preferred by the policy"
+    return None
 
 
 class RankedReps(Sequence[RankedRep]):
@@ -378,15 +412,13 @@ class RankedReps(Sequence[RankedRep]):
                 )
                 for name in SIGNALS
             ),
-            evidence=_evidence(self._lead, self._reach, roster, index, scores.owner)
+            evidence=_evidence(self._lead, self._reach, roster, index, scores)
             if self._explain
             else None,
             open_leads=int(roster.open_leads[index]),
             capacity=None if np.isinf(capacity) else int(capacity),
             last_assigned_at=roster.last_assigned_at[index],
-            note="account owner: preferred by the policy"
-            if scores.owner == index and roster.policy.prefer_account_owner
-            else None,
+            note=_note(roster, scores, index),
         )
 
 
@@ -464,25 +496,65 @@ def rank_leads(
     API's DataLoader: a page of 50 leads costs the same few store calls as one)."""
     if not leads:
         return {}
-    reaches = store.lead_reach(leads, explain=explain)
+    reaches = reach_cache(store).reaches(store, leads, explain=explain)
     roster = Roster.load(store, next(iter(reaches.values())).rep_ids, policy, now)
-    match = ProfileMatch(roster)
-    companies = {lead.company.id for lead in leads}
-    if len(companies) <= 5:  # a few point reads beat one scan of every lead
-        owners = {}
-        for company_id in companies:
-            owners.update(account_owners(store, OWNER_STATUSES, company_id))
-    else:
-        owners = account_owners(store, OWNER_STATUSES)
+    match = ProfileMatch.of(roster)
+    owners = _owners(store, {lead.company.id for lead in leads})
+    links = BatchLinks(store, leads)
     rankings = {}
     for lead in leads:
         reach = reaches[lead.id]
         counted = _uncount(roster, lead)
-        scores = score_lead(lead, reach, roster, match, owners, (excluded or {}).get(lead.id))
+        scores = score_lead(
+            lead,
+            reach,
+            roster,
+            match,
+            owners,
+            (excluded or {}).get(lead.id),
+            partial(links, lead.id),
+        )
         rankings[lead.id] = build_ranking(lead, reach, roster, scores, limit=limit, explain=explain)
         if counted is not None:
             roster.recount(counted, +1)
     return rankings
+
+
+def rep_standing(
+    store: GraphStore,
+    lead: LeadView,
+    rep_id: str,
+    *,
+    policy: Policy,
+    now: datetime,
+    excluded: Mapping[str, str] | None = None,
+) -> tuple[float, str | None]:
+    """One rep's score for the lead and, when a rule excludes them now, why: what a claim
+    asks (one rep's rules and score, not an ordering of every rep with its evidence)."""
+    reach = reach_cache(store).reaches(store, [lead], explain=False)[lead.id]
+    roster = Roster.load(store, reach.rep_ids, policy, now)
+    index = roster.index_of(rep_id)
+    if index is None:
+        return 0.0, f"{rep_id} is not an active rep in the graph"
+    _uncount(roster, lead)
+    owners = _owners(store, {lead.company.id})
+    links = BatchLinks(store, [lead])
+    scores = score_lead(
+        lead, reach, roster, ProfileMatch.of(roster), owners, excluded, lambda: links(lead.id)
+    )
+    rules = scores.reasons.get(index)
+    reason = "; ".join(reason for _, reason in rules) if rules else None
+    return round(float(scores.score[index]), 4), reason
+
+
+def _owners(store: GraphStore, companies: set[str]) -> dict[str, str]:
+    """Who owns each of these companies' accounts."""
+    if len(companies) > 5:  # one scan of every lead beats many point reads
+        return account_owners(store, OWNER_STATUSES)
+    owners: dict[str, str] = {}
+    for company_id in companies:
+        owners.update(account_owners(store, OWNER_STATUSES, company_id))
+    return owners
 
 
 def _uncount(roster: Roster, lead: LeadView) -> int | None:

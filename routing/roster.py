@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
-from graph.model import Rep, RepActivity, RepRef
+from graph.model import LeadView, Rep, RepActivity, RepRef
 from graph.store import GraphStore
 from routing.policy import Policy
 
@@ -24,7 +24,7 @@ OPEN_STATUSES = ("offered", "claimed", "contacted")
 ASSIGNMENT_EVENTS = ("offered", "claimed", "assigned")
 """Events that make a rep 'recently assigned' (the tie-break and round robin)."""
 BREACH_EVENT = "sla_breach"
-OWNER_STATUSES = ("claimed", "contacted", "won")
+OWNER_STATUSES = ("claimed", "contacted", "nurture", "won")
 """A lead in these statuses makes its rep the account owner of the lead's company."""
 
 REGION_UTC_OFFSET = {"EMEA": 1.0, "NA": -5.0, "LATAM": -3.0, "APAC": 8.0}
@@ -294,6 +294,9 @@ class Roster:
         return np.array([u is not None and u > self.now for u in self.boxed_until], bool)
 
 
+_MATCHES: list[ProfileMatch] = []
+
+
 class ProfileMatch:
     """Per-rep match arrays for a lead's industry, product, region and value, cached by value
     (a batch of leads asks the same few questions many times)."""
@@ -303,6 +306,17 @@ class ProfileMatch:
         self._industry: dict[str, np.ndarray] = {}
         self._product: dict[str, np.ndarray] = {}
         self._region: dict[str, np.ndarray] = {}
+
+    @classmethod
+    def of(cls, roster: Roster) -> ProfileMatch:
+        """The match of this roster's profiles, shared by every roster built from the same
+        profile arrays (the arrays are memoised with the profiles: see _static_roster)."""
+        for kept in _MATCHES:
+            if kept.roster.industries is roster.industries:
+                return kept
+        match = cls(roster)
+        _MATCHES[:] = [match, *_MATCHES[:1]]
+        return match
 
     def industry(self, industry: str | None) -> np.ndarray:
         key = (industry or "").strip().lower()
@@ -348,3 +362,23 @@ class ProfileMatch:
         fit = np.nan_to_num(np.minimum(below, above), nan=1.0)
         known = ~(np.isnan(low) & np.isnan(high))
         return np.where(known, np.clip(fit, 0, 1), 0.5)
+
+
+def at_capacity(
+    store: GraphStore, rep_id: str, lead: LeadView, *, policy: Policy, now: datetime
+) -> str | None:
+    """Why the rep cannot take one more lead (this one not counted when they hold it already),
+    or None: the one rule a claim checks again inside its write."""
+    profile = store.rep_profiles().get(rep_id)
+    if profile is None or profile.capacity is None:
+        return None
+    activity = store.rep_activity(
+        open_statuses=OPEN_STATUSES,
+        assignment_kinds=ASSIGNMENT_EVENTS,
+        breach_kinds=(BREACH_EVENT,),
+        breaches_since=now - timedelta(days=policy.penalty_window_days + policy.penalty_days),
+    ).get(rep_id)
+    held = 0 if activity is None else activity.open_leads
+    if lead.owner_rep_id == rep_id and lead.status in OPEN_STATUSES:
+        held -= 1
+    return f"at capacity {held}/{profile.capacity}" if held >= profile.capacity else None

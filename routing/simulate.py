@@ -16,7 +16,15 @@ from routing.metrics import AssignmentMetrics, assignment_metrics
 from routing.policy import Policy
 from routing.roster import OPEN_STATUSES, Roster
 
-ROUTED_STATUSES = ("offered", "claimed", "contacted", "won", "lost", "returned")
+ROUTED_STATUSES = (
+    "offered",
+    "claimed",
+    "contacted",
+    "nurture",
+    "won",
+    "lost",
+    "returned",
+)
 
 
 @dataclass(frozen=True)

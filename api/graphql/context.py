@@ -17,6 +17,7 @@ from api.broker import EventBroker
 from graph.model import LeadView, User
 from graph.store import GraphStore
 from routing import leads
+from routing.connections import LeadLinks, lead_links
 from routing.errors import Forbidden, WarmpathError
 from routing.policy import Policy
 from routing.ranking import Ranking
@@ -45,6 +46,8 @@ class Context(BaseContext):
         self.services = services
         self.user = user
         self.rankings: DataLoader[tuple[str, int], Ranking] = DataLoader(self._load_rankings)
+        self.links: DataLoader[str, LeadLinks] = DataLoader(self._load_links)
+        """Leads' connections and influence (checked leads only: see ``visible_lead``)."""
         self.pages: dict[str, LeadView] = {}
         """The leads this request has read and checked, by id (a page's leads, a lead asked for)."""
 
@@ -87,3 +90,14 @@ class Context(BaseContext):
         except WarmpathError as exc:
             return [exc for _ in keys]
         return [found[k[0]] for k in keys]
+
+    async def _load_links(self, lead_ids: list[str]) -> list[LeadLinks | BaseException]:
+        def read() -> dict[str, LeadLinks]:
+            found = [self.pages.get(i) or self.store.lead(i) for i in lead_ids]
+            return lead_links(self.store, found)
+
+        try:
+            found = await off(read)
+        except WarmpathError as exc:
+            return [exc for _ in lead_ids]
+        return [found[i] for i in lead_ids]

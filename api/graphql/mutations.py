@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -32,13 +32,25 @@ from api.graphql.types.changes import (
     RouteResult,
 )
 from api.graphql.types.events import EventType
+from api.graphql.types.intake import LeadInput, SubmitLeadResult, submit_many, submit_one
 from api.graphql.types.leads import LeadType
+from api.graphql.types.nurture import TouchChannel, TouchRecorded, TouchResult
+from api.graphql.types.quotas import IntroductionRecorded, IntroductionResult
 from api.graphql.types.reps import RepType
 from api.observability import claim_decided
 from graph.model import Event, LeadView
-from routing import activity, directory, leads, lifecycle, privacy
+from routing import (
+    activity,
+    connections,
+    directory,
+    introductions,
+    leads,
+    lifecycle,
+    nurture,
+    privacy,
+)
 from routing.assignment import route_new_leads
-from routing.errors import Forbidden
+from routing.errors import Forbidden, NotFound
 
 T = TypeVar("T")
 
@@ -50,9 +62,21 @@ async def _erase(context: Context, erase: Callable[..., T], key: str) -> T:
     return await off(erase, context.store, key, actor=context.actor, now=context.now())
 
 
+async def _acted(context: Context, step: Callable[[str], Event]) -> EventType:
+    """A rep's step that writes one event (in a worker thread), published to the
+    subscriptions."""
+    event = await off(step, context.access.acting_rep())
+    context.services.broker.publish([event])
+    return EventType.of(event)
+
+
 def _publish_after(context: Context, lead_id: str, seen: str) -> None:
-    """Publish the lead's events newer than ``seen`` to the subscriptions."""
-    context.services.broker.publish_threadsafe(activity.events_after(context.store, lead_id, seen))
+    """Publish the lead's events newer than ``seen`` to the subscriptions, and the word-travels
+    events its loss or return wrote on the connected open leads."""
+    events = activity.events_after(context.store, lead_id, seen)
+    if any(e.kind in ("lost", "returned") for e in events):
+        events += connections.word_travelled(context.store, lead_id, seen)
+    context.services.broker.publish_threadsafe(events)
 
 
 async def _change(context: Context, lead_id: str, step: Callable[[datetime], T]) -> T:
@@ -171,7 +195,9 @@ class Mutation:
         return claim_decided(await answer(run))
 
     @strawberry.mutation(
-        description="Send a lead back to marketing with the reason (a manager: for its owner)."
+        description="Send a lead back to marketing with the reason (a manager: for its owner). "
+        "A rep returns a lead they hold only once its nurture cadence is done; a manager's or "
+        "an admin's return is their approval."
     )
     async def reject_lead(
         self, info: Info[Context, None], lead_id: strawberry.ID, reason: str
@@ -181,7 +207,14 @@ class Mutation:
             context,
             str(lead_id),
             lambda rep, now: lifecycle.reject_lead(
-                context.store, str(lead_id), rep, reason, now=now, actor=context.actor
+                context.store,
+                str(lead_id),
+                rep,
+                reason,
+                policy=context.services.policy,
+                now=now,
+                actor=context.actor,
+                approved_by=None if context.access.user.role == "rep" else context.actor,
             ),
             for_owner=True,
         )
@@ -231,6 +264,69 @@ class Mutation:
                 now=now,
                 actor=context.actor,
             ),
+        )
+
+    @strawberry.mutation(
+        description="Record a touch on a lead you hold. On a claimed lead it is the first "
+        "contact (stops the SLA clock); on a lead in nurture it resumes the cadence."
+    )
+    async def record_touch(
+        self,
+        info: Info[Context, None],
+        lead_id: strawberry.ID,
+        channel: TouchChannel,
+        at: datetime | None = None,
+        note: str = "",
+    ) -> TouchResult:
+        context = info.context
+
+        async def run() -> TouchRecorded:
+            rep = context.access.acting_rep()
+            touched = await _change(
+                context,
+                str(lead_id),
+                lambda now: nurture.record_touch(
+                    context.store,
+                    str(lead_id),
+                    rep,
+                    channel=channel.value,
+                    at=at or now,
+                    note=note,
+                    policy=context.services.policy,
+                    now=now,
+                    actor=context.actor,
+                ),
+            )
+            return TouchRecorded.of(touched, context.now())
+
+        return await answer(run)
+
+    @strawberry.mutation(
+        description="Put a contacted lead that is not ready in nurture until nextTouchAt (a "
+        "manager: for its owner): it stays with its rep and is in their agenda on that date."
+    )
+    async def nurture_lead(
+        self,
+        info: Info[Context, None],
+        lead_id: strawberry.ID,
+        next_touch_at: datetime,
+        reason: str,
+    ) -> LeadChangeResult:
+        context = info.context
+        return await _rep_change(
+            context,
+            str(lead_id),
+            lambda rep, now: nurture.nurture_lead(
+                context.store,
+                str(lead_id),
+                rep,
+                next_touch_at=next_touch_at,
+                reason=reason,
+                policy=context.services.policy,
+                now=now,
+                actor=context.actor,
+            ),
+            for_owner=True,
         )
 
     @strawberry.mutation(description="Close a lead you hold as won or lost.")
@@ -306,9 +402,36 @@ class Mutation:
             )
 
         async def run() -> IntroRequested:
-            event = await off(ask, context.access.acting_rep())
-            context.services.broker.publish([event])
-            return IntroRequested(event=EventType.of(event))
+            return IntroRequested(event=await _acted(context, ask))
+
+        return await answer(run)
+
+    @strawberry.mutation(
+        description="A rep records that they introduced a lead's owner, who asked them "
+        "(requestIntro via them), to one of its decision-makers (URL, email or id)."
+    )
+    async def record_introduction(
+        self, info: Info[Context, None], lead_id: strawberry.ID, to_person_key: str, note: str = ""
+    ) -> IntroductionResult:
+        context = info.context
+
+        def record(rep: str) -> Event:
+            try:  # no one: refused as not a decision-maker, once the rep was found to be asked
+                to_person_id = directory.resolve_person(context.store, to_person_key).id
+            except NotFound:
+                to_person_id = ""
+            return introductions.record_introduction(
+                context.store,
+                str(lead_id),
+                rep,
+                to_person_id,
+                note,
+                now=context.now(),
+                actor=context.actor,
+            )
+
+        async def run() -> IntroductionRecorded:
+            return IntroductionRecorded(event=await _acted(context, record))
 
         return await answer(run)
 
@@ -341,3 +464,24 @@ class Mutation:
             return PersonErased(**dataclasses.asdict(result))
 
         return await answer(run)
+
+    @strawberry.mutation(
+        description="Intake and admin tokens: submit a lead (a web form, a marketing system). "
+        "Its company and decision-makers are matched to known ones; an open lead of the same "
+        "decision-maker at the same company is updated instead of a second being created."
+    )
+    async def submit_lead(
+        self,
+        info: Info[Context, None],
+        lead: Annotated[LeadInput, strawberry.argument(name="input")],
+    ) -> SubmitLeadResult:
+        return await submit_one(info.context, lead)
+
+    @strawberry.mutation(
+        description="Intake and admin tokens: submit up to 100 leads; one result per input, in "
+        "order. A batch with any bad field writes nothing (each bad field is a Problem)."
+    )
+    async def submit_leads(
+        self, info: Info[Context, None], inputs: list[LeadInput]
+    ) -> list[SubmitLeadResult]:
+        return list(await submit_many(info.context, inputs))

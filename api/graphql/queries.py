@@ -3,6 +3,7 @@ worker threads, off the event loop."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import strawberry
@@ -10,16 +11,20 @@ from strawberry.types import Info
 
 from api.graphql.context import Context, off
 from api.graphql.errors import answer
+from api.graphql.types.connections import ConnectionsResult, connections_for
 from api.graphql.types.events import EventConnection
 from api.graphql.types.leads import LeadConnection, LeadFilter, LeadResult, LeadType
+from api.graphql.types.nurture import Agenda, AgendaResult
 from api.graphql.types.people import Mutuals, MutualsResult, Path, Paths, PathsResult, Person
+from api.graphql.types.quotas import Quotas, QuotasResult
 from api.graphql.types.ranking import RankingResult, ranking_for
 from api.graphql.types.reports import Fairness, LeaderboardRow, Period, PolicyType
 from api.graphql.types.reps import RepResult, RepType, UserType
-from routing import activity, directory, explore, reports
+from routing import activity, directory, explore, nurture, reports
 from routing.leaderboard import leaderboard as standings_since
 from routing.leads import lead_page
 from routing.paging import page_size
+from routing.quotas import quota_board
 
 
 @strawberry.type
@@ -62,6 +67,16 @@ class Query:
         self, info: Info[Context, None], lead_id: strawberry.ID, limit: int = 10
     ) -> RankingResult:
         return await ranking_for(info.context, str(lead_id), limit)
+
+    @strawberry.field(
+        description="A lead's connected leads: its decision-makers' links within 2 hops to our "
+        "customers' buyers (won leads) and other open leads' buyers, with the path and the "
+        "rep who owns each, closest first; and its influence."
+    )
+    async def connections(
+        self, info: Info[Context, None], lead_id: strawberry.ID, first: int = 10
+    ) -> ConnectionsResult:
+        return await connections_for(info.context, str(lead_id), first)
 
     @strawberry.field
     async def rep(self, info: Info[Context, None], id: strawberry.ID) -> RepResult:
@@ -154,7 +169,10 @@ class Query:
 
         return await off(load)
 
-    @strawberry.field(description="Per rep: network size, warm reach, claims, SLA record, wins.")
+    @strawberry.field(
+        description="Per rep: network size, warm reach, claims, SLA record, cadence compliance, "
+        "wins."
+    )
     async def leaderboard(
         self, info: Info[Context, None], period: Period = Period.MONTH
     ) -> list[LeaderboardRow]:
@@ -162,11 +180,64 @@ class Query:
 
         def load() -> list[LeaderboardRow]:
             access = context.access
-            since = context.now() - timedelta(days=period.value)
-            standings = standings_since(context.store, access, since=since)
+            now = context.now()
+            since = now - timedelta(days=period.value)
+            standings = standings_since(
+                context.store, access, since=since, now=now, policy=context.services.policy
+            )
             return [LeaderboardRow.of(standing, access) for standing in standings]
 
         return await off(load)
+
+    @strawberry.field(
+        description="Due and overdue touches and SLA clocks, most urgent first (overdue first, "
+        "then the soonest): a rep's own, a manager's team's, an admin's every rep's; repId: "
+        "one rep. Touches due within `days` days are listed; SLA clocks always."
+    )
+    async def agenda(
+        self, info: Info[Context, None], rep_id: strawberry.ID | None = None, days: int = 1
+    ) -> AgendaResult:
+        context = info.context
+
+        def load() -> Agenda:
+            access = context.access
+            owners: Callable[[str], bool] = access.can_see_rep
+            if rep_id is not None:
+                owners = access.visible_rep(str(rep_id)).id.__eq__
+            now = context.now()
+            items = nurture.agenda(
+                context.store, owners=owners, policy=context.services.policy, now=now, days=days
+            )
+            return Agenda.of(
+                context.store, items, now=now, until=now + timedelta(days=days), viewer=access
+            )
+
+        return await answer(lambda: off(load))
+
+    @strawberry.field(
+        description="Social-selling quotas: each rep's progress against the policy's goals in "
+        "the period (week, month or quarter; default: the policy's) containing `at` (default: "
+        "now), with milestones, streaks and team totals. A rep sees their own, a manager their "
+        "team, an admin everyone."
+    )
+    async def quotas(
+        self, info: Info[Context, None], period: str | None = None, at: datetime | None = None
+    ) -> QuotasResult:
+        context = info.context
+
+        def load() -> Quotas:
+            access = context.access
+            board = quota_board(
+                context.store,
+                access,
+                policy=context.services.policy,
+                now=context.now(),
+                period=period,
+                at=at,
+            )
+            return Quotas.of(board, access)
+
+        return await answer(lambda: off(load))
 
     @strawberry.field(description="Leads sent back to marketing, newest first, with the reason.")
     async def returned_leads(

@@ -6,7 +6,7 @@ const SIGNALS = {
   shared_background: "#b8860b", industry: "#c0504d", geography: "#e4a4a1", product: "#7b4fa0",
   deal_size: "#b79fd0", track_record: "#4d4d4d", load: "#a6a6a6", account_owner: "#d97706",
 };
-const STATUSES = ["new", "offered", "claimed", "contacted", "won", "lost", "returned"];
+const STATUSES = ["new", "offered", "claimed", "contacted", "nurture", "won", "lost", "returned"];
 const view = document.getElementById("view");
 const notice = document.getElementById("notice");
 let me = null;

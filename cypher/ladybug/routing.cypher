@@ -1,8 +1,10 @@
 // name: rep_contacts
 // Every person each rep's person knows: the rep side of every proximity question, read once
-// and held in memory (graph/network.py). One row per (rep, person).
-MATCH (r:Rep)-[:IS]->(rp:Person)-[:KNOWS]-(x:Person)
-RETURN DISTINCT r.id AS rep_id, x.id AS person_id, x.name AS name, x.title AS title
+// and held in memory (graph/network.py). One row per tie (a pair may have several sources),
+// with its source and strength: the steps of a path through a rep's contact.
+MATCH (r:Rep)-[:IS]->(rp:Person)-[e:KNOWS]-(x:Person)
+RETURN r.id AS rep_id, x.id AS person_id, x.name AS name, x.title AS title,
+       e.source AS source, e.strength AS strength
 
 // name: rep_stints
 // Every rep's employers and schools, with dates (a few per rep).

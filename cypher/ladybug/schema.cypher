@@ -43,4 +43,7 @@ ALTER TABLE Rep ADD IF NOT EXISTS consent_by STRING;
 ALTER TABLE Rep ADD IF NOT EXISTS consent_withdrawn_at TIMESTAMP;
 ALTER TABLE KNOWS ADD IF NOT EXISTS reported_by STRING[];
 CREATE NODE TABLE IF NOT EXISTS Tombstone(hash STRING, at TIMESTAMP, PRIMARY KEY (hash));
+CREATE NODE TABLE IF NOT EXISTS Submission(
+  key STRING, at TIMESTAMP, lead_id STRING, outcome STRING, actor STRING, detail STRING,
+  PRIMARY KEY (key));
 MATCH (e:Event) WHERE e.lead_id IS NOT NULL AND NOT EXISTS { MATCH (e)-[:ABOUT]->(:Lead) } WITH e, e.lead_id AS lid MATCH (l:Lead {id: lid}) CREATE (e)-[:ABOUT]->(l);

@@ -43,8 +43,12 @@ WITH n_person, n_company, n_school, n_rep, n_lead, n_event, n_user, n_outbox, n_
 OPTIONAL MATCH (n:Tombstone)
 WITH n_person, n_company, n_school, n_rep, n_lead, n_event, n_user, n_outbox, n_is, n_knows,
      n_works_at, n_studied_at, n_at, n_decision_maker, n_about, count(n) AS n_tombstone
+OPTIONAL MATCH (n:Submission)
+WITH n_person, n_company, n_school, n_rep, n_lead, n_event, n_user, n_outbox, n_is, n_knows,
+     n_works_at, n_studied_at, n_at, n_decision_maker, n_about, n_tombstone,
+     count(n) AS n_submission
 RETURN n_person, n_company, n_school, n_rep, n_lead, n_event, n_user, n_outbox, n_is, n_knows,
-       n_works_at, n_studied_at, n_at, n_decision_maker, n_about, n_tombstone
+       n_works_at, n_studied_at, n_at, n_decision_maker, n_about, n_tombstone, n_submission
 
 // name: transfer_read_person
 // A page of people in id order, with every property: ids after $after (and up to $until when
@@ -164,6 +168,28 @@ UNWIND $rows AS r
 WITH r, r.hash AS h
 MERGE (n:Tombstone {hash: h})
 SET n.at = CAST(r.at AS TIMESTAMP)
+RETURN count(*) AS written
+
+// name: transfer_read_submission
+// A page of lead-intake submissions in key order: keys after $after (and up to $until when
+// $bounded), at most $limit of them. The filter is on a projected value (see reach_at_company).
+MATCH (n:Submission)
+WITH n, n.key AS key
+WHERE key > $after AND (NOT $bounded OR key <= $until)
+WITH n, key
+ORDER BY key
+LIMIT $limit
+RETURN key, n.at AS at, n.lead_id AS lead_id, n.outcome AS outcome, n.actor AS actor,
+       n.detail AS detail
+ORDER BY key
+
+// name: transfer_write_submission
+// Copy submissions: each is created or overwritten by key.
+UNWIND $rows AS r
+WITH r, r.key AS k
+MERGE (n:Submission {key: k})
+SET n.at = CAST(r.at AS TIMESTAMP), n.lead_id = r.lead_id, n.outcome = r.outcome,
+    n.actor = r.actor, n.detail = r.detail
 RETURN count(*) AS written
 
 // name: transfer_read_lead

@@ -1,18 +1,19 @@
 // name: move_lead
 // Move a lead from one of $from_statuses to a new state, with its event, in one statement: the
-// status check and the write cannot be separated. Returns the lead when it moved.
+// status check and the write cannot be separated. Returns the lead when it moved, with its status
+// and owner before (what the in-memory activity follows).
 MATCH (l:Lead {id: $lead_id})
 // take the node's write lock first, so the status is read after any concurrent claim commits
 SET l.lock_token = $event_id
-WITH l
-WHERE l.status IN $from_statuses
+WITH l, l.status AS before_status, l.owner_rep_id AS before_owner
+WHERE before_status IN $from_statuses
 SET l.status = $status, l.owner_rep_id = $owner_rep_id, l.claimed_at = $claimed_at,
     l.contact_due_at = $contact_due_at, l.contacted_at = $contacted_at, l.outcome = $outcome,
     l.value = $value
 CREATE (e:Event {id: $event_id, at: $at, kind: $kind, actor: $actor, lead_id: $lead_id,
                  rep_id: $rep_id, reason: $reason, detail: $detail})
 CREATE (e)-[:ABOUT]->(l)
-RETURN l.id AS lead_id
+RETURN l.id AS lead_id, before_status, before_owner
 
 // name: lead_events
 // The activity stream of one lead, oldest first (through the lead: no scan of the log).

@@ -10,7 +10,8 @@ RETURN COUNT { (:Person) } AS n_person, COUNT { (:Company) } AS n_company,
        COUNT { ()-[:IS]->() } AS n_is, COUNT { ()-[:KNOWS]->() } AS n_knows,
        COUNT { ()-[:WORKS_AT]->() } AS n_works_at, COUNT { ()-[:STUDIED_AT]->() } AS n_studied_at,
        COUNT { ()-[:AT]->() } AS n_at, COUNT { ()-[:DECISION_MAKER]->() } AS n_decision_maker,
-       COUNT { ()-[:ABOUT]->() } AS n_about, COUNT { (:Tombstone) } AS n_tombstone
+       COUNT { ()-[:ABOUT]->() } AS n_about, COUNT { (:Tombstone) } AS n_tombstone,
+       COUNT { (:Submission) } AS n_submission
 
 // name: transfer_read_person
 // A page of people in id order, with every property: ids after $after (and up to $until when
@@ -118,6 +119,26 @@ ORDER BY hash
 UNWIND $rows AS r
 MERGE (n:Tombstone {hash: r.hash})
 SET n.at = r.at
+RETURN count(*) AS written
+
+// name: transfer_read_submission
+// A page of lead-intake submissions in key order: keys after $after (and up to $until when
+// $bounded), at most $limit of them.
+MATCH (n:Submission)
+WHERE n.key > $after AND (NOT $bounded OR n.key <= $until)
+WITH n
+ORDER BY n.key
+LIMIT $limit
+RETURN n.key AS key, n.at AS at, n.lead_id AS lead_id, n.outcome AS outcome, n.actor AS actor,
+       n.detail AS detail
+ORDER BY key
+
+// name: transfer_write_submission
+// Copy submissions: each is created or overwritten by key.
+UNWIND $rows AS r
+MERGE (n:Submission {key: r.key})
+SET n.at = r.at, n.lead_id = r.lead_id, n.outcome = r.outcome, n.actor = r.actor,
+    n.detail = r.detail
 RETURN count(*) AS written
 
 // name: transfer_read_lead

@@ -1,7 +1,8 @@
 """The GraphStore protocol (role by role, protocols.py) and the backend-neutral half of every
 adapter (adapter.py): repositories by subject (imports, people, proximity, leads, events,
-users, outbox, privacy) over one query runner (runner.py), with the caches behind one
-invalidation interface (caches.py) and rows turned into records by one mapper (mappers.py).
+users, outbox, privacy, intake, connections) over one query runner (runner.py), with the caches
+behind one invalidation interface (caches.py) and rows turned into records by one mapper
+(mappers.py).
 
 May import ``cypher`` and the rest of ``graph``; never ``routing`` or ``api``.
 """
@@ -11,9 +12,11 @@ from graph.store.caches import ACTIVITY_TTL, REP_DIRECTORY_TTL, REP_NETWORK_TTL
 from graph.store.imports import SNAPSHOT_LOAD_ORDER
 from graph.store.people import MAX_KEY_LENGTH, check_hops, check_key
 from graph.store.protocols import (
+    ConnectionsReader,
     EventLog,
     GraphStore,
     ImportWriter,
+    IntakeRepository,
     LeadRepository,
     Outbox,
     PeopleReader,
@@ -22,7 +25,6 @@ from graph.store.protocols import (
     StoreAdmin,
     UserDirectory,
 )
-from graph.store.proximity import PATH_ROW_CAP
 from graph.store.reps import REP_EXPORT_SOURCES
 from graph.store.runner import (
     POINT_QUERY_LEADS,
@@ -37,17 +39,18 @@ from graph.store.runner import (
 __all__ = [
     "ACTIVITY_TTL",
     "MAX_KEY_LENGTH",
-    "PATH_ROW_CAP",
     "POINT_QUERY_LEADS",
     "REP_DIRECTORY_TTL",
     "REP_EXPORT_SOURCES",
     "REP_NETWORK_TTL",
     "SNAPSHOT_LOAD_ORDER",
     "WRITE_BATCH",
+    "ConnectionsReader",
     "CypherGraphStore",
     "EventLog",
     "GraphStore",
     "ImportWriter",
+    "IntakeRepository",
     "LeadRepository",
     "Outbox",
     "PeopleReader",

@@ -8,12 +8,15 @@ optionally, a faster bulk load.
 from __future__ import annotations
 
 from graph.model import GraphCounts
+from graph.store.connections import CypherConnections
 from graph.store.events import CypherEvents
 from graph.store.imports import CypherImports
+from graph.store.intake import CypherIntake
 from graph.store.leads import CypherLeads
 from graph.store.outbox import CypherOutbox
 from graph.store.privacy import CypherPrivacy
 from graph.store.proximity import CypherProximity
+from graph.store.quotas import CypherQuotas
 from graph.store.users import CypherUsers
 
 
@@ -25,6 +28,9 @@ class CypherGraphStore(
     CypherPrivacy,
     CypherUsers,
     CypherOutbox,
+    CypherIntake,
+    CypherQuotas,
+    CypherConnections,
 ):
     """Everything an adapter shares: named queries in, records out."""
 

@@ -16,28 +16,36 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from graph.model import Rep, RepActivity, RepRef, Stint
+from graph.model import Event, LeadView, Rep, RepActivity, RepRef, Stint, User
 from graph.network import RepNetwork
 
 REP_DIRECTORY_TTL = 30.0
 REP_NETWORK_TTL = 300.0
 ACTIVITY_TTL = 5.0
+USER_TTL = 30.0
+USERS_KEPT = 10_000
+LEAD_TTL = 2.0
+LEADS_KEPT = 50_000
 
 REPS = "reps"
 """The rep directory and the rep network: changed by reps, ties, employments and studies."""
 ACTIVITY = "activity"
 """The per-rep activity: changed by leads and events."""
+USERS = "users"
+"""The API's users by token hash: changed by user writes (and an erasure)."""
+GRAPH = "graph"
+"""What rankings are read from besides the rep network: people, companies, committees."""
 NOTHING: frozenset[str] = frozenset()
-EVERYTHING = frozenset({REPS, ACTIVITY})
+EVERYTHING = frozenset({REPS, ACTIVITY, USERS, GRAPH})
 
 WRITES: Mapping[str, frozenset[str]] = {
-    # people, companies, schools, leads' committees: no cache holds them
-    "merge_people": NOTHING,
-    "create_people": NOTHING,
-    "update_people": NOTHING,
-    "merge_companies": NOTHING,
-    "merge_schools": NOTHING,
-    "merge_decision_makers": NOTHING,
+    # people, companies, schools, leads' committees: what rankings are read from
+    "merge_people": frozenset({GRAPH}),
+    "create_people": frozenset({GRAPH}),
+    "update_people": frozenset({GRAPH}),
+    "merge_companies": frozenset({GRAPH}),
+    "merge_schools": frozenset({GRAPH}),
+    "merge_decision_makers": frozenset({GRAPH}),
     # reps and what the rep network is made of
     "merge_reps": frozenset({REPS}),
     "merge_ties": frozenset({REPS}),
@@ -57,14 +65,19 @@ WRITES: Mapping[str, frozenset[str]] = {
     "clear_consent": NOTHING,
     "add_tombstones": NOTHING,
     # leads and the activity log
-    "merge_leads": frozenset({ACTIVITY}),
+    "merge_leads": frozenset({ACTIVITY, GRAPH}),
     "offer_leads": frozenset({ACTIVITY}),
-    "move_lead": frozenset({ACTIVITY}),
+    "move_lead": NOTHING,  # the activity is updated in place: StoreCaches.lead_moved
     "append_events": frozenset({ACTIVITY}),
     "rewrite_events": frozenset({ACTIVITY}),
     "lock_lead": NOTHING,
+    # lead intake: submissions and the company lock are in no cache
+    "take_submission": NOTHING,
+    "record_submission": NOTHING,
+    "lock_company": NOTHING,
+    "update_lead_details": frozenset({ACTIVITY, GRAPH}),  # grade, value: read by rankings
     # users and the outbox
-    "create_user": NOTHING,
+    "create_user": frozenset({USERS}),
     "add_outbox": NOTHING,
     "lease_outbox": NOTHING,
     "mark_outbox": NOTHING,
@@ -107,13 +120,41 @@ class ActivitySnapshot:
     loaded_at: float
 
 
+@dataclasses.dataclass(frozen=True)
+class LeadMove:
+    """What one lead's move changed, for the activity kept in memory."""
+
+    lead_id: str
+    before_status: str
+    before_owner: str | None
+    after_status: str
+    after_owner: str | None
+    event_kind: str
+    event_rep: str | None
+    at: datetime
+
+
 class StoreCaches:
-    """The projections one store keeps, each fresh within its TTL until a write drops it."""
+    """The projections one store keeps, each fresh within its TTL until a write drops it.
+
+    Lead views and their activity streams are kept for LEAD_TTL seconds (requests about one
+    lead read it several times); any write of people, companies, committees, leads or events
+    drops them all, and a lead's move drops that lead.
+
+    ``generation(kind)`` counts the times a kind was dropped: what others derive from the
+    store (the rankings' reach, routing/reach.py) is kept with the generations it was read at
+    and is stale once they move."""
 
     def __init__(self) -> None:
         self._directory: RepDirectory | None = None
         self._rep_side: RepSide | None = None
         self._activity: ActivitySnapshot | None = None
+        self._activity_changes = 0
+        self._users: dict[str, tuple[User, float]] = {}
+        self._leads: dict[str, tuple[LeadView, float]] = {}
+        self._streams: dict[str, tuple[list[Event], float]] = {}
+        self._lead_changes = 0
+        self._generations = dict.fromkeys(EVERYTHING, 0)
         self.rep_network_read_at: float | None = None
         """When the rep network was last read (kept when it is dropped)."""
 
@@ -124,11 +165,69 @@ class StoreCaches:
         self.forget(changed_by(query))
 
     def forget(self, kinds: frozenset[str] = EVERYTHING) -> None:
+        for kind in kinds:
+            self._generations[kind] += 1
         if REPS in kinds:
             self._directory = None
             self._rep_side = None
         if ACTIVITY in kinds:
             self._activity = None
+            self._activity_changes += 1
+        if USERS in kinds:
+            self._users = {}
+        if GRAPH in kinds or ACTIVITY in kinds:
+            self._forget_leads()
+
+    def _forget_leads(self, lead_id: str | None = None) -> None:
+        self._lead_changes += 1
+        if lead_id is None:
+            self._leads, self._streams = {}, {}
+        else:
+            self._leads.pop(lead_id, None)
+            self._streams.pop(lead_id, None)
+
+    def generation(self, *kinds: str) -> tuple[int, ...]:
+        return tuple(self._generations[kind] for kind in kinds)
+
+    def rolled_back(self) -> None:
+        """A write transaction failed or is being run again: what was updated in place
+        (lead_moved) may not have happened."""
+        self.forget(frozenset({ACTIVITY}))
+
+    def lead_moved(self, move: LeadMove) -> None:
+        """A lead moved (a claim, a release, an outcome): the kept activity follows in place
+        rather than being read again with three scans. A transaction that then fails calls
+        ``rolled_back``."""
+        self._forget_leads(move.lead_id)
+        self._activity_changes += 1
+        self._generations[ACTIVITY] += 1
+        kept = self._activity
+        if kept is None:
+            return
+        open_statuses, assignment_kinds, breach_kinds = kept.key
+        found = dict(kept.found)
+        idle = RepActivity()
+
+        def change(rep_id: str | None, **values: object) -> None:
+            if rep_id:
+                found[rep_id] = dataclasses.replace(found.get(rep_id, idle), **values)  # type: ignore[arg-type]
+
+        if move.before_status in open_statuses and move.before_owner:
+            change(move.before_owner, open_leads=found.get(move.before_owner, idle).open_leads - 1)
+        if move.after_status in open_statuses and move.after_owner:
+            change(move.after_owner, open_leads=found.get(move.after_owner, idle).open_leads + 1)
+        rep = move.event_rep
+        if rep and move.event_kind in assignment_kinds:
+            last = found.get(rep, idle).last_assigned_at
+            change(rep, last_assigned_at=move.at if last is None else max(last, move.at))
+        if rep and move.event_kind in breach_kinds and move.at >= kept.breaches_since:
+            change(rep, breaches=tuple(sorted((*found.get(rep, idle).breaches, move.at))))
+        self._activity = dataclasses.replace(kept, found=found)
+
+    def activity_changes(self) -> int:
+        """A counter of changes to the activity: read it before reading the activity from the
+        graph, and pass it to ``keep_activity`` (a change meanwhile makes the read stale)."""
+        return self._activity_changes
 
     # --- reading and keeping --------------------------------------------------------------
 
@@ -172,6 +271,50 @@ class StoreCaches:
         }
 
     def keep_activity(
-        self, key: ActivityKey, breaches_since: datetime, found: dict[str, RepActivity]
+        self,
+        key: ActivityKey,
+        breaches_since: datetime,
+        found: dict[str, RepActivity],
+        changes_before: int,
     ) -> None:
-        self._activity = ActivitySnapshot(key, breaches_since, found, time.monotonic())
+        """Keep what was read, unless the activity changed while it was being read."""
+        if changes_before == self._activity_changes:
+            self._activity = ActivitySnapshot(key, breaches_since, found, time.monotonic())
+
+    def lead_changes(self) -> int:
+        """A counter of changes to leads: read it before reading a lead or its stream, and
+        pass it to ``keep_lead`` / ``keep_stream``."""
+        return self._lead_changes
+
+    def lead(self, lead_id: str) -> LeadView | None:
+        kept = self._leads.get(lead_id)
+        return kept[0] if kept is not None and time.monotonic() - kept[1] <= LEAD_TTL else None
+
+    def keep_lead(self, lead: LeadView, changes_before: int) -> None:
+        if changes_before == self._lead_changes:
+            if len(self._leads) >= LEADS_KEPT:
+                self._leads = {}
+            self._leads[lead.id] = (lead, time.monotonic())
+
+    def stream(self, lead_id: str) -> list[Event] | None:
+        kept = self._streams.get(lead_id)
+        if kept is None or time.monotonic() - kept[1] > LEAD_TTL:
+            return None
+        return list(kept[0])
+
+    def keep_stream(self, lead_id: str, events: list[Event], changes_before: int) -> None:
+        if changes_before == self._lead_changes:
+            if len(self._streams) >= LEADS_KEPT:
+                self._streams = {}
+            self._streams[lead_id] = (list(events), time.monotonic())
+
+    def user(self, token_hash: str) -> User | None:
+        kept = self._users.get(token_hash)
+        if kept is None or time.monotonic() - kept[1] > USER_TTL:
+            return None
+        return kept[0]
+
+    def keep_user(self, token_hash: str, user: User) -> None:
+        if len(self._users) >= USERS_KEPT:
+            self._users = {}
+        self._users[token_hash] = (user, time.monotonic())

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from graph.errors import InvalidArgument
-from graph.model import Event
+from graph.model import Event, LeadMark
 from graph.store.mappers import event
 from graph.store.runner import POINT_QUERY_LEADS, QueryRunner
 
@@ -22,12 +22,15 @@ class CypherEvents(QueryRunner):
         """A lead's or a rep's activity stream, oldest first."""
         if (lead_id is None) == (rep_id is None):
             raise InvalidArgument("events: give a lead or a rep")
-        rows = (
-            self._read("lead_events", {"lead_id": lead_id})
-            if lead_id is not None
-            else self._read("rep_events", {"rep_id": rep_id})
-        )
-        return [event(r) for r in rows]
+        if lead_id is None:
+            return [event(r) for r in self._read("rep_events", {"rep_id": rep_id})]
+        kept = self.caches.stream(lead_id)
+        if kept is not None:
+            return kept
+        changes_before = self.caches.lead_changes()
+        found = [event(r) for r in self._read("lead_events", {"lead_id": lead_id})]
+        self.caches.keep_stream(lead_id, found, changes_before)
+        return found
 
     def events_of_leads(self, lead_ids: Sequence[str]) -> dict[str, list[Event]]:
         """Several leads' activity streams, oldest first, from one read."""
@@ -51,6 +54,11 @@ class CypherEvents(QueryRunner):
         if not wanted:
             return []
         return [event(r) for r in self._read("events_mentioning", {"texts": wanted})]
+
+    def leads_with_events_since(self, kinds: Sequence[str], since: datetime) -> list[LeadMark]:
+        """The leads with an event of these kinds at or after a time, by id (one read)."""
+        rows = self._read("leads_with_events_since", {"kinds": list(kinds), "since": since})
+        return [LeadMark(id=r["id"], grade=r["grade"], status=r["status"]) for r in rows]
 
     def rewrite_events(self, events: Sequence[Event]) -> int:
         """Replace the reason and detail of these events (by id)."""

@@ -11,20 +11,28 @@ from datetime import datetime
 
 from graph.errors import InvalidArgument, NotFound
 from graph.model import CommitteeMember, Event, LeadState, LeadView, OwnedLead, RepActivity
+from graph.store.caches import LeadMove
 from graph.store.mappers import NEVER, committee_member, lead_view, record, sorted_committee
 from graph.store.runner import QueryRunner, utc
 
 
 class CypherLeads(QueryRunner):
     def lead(self, lead_id: str) -> LeadView:
-        """One lead with its company and buying committee; NotFound when it does not exist."""
+        """One lead with its company and buying committee; NotFound when it does not exist.
+        Kept in memory for a moment (graph/store/caches.py LEAD_TTL) until a write drops it."""
+        kept = self.caches.lead(lead_id)
+        if kept is not None:
+            return kept
+        changes_before = self.caches.lead_changes()
         rows = self._read("lead_by_id", {"lead_id": lead_id})
         if not rows:
             raise NotFound(f"no lead with id {lead_id!r}")
         committee = [
             committee_member(r) for r in self._read("lead_committee", {"lead_id": lead_id})
         ]
-        return lead_view(rows[0], sorted_committee(committee))
+        found = lead_view(rows[0], sorted_committee(committee))
+        self.caches.keep_lead(found, changes_before)
+        return found
 
     def leads_with_status(
         self, statuses: Sequence[str], *, with_committees: bool = True
@@ -64,11 +72,12 @@ class CypherLeads(QueryRunner):
 
         Three scans of the lead table and the log (44 ms with 100,000 events), so the answer is
         kept for ACTIVITY_TTL seconds and dropped when this process writes a lead or an event
-        (another process's writes show up within the TTL)."""
+        (another process's writes show up within the TTL); a lead's move updates it in place."""
         key = (tuple(open_statuses), tuple(assignment_kinds), tuple(breach_kinds))
         kept = self.caches.activity(key, breaches_since)
         if kept is not None:
             return kept
+        changes_before = self.caches.activity_changes()
         open_leads = {
             r["rep_id"]: int(r["open_leads"])
             for r in self._read("open_leads_per_rep", {"statuses": list(open_statuses)})
@@ -92,7 +101,7 @@ class CypherLeads(QueryRunner):
             )
             for rep_id in set(open_leads) | set(last) | set(breaches)
         }
-        self.caches.keep_activity(key, breaches_since, found)
+        self.caches.keep_activity(key, breaches_since, found, changes_before)
         return found
 
     def account_owners(
@@ -131,22 +140,40 @@ class CypherLeads(QueryRunner):
         """Move a lead that is in one of ``from_statuses`` to the state ``to`` and append the
         event, in one statement. False when the lead was not in those statuses (another
         request moved it first)."""
-        rows = self._write(
-            "move_lead",
-            {
-                "lead_id": lead_id,
-                "from_statuses": list(from_statuses),
-                **dataclasses.asdict(to),
-                "event_id": event.id,
-                "at": event.at,
-                "kind": event.kind,
-                "actor": event.actor,
-                "rep_id": event.rep_id,
-                "reason": event.reason,
-                "detail": event.detail,
-            },
+        try:
+            rows = self._write(
+                "move_lead",
+                {
+                    "lead_id": lead_id,
+                    "from_statuses": list(from_statuses),
+                    **dataclasses.asdict(to),
+                    "event_id": event.id,
+                    "at": event.at,
+                    "kind": event.kind,
+                    "actor": event.actor,
+                    "rep_id": event.rep_id,
+                    "reason": event.reason,
+                    "detail": event.detail,
+                },
+            )
+        except BaseException:
+            self.caches.rolled_back()
+            raise
+        if not rows:
+            return False
+        self.caches.lead_moved(
+            LeadMove(
+                lead_id=lead_id,
+                before_status=rows[0]["before_status"],
+                before_owner=rows[0]["before_owner"],
+                after_status=to.status,
+                after_owner=to.owner_rep_id,
+                event_kind=event.kind,
+                event_rep=event.rep_id,
+                at=utc(event.at) or event.at,
+            )
         )
-        return bool(rows)
+        return True
 
     def overdue_leads(self, now: datetime) -> list[tuple[str, str | None]]:
         """Claimed leads past their contact deadline: (lead id, owner rep id)."""

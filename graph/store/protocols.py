@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol, TypeVar
 
 from graph.model import (
+    BuyerTies,
     CommitteeMember,
     Company,
     CompanyReach,
@@ -22,9 +23,12 @@ from graph.model import (
     Event,
     GraphCounts,
     Lead,
+    LeadMark,
     LeadReach,
+    LeadStanding,
     LeadState,
     LeadView,
+    NewConnection,
     OrgSnapshot,
     OutboxBacklog,
     OutboxMessage,
@@ -39,6 +43,7 @@ from graph.model import (
     School,
     SharedStints,
     Study,
+    Submission,
     Tie,
     User,
 )
@@ -61,6 +66,8 @@ class StoreAdmin(Protocol):
     def atomic(self) -> AbstractContextManager[None]: ...
     def run_atomic(self, unit: Callable[[], T]) -> T: ...
     def warm_up(self) -> None: ...
+    def cache_generation(self) -> tuple[int, ...]: ...
+    def kept(self, name: str, make: Callable[[], T]) -> T: ...
     def rep_network_age(self) -> float | None: ...
     def forget_rep_network(self) -> None: ...
 
@@ -160,6 +167,7 @@ class EventLog(Protocol):
         self, kinds: Sequence[str], since: datetime
     ) -> dict[str, dict[str, int]]: ...
     def events_mentioning(self, texts: Sequence[str]) -> list[Event]: ...
+    def leads_with_events_since(self, kinds: Sequence[str], since: datetime) -> list[LeadMark]: ...
     def rewrite_events(self, events: Sequence[Event]) -> int: ...
 
 
@@ -209,6 +217,37 @@ class PrivacyStore(Protocol):
     def add_tombstones(self, hashes: Sequence[str], *, at: datetime) -> int: ...
 
 
+class QuotaFacts(Protocol):
+    """What social-selling quotas count (routing/quotas.py)."""
+
+    def new_connections(self, since: date, until: date) -> list[NewConnection]: ...
+    def rep_events_between(
+        self, kinds: Sequence[str], since: datetime, until: datetime
+    ) -> list[Event]: ...
+
+
+class IntakeRepository(Protocol):
+    """Lead intake: idempotency keys, account matching and the dedupe of open leads."""
+
+    def take_submission(self, key: str, *, at: datetime) -> Submission: ...
+    def record_submission(self, submission: Submission) -> None: ...
+    def companies_by_domain(self, domain: str) -> list[Company]: ...
+    def companies_named_like(self, text: str) -> list[Company]: ...
+    def lock_company(self, company_id: str) -> None: ...
+    def open_lead_of(
+        self, person_ids: Sequence[str], company_id: str, *, closed: Sequence[str]
+    ) -> str | None: ...
+    def update_lead_details(self, lead: Lead) -> None: ...
+
+
+class ConnectionsReader(Protocol):
+    """Connected leads: the won and open leads' committees with whom they know, and where
+    other leads stand."""
+
+    def buyer_ties(self, statuses: Sequence[str]) -> BuyerTies: ...
+    def lead_standings(self, lead_ids: Sequence[str]) -> dict[str, LeadStanding]: ...
+
+
 class GraphStore(
     StoreAdmin,
     ImportWriter,
@@ -219,6 +258,9 @@ class GraphStore(
     UserDirectory,
     Outbox,
     PrivacyStore,
+    IntakeRepository,
+    QuotaFacts,
+    ConnectionsReader,
     Protocol,
 ):
     """What the rest of warmpath may ask of a graph backend: every role."""

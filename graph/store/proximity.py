@@ -4,9 +4,10 @@ what places they share, and how every rep reaches a lead's buying committee."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
+import pyarrow as pa
 
 from graph.errors import InvalidArgument, NotFound
 from graph.model import (
@@ -21,13 +22,12 @@ from graph.model import (
     SharedStints,
     Stint,
 )
-from graph.network import NameBook
+from graph.network import Bridges, NameBook, PeoplePerRep, RepNetwork
 from graph.store.caches import RepSide
 from graph.store.mappers import person_ref, stint
 from graph.store.people import CypherPeople, check_hops
-from graph.store.runner import POINT_QUERY_LEADS, Row
-
-PATH_ROW_CAP = 5_000
+from graph.store.person_ties import PersonTies, read_person_ties
+from graph.store.runner import POINT_QUERY_LEADS
 
 
 def _by_name(people: Mapping[str, PersonRef] | Sequence[PersonRef]) -> tuple[PersonRef, ...]:
@@ -35,36 +35,26 @@ def _by_name(people: Mapping[str, PersonRef] | Sequence[PersonRef]) -> tuple[Per
     return tuple(sorted(found, key=lambda p: (p.name, p.id)))
 
 
-def _group_paths(
-    rows: list[Row], length: int
-) -> list[tuple[tuple[str, ...], tuple[PathStep, ...]]]:
-    """Rows (one per combination of edge sources) to distinct chains of intermediaries,
-    strongest first, then by ids: the same order on every backend."""
-    chains: dict[tuple[str, ...], list[dict[str, float | None]]] = {}
-    for row in rows:
-        key = tuple(row[f"id{i}"] for i in range(1, length))
-        steps = chains.setdefault(key, [{} for _ in range(length)])
-        for i in range(length):
-            source = row[f"s{i + 1}"] or "unknown"
-            weight = row.get(f"w{i + 1}")
-            known = steps[i].get(source)
-            if source not in steps[i] or (weight is not None and (known is None or weight > known)):
-                steps[i][source] = weight
-    grouped = [
-        (
-            middle,
-            tuple(
-                PathStep(
-                    sources=tuple(sorted(step)),
-                    strength=max((w for w in step.values() if w is not None), default=None),
-                )
-                for step in steps
-            ),
-        )
-        for middle, steps in chains.items()
+def _step(network: RepNetwork, rep: int, positions: np.ndarray) -> list[PathStep]:
+    """The steps from rep ``rep``'s person to people the rep knows (positions), from memory."""
+    bits, strengths = network.ties_to(rep, positions)
+    return [
+        PathStep(sources=network.source_set(int(b)), strength=None if np.isnan(w) else float(w))
+        for b, w in zip(bits.tolist(), strengths.tolist(), strict=True)
     ]
-    grouped.sort(key=lambda chain: (-sum(s.strength or 0.0 for s in chain[1]), chain[0]))
-    return grouped
+
+
+def _weight(step: PathStep) -> float:
+    return step.strength or 0.0
+
+
+def _rep_id(network: RepNetwork, person_id: str) -> str | None:
+    rep = network.rep_of_person.get(person_id)
+    return None if rep is None else network.rep_ids[rep]
+
+
+def _name_key(ties: PersonTies) -> Callable[[str], tuple[str, str]]:
+    return lambda pid: (ties.people.name(pid), pid)
 
 
 def _shared_with_reps(
@@ -78,97 +68,251 @@ def _shared_with_reps(
     return {key: tuple(found) for key, found in pairs.items()}
 
 
+def _mutual_chains(
+    network: RepNetwork, reach: DecisionMakerReach, ties: PersonTies, max_via: int
+) -> dict[str, tuple[tuple[PersonRef, ...], ...]]:
+    """For each rep at 2 hops, its first ``max_via`` mutual connections by name."""
+    if not isinstance(reach.mutuals, PeoplePerRep):
+        return {}
+    ids, reps = reach.mutuals.pairs()
+    rank = {pid: k for k, pid in enumerate(sorted(ties.people, key=_name_key(ties)))}
+    at_two = reach.hops[reps] == 2
+    reps = reps[at_two]
+    ranks = np.fromiter((rank[ids[k]] for k in np.flatnonzero(at_two).tolist()), np.int64)
+    order = np.lexsort((ranks, reps))
+    reps, ranks = reps[order], ranks[order]
+    first = np.searchsorted(reps, reps)
+    keep = np.flatnonzero(np.arange(len(reps)) - first < max_via)
+    by_rank = sorted(ties.people, key=_name_key(ties))
+    chains: dict[str, list[tuple[PersonRef, ...]]] = defaultdict(list)
+    for rep, k in zip(reps[keep].tolist(), ranks[keep].tolist(), strict=True):
+        chains[network.rep_ids[rep]].append((ties.people[by_rank[k]],))
+    return {rep_id: tuple(found) for rep_id, found in chains.items()}
+
+
 class CypherProximity(CypherPeople):
+    def _ties_of(self, person_id: str) -> PersonTies:
+        """The person and everyone they know, in one read; NotFound when there is no such
+        person."""
+        rows = self._read("person_ties", {"person_id": person_id})
+        return read_person_ties(rows, person_id)
+
+    def _neighbour_ids(self, person_id: str) -> list[str]:
+        table = self._read_table("person_neighbours", {"person_id": person_id})
+        return table.column("id").to_pylist() if table.num_rows else []
+
     def reps_near(self, person_id: str, *, max_hops: int = 2, max_via: int = 3) -> list[RepNearby]:
         """Every rep within ``max_hops`` of the person.
 
-        Rows come from at most three queries, whatever the number of reps: direct ties, the
-        (rep, mutual) pairs, and for ``max_hops=3`` one breadth-first search for distances.
-        ``via`` is filled for reps at 1 hop (one empty chain) and 2 hops (the mutual
-        connections, at most ``max_via``); for reps at 3 hops it is empty: ask
-        :meth:`connection_paths` for those paths.
+        One read of the person's ties (and, for ``max_hops=3``, of the ties of the people
+        they know who are not reps: few); the rep side comes from the rep network held in
+        memory (graph/network.py), so a write through this store shows at the next question.
+        ``via``: one empty chain for reps at 1 hop; the mutual connections for reps at 2 hops
+        (by name, at most ``max_via``); for reps at 3 hops the two people in between on one
+        shortest path (none when ``max_via`` is 0; :meth:`connection_paths` lists them all).
         """
         check_hops(max_hops)
         if max_via < 0:
             raise InvalidArgument(f"max_via must be 0 or more (got {max_via})")
-        self.person(person_id)
+        ties = self._ties_of(person_id)
         directory = self._rep_directory()
-        own = directory.by_person.get(person_id)
-        hops: dict[str, int] = {}
-        for row in self._read("reps_one_hop", {"person_id": person_id}):
-            hops[row["rep_id"]] = 1
-        mutuals: dict[str, set[str]] = defaultdict(set)
-        for row in self._read("reps_two_hops", {"person_id": person_id}):
-            mutuals[row["rep_id"]].update(row["ids"])
-        if max_hops >= 2:
-            for rep_id in mutuals:
-                hops.setdefault(rep_id, 2)
+        network = self._rep_side_cache().network
+        second: dict[str, Sequence[str]] = {}
         if max_hops >= 3:
-            for row in self._read("rep_hops_within_three", {"person_id": person_id}):
-                if int(row["hops"]) == 3:
-                    hops.setdefault(row["rep_id"], 3)
-        if own is not None:
-            hops.pop(own.id, None)
-        # every mutual connection is someone the person knows: few, named in one query
-        named = self.people(sorted(set().union(*mutuals.values()))) if mutuals else {}
+            second = {
+                a: self._neighbour_ids(a) for a in ties.people if a not in network.rep_of_person
+            }
+        reach = network.decision_maker_reach(
+            person_id,
+            [(a, _rep_id(network, a)) for a in ties.people],
+            second,
+            explain=True,
+            max_hops=max_hops,
+        )
+        within = (reach.hops > 0) & (reach.hops <= max_hops)
+        via: dict[str, tuple[tuple[PersonRef, ...], ...]] = {}
+        if max_via:
+            via = _mutual_chains(network, reach, ties, max_via)
+            if max_hops >= 3 and isinstance(reach.bridges, Bridges):
+                via.update(self._bridge_chains(reach.bridges.every(), ties, network))
         result = []
-        for rep_id, distance in hops.items():
-            rep = directory.by_id.get(rep_id)
+        for i in np.flatnonzero(within).tolist():
+            rep = directory.by_id.get(network.rep_ids[i])
             if rep is None:
                 continue
-            mutual = mutuals.get(rep_id, set())
-            if distance == 1:
-                via: tuple[tuple[PersonRef, ...], ...] = ((),)
-            elif distance == 2:
-                ordered = _by_name([named[m] for m in mutual if m in named])
-                via = tuple((p,) for p in ordered[:max_via])
-            else:
-                via = ()
-            result.append(RepNearby(rep=rep, hops=distance, via=via, mutual_count=len(mutual)))
+            distance = int(reach.hops[i])
+            result.append(
+                RepNearby(
+                    rep=rep,
+                    hops=distance,
+                    via=((),) if distance == 1 else via.get(rep.id, ()),
+                    mutual_count=int(reach.mutual_counts[i]),
+                )
+            )
         result.sort(key=lambda r: (r.hops, -r.mutual_count, r.rep.name, r.rep.id))
         return result
+
+    def _bridge_chains(
+        self, bridges: Mapping[str, tuple[str, str]], ties: PersonTies, network: RepNetwork
+    ) -> dict[str, tuple[tuple[PersonRef, ...], ...]]:
+        """For each rep at 3 hops, one path's two intermediaries (the rep's side first)."""
+        named = self._named({p for pair in bridges.values() for p in pair}, ties)
+        return {
+            rep_id: ((named[a], named[b]),)
+            for rep_id, (a, b) in bridges.items()
+            if a in named and b in named
+        }
 
     def connection_paths(
         self, rep_id: str, person_id: str, *, max_hops: int = 3, limit: int = 5
     ) -> list[ConnectionPath]:
-        """The shortest paths (up to ``max_hops``) from a rep's person to a person.
+        """The shortest paths (up to ``max_hops``) from a rep's person to a person, strongest
+        first (total tie strength), then by the ids of the people in between.
 
-        Tries 1, 2, then 3 hops, each a fixed-length pattern that starts at the person; stops
-        at the first length that has paths. Paths are ordered by total tie strength, then names.
+        One read of the person's ties; the rep's side (its contacts and their ties) comes from
+        the rep network in memory, and so do the middle ties of 3-hop paths through a rep's
+        person; the ties of the person's other contacts are read (few), then the names.
         """
         check_hops(max_hops)
         if limit < 1:
             raise InvalidArgument(f"limit must be 1 or more (got {limit})")
         rep = self.rep(rep_id)
-        person = self.person(person_id)
+        ties = self._ties_of(person_id)
+        person = ties.person
         if rep.person_id == person.id:
             raise InvalidArgument(f"{rep.name} is {person.name}: there is no path to oneself")
-        params = {"person_id": person.id, "rep_person_id": rep.person_id, "row_limit": PATH_ROW_CAP}
-        for length, query in enumerate(("paths_one_hop", "paths_two_hops", "paths_three_hops"), 1):
-            if length > max_hops:
-                break
-            rows = self._read(query, params)
-            if rows:
-                chains = _group_paths(rows, length)[:limit]
-                ids = {rep.person_id, person.id}.union(*(middle for middle, _ in chains))
-                named = self.people(sorted(ids))
-                return [
-                    ConnectionPath(
-                        nodes=tuple(named[i] for i in (rep.person_id, *middle, person.id)),
-                        steps=steps,
-                    )
-                    for middle, steps in chains
-                ]
-        return []
+        network = self._rep_side_cache().network
+        chains: list[tuple[tuple[str, ...], tuple[PathStep, ...]]] = []
+        if rep.person_id in ties.steps:
+            chains = [((), (ties.steps[rep.person_id],))]
+        elif max_hops >= 2 and rep.id in network.rep_index:
+            chains = self._longer_paths(network, network.rep_index[rep.id], ties, max_hops, limit)
+        if not chains:
+            return []
+        chains.sort(key=lambda c: (-sum(_weight(s) for s in c[1]), c[0]))
+        chains = chains[:limit]
+        named = self._named({rep.person_id}.union(*(middle for middle, _ in chains)), ties)
+        named[person.id] = person
+        return [
+            ConnectionPath(
+                nodes=tuple(named[i] for i in (rep.person_id, *middle, person.id)), steps=steps
+            )
+            for middle, steps in chains
+        ]
+
+    def _longer_paths(
+        self, network: RepNetwork, rep: int, ties: PersonTies, max_hops: int, limit: int
+    ) -> list[tuple[tuple[str, ...], tuple[PathStep, ...]]]:
+        """Every 2-hop path from rep ``rep`` to the person, or when there is none (and
+        ``max_hops`` is 3) every 3-hop path: rep's person - a - b - person."""
+        theirs = list(ties.steps)
+        at = network.positions(theirs)
+        middle = np.flatnonzero(network.knows(rep, at))
+        if len(middle):
+            rep_steps = _step(network, rep, at[middle])
+            return [
+                ((theirs[k],), (first, ties.steps[theirs[k]]))
+                for k, first in zip(middle.tolist(), rep_steps, strict=True)
+            ]
+        if max_hops < 3:
+            return []
+        return self._three_hop_paths(network, rep, ties, theirs, limit)
+
+    def _three_hop_paths(
+        self, network: RepNetwork, rep: int, ties: PersonTies, theirs: list[str], limit: int
+    ) -> list[tuple[tuple[str, ...], tuple[PathStep, ...]]]:
+        """The ``limit`` strongest paths rep's person - a - b - person. The a-b ties come from
+        memory when b is a rep's person, else from b's ties, read (few: most of a
+        decision-maker's contacts are reps). Ranked on arrays; records only for those kept."""
+        rep_person = network.rep_person_ids[rep]
+        mine = network.contacts_of(rep)
+        firsts: list[np.ndarray] = []
+        seconds: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        read: dict[tuple[int, int], PathStep] = {}
+        for k, b in enumerate(theirs):
+            colleague = network.rep_of_person.get(b)
+            if b == rep_person:
+                continue
+            if colleague is not None:
+                shared = np.intersect1d(mine, network.contacts_of(colleague), assume_unique=True)
+                strengths = network.ties_to(colleague, shared)[1]
+            else:
+                b_ties = self._ties_of(b)
+                others = list(b_ties.steps)
+                places = network.positions(others)
+                hits = np.flatnonzero(network.knows(rep, places)).tolist()
+                shared = places[hits]
+                for i in hits:
+                    read[(int(places[i]), k)] = b_ties.steps[others[i]]
+                strengths = np.array([_weight(read[(int(places[i]), k)]) for i in hits])
+            firsts.append(shared)
+            seconds.append(np.full(len(shared), k, np.int64))
+            weights.append(strengths)
+        if not firsts or not sum(len(f) for f in firsts):
+            return []
+        first, second = np.concatenate(firsts), np.concatenate(seconds)
+        last = np.zeros(len(theirs))
+        ends = np.unique(second).tolist()
+        last[ends] = [_weight(ties.steps[theirs[k]]) for k in ends]
+        total = (
+            np.nan_to_num(network.ties_to(rep, first)[1])
+            + np.nan_to_num(np.concatenate(weights))
+            + last[second]
+        )
+        by_id = np.argsort(np.argsort(np.asarray(theirs, dtype=object)))
+        person_at = network.positions([ties.person.id])[0]
+        keep = np.flatnonzero(first != person_at)
+        order = keep[np.lexsort((by_id[second[keep]], first[keep], -total[keep]))][:limit]
+        a_ids = network.ids.take(pa.array(first[order], pa.int64())).to_pylist()
+        rep_steps = _step(network, rep, first[order])
+        chains: list[tuple[tuple[str, ...], tuple[PathStep, ...]]] = []
+        for a, k, a_pos, rep_step in zip(
+            a_ids, second[order].tolist(), first[order].tolist(), rep_steps, strict=True
+        ):
+            b = theirs[k]
+            colleague = network.rep_of_person.get(b)
+            middle = (
+                _step(network, colleague, np.asarray([a_pos]))[0]
+                if colleague is not None
+                else read[(a_pos, k)]
+            )
+            chains.append(((a, b), (rep_step, middle, ties.steps[b])))
+        return chains
+
+    def _named(self, ids: set[str], ties: PersonTies) -> dict[str, PersonRef]:
+        """These people, by id: those the person knows from their ties, the others read."""
+        named = {pid: ties.people[pid] for pid in ids if pid in ties.people}
+        named.update(self.people(sorted(ids - set(named))))
+        return named
 
     def mutual_connections(self, a_id: str, b_id: str) -> list[PersonRef]:
-        """The people both a and b know, by name."""
-        self.person(a_id)
-        self.person(b_id)
+        """The people both a and b know, by name. A rep's person's contacts come from the rep
+        network in memory; anyone else's ties are read (one read each)."""
+        network = self._rep_side_cache().network
+        sides = [
+            (pid, None if pid in network.rep_of_person else self._ties_of(pid))
+            for pid in (a_id, b_id)
+        ]
         if a_id == b_id:
             raise InvalidArgument("mutual connections need two different people")
-        rows = self._read("mutual_connections", {"a_id": a_id, "b_id": b_id})
-        return list(_by_name({r["id"]: person_ref(r) for r in rows if r["id"] not in (a_id, b_id)}))
+        read = [side for _, side in sides if side is not None]
+        reps = [network.rep_of_person[pid] for pid, side in sides if side is None]
+        if len(read) == 2:
+            both = set(read[0].people).intersection(read[1].people)
+        elif read:
+            ids = list(read[0].people)
+            knows = network.knows(reps[0], network.positions(ids))
+            both = {ids[k] for k in np.flatnonzero(knows).tolist()}
+        else:
+            shared = np.intersect1d(
+                network.contacts_of(reps[0]), network.contacts_of(reps[1]), assume_unique=True
+            )
+            both = set(network.ids.take(pa.array(shared, pa.int64())).to_pylist())
+        both -= {a_id, b_id}
+        if read:
+            return list(_by_name(self._named(both, read[0])))
+        return list(_by_name(self.people(sorted(both))))
 
     def reach_at_company(self, company_id: str) -> list[CompanyReach]:
         """For every rep who knows someone currently at the company: who."""

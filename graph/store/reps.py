@@ -12,7 +12,7 @@ from cypher import QueryCatalog
 from graph.errors import NotFound
 from graph.model import Rep, RepRef, Stint
 from graph.network import RepNetwork
-from graph.store.caches import REPS, RepDirectory, RepSide
+from graph.store.caches import GRAPH, REPS, RepDirectory, RepSide
 from graph.store.mappers import rep_profile, rep_ref, stint
 from graph.store.runner import QueryRunner
 
@@ -105,6 +105,12 @@ class CypherReps(QueryRunner):
     def warm_up(self) -> None:
         """Read what is kept in memory now rather than on the first question."""
         self._rep_side_cache()
+
+    def cache_generation(self) -> tuple[int, ...]:
+        """Changes whenever this process writes what a lead's reach is read from (people,
+        companies, committees, ties, employments, studies, reps): what is derived from the
+        graph and kept elsewhere (routing/reach.py) is stale once it moves."""
+        return self.caches.generation(REPS, GRAPH)
 
     def rep_network_age(self) -> float | None:
         """Seconds since the rep network was last read from the graph into memory (None: not

@@ -87,6 +87,16 @@ class QueryRunner:
     def __init__(self, catalog: QueryCatalog) -> None:
         self.catalog = catalog
         self.caches = StoreCaches()
+        self._kept: dict[str, Any] = {}
+
+    def kept(self, name: str, make: Callable[[], T]) -> T:
+        """What another layer derives from this store and keeps as long as the store lives
+        (routing's ranking cache), made on first use. It must check freshness itself
+        (``cache_generation``)."""
+        found = self._kept.get(name)
+        if found is None:
+            found = self._kept.setdefault(name, make())
+        return found  # type: ignore[no-any-return]
 
     # --- to be supplied by the adapter -----------------------------------------------------
 

@@ -18,5 +18,14 @@ class CypherUsers(QueryRunner):
         )
 
     def user_by_token_hash(self, token_hash: str) -> User | None:
+        """The user with this token, kept in memory once found (USER_TTL; a user write in this
+        process drops them): a trivial request costs no query."""
+        kept = self.caches.user(token_hash)
+        if kept is not None:
+            return kept
         rows = self._read("user_by_token_hash", {"token_hash": token_hash})
-        return mappers.user(rows[0]) if rows else None
+        if not rows:
+            return None
+        found = mappers.user(rows[0])
+        self.caches.keep_user(token_hash, found)
+        return found

@@ -142,6 +142,18 @@ KINDS: tuple[Kind, ...] = (
         ("leased_by", TEXT),
     ),
     Kind("Tombstone", "tombstone", (("hash", TEXT), ("at", TIME))),
+    Kind(
+        "Submission",
+        "submission",
+        (
+            ("key", TEXT),
+            ("at", TIME),
+            ("lead_id", TEXT),
+            ("outcome", TEXT),
+            ("actor", TEXT),
+            ("detail", TEXT),
+        ),
+    ),
     Kind("IS", "is", (("rep_id", TEXT), ("person_id", TEXT)), key_size=2, replaces=True),
     Kind(
         "KNOWS",

@@ -1,6 +1,6 @@
 """A sales world behind the real ASGI app, with users of every role and a clock the test moves.
 
-Reps ann, bob and cat (team EMEA) and dan (team NA). ann knows dana (economic buyer of every
+Reps ann, bob and cat (team EMEA) and dan (team NA); an intake token (a web form). ann knows dana (economic buyer of every
 lead); bob knows mia who knows dana; cat and dan know nobody. Leads L1..L4 at Acme are new.
 """
 
@@ -64,6 +64,18 @@ class Api:
         return body["data"]
 
 
+User = tuple[str, str, str | None, str | None]
+"""(name, role, rep email, team)."""
+
+
+def add_users(store: GraphStore, *users: User) -> dict[str, str]:
+    """Create these users; their tokens by name."""
+    tokens = {}
+    for who, role, rep, team in users:
+        _, tokens[who] = add_user(store, role=role, name=who, now=NOW, rep_key=rep, team=team)
+    return tokens
+
+
 def build_world(settings: GraphSettings, *, leads: int = 4, reps: int = 0) -> dict[str, str]:
     store = open_store(settings)
     try:
@@ -79,8 +91,8 @@ def build_world(settings: GraphSettings, *, leads: int = 4, reps: int = 0) -> di
         world.knows("bob", "mia", "dana")
         for n in range(1, leads + 1):
             world.lead(f"L{n}", ("dana", "economic_buyer"))
-        tokens = {}
-        for who, role, rep, team in (
+        return add_users(
+            store,
             ("admin", "admin", None, None),
             ("manager", "manager", None, "EMEA"),
             ("na_manager", "manager", None, "NA"),
@@ -88,10 +100,9 @@ def build_world(settings: GraphSettings, *, leads: int = 4, reps: int = 0) -> di
             ("bob", "rep", "bob@seller.example", None),
             ("cat", "rep", "cat@seller.example", None),
             ("dan", "rep", "dan@seller.example", None),
+            ("intake", "intake", None, None),
             *((f"r{n:02d}", "rep", f"r{n:02d}@seller.example", None) for n in range(reps)),
-        ):
-            _, tokens[who] = add_user(store, role=role, name=who, now=NOW, rep_key=rep, team=team)
-        return tokens
+        )
     finally:
         store.close()
 
@@ -121,14 +132,41 @@ def running_api(
         yield Api(client=client, clock=clock, tokens=tokens, store=holder["store"])
 
 
+@contextmanager
+def lead_events(api: Api, who: str) -> Iterator[Any]:
+    """A ``leadEvents`` subscription of ``who`` over the app's WebSocket, open once the broker
+    has it: read its messages with ``receive_json``."""
+    with api.client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json(
+            {"type": "connection_init", "payload": {"Authorization": f"Bearer {api.tokens[who]}"}}
+        )
+        assert ws.receive_json()["type"] == "connection_ack"
+        ws.send_json(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": "subscription { leadEvents { kind leadId repId } }"},
+            }
+        )
+        broker = api.client.app.state.services.broker  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 10
+        while broker.subscribers < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert broker.subscribers == 1
+        yield ws
+        ws.send_json({"id": "1", "type": "complete"})
+
+
 def wait_ready(client: TestClient) -> dict[str, Any]:
     """Poll /readyz as a load balancer does until the app is ready (the rep network is read
-    at start-up, in the background); its body."""
+    at start-up, in the background) and has read the open leads' reach (so that nothing runs
+    in the background any more); its body."""
     deadline = time.monotonic() + 60
     while True:
         response = client.get("/readyz")
-        if response.status_code == 200 or time.monotonic() > deadline:
-            assert response.status_code == 200, response.text
+        warm = response.json().get("rankings_warm") if response.status_code == 200 else None
+        if (warm and warm["done"] == warm["of"]) or time.monotonic() > deadline:
+            assert response.status_code == 200 and warm, response.text
             body: dict[str, Any] = response.json()
             return body
         time.sleep(0.05)

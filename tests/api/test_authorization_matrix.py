@@ -2,7 +2,7 @@
 caller, through the real ASGI app on both backends. A field without a rule here fails the test.
 
 Callers: admin; the manager of the rep's team (EMEA); the manager of another team (NA); the rep
-(ann, EMEA); another rep (dan, NA); no token. The object of every request is the rep's: their
+(ann, EMEA); another rep (dan, NA); an intake token (a web form: it only submits leads); no token. The object of every request is the rep's: their
 lead, their network, their record. Outcomes: ``ok``; ``hidden`` (answered, but the rep's object is
 not in it); a Problem or error code (``FORBIDDEN``, ``NOT_ELIGIBLE``...); ``401``.
 """
@@ -21,7 +21,7 @@ from graph.settings import GraphSettings
 from tests.api.apiworld import Api, build_world, running_api
 from tests.routing.world import rid
 
-CALLERS = ("admin", "manager", "na_manager", "ann", "dan", None)
+CALLERS = ("admin", "manager", "na_manager", "ann", "dan", "intake", None)
 ANN = rid("ann")
 Check = Callable[[Any], bool]
 
@@ -31,6 +31,7 @@ class Rule:
     query: str  # with {lead} where the request names the lead prepared for it
     expect: dict[str | None, str]
     state: str = "new"  # what the lead must be before the request: new, offered, claimed, contacted
+    # or asked (claimed, and ann asked dan for an introduction)
     visible: Check | None = None  # for answers that list things: is the rep's object in it?
     isolated: bool = False  # changes more than its lead: run in a world of its own
     variables: dict[str, Any] = field(default_factory=dict)
@@ -43,6 +44,7 @@ def everyone(outcome: str = "ok") -> dict[str | None, str]:
         "na_manager": outcome,
         "ann": outcome,
         "dan": outcome,
+        "intake": "FORBIDDEN",  # an intake token only submits leads
         None: "401",
     }
 
@@ -63,6 +65,7 @@ SEES_ANN = {
     "na_manager": "hidden",
     "ann": "ok",
     "dan": "hidden",
+    "intake": "FORBIDDEN",
     None: "401",
 }
 PROBLEM = "__typename ... on Problem { code }"
@@ -78,6 +81,10 @@ QUERIES: dict[str, Rule] = {
     ),
     "rankedReps": Rule(
         '{ rankedReps(leadId: "{lead}") { %s } }' % PROBLEM, TEAM_AND_REP, state="claimed"
+    ),
+    # whoever may see the lead (and so its ranking's evidence) may see its connections
+    "connections": Rule(
+        '{ connections(leadId: "{lead}") { %s } }' % PROBLEM, TEAM_AND_REP, state="claimed"
     ),
     "rep": Rule('{ rep(id: "%s") { %s } }' % (ANN, PROBLEM), TEAM_AND_REP),
     "reps": Rule("{ reps { id } }", SEES_ANN, visible=lambda d: ANN in [r["id"] for r in d]),
@@ -101,10 +108,33 @@ QUERIES: dict[str, Rule] = {
         "{ fairness { leads perRep { rep { id } } } }", only(("admin", "manager", "na_manager"))
     ),
     "policy": Rule("{ policy { version } }", everyone()),
+    "quotas": Rule(
+        "{ quotas { __typename ... on Quotas { reps { rep { id } } } %s } }" % PROBLEM,
+        SEES_ANN,
+        visible=lambda d: ANN in [r["rep"]["id"] for r in d["reps"]],
+    ),
+    "agenda": Rule(
+        '{ agenda(repId: "%s") { __typename ... on Agenda { items { lead { id } } } %s } }'
+        % (ANN, PROBLEM),
+        TEAM_AND_REP,
+        state="claimed",
+    ),
 }
 
 CHANGE = "{ %s }" % PROBLEM
+SUBMITTED = "{ __typename ... on LeadRefused { problems { code } } ... on Problem { code } }"
+NEW_LEAD = '{company: {name: "Initech"}, decisionMakers: [{name: "Pat Lee"}]}'
 MUTATIONS: dict[str, Rule] = {
+    "submitLead": Rule(
+        "mutation { submitLead(input: %s) %s }" % (NEW_LEAD, SUBMITTED),
+        only(("admin", "intake")),
+        visible=lambda d: d["__typename"] == "LeadSubmitted",
+    ),
+    "submitLeads": Rule(
+        "mutation { submitLeads(inputs: [%s]) %s }" % (NEW_LEAD, SUBMITTED),
+        only(("admin", "intake")),
+        visible=lambda d: [r["__typename"] for r in d] == ["LeadSubmitted"],
+    ),
     "routeLead": Rule(
         'mutation { routeLead(leadId: "{lead}") %s }' % CHANGE,
         only(("admin", "manager", "na_manager")),  # a new lead belongs to no team yet
@@ -121,8 +151,20 @@ MUTATIONS: dict[str, Rule] = {
     ),
     "rejectLead": Rule(
         'mutation { rejectLead(leadId: "{lead}", reason: "no budget") %s }' % CHANGE,
-        TEAM_AND_REP,
+        # a rep returns a claimed lead only after its cadence; a manager's return approves it
+        only(("admin", "manager"), ann="INVALID_STATE"),
         state="claimed",
+    ),
+    "recordTouch": Rule(
+        'mutation { recordTouch(leadId: "{lead}", channel: CALL) %s }' % CHANGE,
+        only(("ann",)),
+        state="claimed",
+    ),
+    "nurtureLead": Rule(
+        'mutation { nurtureLead(leadId: "{lead}", nextTouchAt: "2026-12-01T09:00:00Z", '
+        'reason: "budget in Q1") %s }' % CHANGE,
+        TEAM_AND_REP,
+        state="contacted",
     ),
     "releaseLead": Rule(
         'mutation { releaseLead(leadId: "{lead}", reason: "on leave") %s }' % CHANGE,
@@ -151,6 +193,11 @@ MUTATIONS: dict[str, Rule] = {
     ),
     "forgetPerson": Rule(
         'mutation { forgetPerson(key: "p:mia") %s }' % CHANGE, only(("admin",)), isolated=True
+    ),
+    "recordIntroduction": Rule(
+        'mutation { recordIntroduction(leadId: "{lead}", toPersonKey: "p:dana") %s }' % CHANGE,
+        only(("dan",)),  # ann, the owner, asked dan for it
+        state="asked",
     ),
     "requestIntro": Rule(
         'mutation { requestIntro(leadId: "{lead}", viaPersonKey: "p:mia") %s }' % CHANGE,
@@ -209,6 +256,11 @@ def prepare(api: Api, lead: str, state: str) -> None:
         api.data(
             "ann",
             'mutation { recordContact(leadId: "%s", channel: "phone") { __typename } }' % lead,
+        )
+    if state == "asked":
+        api.data(
+            "ann",
+            'mutation { requestIntro(leadId: "%s", viaPersonKey: "p:dan") { __typename } }' % lead,
         )
 
 

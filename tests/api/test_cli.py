@@ -74,6 +74,11 @@ def test_near_table_and_json(small_org: tuple[GraphSettings, SmallOrg]) -> None:
         (org.dan, 2),
         (org.carol, 3),
     ]
+    carol = json.loads(out)["reps"][-1]
+    assert [[p["name"] for p in chain] for chain in carol["via"]] == [["Yuki Tan", "Omar Said"]]
+    code, out, _ = _invoke(path, "near", "--person", "li:dana-whitfield", "--max-hops", "3")
+    assert code == 0
+    assert "Yuki Tan > Omar Said" in " ".join(out.split())
 
 
 @pytest.mark.parametrize(

@@ -235,3 +235,31 @@ def test_sla_sweep_delivers_the_outbox_and_outbox_deliver_does_it_alone(
     )
     assert unset.exit_code == 2
     assert _one_error_line(unset.stderr).startswith("error: WARMPATH_MARKETING_WEBHOOK is not set")
+
+
+def test_serve_with_workers_on_the_embedded_database_exits_2_saying_why(
+    graph_settings: GraphSettings, tmp_path: Path
+) -> None:
+    """Several workers need Neo4j: on LadybugDB (one process opens the file) `serve` refuses
+    before opening anything; on Neo4j the same check passes (the two-worker server itself is
+    tested in test_processes.py), so here it only has to get past the settings."""
+    env = {**os.environ, **graph_env(graph_settings)}
+    if isinstance(graph_settings, Neo4jSettings):
+        env["WARMPATH_POLICY"] = str(tmp_path / "missing.toml")  # stop it right after the check
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "serve", "--port", str(free_port()), "--workers", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    if isinstance(graph_settings, LadybugSettings):
+        assert done.stderr.strip() == (
+            "error: --workers needs Neo4j (WARMPATH_GRAPH_URI=neo4j://...): the embedded "
+            "database is opened by one process; serve it with one worker"
+        )
+        assert not graph_settings.path.exists()
+    else:
+        assert "--workers" not in done.stderr and "missing.toml" in done.stderr

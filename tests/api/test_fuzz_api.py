@@ -34,7 +34,7 @@ from tests.api.test_error_boundary import assert_clean
 from tests.routing.world import rid
 
 SCHEMA: GraphQLSchema = build_schema(schema.as_str())
-WHO = ("admin", "manager", "na_manager", "ann", "dan")
+WHO = ("admin", "manager", "na_manager", "ann", "dan", "intake")
 
 known = st.sampled_from(
     [

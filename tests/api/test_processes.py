@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -190,3 +191,55 @@ def _set_deadlines(settings: Neo4jSettings, leads: list[str], at: datetime) -> N
             {"ids": leads, "at": at},
             database_=settings.database,
         )
+
+
+def test_serve_with_two_workers_behind_one_port(
+    neo4j_settings: Neo4jSettings, tmp_path: Path
+) -> None:
+    """`warmpath serve --workers 2`: two uvicorn worker processes share the port; claims sent
+    to it from many clients land on both and still give one winner per lead."""
+    tokens = build_world(neo4j_settings, reps=20, leads=2)
+    policy = tmp_path / "everyone.toml"
+    policy.write_text('mode = "first_available"\n', "utf-8")
+    env = {
+        **os.environ,
+        **graph_env(neo4j_settings),
+        "WARMPATH_POLICY": str(policy),
+        "WARMPATH_SLA_SWEEP_SECONDS": "0",
+    }
+    port, log = free_port(), tmp_path / "api.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_healthy(port, process, log)
+        for lead in ("L1", "L2"):
+            routed = post_graphql(
+                port,
+                tokens["manager"],
+                "mutation($id: ID!) { routeLead(leadId: $id) { __typename } }",
+                {"id": lead},
+            )
+            assert routed["data"]["routeLead"]["__typename"] == "Routed", routed
+        claimers = [f"r{n:02d}" for n in range(20)]
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            answers = list(
+                pool.map(
+                    lambda n: post_graphql(port, tokens[claimers[n]], CLAIM, {"id": "L1"}),
+                    range(20),
+                )
+            )
+        outcomes = Counter(
+            a["data"]["claimLead"].get("code") or a["data"]["claimLead"]["__typename"]
+            for a in answers
+        )
+        assert outcomes == Counter({"Claimed": 1, "ALREADY_CLAIMED": 19})
+        started = set(re.findall(r"Started server process \[(\d+)\]", log.read_text()))
+        assert len(started) == 2, log.read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -19,8 +19,8 @@ def _write(root: Path, dialect: str, text: str, name: str = "q.cypher") -> None:
 def test_shipped_dialects_define_the_same_queries_with_the_same_parameters() -> None:
     catalogs = load_catalogs()
     assert set(catalogs["ladybug"].queries) == set(catalogs["neo4j"].queries)
-    assert "reps_two_hops" in catalogs["neo4j"].queries
-    assert catalogs["ladybug"]["reps_two_hops"].params == {"person_id"}
+    assert "person_ties" in catalogs["neo4j"].queries
+    assert catalogs["ladybug"]["person_ties"].params == {"person_id"}
 
 
 def test_every_query_has_a_description() -> None:

@@ -44,9 +44,8 @@ SCANS_BY_DESIGN: dict[str, str] = {
     "any_tie": "stops at the first KNOWS tie (LIMIT 1)",
     "people_named": "a case-insensitive substring of a name: no index serves toLower(..) CONTAINS",
     "people_at_company_named": "a case-insensitive substring of a company name, as people_named",
-    # one row per rep (a few thousand at most), tested against the person's 1- and 2-hop rings
-    # (held as lists: measured faster than per-rep existence checks, see proximity.cypher)
-    "rep_hops_within_three": "every rep (through IS) against the person's 2-hop rings",
+    "companies_named_like": "a case-insensitive substring of a company name (lead intake's "
+    "match by normalised name, after the id and the domain missed)",
     # the one-off link-up of events from before ABOUT: its plan reads the events, but it runs
     # only on a graph without ABOUT (test_event_link_up_reads_nothing_once_events_are_linked)
     "schema": "the one-off link-up of events written before ABOUT",
@@ -279,6 +278,17 @@ def parameters(name: str, ids: Mapping[str, Any]) -> dict[str, Any]:
         "bounded": True,
         "hashes": ["0" * 64],
         "texts": ["ann lee", "li:ann-lee"],
+        # lead intake
+        "key": "form-4711",
+        "domain": "acme.example",
+        "person_ids": [person, other],
+        "closed": ["won", "lost", "returned"],
+        "title": "Acme lead",
+        "grade": "hot",
+        "score": 80.0,
+        "product": "crm",
+        "industry": "software",
+        "region": "EMEA",
     }
     # where the store passes other values than the common ones above
     by_query: dict[str, dict[str, Any]] = {

@@ -30,6 +30,7 @@ from graph.model import Company, Consent, Lead, OutboxMessage, Person, Tie
 from graph.settings import GraphSettings, LadybugSettings, Neo4jSettings
 from graph.store import GraphStore
 from graph.transfer import KINDS, compare, transfer, transfer_settings
+from routing import intake
 from routing.background import shared_background
 from routing.lifecycle import assign_lead, reject_lead
 from routing.policy import load_policy
@@ -85,7 +86,16 @@ def _fill(store: GraphStore) -> Facts:
     policy = load_policy()
     assign_lead(store, "lead-a", rid("ann"), "owns the account", policy=policy, now=NOW, actor="m")
     assign_lead(store, "lead-b", rid("ann"), "covering", policy=policy, now=NOW, actor="m")
-    reject_lead(store, "lead-b", rid("ann"), "no budget this year", now=NOW, actor="ann")
+    reject_lead(
+        store,
+        "lead-b",
+        rid("ann"),
+        "no budget this year",
+        policy=policy,
+        now=NOW,
+        actor="ann",
+        approved_by="manager:m",  # before its cadence is done: a manager returns it
+    )
     [returned] = store.due_outbox(NOW)
     failing = OutboxMessage(id="msg-failing", at=NOW, kind="lead_returned", payload='{"n": 1}')
     store.add_outbox(failing)
@@ -100,6 +110,13 @@ def _fill(store: GraphStore) -> Facts:
     _, rep_token = add_user(store, role="rep", name="Ann", now=NOW, rep_key=rid("ann"))
     store.record_consents([Consent(rep_id=rid("ann"), consented_at=NOW, consent_by="reps.csv")])
     store.add_tombstones([tombstone_hash("li:an-erased-person")], at=NOW)
+    web_form = intake.LeadForm(
+        company_name="Initech",
+        decision_makers=(intake.DecisionMakerForm(name="Pat Lee"),),
+        idempotency_key="form-4711",
+    )
+    checked, _ = intake.check_batch([web_form], ["input"])
+    intake.submit_leads(store, checked, policy=policy, now=NOW, actor="intake:web")
     return Facts(
         org=org,
         admin_token=admin_token,
@@ -322,7 +339,7 @@ def test_cli_copies_prints_progress_and_the_check(
     result = runner.invoke(app, args, env=_cli_env(graph_settings))
 
     assert result.exit_code == 0, result.stderr
-    assert "the target matches the source: same counts and checksums for all 16" in result.stdout
+    assert "the target matches the source: same counts and checksums for all 17" in result.stdout
     assert "(0 were already in the target)" in result.stdout
     assert f"KNOWS (check) {counts.ties:,} / {counts.ties:,}" in " ".join(result.stderr.split())
 
@@ -340,7 +357,7 @@ def test_cli_copies_prints_progress_and_the_check(
         "1 only in the target (e.g. p:stranger)"
     ) in " ".join(again.stdout.split())
     assert again.stderr.strip().splitlines()[-1] == (
-        "error: the target differs from the source in 1 of 16 labels and relationship types "
+        "error: the target differs from the source in 1 of 17 labels and relationship types "
         "(listed above): rerun to finish an interrupted copy"
     )
 

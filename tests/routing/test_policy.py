@@ -93,3 +93,24 @@ def test_cli_policy_check_and_show(tmp_path: Path) -> None:
     assert "mode: 'fastest' is not one of" in result.stderr
     shown = json.loads(runner.invoke(app, ["policy", "show"]).stdout)
     assert shown["version"] == load_policy().version and shown["hop_warmth"]["1"] == 1.0
+
+
+def test_cadences_have_commented_defaults_and_bad_values_are_named(tmp_path: Path) -> None:
+    policy = load_policy()
+    assert policy.cadence_touches == {"hot": 6, "warm": 8, "cold": 12}
+    assert policy.cadence_days == {"hot": 10.0, "warm": 30.0, "cold": 90.0}
+    bad = _write(
+        tmp_path,
+        "[cadence_touches]\nhot = 0\nwarm = 2.5\ncold = -1\n[cadence_days]\nhot = 0\n"
+        "[rules]\nnurture_max_days = 0\n",
+    )
+    result = CliRunner().invoke(app, ["policy", "check", str(bad)])
+    assert result.exit_code == 2
+    for expected in [
+        "cadence_touches.warm: must be a whole number (got 2.5)",
+        "cadence_touches.cold: must be a number >= 0 (got -1)",
+        "cadence_touches.hot: at least 1 touch (the contact)",
+        "cadence_days.hot: must be more than 0 days",
+        "rules.nurture_max_days: must be at least 1",
+    ]:
+        assert expected in result.stderr

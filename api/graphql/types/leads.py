@@ -10,6 +10,12 @@ from strawberry.types import Info
 
 from api.graphql.context import Context
 from api.graphql.errors import Problem
+from api.graphql.types.connections import (
+    ConnectionsResult,
+    InfluenceResult,
+    connections_for,
+    influence_for,
+)
 from api.graphql.types.events import PageInfo
 from api.graphql.types.people import Person
 from api.graphql.types.ranking import RankingResult, ranking_for
@@ -50,6 +56,9 @@ class LeadType:
     committee: list[DecisionMaker]
     owner_id: strawberry.ID | None
     overdue: bool = strawberry.field(description="Claimed and past its contact deadline.")
+    next_touch_at: datetime | None = strawberry.field(
+        description="A lead in nurture: when its rep touches it again."
+    )
 
     @strawberry.field
     async def owner(self, info: Info[Context, None]) -> RepType | None:
@@ -60,6 +69,20 @@ class LeadType:
     @strawberry.field(description="The ranked reps for this lead (see Query.rankedReps).")
     async def ranked_reps(self, info: Info[Context, None], limit: int = 10) -> RankingResult:
         return await ranking_for(info.context, str(self.id), limit)
+
+    @strawberry.field(
+        description="Links of this lead's decision-makers to our customers' and other open "
+        "leads' buyers within 2 hops, closest first (see Query.connections)."
+    )
+    async def connections(self, info: Info[Context, None], first: int = 10) -> ConnectionsResult:
+        return await connections_for(info.context, str(self.id), first)
+
+    @strawberry.field(
+        description="How far this lead's buyers reach: 2 x customers + open buyers reached "
+        "(a 2-hop link counts half)."
+    )
+    async def influence(self, info: Info[Context, None]) -> InfluenceResult:
+        return await influence_for(info.context, str(self.id))
 
     @classmethod
     def of(cls, lead: LeadView, now: datetime) -> LeadType:
@@ -89,6 +112,7 @@ class LeadType:
             overdue=lead.status == "claimed"
             and lead.contact_due_at is not None
             and lead.contact_due_at < now,
+            next_touch_at=lead.contact_due_at if lead.status == "nurture" else None,
         )
 
 

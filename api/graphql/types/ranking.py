@@ -7,8 +7,10 @@ from typing import Annotated
 
 import strawberry
 
+from api.auth import Access
 from api.graphql.context import Context, off
 from api.graphql.errors import Problem, answer
+from api.graphql.types.connections import Reference
 from api.graphql.types.people import Person
 from api.graphql.types.reps import RepType
 from graph.store import GraphStore
@@ -65,9 +67,15 @@ class Evidence:
     known_at_company_count: int
     shared: list[SharedWithMember]
     account_owner: bool
+    references: list[Reference] = strawberry.field(
+        description="Customers' buyers who are or know a decision-maker, with the rep who owns "
+        "that customer: a possible introducer."
+    )
 
     @classmethod
-    def of(cls, evidence: ranking.Evidence) -> Evidence:
+    def of(
+        cls, evidence: ranking.Evidence, store: GraphStore, viewer: Access | None = None
+    ) -> Evidence:
         return cls(
             committee=[PathToMember.of(m) for m in evidence.committee],
             known_at_company=[Person.of(p) for p in evidence.known_at_company],
@@ -81,6 +89,7 @@ class Evidence:
                 for s in evidence.shared
             ],
             account_owner=evidence.account_owner,
+            references=[Reference.of(store, r, viewer) for r in evidence.references],
         )
 
 
@@ -96,7 +105,9 @@ class RankedRepType:
     note: str | None
 
     @classmethod
-    def of(cls, store: GraphStore, item: ranking.RankedRep) -> RankedRepType:
+    def of(
+        cls, store: GraphStore, item: ranking.RankedRep, viewer: Access | None = None
+    ) -> RankedRepType:
         return cls(
             position=item.position,
             rep=RepType.by_id(store, item.rep.id, item.rep.name),
@@ -105,7 +116,7 @@ class RankedRepType:
                 Signal(name=s.name, value=s.value, weight=s.weight, contribution=s.contribution)
                 for s in item.signals
             ],
-            evidence=None if item.evidence is None else Evidence.of(item.evidence),
+            evidence=None if item.evidence is None else Evidence.of(item.evidence, store, viewer),
             open_leads=item.open_leads,
             capacity=item.capacity,
             note=item.note,
@@ -130,7 +141,9 @@ class RankingType:
     excluded: list[ExcludedRep]
 
     @classmethod
-    def of(cls, store: GraphStore, seen: leads.VisibleRanking) -> RankingType:
+    def of(
+        cls, store: GraphStore, seen: leads.VisibleRanking, viewer: Access | None = None
+    ) -> RankingType:
         found = seen.ranking
         return cls(
             lead_id=strawberry.ID(found.lead.id),
@@ -138,7 +151,7 @@ class RankingType:
             policy_version=found.policy_version,
             computed_at=found.computed_at,
             eligible=found.eligible,
-            ranked=[RankedRepType.of(store, item) for item in seen.ranked],
+            ranked=[RankedRepType.of(store, item, viewer) for item in seen.ranked],
             excluded=[
                 ExcludedRep(
                     rep=RepType.by_id(store, e.rep.id, e.rep.name), rule=e.rule, reason=e.reason
@@ -161,6 +174,6 @@ async def ranking_for(context: Context, lead_id: str, limit: int) -> RankingType
         if lead_id not in context.pages:  # leads of a page were checked with the page
             await off(context.visible_lead, lead_id)
         found = await context.rankings.load((lead_id, limit))
-        return RankingType.of(context.store, leads.visible_ranking(access, found, limit))
+        return RankingType.of(context.store, leads.visible_ranking(access, found, limit), access)
 
     return await answer(run)

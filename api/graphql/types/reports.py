@@ -7,6 +7,7 @@ import enum
 import strawberry
 
 from api.auth import Access
+from api.graphql.types.nurture import CadencePolicy
 from api.graphql.types.ranking import Signal
 from api.graphql.types.reps import RepType
 from graph.store import GraphStore
@@ -29,6 +30,18 @@ class LeaderboardRow:
     sla_breaches: int
     sla_compliance: float | None
     won: int
+    touches_due: int = strawberry.field(
+        description="Touches of the rep's nurture cadences that fell due in the period."
+    )
+    touches_on_time: int
+    cadence_compliance: float | None = strawberry.field(
+        description="The share of those touches made on time (none when none fell due)."
+    )
+    quota_attainment: float | None = strawberry.field(
+        default=None,
+        description="Social-selling quota attainment in the current quota period (1.0: every "
+        "goal met; see quotas); like the network figures, only of reps the caller may see.",
+    )
 
     @classmethod
     def of(cls, standing: Standing, viewer: Access) -> LeaderboardRow:
@@ -40,6 +53,10 @@ class LeaderboardRow:
             sla_breaches=standing.sla_breaches,
             sla_compliance=standing.sla_compliance,
             won=standing.won,
+            touches_due=standing.touches_due,
+            touches_on_time=standing.touches_on_time,
+            cadence_compliance=standing.cadence_compliance,
+            quota_attainment=standing.quota_attainment,
         )
 
 
@@ -117,6 +134,8 @@ class PolicyType:
     weights: list[Signal]
     max_share_over_mean: float
     fairness_window_days: int
+    cadences: list[CadencePolicy]
+    nurture_max_days: int
 
     @classmethod
     def of(cls, p: Policy) -> PolicyType:
@@ -133,6 +152,8 @@ class PolicyType:
             penalty_days=p.penalty_days,
             max_share_over_mean=p.max_share_over_mean,
             fairness_window_days=p.fairness_window_days,
+            cadences=CadencePolicy.all_of(p),
+            nurture_max_days=p.nurture_max_days,
             weights=[
                 Signal(name=k, value=v, weight=v, contribution=0.0) for k, v in p.weights.items()
             ],

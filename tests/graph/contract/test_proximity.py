@@ -10,7 +10,7 @@ from graph.errors import InvalidArgument, NotFound
 from graph.model import Employment, Person
 from graph.store import GraphStore
 from routing.background import shared_background
-from tests.factories import SmallOrg, build_small_org, make_tie
+from tests.factories import SmallOrg, build_small_org, make_person, make_tie
 
 
 @pytest.fixture
@@ -52,6 +52,75 @@ def test_reps_near_three_hops_adds_distance_three_and_never_unreachable_reps(
         ("Carol Cruz", 3),
     ]
     assert "Erin Eze" not in {name for name, *_ in summary}
+
+
+def test_reps_near_three_hops_names_the_two_people_in_between(
+    store: GraphStore, org: SmallOrg
+) -> None:
+    carol = next(r for r in store.reps_near(org.dana, max_hops=3) if r.rep.id == org.carol)
+    assert [[p.name for p in chain] for chain in carol.via] == [["Yuki Tan", "Omar Said"]]
+    assert carol.via[0][0].id == org.yuki  # the rep's side first
+    quiet = next(r for r in store.reps_near(org.dana, max_hops=3, max_via=0) if r.hops == 3)
+    assert quiet.via == ()
+
+
+def test_a_path_through_a_colleague_comes_with_every_tie_s_sources(
+    store: GraphStore, org: SmallOrg
+) -> None:
+    """Erin - Kim - Alice (a rep) - Dana: the middle ties are the rep network's, in memory."""
+    store.merge_people([make_person(id="li:kim-lee", name="Kim Lee", title="CTO")])
+    store.merge_ties(
+        [
+            make_tie(org.pe, "li:kim-lee", source="crm", strength=0.3),
+            make_tie("li:kim-lee", org.pa, strength=0.6),
+        ]
+    )
+    erin = next(r for r in store.reps_near(org.dana, max_hops=3) if r.rep.id == org.erin)
+    assert (erin.hops, [[p.name for p in chain] for chain in erin.via]) == (
+        3,
+        [["Kim Lee", "Alice Adams"]],
+    )
+    assert erin.via[0][0].title == "CTO"
+    paths = store.connection_paths(org.erin, org.dana)
+    assert [[n.name for n in p.nodes] for p in paths] == [
+        ["Erin Eze", "Kim Lee", "Alice Adams", "Dana Whitfield"]
+    ]
+    assert [(s.sources, s.strength) for s in paths[0].steps] == [
+        (("crm",), pytest.approx(0.3)),
+        (("linkedin",), pytest.approx(0.6)),
+        (("facebook", "linkedin"), pytest.approx(0.9)),
+    ]
+
+
+def test_a_tie_written_shows_at_the_next_question(store: GraphStore, org: SmallOrg) -> None:
+    """The rep side is held in memory: a write through the store must not leave it stale."""
+    assert org.erin not in {r.rep.id for r in store.reps_near(org.dana, max_hops=2)}
+    assert store.mutual_connections(org.pe, org.dana) == []
+    assert store.connection_paths(org.erin, org.dana) == []
+    store.merge_ties([make_tie(org.pe, org.noah, strength=0.4)])
+    erin = next(r for r in store.reps_near(org.dana, max_hops=2) if r.rep.id == org.erin)
+    assert (erin.hops, erin.mutual_count, [[p.name for p in c] for c in erin.via]) == (
+        2,
+        1,
+        [["Noah Park"]],
+    )
+    assert [p.name for p in store.mutual_connections(org.pe, org.dana)] == ["Noah Park"]
+    assert [p.name for p in store.mutual_connections(org.dana, org.pe)] == ["Noah Park"]
+    paths = store.connection_paths(org.erin, org.dana)
+    assert [[n.name for n in p.nodes] for p in paths] == [
+        ["Erin Eze", "Noah Park", "Dana Whitfield"]
+    ]
+    assert paths[0].steps[0].strength == pytest.approx(0.4)
+
+
+def test_mutual_connections_between_two_reps_people_and_unknown_people(
+    store: GraphStore, org: SmallOrg
+) -> None:
+    assert [p.name for p in store.mutual_connections(org.pb, org.pa)] == ["Mia Chen"]
+    with pytest.raises(NotFound, match="no person with id 'li:nobody'"):
+        store.mutual_connections(org.pa, "li:nobody")
+    with pytest.raises(InvalidArgument, match="two different people"):
+        store.mutual_connections(org.dana, org.dana)
 
 
 def test_reps_near_caps_intermediaries_per_rep(store: GraphStore, org: SmallOrg) -> None:
