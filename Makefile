@@ -14,7 +14,10 @@ NEO4J_DATA ?= data/neo4j
 
 .PHONY: install browser run test bench load lint clean neo4j neo4j-fetch java
 
-install: $(STAMP) $(LINT_STAMP) $(NEO4J_STAMP)
+WEB_TOOLS := tools/web
+WEB_VENDOR := api/web/vendor/cytoscape.esm.min.js
+
+install: $(STAMP) $(LINT_STAMP) $(NEO4J_STAMP) $(WEB_VENDOR)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +30,14 @@ $(LINT_STAMP): $(LINT_DIR)/package.json $(LINT_DIR)/package-lock.json
 	cd $(LINT_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(LINT_STAMP)
 
-run: $(STAMP)
+# The manager page's graph library (Cytoscape.js, pinned in tools/web/package-lock.json), copied
+# into api/web/vendor/ (ignored by git), from where the app serves it.
+$(WEB_VENDOR): $(WEB_TOOLS)/package.json $(WEB_TOOLS)/package-lock.json
+	cd $(WEB_TOOLS) && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(dir $(WEB_VENDOR))
+	cp $(WEB_TOOLS)/node_modules/cytoscape/dist/cytoscape.esm.min.mjs $(WEB_VENDOR)
+
+run: $(STAMP) $(WEB_VENDOR)
 	$(VENV)/bin/warmpath demo
 	$(VENV)/bin/warmpath serve --host $(HOST) --port $(PORT)
 
@@ -77,4 +87,4 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
 
 clean:
-	rm -rf $(VENV) $(LINT_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LINT_DIR)/node_modules $(WEB_TOOLS)/node_modules api/web/vendor .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import time
@@ -24,6 +25,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from api import webhook
+from api.audit import router as audit_router
 from api.auth import authenticate
 from api.backup import router as backup_router
 from api.graphql import CLIENT_CODES, Context, Services, schema
@@ -125,6 +127,10 @@ def warm_rankings(store: GraphStore, metrics: Metrics, stop: asyncio.Event) -> N
         if stop.is_set():
             return
     log.info("reach of %d open leads read in %.1f s", len(leads), time.monotonic() - started)
+    # what was read at start-up lives as long as the process: the garbage collector need not
+    # walk it again on every full collection
+    gc.collect()
+    gc.freeze()
 
 
 def run_background_once(
@@ -259,6 +265,7 @@ def create_app(
     app.state.metrics = metrics
     app.include_router(operations)  # /healthz, /readyz, /metrics
     app.include_router(backup_router)  # POST /admin/backup (embedded database, admins)
+    app.include_router(audit_router)  # GET /audit.csv (the audit log, managers and admins)
     app.include_router(imports_router(config.import_max_bytes))  # POST/GET /imports (uploads)
 
     async def get_context(connection: HTTPConnection) -> Context:

@@ -16,9 +16,10 @@ machine in this run; the load's figures are also printed as ratios to it. The se
 ``warmpath serve`` with ``LOAD_WORKERS`` worker processes (default: 2 on Neo4j, one per core of
 these machines; 1 on LadybugDB, whose database one process opens). The clock starts once the
 server has read the open leads' reach (``rankings_warm`` in /readyz). ``LOAD_JSON=path`` writes
-``{"backend", "scale", "workers", "requests_per_s", "errors", "floor": {"requests_per_s",
-"p50_ms", "p95_ms"}, "operations": {"rankedReps": {"p50_ms", "p95_ms", "requests"},
-"claimLead": {...}}, "ratios": {...}}``.
+``{"backend", "scale", "workers", "server_rss_mb", "requests_per_s", "errors",
+"floor": {"requests_per_s", "p50_ms", "p95_ms"},
+"operations": {"rankedReps": {"p50_ms", "p95_ms", "requests"}, "claimLead": {...}},
+"ratios": {...}}``.
 """
 
 from __future__ import annotations
@@ -278,6 +279,24 @@ def main() -> int:
             return 2
 
 
+def _resident_mb(pid: int) -> float:
+    """The resident memory of a process and its children (uvicorn's workers), in MB (Linux)."""
+    total = 0.0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+        pids.extend(int(c) for c in children)
+    return round(total, 1)
+
+
 def _wait_warm(url: str, log: Path) -> bool:
     """Wait until the server answers ready and has read the open leads' reach (with several
     workers, the one that answers; the load's first questions go to all of them)."""
@@ -326,7 +345,9 @@ def _serve_and_load(graph: BenchGraph, scale: str, scratch: Path) -> int:
         if not _wait_warm(url, log):
             return 1
         tally, summary = asyncio.run(run_load(url, admin, leads, tokens, owners))
-        summary.update(backend=graph.backend, scale=scale, workers=workers)
+        rss = _resident_mb(server.pid)
+        print(f"server resident memory: {rss:,.0f} MB (all its processes)", flush=True)
+        summary.update(backend=graph.backend, scale=scale, workers=workers, server_rss_mb=rss)
         target = os.environ.get("LOAD_JSON")
         if target:
             Path(target).write_text(json.dumps(summary, indent=2) + "\n")

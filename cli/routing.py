@@ -19,11 +19,16 @@ from cli.options import AsJson, PolicyFile, policy_from, utc_now
 from cli.output import err, out, print_json
 
 if TYPE_CHECKING:
+    from graph.store import GraphStore
     from routing.metrics import AssignmentMetrics
     from routing.policy import Policy
+    from routing.policy_versions import PolicyVersion
 
 app = typer.Typer()
-policy_app = typer.Typer(help="Check and show routing policies (TOML).", no_args_is_help=True)
+policy_app = typer.Typer(
+    help="Check, show and apply routing policies (TOML), and list the versions applied.",
+    no_args_is_help=True,
+)
 
 
 @app.command()
@@ -316,3 +321,81 @@ def policy_show(
     content["hop_warmth"] = {str(k): v for k, v in policy.hop_warmth.items()}
     content["version"] = policy.version
     sys.stdout.write(json.dumps(content, indent=2) + "\n")
+
+
+@policy_app.command("apply")
+def policy_apply(
+    file: Annotated[Path, typer.Argument(help="The policy TOML file.", show_default=False)],
+) -> None:
+    """Apply a policy file (admins): checked like `policy check` (nothing is written if any
+    value is bad), stored in the graph as a version with who applied it, and recorded in the
+    audit log. It is in force over WARMPATH_POLICY: running API servers take it within 5 s.
+    With the embedded database, apply it through the server (the applyPolicy mutation) while
+    one runs. Safe to rerun (the same file is the same version, applied again)."""
+    from cli.options import operator
+    from routing.policy import PolicyError, policy_from_text
+    from routing.policy_versions import apply_policy
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"{file}: cannot be read as UTF-8 text ({exc.__class__.__name__})") from None
+    try:
+        policy_from_text(text, str(file))
+    except PolicyError as exc:
+        lines = [f"{file}: {problem}" for problem in exc.problems] or [str(exc)]
+        raise fail("\n".join(lines), exc.exit_code) from None
+    applied, policy = on_store(
+        False,
+        lambda s: apply_policy(
+            s, text, actor=operator(), now=utc_now(), source=f"cli: {file.name}"
+        ),
+    )
+    out.print(
+        f"policy {applied.version} applied by {applied.applied_by} (mode {policy.mode}): "
+        "in force now",
+        highlight=False,
+    )
+
+
+@policy_app.command("versions")
+def policy_versions(
+    first: Annotated[int, typer.Option("--first", help="How many, the latest first.")] = 20,
+    as_json: AsJson = False,
+) -> None:
+    """List the policy versions applied, the latest (the one in force) first."""
+    from routing.policy_versions import policy_versions as versions
+
+    def read(store: GraphStore) -> list[PolicyVersion]:
+        return versions(store, first=first, in_force=store.latest_policy_version() or "")
+
+    found = on_store(True, read)
+    if as_json:
+        print_json(
+            [
+                {
+                    "version": v.record.version,
+                    "applied_at": v.record.applied_at.isoformat(),
+                    "applied_by": v.record.applied_by,
+                    "source": v.record.source,
+                    "in_force": v.in_force,
+                }
+                for v in found
+            ]
+        )
+        return
+    if not found:
+        out.print("no policy applied yet: WARMPATH_POLICY (or the defaults) is in force")
+        return
+    table = Table(title="Policy versions, the latest first")
+    for column in ("version", "applied at", "by", "source", "in force"):
+        table.add_column(column)
+    for v in found:
+        table.add_row(
+            v.record.version,
+            v.record.applied_at.isoformat(timespec="seconds"),
+            escape(v.record.applied_by),
+            escape(v.record.source or ""),
+            "yes" if v.in_force else "",
+        )
+    out.print(table)

@@ -91,6 +91,7 @@ class LadybugStore(CypherGraphStore):
         super().__init__(catalog or load_catalogs()["ladybug"])
         self.path = settings.path
         self.read_only = read_only
+        self.caches.single_writer = not read_only  # the file is locked by this process
         if read_only and not Path(self.path).exists():
             raise StoreUnavailable(
                 f"no database at {self.path}: load one first (warmpath demo, or the importers)"

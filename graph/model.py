@@ -491,3 +491,83 @@ class BuyerTies:
     """Lead id -> its decision-makers."""
     ties: tuple[tuple[str, str], ...]
     """(decision-maker id, id of a person they know), each pair once."""
+
+
+@dataclass(frozen=True)
+class PolicyRecord:
+    """A routing policy applied through the API or the CLI: its version (a hash of its
+    content), its TOML text, and who applied it last, when and from where."""
+
+    version: str
+    toml: str
+    applied_by: str
+    applied_at: datetime
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class ExploredNode:
+    """A node of the network explorer: ``kind`` is its label (Person, Company, School);
+    ``degree`` how many distinct neighbours it has; ``title`` a person's title (a company's
+    domain)."""
+
+    id: str
+    kind: str
+    name: str
+    title: str | None = None
+    degree: int = 0
+
+
+@dataclass(frozen=True)
+class ExploredTie:
+    """The ties between a node and one neighbour, folded into one: the relationship types
+    (KNOWS, WORKS_AT, STUDIED_AT), the sources of the KNOWS edges, the earliest date, the
+    latest end, and whether an employment is current."""
+
+    neighbour: ExploredNode
+    types: tuple[str, ...]
+    sources: tuple[str, ...]
+    since: date | None
+    until: date | None
+    current: bool
+
+
+@dataclass(frozen=True)
+class Employed:
+    """A person's employment at one company (the last step of a path to the company)."""
+
+    person_id: str
+    current: bool
+    started: date | None
+    ended: date | None
+
+
+@dataclass(frozen=True)
+class AuditSelection:
+    """Which events of the log a search asks for, as the caller may see them. Empty texts mean
+    "any"; ``reps`` None: every event (admins), else the events about these reps, about leads
+    they own, and the organisation's events of ``org_kinds``."""
+
+    since: datetime
+    until: datetime
+    kind: str = ""
+    lead_id: str = ""
+    rep_id: str = ""
+    actor: str = ""
+    reps: tuple[str, ...] | None = None
+    org_kinds: tuple[str, ...] = ()
+
+
+Chain = tuple[str, ...]
+"""People's ids along a path, from its start."""
+
+
+@dataclass(frozen=True)
+class PathSearch:
+    """Shortest chains of people (ids) between two ends, each at most ``limit``; a chain to a
+    company ends at an employee (``employed``: their employment). ``truncated``: the search
+    stopped at its limit of people read before it reached ``max_hops``."""
+
+    chains: tuple[Chain, ...]
+    employed: Mapping[str, Employed]
+    truncated: bool

@@ -366,32 +366,45 @@ class Bridges(Mapping[str, tuple[str, str]]):
     ) -> None:
         self._network = network
         self._found = dict(known)
-        self._pending = {network.rep_ids[r]: r for r in through_colleagues}
+        # which reps still have a path to find, as a mask (a reach is kept in memory for a
+        # long time: a dict of thousands of reps per decision-maker would not be small)
+        self._pending = np.zeros(len(network.rep_ids), bool)
+        self._pending[np.asarray(through_colleagues, np.int64)] = True
         for rep_id in known:
-            self._pending.pop(rep_id, None)
+            self._pending[network.rep_index[rep_id]] = False
         self._colleagues = list(colleagues)
-        self._marks: np.ndarray | None = None
 
     def _resolve(self, reps: Sequence[int]) -> None:
+        """Find these reps' paths. The colleague marks are as long as the rep network's
+        contacts (megabytes at full scale): made for each pass and not kept, since a reach is
+        kept in memory for a long time (routing/reach.py); ask for several reps at once
+        (``prefetch``)."""
         if not reps:
             return
         net = self._network
-        if self._marks is None:
-            self._marks = net.colleague_marks(self._colleagues)
+        marks = net.colleague_marks(self._colleagues)
         who, colleague, shared = net.colleague_bridges(
-            np.asarray(reps, np.int64), self._colleagues, self._marks
+            np.asarray(reps, np.int64), self._colleagues, marks
         )
         ids = net.ids.take(pa.array(shared, pa.int64())).to_pylist()
         for rep, person, other in zip(who.tolist(), ids, colleague.tolist(), strict=True):
             self._found[net.rep_ids[rep]] = (person, net.rep_person_ids[other])
-        for rep in reps:
-            self._pending.pop(net.rep_ids[rep], None)
+        self._pending[np.asarray(reps, np.int64)] = False
+
+    def _waiting(self, rep_id: str) -> int | None:
+        rep = self._network.rep_index.get(rep_id)
+        return rep if rep is not None and self._pending[rep] else None
+
+    def prefetch(self, rep_ids: Iterable[str]) -> None:
+        """Find the paths of these reps in one pass (those not found yet)."""
+        waiting = [self._waiting(r) for r in rep_ids]
+        self._resolve([r for r in waiting if r is not None])
 
     def __getitem__(self, rep_id: str) -> tuple[str, str]:
         found = self._found.get(rep_id)
         if found is not None:
             return found
-        rep = self._pending.get(rep_id)
+        rep = self._waiting(rep_id)
         if rep is None:
             raise KeyError(rep_id)
         self._resolve([rep])
@@ -399,14 +412,18 @@ class Bridges(Mapping[str, tuple[str, str]]):
 
     def every(self) -> dict[str, tuple[str, str]]:
         """Every rep's path, found in one pass."""
-        self._resolve(list(self._pending.values()))
+        self._resolve(np.flatnonzero(self._pending).tolist())
         return dict(self._found)
 
+    def _ids(self) -> set[str]:
+        pending = {self._network.rep_ids[r] for r in np.flatnonzero(self._pending).tolist()}
+        return set(self._found) | pending
+
     def __iter__(self) -> Iterator[str]:
-        yield from sorted(set(self._found) | set(self._pending))
+        yield from sorted(self._ids())
 
     def __len__(self) -> int:
-        return len(set(self._found) | set(self._pending))
+        return len(self._ids())
 
 
 class NameBook(Mapping[str, PersonRef]):

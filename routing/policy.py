@@ -85,7 +85,6 @@ def _number(value: Any) -> bool:
 
 def load_policy(path: Path | None = None) -> Policy:
     """The default policy, or ``path`` read over the defaults; raises PolicyError."""
-    defaults = _defaults()
     given: dict[str, Any] = {}
     name = "default policy" if path is None else str(path)
     if path is not None:
@@ -99,6 +98,24 @@ def load_policy(path: Path | None = None) -> Policy:
             raise PolicyError(f"{path}: not UTF-8 text; a policy is a TOML file") from None
         except tomllib.TOMLDecodeError as exc:
             raise PolicyError(f"{path}: not valid TOML ({exc})") from None
+    return _resolved(given, name)
+
+
+def policy_from_text(text: str, name: str = "policy") -> Policy:
+    """The policy in a TOML text (as a file would hold it) over the defaults; raises
+    PolicyError, with one problem per bad value (a text that is not TOML: one problem)."""
+    try:
+        given = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        error = PolicyError(f"{name}: not valid TOML ({exc})")
+        error.problems = (f"not valid TOML ({exc})",)
+        raise error from None
+    return _resolved(given, name)
+
+
+def _resolved(given: dict[str, Any], name: str) -> Policy:
+    """The policy ``given`` (a parsed TOML document) over the defaults, every key checked."""
+    defaults = _defaults()
     problems: list[str] = []
     merged: dict[str, Any] = {}
     for key in given:

@@ -385,7 +385,14 @@ class RankedReps(Sequence[RankedRep]):
     def __getitem__(self, item: slice) -> Sequence[RankedRep]: ...
     def __getitem__(self, item: int | slice) -> RankedRep | Sequence[RankedRep]:
         if isinstance(item, slice):
-            return [self[i] for i in range(*item.indices(len(self)))]
+            rows = range(*item.indices(len(self)))
+            if self._explain:  # the 3-hop paths of the reps shown, one pass per decision-maker
+                shown = [self._roster.rep_ids[int(self._order[r])] for r in rows]
+                for found in self._reach.members.values():
+                    prefetch = getattr(found.bridges, "prefetch", None)
+                    if prefetch is not None:
+                        prefetch(shown)
+            return [self[i] for i in rows]
         row = item + len(self) if item < 0 else item
         if not 0 <= row < len(self):
             raise IndexError(item)

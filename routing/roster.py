@@ -138,9 +138,34 @@ def _static_roster(
         ),
         "tie_keys": np.array([stable_key(r) for r in rep_ids], np.uint64),
     }
+    fields["_rep_people"] = frozenset(r.person_id for r in fields["refs"] if r.person_id)
     entry = _StaticRoster(key=key, profiles_ref=profiles_by_id, fields=fields)
     _STATIC[:] = [entry, *_STATIC[:1]]
     return entry
+
+
+_DYNAMIC: list[tuple[Mapping[str, RepActivity], tuple[str, ...], Policy, dict[str, Any]]] = []
+
+
+def _dynamic_roster(
+    activity: Mapping[str, RepActivity], rep_ids: tuple[str, ...], policy: Policy
+) -> dict[str, Any]:
+    """Workload arrays, memoised on the identity of the activity the store keeps (a new one
+    after every change: a lead's move, a write, a read from the graph) and of the policy."""
+    for kept_activity, kept_ids, kept_policy, fields in _DYNAMIC:
+        if kept_activity is activity and kept_policy is policy and kept_ids == rep_ids:
+            return fields
+    idle = RepActivity()
+    acts = [activity.get(r, idle) for r in rep_ids]
+    last = [a.last_assigned_at for a in acts]
+    fields = {
+        "open_leads": np.array([a.open_leads for a in acts], np.int64),
+        "last_assigned": np.array([-np.inf if t is None else t.timestamp() for t in last], float),
+        "last_assigned_at": last,
+        "boxed_until": [penalty_box_until(a.breaches, policy) for a in acts],
+    }
+    _DYNAMIC[:] = [(activity, rep_ids, policy, fields), *_DYNAMIC[:1]]
+    return fields
 
 
 @dataclass
@@ -192,17 +217,15 @@ class Roster:
                 - timedelta(days=policy.penalty_window_days + policy.penalty_days),
             )
         static = _static_roster(store.rep_profiles(), tuple(rep_ids), now.date())
-        idle = RepActivity()
-        acts = [activity.get(r, idle) for r in rep_ids]
-        last = [a.last_assigned_at for a in acts]
+        dynamic = _dynamic_roster(activity, tuple(rep_ids), policy)
         return cls(
             now=now,
             policy=policy,
             rep_ids=tuple(rep_ids),
-            open_leads=np.array([a.open_leads for a in acts], np.int64),
-            last_assigned=np.array([-np.inf if t is None else t.timestamp() for t in last], float),
-            last_assigned_at=last,
-            boxed_until=[penalty_box_until(a.breaches, policy) for a in acts],
+            open_leads=dynamic["open_leads"].copy(),  # recount changes it
+            last_assigned=dynamic["last_assigned"],
+            last_assigned_at=dynamic["last_assigned_at"],
+            boxed_until=dynamic["boxed_until"],
             **static.fields,
         )
 

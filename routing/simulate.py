@@ -84,23 +84,52 @@ def simulate(
     """
     leads, reaches, roster = replayed_leads(store, current, now, since)
     actual_matrix = score_matrix(store, leads, current, now, reaches=reaches, roster=roster)
-    actual = {
-        row: roster.index_of(lead.owner_rep_id)
-        for row, lead in enumerate(leads)
-        if lead.owner_rep_id and roster.index_of(lead.owner_rep_id) is not None
-    }
-    new_roster = Roster.load(store, roster.rep_ids, new, now)
-    new_roster.open_leads = roster.open_leads.copy()
-    new_matrix = score_matrix(store, leads, new, now, reaches=reaches, roster=new_roster)
-    chosen, _, _, _ = assign(new_matrix, new.mode)
+    simulated = replay(store, leads, reaches, roster, new, now)
     return Simulation(
         since=since,
         leads=len(leads),
         current_policy=current.version,
         new_policy=new.version,
-        actual=assignment_metrics(actual_matrix, actual),
-        simulated=assignment_metrics(new_matrix, dict(chosen)),
+        actual=assignment_metrics(actual_matrix, actual_owners(actual_matrix)),
+        simulated=simulated.metrics,
     )
+
+
+def actual_owners(matrix: ScoreMatrix) -> dict[int, int]:
+    """The replayed leads' owners as recorded (lead row -> rep index), where the roster has
+    them."""
+    roster = matrix.roster
+    owners = (
+        (row, roster.index_of(lead.owner_rep_id or "")) for row, lead in enumerate(matrix.leads)
+    )
+    return {row: index for row, index in owners if index is not None}
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Leads routed again under one policy: the scores, the owners chosen (lead row -> rep
+    index) and their measures."""
+
+    matrix: ScoreMatrix
+    chosen: dict[int, int]
+    metrics: AssignmentMetrics
+
+
+def replay(
+    store: GraphStore,
+    leads: Sequence[LeadView],
+    reaches: Mapping[str, LeadReach],
+    roster: Roster,
+    policy: Policy,
+    now: datetime,
+) -> Replay:
+    """Route ``leads`` again under ``policy`` as one batch against the reps of ``roster`` with
+    its workload (see ``replayed_leads``). Writes nothing."""
+    policy_roster = Roster.load(store, roster.rep_ids, policy, now)
+    policy_roster.open_leads = roster.open_leads.copy()
+    matrix = score_matrix(store, leads, policy, now, reaches=reaches, roster=policy_roster)
+    chosen = assign(matrix, policy.mode)[0]
+    return Replay(matrix=matrix, chosen=chosen, metrics=assignment_metrics(matrix, chosen))
 
 
 FRONTIER_SHARES = (1.0, 1.1, 1.25, 1.5, 2.0, 3.0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -20,19 +19,36 @@ from routing import leads
 from routing.connections import LeadLinks, lead_links
 from routing.errors import Forbidden, WarmpathError
 from routing.policy import Policy
+from routing.policy_versions import PolicyInForce
 from routing.ranking import Ranking
 
 T = TypeVar("T")
 
 
-@dataclass
 class Services:
-    """What every request shares: the store, the policy, the clock and the event broker."""
+    """What every request shares: the store, the policy in force, the clock and the event
+    broker. ``policy`` is the latest version applied in the graph (checked every few seconds:
+    routing/policy_versions.py), else the configured one; setting it routes by it at once."""
 
-    store: GraphStore
-    policy: Policy
-    clock: Callable[[], datetime]
-    broker: EventBroker = field(default_factory=EventBroker)
+    def __init__(
+        self,
+        store: GraphStore,
+        policy: Policy,
+        clock: Callable[[], datetime],
+        broker: EventBroker | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.broker = broker or EventBroker()
+        self.policies = PolicyInForce(store, policy)
+
+    @property
+    def policy(self) -> Policy:
+        return self.policies.current()
+
+    @policy.setter
+    def policy(self, policy: Policy) -> None:
+        self.policies.use(policy)
 
 
 async def off(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -37,6 +37,7 @@ from api.graphql.types.leads import LeadType
 from api.graphql.types.nurture import TouchChannel, TouchRecorded, TouchResult
 from api.graphql.types.quotas import IntroductionRecorded, IntroductionResult
 from api.graphql.types.reps import RepType
+from api.graphql.types.whatif import PolicyResult, change_policy
 from api.observability import claim_decided
 from graph.model import Event, LeadView
 from routing import (
@@ -485,3 +486,14 @@ class Mutation:
         self, info: Info[Context, None], inputs: list[LeadInput]
     ) -> list[SubmitLeadResult]:
         return list(await submit_many(info.context, inputs))
+
+    @strawberry.mutation(
+        description="Apply a routing policy (TOML; admins): checked like `warmpath policy "
+        "check`, stored as a version, recorded in the audit log, and in force at once."
+    )
+    async def apply_policy(self, info: Info[Context, None], policy_toml: str) -> PolicyResult:
+        return await change_policy(info.context, text=policy_toml)
+
+    @strawberry.mutation(description="Apply an earlier policy version again (admins).")
+    async def revert_policy(self, info: Info[Context, None], version: str) -> PolicyResult:
+        return await change_policy(info.context, version=version)

@@ -11,8 +11,16 @@ from strawberry.types import Info
 
 from api.graphql.context import Context, off
 from api.graphql.errors import answer
+from api.graphql.types.audit import AuditFilter, AuditResult, audit_for
 from api.graphql.types.connections import ConnectionsResult, connections_for
 from api.graphql.types.events import EventConnection
+from api.graphql.types.explorer import (
+    GraphPathsResult,
+    NeighbourResult,
+    NodeKind,
+    neighbours_of,
+    paths_between,
+)
 from api.graphql.types.leads import LeadConnection, LeadFilter, LeadResult, LeadType
 from api.graphql.types.nurture import Agenda, AgendaResult
 from api.graphql.types.people import Mutuals, MutualsResult, Path, Paths, PathsResult, Person
@@ -20,6 +28,12 @@ from api.graphql.types.quotas import Quotas, QuotasResult
 from api.graphql.types.ranking import RankingResult, ranking_for
 from api.graphql.types.reports import Fairness, LeaderboardRow, Period, PolicyType
 from api.graphql.types.reps import RepResult, RepType, UserType
+from api.graphql.types.whatif import (
+    PolicyVersionType,
+    WhatIfResult,
+    versions_for,
+    what_if_for,
+)
 from routing import activity, directory, explore, nurture, reports
 from routing.leaderboard import leaderboard as standings_since
 from routing.leads import lead_page
@@ -285,3 +299,67 @@ class Query:
     def policy(self, info: Info[Context, None]) -> PolicyType:
         info.context.access  # noqa: B018 - signed-in users only
         return PolicyType.of(info.context.services.policy)
+
+    @strawberry.field(
+        description="A candidate policy (TOML, checked like `warmpath policy check`) replayed "
+        "over the leads of the last `days` days next to the policy in force: owners, "
+        "warm-owner rate, Gini, and each lead that would change owner with the reason "
+        "(managers: their team's; admins)."
+    )
+    async def what_if(
+        self, info: Info[Context, None], policy_toml: str, days: int = 30
+    ) -> WhatIfResult:
+        return await what_if_for(info.context, policy_toml, days)
+
+    @strawberry.field(
+        description="The policy versions applied, the latest first (managers and admins)."
+    )
+    async def policy_versions(
+        self, info: Info[Context, None], first: int = 20
+    ) -> list[PolicyVersionType]:
+        return await versions_for(info.context, first)
+
+    @strawberry.field(
+        description="A node's neighbours a page at a time, by name (at most 100 a page), with "
+        "each tie's sources and dates and the total count. Managers and admins; a rep only "
+        "their own."
+    )
+    async def neighbours(
+        self,
+        info: Info[Context, None],
+        kind: NodeKind,
+        id: strawberry.ID,
+        first: int = 25,
+        after: str | None = None,
+    ) -> NeighbourResult:
+        return await neighbours_of(info.context, kind, str(id), first, after)
+
+    @strawberry.field(
+        description="The shortest paths between two reps, people or companies (managers and "
+        "admins)."
+    )
+    async def graph_paths(
+        self,
+        info: Info[Context, None],
+        from_kind: NodeKind,
+        from_id: strawberry.ID,
+        to_kind: NodeKind,
+        to_id: strawberry.ID,
+        max_hops: int = 4,
+        limit: int = 5,
+    ) -> GraphPathsResult:
+        ends = ((from_kind, str(from_id)), (to_kind, str(to_id)))
+        return await paths_between(info.context, ends, max_hops, limit)
+
+    @strawberry.field(
+        description="The audit log searched by lead, rep, kind, actor and time, newest first "
+        "(managers: their team's leads and reps; admins: everything). GET /audit.csv exports it."
+    )
+    async def audit_log(
+        self,
+        info: Info[Context, None],
+        filter: AuditFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> AuditResult:
+        return await audit_for(info.context, filter, first, after)

@@ -46,4 +46,7 @@ CREATE NODE TABLE IF NOT EXISTS Tombstone(hash STRING, at TIMESTAMP, PRIMARY KEY
 CREATE NODE TABLE IF NOT EXISTS Submission(
   key STRING, at TIMESTAMP, lead_id STRING, outcome STRING, actor STRING, detail STRING,
   PRIMARY KEY (key));
+CREATE NODE TABLE IF NOT EXISTS PolicyVersion(
+  version STRING, toml STRING, applied_by STRING, applied_at TIMESTAMP, source STRING,
+  PRIMARY KEY (version));
 MATCH (e:Event) WHERE e.lead_id IS NOT NULL AND NOT EXISTS { MATCH (e)-[:ABOUT]->(:Lead) } WITH e, e.lead_id AS lid MATCH (l:Lead {id: lid}) CREATE (e)-[:ABOUT]->(l);

@@ -47,8 +47,13 @@ OPTIONAL MATCH (n:Submission)
 WITH n_person, n_company, n_school, n_rep, n_lead, n_event, n_user, n_outbox, n_is, n_knows,
      n_works_at, n_studied_at, n_at, n_decision_maker, n_about, n_tombstone,
      count(n) AS n_submission
+OPTIONAL MATCH (n:PolicyVersion)
+WITH n_person, n_company, n_school, n_rep, n_lead, n_event, n_user, n_outbox, n_is, n_knows,
+     n_works_at, n_studied_at, n_at, n_decision_maker, n_about, n_tombstone, n_submission,
+     count(n) AS n_policy_version
 RETURN n_person, n_company, n_school, n_rep, n_lead, n_event, n_user, n_outbox, n_is, n_knows,
-       n_works_at, n_studied_at, n_at, n_decision_maker, n_about, n_tombstone, n_submission
+       n_works_at, n_studied_at, n_at, n_decision_maker, n_about, n_tombstone, n_submission,
+       n_policy_version
 
 // name: transfer_read_person
 // A page of people in id order, with every property: ids after $after (and up to $until when
@@ -190,6 +195,29 @@ WITH r, r.key AS k
 MERGE (n:Submission {key: k})
 SET n.at = CAST(r.at AS TIMESTAMP), n.lead_id = r.lead_id, n.outcome = r.outcome,
     n.actor = r.actor, n.detail = r.detail
+RETURN count(*) AS written
+
+// name: transfer_read_policy_version
+// A page of routing policy versions in version order: versions after $after (and up to $until
+// when $bounded), at most $limit of them. The filter is on a projected value (see
+// reach_at_company).
+MATCH (n:PolicyVersion)
+WITH n, n.version AS version
+WHERE version > $after AND (NOT $bounded OR version <= $until)
+WITH n, version
+ORDER BY version
+LIMIT $limit
+RETURN version, n.toml AS toml, n.applied_by AS applied_by, n.applied_at AS applied_at,
+       n.source AS source
+ORDER BY version
+
+// name: transfer_write_policy_version
+// Copy routing policy versions: each is created or overwritten by version.
+UNWIND $rows AS r
+WITH r, r.version AS v
+MERGE (n:PolicyVersion {version: v})
+SET n.toml = r.toml, n.applied_by = r.applied_by, n.applied_at = CAST(r.applied_at AS TIMESTAMP),
+    n.source = r.source
 RETURN count(*) AS written
 
 // name: transfer_read_lead

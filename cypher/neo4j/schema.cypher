@@ -12,6 +12,7 @@ CREATE CONSTRAINT user_token IF NOT EXISTS FOR (u:User) REQUIRE u.token_hash IS 
 CREATE CONSTRAINT outbox_id IF NOT EXISTS FOR (o:Outbox) REQUIRE o.id IS UNIQUE;
 CREATE CONSTRAINT tombstone_hash IF NOT EXISTS FOR (t:Tombstone) REQUIRE t.hash IS UNIQUE;
 CREATE CONSTRAINT submission_key IF NOT EXISTS FOR (s:Submission) REQUIRE s.key IS UNIQUE;
+CREATE CONSTRAINT policy_version IF NOT EXISTS FOR (v:PolicyVersion) REQUIRE v.version IS UNIQUE;
 CREATE INDEX person_email IF NOT EXISTS FOR (p:Person) ON (p.email);
 CREATE INDEX person_linkedin_url IF NOT EXISTS FOR (p:Person) ON (p.linkedin_url);
 CREATE INDEX rep_email IF NOT EXISTS FOR (r:Rep) ON (r.email);

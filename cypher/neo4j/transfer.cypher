@@ -11,7 +11,7 @@ RETURN COUNT { (:Person) } AS n_person, COUNT { (:Company) } AS n_company,
        COUNT { ()-[:WORKS_AT]->() } AS n_works_at, COUNT { ()-[:STUDIED_AT]->() } AS n_studied_at,
        COUNT { ()-[:AT]->() } AS n_at, COUNT { ()-[:DECISION_MAKER]->() } AS n_decision_maker,
        COUNT { ()-[:ABOUT]->() } AS n_about, COUNT { (:Tombstone) } AS n_tombstone,
-       COUNT { (:Submission) } AS n_submission
+       COUNT { (:Submission) } AS n_submission, COUNT { (:PolicyVersion) } AS n_policy_version
 
 // name: transfer_read_person
 // A page of people in id order, with every property: ids after $after (and up to $until when
@@ -139,6 +139,25 @@ UNWIND $rows AS r
 MERGE (n:Submission {key: r.key})
 SET n.at = r.at, n.lead_id = r.lead_id, n.outcome = r.outcome, n.actor = r.actor,
     n.detail = r.detail
+RETURN count(*) AS written
+
+// name: transfer_read_policy_version
+// A page of routing policy versions in version order: versions after $after (and up to $until
+// when $bounded), at most $limit of them.
+MATCH (n:PolicyVersion)
+WHERE n.version > $after AND (NOT $bounded OR n.version <= $until)
+WITH n
+ORDER BY n.version
+LIMIT $limit
+RETURN n.version AS version, n.toml AS toml, n.applied_by AS applied_by,
+       n.applied_at AS applied_at, n.source AS source
+ORDER BY version
+
+// name: transfer_write_policy_version
+// Copy routing policy versions: each is created or overwritten by version.
+UNWIND $rows AS r
+MERGE (n:PolicyVersion {version: r.version})
+SET n.toml = r.toml, n.applied_by = r.applied_by, n.applied_at = r.applied_at, n.source = r.source
 RETURN count(*) AS written
 
 // name: transfer_read_lead

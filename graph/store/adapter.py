@@ -8,12 +8,15 @@ optionally, a faster bulk load.
 from __future__ import annotations
 
 from graph.model import GraphCounts
+from graph.store.audit import CypherAudit
 from graph.store.connections import CypherConnections
 from graph.store.events import CypherEvents
+from graph.store.explorer import CypherExplorer
 from graph.store.imports import CypherImports
 from graph.store.intake import CypherIntake
 from graph.store.leads import CypherLeads
 from graph.store.outbox import CypherOutbox
+from graph.store.policy_versions import CypherPolicyVersions
 from graph.store.privacy import CypherPrivacy
 from graph.store.proximity import CypherProximity
 from graph.store.quotas import CypherQuotas
@@ -31,6 +34,9 @@ class CypherGraphStore(
     CypherIntake,
     CypherQuotas,
     CypherConnections,
+    CypherExplorer,
+    CypherPolicyVersions,
+    CypherAudit,
 ):
     """Everything an adapter shares: named queries in, records out."""
 

@@ -3,15 +3,17 @@
 Three projections of the graph are kept: the rep directory (reps are few and change rarely),
 the rep side of proximity questions (the in-memory rep network and stints, graph/network.py)
 and the per-rep activity (three scans of the lead table and the log). Each has a TTL, so that
-another process's writes show up soon after. This process's writes drop them at once: every
-write query declares in ``WRITES`` what it changes, and the runner's write path
-(``QueryRunner._write``) calls ``StoreCaches.written`` after each one. A write query that is not
-declared drops everything.
+another process's writes show up soon after; a store that is the only writer of its graph
+(LadybugDB opened read-write: the file is locked) keeps them until its own writes drop them.
+This process's writes drop them at once: every write query declares in ``WRITES`` what it
+changes, and the runner's write path (``QueryRunner._write``) calls ``StoreCaches.written``
+after each one. A write query that is not declared drops everything.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -81,6 +83,8 @@ WRITES: Mapping[str, frozenset[str]] = {
     "add_outbox": NOTHING,
     "lease_outbox": NOTHING,
     "mark_outbox": NOTHING,
+    # routing policy versions: polled by routing/policy_versions.py, in no cache
+    "record_policy_version": NOTHING,
 }
 
 
@@ -119,6 +123,12 @@ class ActivitySnapshot:
     found: dict[str, RepActivity]
     loaded_at: float
 
+    @functools.cached_property
+    def oldest_breach(self) -> datetime | None:
+        """The earliest breach kept (what a later ``breaches_since`` may have to leave out)."""
+        firsts = [act.breaches[0] for act in self.found.values() if act.breaches]
+        return min(firsts) if firsts else None
+
 
 @dataclasses.dataclass(frozen=True)
 class LeadMove:
@@ -146,6 +156,9 @@ class StoreCaches:
     and is stale once they move."""
 
     def __init__(self) -> None:
+        self.single_writer = False
+        """True when no other process writes this graph: nothing expires with time."""
+        self._standings: dict[str, tuple[object, float]] = {}
         self._directory: RepDirectory | None = None
         self._rep_side: RepSide | None = None
         self._activity: ActivitySnapshot | None = None
@@ -181,10 +194,14 @@ class StoreCaches:
     def _forget_leads(self, lead_id: str | None = None) -> None:
         self._lead_changes += 1
         if lead_id is None:
-            self._leads, self._streams = {}, {}
+            self._leads, self._streams, self._standings = {}, {}, {}
         else:
             self._leads.pop(lead_id, None)
             self._streams.pop(lead_id, None)
+            self._standings.pop(lead_id, None)
+
+    def _expired(self, loaded_at: float, ttl: float) -> bool:
+        return not self.single_writer and time.monotonic() - loaded_at > ttl
 
     def generation(self, *kinds: str) -> tuple[int, ...]:
         return tuple(self._generations[kind] for kind in kinds)
@@ -233,7 +250,7 @@ class StoreCaches:
 
     def directory(self) -> RepDirectory | None:
         directory = self._directory
-        if directory is None or time.monotonic() - directory.loaded_at > REP_DIRECTORY_TTL:
+        if directory is None or self._expired(directory.loaded_at, REP_DIRECTORY_TTL):
             return None
         return directory
 
@@ -242,7 +259,7 @@ class StoreCaches:
 
     def rep_side(self) -> RepSide | None:
         side = self._rep_side
-        if side is None or time.monotonic() - side.loaded_at > REP_NETWORK_TTL:
+        if side is None or self._expired(side.loaded_at, REP_NETWORK_TTL):
             return None
         return side
 
@@ -257,10 +274,13 @@ class StoreCaches:
         if (
             kept is None
             or kept.key != key
-            or time.monotonic() - kept.loaded_at > ACTIVITY_TTL
+            or self._expired(kept.loaded_at, ACTIVITY_TTL)
             or kept.breaches_since > breaches_since
         ):
             return None
+        oldest = kept.oldest_breach
+        if oldest is None or oldest >= breaches_since:
+            return kept.found  # read-only for callers: a move replaces it, never changes it
         return {
             rep_id: act
             if not act.breaches or act.breaches[0] >= breaches_since
@@ -288,7 +308,7 @@ class StoreCaches:
 
     def lead(self, lead_id: str) -> LeadView | None:
         kept = self._leads.get(lead_id)
-        return kept[0] if kept is not None and time.monotonic() - kept[1] <= LEAD_TTL else None
+        return kept[0] if kept is not None and not self._expired(kept[1], LEAD_TTL) else None
 
     def keep_lead(self, lead: LeadView, changes_before: int) -> None:
         if changes_before == self._lead_changes:
@@ -298,7 +318,7 @@ class StoreCaches:
 
     def stream(self, lead_id: str) -> list[Event] | None:
         kept = self._streams.get(lead_id)
-        if kept is None or time.monotonic() - kept[1] > LEAD_TTL:
+        if kept is None or self._expired(kept[1], LEAD_TTL):
             return None
         return list(kept[0])
 
@@ -308,9 +328,21 @@ class StoreCaches:
                 self._streams = {}
             self._streams[lead_id] = (list(events), time.monotonic())
 
+    def standing(self, lead_id: str) -> object | None:
+        """What another repository derived from one lead (its standing among connected
+        leads), kept and dropped like the lead itself."""
+        kept = self._standings.get(lead_id)
+        return kept[0] if kept is not None and not self._expired(kept[1], LEAD_TTL) else None
+
+    def keep_standing(self, lead_id: str, value: object, changes_before: int) -> None:
+        if changes_before == self._lead_changes:
+            if len(self._standings) >= LEADS_KEPT:
+                self._standings = {}
+            self._standings[lead_id] = (value, time.monotonic())
+
     def user(self, token_hash: str) -> User | None:
         kept = self._users.get(token_hash)
-        if kept is None or time.monotonic() - kept[1] > USER_TTL:
+        if kept is None or self._expired(kept[1], USER_TTL):
             return None
         return kept[0]
 

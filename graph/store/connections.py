@@ -36,8 +36,17 @@ class CypherConnections(QueryRunner):
 
     def lead_standings(self, lead_ids: Sequence[str]) -> dict[str, LeadStanding]:
         """Each of these leads' status, owner, title and company (leads that do not exist are
-        absent)."""
+        absent). Kept like the leads themselves (graph/store/caches.py)."""
         found: dict[str, LeadStanding] = {}
-        for row in self._read_in_batches("lead_standings", "ids", list(dict.fromkeys(lead_ids))):
+        missing = []
+        for lead_id in dict.fromkeys(lead_ids):
+            kept = self.caches.standing(lead_id)
+            if isinstance(kept, LeadStanding):
+                found[lead_id] = kept
+            else:
+                missing.append(lead_id)
+        changes_before = self.caches.lead_changes()
+        for row in self._read_in_batches("lead_standings", "ids", missing):
             found[row["id"]] = record(LeadStanding, row, empty={"title": ""})
+            self.caches.keep_standing(row["id"], found[row["id"]], changes_before)
         return found

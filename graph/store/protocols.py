@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Protocol, TypeVar
 
 from graph.model import (
+    AuditSelection,
     BuyerTies,
     CommitteeMember,
     Company,
@@ -19,8 +20,11 @@ from graph.model import (
     ConnectionPath,
     Consent,
     DecisionMaker,
+    Employed,
     Employment,
     Event,
+    ExploredNode,
+    ExploredTie,
     GraphCounts,
     Lead,
     LeadMark,
@@ -33,9 +37,11 @@ from graph.model import (
     OutboxBacklog,
     OutboxMessage,
     OwnedLead,
+    PathSearch,
     Person,
     PersonFootprint,
     PersonRef,
+    PolicyRecord,
     Rep,
     RepActivity,
     RepNearby,
@@ -248,6 +254,50 @@ class ConnectionsReader(Protocol):
     def lead_standings(self, lead_ids: Sequence[str]) -> dict[str, LeadStanding]: ...
 
 
+class NetworkExplorer(Protocol):
+    """The network explorer: nodes with their degree, neighbours a page at a time, shortest
+    paths between any two nodes."""
+
+    def explored_nodes(self, label: str, ids: Sequence[str]) -> dict[str, ExploredNode]: ...
+    def neighbour_page(
+        self, label: str, node_id: str, *, first: int, after: tuple[str, str] | None = None
+    ) -> list[ExploredTie]: ...
+    def employees_among(
+        self, person_ids: Sequence[str], company_id: str
+    ) -> dict[str, Employed]: ...
+    def knows_ties(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[tuple[str, ...], date | None]]: ...
+    def shortest_chains(
+        self,
+        source: str,
+        *,
+        person: str | None = None,
+        company: str | None = None,
+        max_hops: int,
+        limit: int,
+    ) -> PathSearch: ...
+
+
+class PolicyVersions(Protocol):
+    """The routing policy's applied versions."""
+
+    def record_policy_version(self, policy: PolicyRecord) -> None: ...
+    def policy_versions(self, limit: int) -> list[PolicyRecord]: ...
+    def policy_version(self, version: str) -> PolicyRecord | None: ...
+    def latest_policy_version(self) -> str | None: ...
+
+
+class AuditLog(Protocol):
+    """The activity log searched as an audit log."""
+
+    def audit_events(
+        self, selection: AuditSelection, *, before: tuple[datetime, str], limit: int
+    ) -> list[Event]: ...
+    def audit_count(self, selection: AuditSelection) -> int: ...
+    def event_kind_exists(self, kind: str) -> bool: ...
+
+
 class GraphStore(
     StoreAdmin,
     ImportWriter,
@@ -261,6 +311,9 @@ class GraphStore(
     IntakeRepository,
     QuotaFacts,
     ConnectionsReader,
+    NetworkExplorer,
+    PolicyVersions,
+    AuditLog,
     Protocol,
 ):
     """What the rest of warmpath may ask of a graph backend: every role."""

@@ -154,6 +154,17 @@ KINDS: tuple[Kind, ...] = (
             ("detail", TEXT),
         ),
     ),
+    Kind(
+        "PolicyVersion",
+        "policy_version",
+        (
+            ("version", TEXT),
+            ("toml", TEXT),
+            ("applied_by", TEXT),
+            ("applied_at", TIME),
+            ("source", TEXT),
+        ),
+    ),
     Kind("IS", "is", (("rep_id", TEXT), ("person_id", TEXT)), key_size=2, replaces=True),
     Kind(
         "KNOWS",

@@ -73,6 +73,10 @@ class RepCount:
     rep: RepType
     leads: int
 
+    @strawberry.field(description="The same as leads.")
+    def count(self) -> int:
+        return self.leads
+
 
 @strawberry.type
 class Fairness:
