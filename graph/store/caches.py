@@ -191,6 +191,10 @@ class StoreCaches:
         if GRAPH in kinds or ACTIVITY in kinds:
             self._forget_leads()
 
+    def forget_lead(self, lead_id: str) -> None:
+        """Read this lead (its view, stream, standing) from the graph next time."""
+        self._forget_leads(lead_id)
+
     def _forget_leads(self, lead_id: str | None = None) -> None:
         self._lead_changes += 1
         if lead_id is None:

@@ -46,6 +46,8 @@ def _node(row: Row, label: str) -> ExploredNode:
 class CypherExplorer(QueryRunner):
     def explored_nodes(self, label: str, ids: Sequence[str]) -> dict[str, ExploredNode]:
         """These nodes of one label that exist, with their degree, by id (one read)."""
+        if not ids:  # LadybugDB infers a list parameter's type from its values
+            return {}
         rows = self._read(_NODES[_label(label)], {"ids": list(dict.fromkeys(ids))})
         return {r["id"]: _node(r, label) for r in rows}
 
@@ -73,6 +75,8 @@ class CypherExplorer(QueryRunner):
 
     def known_by(self, person_ids: Sequence[str]) -> dict[str, list[str]]:
         """Everyone each of these people knows, by person (one read)."""
+        if not person_ids:
+            return {}
         found: dict[str, list[str]] = {pid: [] for pid in person_ids}
         for row in self._read("explore_known_by", {"ids": list(person_ids)}):
             found.setdefault(row["person_id"], []).append(row["id"])
@@ -80,6 +84,8 @@ class CypherExplorer(QueryRunner):
 
     def employees_among(self, person_ids: Sequence[str], company_id: str) -> dict[str, Employed]:
         """Which of these people work or worked at the company (one read)."""
+        if not person_ids:
+            return {}
         rows = self._read(
             "explore_employees_among", {"ids": list(person_ids), "company_id": company_id}
         )
@@ -97,6 +103,8 @@ class CypherExplorer(QueryRunner):
         self, pairs: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], tuple[tuple[str, ...], date | None]]:
         """The sources and earliest date of the KNOWS ties between these pairs (one read)."""
+        if not pairs:
+            return {}
         rows = self._read("explore_ties", {"pairs": [{"a": a, "b": b} for a, b in pairs]})
         return {
             (r["a"], r["b"]): (

@@ -133,6 +133,7 @@ class CypherLeads(QueryRunner):
         and stays so until commit. NotFound when there is no such lead."""
         if not self._write("lock_lead", {"lead_id": lead_id, "token": uuid.uuid4().hex}):
             raise NotFound(f"no lead with id {lead_id!r}")
+        self.caches.forget_lead(lead_id)  # what is read next under the lock comes from the graph
 
     def move_lead(
         self, lead_id: str, *, from_statuses: Sequence[str], to: LeadState, event: Event

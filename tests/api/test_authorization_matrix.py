@@ -119,6 +119,29 @@ QUERIES: dict[str, Rule] = {
         TEAM_AND_REP,
         state="claimed",
     ),
+    # a candidate policy's replay: managers see their team's part of it
+    "whatIf": Rule(
+        '{ whatIf(policyToml: "") { __typename %s } }' % PROBLEM,
+        only(("admin", "manager", "na_manager")),
+    ),
+    "policyVersions": Rule(
+        "{ policyVersions { version } }", only(("admin", "manager", "na_manager"))
+    ),
+    # the explorer: a rep their own network only; a manager not another team's rep
+    "neighbours": Rule(
+        '{ neighbours(kind: REP, id: "%s") { __typename %s } }' % (ANN, PROBLEM), TEAM_AND_REP
+    ),
+    "graphPaths": Rule(
+        '{ graphPaths(fromKind: REP, fromId: "%s", toKind: PERSON, toId: "p:dana") '
+        "{ __typename %s } }" % (ANN, PROBLEM),
+        TEAM,
+    ),
+    "auditLog": Rule(
+        '{ auditLog(filter: {repId: "%s"}) { __typename ... on EventConnection '
+        "{ nodes { repId } } %s } }" % (ANN, PROBLEM),
+        TEAM,
+        visible=lambda d: ANN in [e["repId"] for e in d["nodes"]],
+    ),
 }
 
 CHANGE = "{ %s }" % PROBLEM
@@ -203,6 +226,13 @@ MUTATIONS: dict[str, Rule] = {
         'mutation { requestIntro(leadId: "{lead}", viaPersonKey: "p:mia") %s }' % CHANGE,
         only(("ann",)),
         state="claimed",
+    ),
+    "applyPolicy": Rule(
+        'mutation { applyPolicy(policyToml: "") %s }' % CHANGE, only(("admin",)), isolated=True
+    ),
+    "revertPolicy": Rule(
+        'mutation { revertPolicy(version: "0123456789ab") %s }' % CHANGE,
+        only((), admin="NOT_FOUND"),
     ),
 }
 

@@ -54,8 +54,8 @@ VERSIONS = "{ policyVersions { version inForce appliedBy } }"
 
 @pytest.fixture
 def api(graph_settings: GraphSettings) -> Iterator[Api]:
-    """ann (EMEA) knows dana, the buyer of L1, and holds 3 of her 4 leads' room; bob (EMEA)
-    reaches dana through mia and holds nothing; dan (NA) holds 2 of 4. Under WARMTH ann gets L1,
+    """ann (EMEA) knows dana, the buyer of L1 at Acme, and holds 3 leads (of 4) at Initech;
+    bob (EMEA) reaches dana through mia and holds nothing; dan (NA) holds 2 of 4. Under WARMTH ann gets L1,
     under LOAD bob does."""
     store = open_store(graph_settings)
     try:
@@ -66,10 +66,11 @@ def api(graph_settings: GraphSettings) -> Iterator[Api]:
         world.rep("dan", team="NA", region="NA", capacity=4)
         world.knows("ann", "dana")
         world.knows("bob", "mia", "dana")
+        world.company("initech")
         world.lead("L1", ("dana", "economic_buyer"))
         old = NOW - timedelta(days=60)
         for n, owner in enumerate(("ann", "ann", "ann", "dan", "dan")):
-            world.lead(f"H{n}", ("dana", "economic_buyer"), created_at=old)
+            world.lead(f"H{n}", ("pat", "champion"), company="initech", created_at=old)
             world.give(f"H{n}", owner, at=old)
         tokens = add_users(
             store,

@@ -3,11 +3,11 @@
 
 import { action, ApiError, byId, current, esc, gql, http, say, state, unwrap, view, when } from "../core.js";
 
-const PAGE = 50;
+const SIZES = [10, 25, 50, 100];
 const KINDS = ["created", "offered", "claimed", "contacted", "touched", "nurtured", "assigned", "released", "rejected", "returned",
   "sla_breached", "won", "lost", "intro_requested", "introduced", "word_travels", "policy_applied", "policy_reverted"];
 const WORDS = { leadId: "lead", repId: "rep", kind: "kind", actor: "actor", from: "from", to: "before" };
-const search = { filter: {}, cursors: [null] };  // cursors[i]: the `after` of page i
+const search = { filter: {}, cursors: [null], size: 50 };  // cursors[i]: the `after` of page i
 
 function readFilter() {
   const filter = {};
@@ -31,18 +31,18 @@ function localInput(iso) {
 async function page(index) {
   const data = await gql(`query($filter: AuditFilter, $first: Int!, $after: String) { auditLog(filter: $filter, first: $first, after: $after) {
     __typename ... on Problem { code message } ... on EventConnection { totalCount pageInfo { hasNextPage endCursor }
-      nodes { id at kind leadId repId actor reason detail } } } }`, { filter: search.filter, first: PAGE, after: search.cursors[index] });
+      nodes { id at kind leadId repId actor reason detail } } } }`, { filter: search.filter, first: search.size, after: search.cursors[index] });
   const found = unwrap(data.auditLog);
   search.cursors[index + 1] = found.pageInfo.hasNextPage ? found.pageInfo.endCursor : undefined;
   const rows = found.nodes.map((e) => `<tr><td><time>${when(e.at, 19)}</time></td><td>${esc(e.kind)}</td>
     <td>${e.leadId ? `<a href="#/lead/${encodeURIComponent(e.leadId)}">${esc(e.leadId)}</a>` : ""}</td><td>${esc(e.repId || "")}</td>
     <td>${esc(e.actor)}</td><td>${esc(e.reason || "")}${e.detail ? ` <span class="muted">${esc(e.detail)}</span>` : ""}</td></tr>`).join("");
-  const first = index * PAGE + 1;
+  const first = index * search.size + 1;
   const filter = Object.entries(search.filter).map(([field, value]) => `${WORDS[field]} ${field === "from" || field === "to" ? when(value) : esc(value)}`).join(", ");
   byId("au-results").innerHTML = `<p class="muted" id="au-count">${found.totalCount} events match${filter ? " " + filter : ""}${found.nodes.length ? `; ${first} to ${first + found.nodes.length - 1}` : ""}.</p>
     <div class="scroll"><table id="audit"><thead><tr><th>At</th><th>Kind</th><th>Lead</th><th>Rep</th><th>Actor</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table></div>
-    <div class="actions pager"><button type="button" class="secondary" id="au-prev" ${index ? "" : "disabled"}>Previous ${PAGE}</button>
-      <button type="button" class="secondary" id="au-next" ${found.pageInfo.hasNextPage ? "" : "disabled"}>Next ${PAGE}</button></div>`;
+    <div class="actions pager"><button type="button" class="secondary" id="au-prev" ${index ? "" : "disabled"}>Previous ${search.size}</button>
+      <button type="button" class="secondary" id="au-next" ${found.pageInfo.hasNextPage ? "" : "disabled"}>Next ${search.size}</button></div>`;
   byId("au-prev").addEventListener("click", () => action(() => page(index - 1)));
   byId("au-next").addEventListener("click", () => action(() => page(index + 1)));
 }
@@ -78,6 +78,7 @@ export async function showAudit() {
       <span><label for="au-actor">Actor</label><input id="au-actor" value="${esc(f.actor || "")}" placeholder="user or system"></span>
       <span><label for="au-from">From</label><input id="au-from" type="datetime-local" value="${localInput(f.from)}"></span>
       <span><label for="au-to">To</label><input id="au-to" type="datetime-local" value="${localInput(f.to)}"></span>
+      <span><label for="au-size">Per page</label><select id="au-size">${SIZES.map((n) => `<option ${n === search.size ? "selected" : ""}>${n}</option>`).join("")}</select></span>
       <button type="submit">Search</button>
       <button type="button" class="secondary" id="au-csv">Export CSV</button>
     </form>
@@ -85,6 +86,7 @@ export async function showAudit() {
   byId("au-form").addEventListener("submit", (event) => {
     event.preventDefault();
     search.filter = readFilter();
+    search.size = Number(byId("au-size").value);
     search.cursors = [null];
     action(() => page(0));
   });

@@ -44,6 +44,12 @@ function dates(tie) {
   return `${tie.since ? "since " + esc(tie.since.slice(0, 10)) : ""}${tie.until ? " until " + esc(tie.until.slice(0, 10)) : ""}`.trim();
 }
 
+// "knows (linkedin, crm); since 2022-05-20": a tie's kind, the sources that report it, its dates.
+function describe(tie) {
+  const sources = (tie.sources || []).join(", ");
+  return `${esc(tie.kind.toLowerCase().replace("_", " "))}${sources ? ` (${esc(sources)})` : ""}; ${dates(tie)}`;
+}
+
 // Put new nodes on a circle around `center`, away from the rest of the graph (the library's
 // circle layout on the new nodes only: nothing already placed moves).
 function place(added, center) {
@@ -66,7 +72,8 @@ function addNode(data, position) {
     existing.data(Object.fromEntries(Object.entries(rest).filter(([, value]) => value != null)));
     return null;
   }
-  return graph.cy.add({ group: "nodes", data: { ...data }, position: position || { x: 0, y: 0 } });
+  const at = position || { x: 0, y: 0 };  // a copy: the library keeps the object it is given
+  return graph.cy.add({ group: "nodes", data: { ...data }, position: { x: at.x, y: at.y } });
 }
 
 function addTie(tie) {
@@ -109,7 +116,7 @@ async function expand(kind, id) {
     loaded: (page ? page.loaded : 0) + result.nodes.length,
   });
   showMore(result.node.id);
-  graph.cy.animate({ fit: { eles: graph.cy.elements(), padding: 30 }, duration: 200 });
+  graph.cy.fit(graph.cy.elements(), 30);  // at once, not animated: a tap lands where it looks
   select(result.node.id);
 }
 
@@ -123,7 +130,7 @@ function select(id) {
   if (!n) return;
   graph.cy.nodes().unselect();
   n.select();
-  graph.cy.animate({ center: { eles: n }, duration: 150 });
+  graph.cy.center(n);
   const d = n.data();
   const page = graph.pages.get(id);
   const ties = [...graph.ties.values()].filter((t) => t.from === id || t.to === id);
@@ -135,7 +142,7 @@ function select(id) {
     <h4>Ties shown (${ties.length})</h4>
     <ul class="ties" id="net-ties">${ties.map((t) => {
       const other = t.from === id ? t.to : t.from;
-      return `<li><button type="button" class="link" data-select="${esc(other)}">${esc(label(other))}</button> <span class="muted">${esc(t.kind.toLowerCase().replace("_", " "))}: ${esc((t.sources || []).join(", ") || "no source")}; ${dates(t)}</span></li>`;
+      return `<li><button type="button" class="link" data-select="${esc(other)}">${esc(label(other))}</button> <span class="muted">${describe(t)}</span></li>`;
     }).join("")}</ul>`;
   if (expandLabel) byId("net-expand").addEventListener("click", () => action(() => expand(d.kind, id)));
   byId("net-from").addEventListener("click", () => chooseEnd("from", id));
@@ -147,7 +154,7 @@ function select(id) {
 function showTie(key) {
   const t = graph.ties.get(key);
   if (!t) return;
-  byId("net-tie").innerHTML = `<strong>${esc(label(t.from))}</strong> — <strong>${esc(label(t.to))}</strong>: ${esc(t.kind.toLowerCase().replace("_", " "))}; sources ${esc((t.sources || []).join(", ") || "none")}; ${dates(t)}.`;
+  byId("net-tie").innerHTML = `<strong>${esc(label(t.from))}</strong> — <strong>${esc(label(t.to))}</strong>: ${describe(t)}.`;
 }
 
 function chooseEnd(which, id) {

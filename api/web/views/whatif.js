@@ -3,7 +3,7 @@
 // the last N days side by side with what happened, the leads that would change owner and why.
 // An admin applies the candidate (applyPolicy) or goes back to an earlier version (revertPolicy).
 
-import { action, ApiError, byId, current, esc, gql, isAdmin, percent, problemWords, say, state, unwrap, view, when } from "../core.js";
+import { action, ApiError, byId, current, esc, gql, isAdmin, percent, problemWords, say, SIGNED_OUT, state, unwrap, view, when } from "../core.js";
 import { getValue, literal, policyToml, setValue } from "./policy-toml.js";
 
 const MODES = ["proximity", "round_robin", "least_busy", "first_available"];
@@ -145,7 +145,7 @@ export async function showWhatIf() {
   try {
     versions = (await gql(`query { policyVersions(first: 20) { ${VERSION} } }`)).policyVersions;
   } catch (error) {
-    if (!(error instanceof ApiError) || error.message === "signed out") throw error;  // an older server: no versions yet
+    if (!(error instanceof ApiError) || error.message === SIGNED_OUT) throw error;  // an older server: no versions yet
   }
   if (!current(mine)) return;  // the user has moved on
   const inForce = versions && versions.find((v) => v.inForce);
@@ -155,7 +155,7 @@ export async function showWhatIf() {
   const admin = isAdmin();
   view.innerHTML = `<h2>What-if</h2>
     <p>Policy in force: <strong>${esc(policy.version)}</strong>. Change a value: the candidate is checked and replayed over the recent leads as you type.</p>
-    <div class="grid">
+    <div class="grid whatif">
       <form id="wi-form" class="policy" novalidate>
         <ul class="problems" id="wi-problems" role="alert"></ul>
         ${Object.entries(groups).map(([section, list]) => `<fieldset><legend>${esc(LEGENDS[section])}</legend>
