@@ -42,9 +42,9 @@ from graph.errors import StoreError, StoreUnavailable, WarmpathError
 from graph.settings import WarmpathSettings
 from graph.store import GraphStore
 from routing import activity
-from routing.lifecycle import sweep_sla
 from routing.policy import Policy, current_policy
 from routing.reach import reach_cache
+from routing.sla import sweep_sla
 
 log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent / "web"

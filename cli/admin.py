@@ -79,7 +79,7 @@ def sla_sweep(policy_file: PolicyFile = None) -> None:
     (WARMPATH_SLA_SWEEP_SECONDS=0). Exit 1 when the webhook did not take every message due
     (they stay in the outbox and are retried with backoff)."""
     from api.webhook import deliver_due
-    from routing.lifecycle import sweep_sla
+    from routing.sla import sweep_sla
 
     url = webhook_url()
     policy = policy_from(policy_file)

@@ -16,7 +16,7 @@ from graph.model import Event
 from graph.store import GraphStore
 from routing.cadence import HELD_STATUSES
 from routing.errors import Forbidden, InvalidArgument, InvalidState, NotFound
-from routing.lifecycle import _event, _locked, _note
+from routing.steps import checked_note, lead_event, locked_lead
 
 INTRO_REQUESTED = "intro_requested"
 INTRO_MADE = "intro_made"
@@ -46,12 +46,12 @@ def record_introduction(
     """Record that a rep introduced the owner of a lead to one of its decision-makers. Only a
     rep the owner asked (an ``intro_requested`` of the lead's owner via the rep's person) may
     record it, once per decision-maker, while the owner holds the lead. One transaction."""
-    text = _note(note)
+    text = checked_note(note)
     person_id = store.rep_profiles()[introducer_rep_id].person_id
 
     def write() -> Event:
         try:
-            lead = _locked(store, lead_id)
+            lead = locked_lead(store, lead_id)
         except NotFound:  # whether a lead exists is not something an unasked rep learns
             raise Forbidden(
                 f"lead {lead_id}'s owner has not asked you for an introduction"
@@ -75,7 +75,7 @@ def record_introduction(
             for e in history
         ):
             raise InvalidState("you already recorded this introduction")
-        event = _event(
+        event = lead_event(
             INTRO_MADE,
             lead_id,
             owner,

@@ -1,5 +1,6 @@
-"""The lead lifecycle: route (offer), claim, contact, outcome, reject, release, assign, and the
-SLA sweep. Every step is one atomic write of the lead's new state and its event.
+"""The lead lifecycle: route (offer), claim, contact, outcome, reject, release, assign (the SLA
+sweep is routing/sla.py, the steps they are made of routing/steps.py). Every step is one atomic
+write of the lead's new state and its event.
 
     new --route--> offered --claim--> claimed --contact--> contacted --outcome--> won | lost
     offered/claimed --reject(reason)--> returned          claimed --release--> new (re-routed)
@@ -22,10 +23,8 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from graph.keys import event_id
-from graph.model import Event, LeadState, LeadView, OutboxMessage
+from graph.model import Event, LeadView, OutboxMessage
 from graph.store import GraphStore
 from routing.cadence import HELD_STATUSES, require_done
 from routing.connections import lead_links, require_returnable, word_travels
@@ -40,12 +39,33 @@ from routing.errors import (
 from routing.policy import Policy
 from routing.ranking import Ranking, rank_lead, rep_standing
 from routing.roster import at_capacity
+from routing.steps import (
+    CLOSED_STATUSES,
+    RESET_EVENTS,
+    checked_note,
+    checked_reason,
+    exclusions_from,
+    held_by,
+    lead_event,
+    lead_state,
+    locked_lead,
+    move_or_fail,
+    offered_reps,
+    offers_from,
+    require_aware,
+)
 from routing.warmth import is_warm_owner
 
+__all__ = [
+    "CLOSED_STATUSES",
+    "RESET_EVENTS",
+    "exclusions_from",
+    "offered_reps",
+    "offers_from",
+    "require_aware",
+]
+
 Clock = Callable[[], datetime]
-CLOSED_STATUSES = ("won", "lost", "returned")
-RESET_EVENTS = ("released", "sla_breach", "assigned", "returned")
-"""After these, earlier offers of the lead no longer count."""
 
 
 @dataclass(frozen=True)
@@ -53,77 +73,6 @@ class Offer:
     lead: LeadView
     reps: tuple[str, ...]
     ranking: Ranking
-
-
-def _event(
-    kind: str, lead_id: str, rep_id: str | None, actor: str, at: datetime, **kw: object
-) -> Event:
-    reason = kw.pop("reason", None)
-    detail = json.dumps(kw, sort_keys=True, default=str) if kw else None
-    return Event(
-        id=event_id(at),
-        at=at,
-        kind=kind,
-        actor=actor,
-        lead_id=lead_id,
-        rep_id=rep_id,
-        reason=None if reason is None else str(reason),
-        detail=detail,
-    )
-
-
-def _state(lead: LeadView, **changes: Any) -> LeadState:
-    current: dict[str, Any] = {
-        "status": lead.status,
-        "owner_rep_id": lead.owner_rep_id,
-        "claimed_at": lead.claimed_at,
-        "contact_due_at": lead.contact_due_at,
-        "contacted_at": lead.contacted_at,
-        "outcome": lead.outcome,
-        "value": lead.value,
-    }
-    current.update(changes)
-    return LeadState(**current)
-
-
-def _move(
-    store: GraphStore,
-    lead_id: str,
-    *,
-    from_statuses: tuple[str, ...],
-    to: LeadState,
-    event: Event,
-) -> None:
-    """One transition; another request that moved the lead first makes it fail cleanly."""
-    if not store.move_lead(lead_id, from_statuses=from_statuses, to=to, event=event):
-        raise InvalidState(f"lead {lead_id} changed meanwhile: try again")
-
-
-def exclusions_from(events: list[Event]) -> dict[str, str]:
-    excluded: dict[str, str] = {}
-    for event in events:
-        if event.rep_id and event.kind == "released":
-            excluded[event.rep_id] = f"released this lead on {event.at.date().isoformat()}"
-        elif event.rep_id and event.kind == "sla_breach":
-            excluded[event.rep_id] = (
-                f"missed this lead's contact deadline on {event.at.date().isoformat()}"
-            )
-    return excluded
-
-
-def offered_reps(store: GraphStore, lead_id: str) -> set[str]:
-    """The reps the lead is offered to now (offers since it was last released or reset)."""
-    return offers_from(store.events(lead_id=lead_id))
-
-
-def offers_from(events: list[Event]) -> set[str]:
-    offered: set[str] = set()
-    for event in events:
-        if event.kind in RESET_EVENTS:
-            offered.clear()
-        elif event.kind == "offered" and event.rep_id:
-            offered.add(event.rep_id)
-    return offered
 
 
 def rank_for(
@@ -161,7 +110,7 @@ def route_lead(
             f"no rep is eligible for lead {lead_id} ({len(ranking.excluded)} excluded)"
         )
     offers = [
-        _event(
+        lead_event(
             "offered",
             lead_id,
             item.rep.id,
@@ -179,7 +128,7 @@ def route_lead(
         moved = store.move_lead(
             lead_id,
             from_statuses=("new",),
-            to=_state(lead, status="offered", owner_rep_id=chosen[0].rep.id),
+            to=lead_state(lead, status="offered", owner_rep_id=chosen[0].rep.id),
             event=offers[0],
         )
         if not moved:
@@ -213,7 +162,9 @@ def claim_lead(
     if reason is not None:
         raise NotEligible(f"you cannot claim lead {lead_id}: {reason}")
     due = now + timedelta(hours=policy.sla_hours.get(lead.grade, policy.sla_hours["warm"]))
-    state = _state(lead, status="claimed", owner_rep_id=rep_id, claimed_at=now, contact_due_at=due)
+    state = lead_state(
+        lead, status="claimed", owner_rep_id=rep_id, claimed_at=now, contact_due_at=due
+    )
     warm = is_warm_owner(store, lead, rep_id)  # within 2 hops when claimed: routing/quotas.py
 
     def claim() -> LeadView:
@@ -224,7 +175,7 @@ def claim_lead(
             lead_id,
             from_statuses=("offered",),
             to=state,
-            event=_event(
+            event=lead_event(
                 "claimed",
                 lead_id,
                 rep_id,
@@ -255,49 +206,6 @@ def _claimable(lead: LeadView, lead_id: str, rep_id: str) -> None:
         raise InvalidState(f"lead {lead_id} is {lead.status}: only offered leads can be claimed")
 
 
-def _locked(store: GraphStore, lead_id: str) -> LeadView:
-    """Inside a unit of work: take the lead's write lock, then read it. What is read is the
-    latest committed state, and no other process changes the lead until this one commits."""
-    store.lock_lead(lead_id)
-    return store.lead(lead_id)
-
-
-def _held_by(store: GraphStore, lead_id: str, rep_id: str, statuses: tuple[str, ...]) -> LeadView:
-    lead = _locked(store, lead_id)
-    if lead.status not in statuses:
-        raise InvalidState(
-            f"lead {lead_id} is {lead.status}: this step needs it {' or '.join(statuses)}"
-        )
-    if lead.owner_rep_id != rep_id and not (
-        lead.status == "offered" and rep_id in offered_reps(store, lead_id)
-    ):
-        raise Forbidden(f"lead {lead_id} is not yours")
-    return lead
-
-
-def require_aware(value: datetime, name: str) -> datetime:
-    """A time given by a caller must say its time zone: a naive one is ambiguous."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidArgument(f"`{name}` needs a time zone, e.g. 2026-11-22T11:00:00Z")
-    return value
-
-
-def _note(note: str) -> str | None:
-    text = note.strip()
-    if len(text) > 1000:
-        raise InvalidArgument("the note is longer than 1,000 characters")
-    return text or None
-
-
-def _reason(reason: str) -> str:
-    text = reason.strip()
-    if not text:
-        raise InvalidArgument("a reason is required")
-    if len(text) > 1000:
-        raise InvalidArgument("the reason is longer than 1,000 characters")
-    return text
-
-
 def reject_lead(
     store: GraphStore,
     lead_id: str,
@@ -315,24 +223,24 @@ def reject_lead(
     returns it (``approved_by``: who, kept in the event); nor a lead whose influence is above
     the policy's threshold (routing/connections.py). The owners of the connected open leads
     are told (``word_travels`` events)."""
-    text = _reason(reason)
+    text = checked_reason(reason)
     returnable = ("offered", *HELD_STATUSES)
     before = store.lead(lead_id)
     links = lead_links(store, [before])[lead_id]  # read outside the write transaction
 
     def write() -> LeadView:
-        lead = _held_by(store, lead_id, rep_id, returnable)
+        lead = held_by(store, lead_id, rep_id, returnable)
         if approved_by is None:
             require_returnable(links, policy)
             if lead.status != "offered":
                 require_done(lead, store.events(lead_id=lead_id), policy)
         approval = {} if approved_by is None else {"approved_by": approved_by}
-        _move(
+        move_or_fail(
             store,
             lead_id,
             from_statuses=returnable,
-            to=_state(lead, status="returned", owner_rep_id=None, contact_due_at=None),
-            event=_event("returned", lead_id, rep_id, actor, now, reason=text, **approval),
+            to=lead_state(lead, status="returned", owner_rep_id=None, contact_due_at=None),
+            event=lead_event("returned", lead_id, rep_id, actor, now, reason=text, **approval),
         )
         _tell_connected(store, word_travels(links, lead, "returned", now=now, actor=actor))
         store.add_outbox(
@@ -371,16 +279,18 @@ def release_lead(
 ) -> LeadView:
     """Give a claimed lead back (one transaction): it is then routed again at once, outside
     that transaction, without the releasing rep."""
-    text = _reason(reason)
+    text = checked_reason(reason)
 
     def release() -> None:
-        lead = _held_by(store, lead_id, rep_id, ("claimed",))
-        _move(
+        lead = held_by(store, lead_id, rep_id, ("claimed",))
+        move_or_fail(
             store,
             lead_id,
             from_statuses=("claimed",),
-            to=_state(lead, status="new", owner_rep_id=None, claimed_at=None, contact_due_at=None),
-            event=_event("released", lead_id, rep_id, actor, now, reason=text),
+            to=lead_state(
+                lead, status="new", owner_rep_id=None, claimed_at=None, contact_due_at=None
+            ),
+            event=lead_event("released", lead_id, rep_id, actor, now, reason=text),
         )
 
     store.run_atomic(release)
@@ -414,15 +324,15 @@ def record_contact(
         raise InvalidArgument("the channel is longer than 100 characters")
 
     def write() -> LeadView:
-        lead = _held_by(store, lead_id, rep_id, ("claimed",))
+        lead = held_by(store, lead_id, rep_id, ("claimed",))
         if lead.owner_rep_id != rep_id:
             raise Forbidden(f"lead {lead_id} is not yours")
-        _move(
+        move_or_fail(
             store,
             lead_id,
             from_statuses=("claimed",),
-            to=_state(lead, status="contacted", contacted_at=at),
-            event=_event(
+            to=lead_state(lead, status="contacted", contacted_at=at),
+            event=lead_event(
                 "contacted",
                 lead_id,
                 rep_id,
@@ -458,21 +368,21 @@ def record_outcome(
         links = lead_links(store, [store.lead(lead_id)])[lead_id]
 
     def write() -> LeadView:
-        lead = _held_by(store, lead_id, rep_id, HELD_STATUSES)
+        lead = held_by(store, lead_id, rep_id, HELD_STATUSES)
         if lead.owner_rep_id != rep_id:
             raise Forbidden(f"lead {lead_id} is not yours")
-        _move(
+        move_or_fail(
             store,
             lead_id,
             from_statuses=HELD_STATUSES,
-            to=_state(
+            to=lead_state(
                 lead,
                 status=outcome,
                 outcome=outcome,
                 value=lead.value if value is None else value,
                 contact_due_at=None,
             ),
-            event=_event(outcome, lead_id, rep_id, actor, now, value=value),
+            event=lead_event(outcome, lead_id, rep_id, actor, now, value=value),
         )
         if links is not None:
             _tell_connected(store, word_travels(links, lead, "lost", now=now, actor=actor))
@@ -498,23 +408,23 @@ def assign_lead(
     actor: str,
 ) -> LeadView:
     """A manager gives a lead to any rep, with a reason: it is claimed by that rep at once."""
-    text = _reason(reason)
+    text = checked_reason(reason)
 
     def write() -> LeadView:
-        lead = _locked(store, lead_id)
+        lead = locked_lead(store, lead_id)
         if lead.status in CLOSED_STATUSES:
             raise InvalidState(f"lead {lead_id} is {lead.status}: closed leads are not assigned")
         if rep_id not in store.rep_profiles():
             raise NotFound(f"no rep with id {rep_id!r}")
         due = now + timedelta(hours=policy.sla_hours.get(lead.grade, policy.sla_hours["warm"]))
-        _move(
+        move_or_fail(
             store,
             lead_id,
             from_statuses=(lead.status,),
-            to=_state(
+            to=lead_state(
                 lead, status="claimed", owner_rep_id=rep_id, claimed_at=now, contact_due_at=due
             ),
-            event=_event(
+            event=lead_event(
                 "assigned", lead_id, rep_id, actor, now, reason=text, contact_due_at=due.isoformat()
             ),
         )
@@ -534,74 +444,18 @@ def request_intro(
     actor: str,
 ) -> Event:
     """Record that a rep asks someone for an introduction to the lead's buyers."""
-    _note(note)
+    checked_note(note)
     lead = store.lead(lead_id)
     if lead.status in CLOSED_STATUSES:
         raise InvalidState(f"lead {lead_id} is {lead.status}")
-    event = _event(
+    event = lead_event(
         "intro_requested",
         lead_id,
         rep_id,
         actor,
         now,
         via=via_person_id,
-        reason=_note(note),
+        reason=checked_note(note),
     )
     store.append_events([event])
     return event
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    breaches: tuple[tuple[str, str], ...]  # (lead id, rep id)
-    rerouted: tuple[str, ...]
-
-    def summary(self) -> str:
-        return (
-            f"{len(self.breaches)} overdue claim(s) breached, {len(self.rerouted)} lead(s) "
-            "re-routed; safe to rerun"
-        )
-
-
-def sweep_sla(
-    store: GraphStore, *, policy: Policy, now: datetime, actor: str = "sla-sweeper"
-) -> SweepResult:
-    """Find claims past their contact deadline: record a breach against the rep, return the
-    lead to new and route it again without that rep. Running it twice changes nothing more."""
-    breaches: list[tuple[str, str]] = []
-    rerouted: list[str] = []
-    for lead_id, rep_id in store.overdue_leads(now):
-
-        def breach(lead_id: str = lead_id, rep_id: str | None = rep_id) -> bool:
-            lead = _locked(store, lead_id)
-            if (
-                lead.status != "claimed"
-                or lead.owner_rep_id != rep_id  # reassigned since the overdue list was read
-                or lead.contact_due_at is None
-                or lead.contact_due_at >= now
-            ):
-                return False
-            # guarded by the status: of several sweepers (one per API process) one records it
-            return store.move_lead(
-                lead_id,
-                from_statuses=("claimed",),
-                to=_state(
-                    lead, status="new", owner_rep_id=None, claimed_at=None, contact_due_at=None
-                ),
-                event=_event(
-                    "sla_breach",
-                    lead_id,
-                    rep_id,
-                    actor,
-                    now,
-                    reason=f"no contact by {lead.contact_due_at.isoformat()}",
-                ),
-            )
-
-        if not store.run_atomic(breach):
-            continue
-        breaches.append((lead_id, rep_id or ""))
-        with suppress(NotEligible, InvalidState):
-            route_lead(store, lead_id, policy=policy, now=now, actor=actor)
-            rerouted.append(lead_id)
-    return SweepResult(breaches=tuple(breaches), rerouted=tuple(rerouted))

@@ -26,8 +26,8 @@ from routing.cadence import (
     cadence_state,
 )
 from routing.errors import InvalidArgument, InvalidState
-from routing.lifecycle import _event, _held_by, _move, _state, require_aware
 from routing.policy import Policy
+from routing.steps import held_by, lead_event, lead_state, move_or_fail, require_aware
 
 CHANNELS = ("call", "email", "linkedin", "meeting", "other")
 NOTE_LIMIT = 1000
@@ -98,12 +98,12 @@ def record_touch(
     text = _text(note, "note", required=False)
 
     def write() -> LeadView:
-        lead = _held_by(store, lead_id, rep_id, HELD_STATUSES)
+        lead = held_by(store, lead_id, rep_id, HELD_STATUSES)
         if lead.claimed_at is not None and at < lead.claimed_at:
             raise InvalidArgument(
                 f"`at` is before lead {lead_id} was claimed ({lead.claimed_at.isoformat()})"
             )
-        event = _event(
+        event = lead_event(
             "touched",
             lead_id,
             rep_id,
@@ -114,13 +114,13 @@ def record_touch(
             reason=text,
         )
         if lead.status == "claimed":
-            to = _state(lead, status="contacted", contacted_at=at)
+            to = lead_state(lead, status="contacted", contacted_at=at)
         elif lead.status == "nurture":
-            to = _state(lead, status="contacted", contact_due_at=None)
+            to = lead_state(lead, status="contacted", contact_due_at=None)
         else:
             store.append_events([event])
             return store.lead(lead_id)
-        _move(store, lead_id, from_statuses=(lead.status,), to=to, event=event)
+        move_or_fail(store, lead_id, from_statuses=(lead.status,), to=to, event=event)
         return store.lead(lead_id)
 
     lead = store.run_atomic(write)
@@ -152,18 +152,18 @@ def nurture_lead(
     text = _text(reason, "reason", required=True)
 
     def write() -> LeadView:
-        lead = _held_by(store, lead_id, rep_id, HELD_STATUSES)
+        lead = held_by(store, lead_id, rep_id, HELD_STATUSES)
         if lead.status == "claimed":
             raise InvalidState(
                 f"lead {lead_id} has not been contacted yet: record the first touch before "
                 "nurturing it"
             )
-        _move(
+        move_or_fail(
             store,
             lead_id,
             from_statuses=("contacted", "nurture"),
-            to=_state(lead, status="nurture", contact_due_at=due),
-            event=_event(
+            to=lead_state(lead, status="nurture", contact_due_at=due),
+            event=lead_event(
                 NURTURED, lead_id, rep_id, actor, now, reason=text, next_touch_at=due.isoformat()
             ),
         )

@@ -8,8 +8,9 @@ import pytest
 
 from graph.store import GraphStore
 from routing.errors import AlreadyClaimed, InvalidArgument, NotEligible
-from routing.lifecycle import claim_lead, record_contact, route_lead, sweep_sla
+from routing.lifecycle import claim_lead, record_contact, route_lead
 from routing.policy import load_policy
+from routing.sla import sweep_sla
 from tests.routing.world import NOW, World, rid
 
 

@@ -1,0 +1,276 @@
+"""What a ranking shows of each rep: the signals, the evidence (paths to each decision-maker,
+mutual connections, colleagues who can introduce, shared background, references) and the
+order of the eligible reps. The scores themselves are computed in routing/ranking.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple, overload
+
+import numpy as np
+
+from graph.model import LeadReach, LeadView, PersonRef, RepRef, SharedBackground
+from routing.background import background_of
+from routing.connections import Connection, LeadLinks
+from routing.errors import InvalidArgument
+from routing.roster import Roster, mix, stable_key
+
+SIGNALS = (
+    "warmth",
+    "coverage",
+    "mutuals",
+    "account_reach",
+    "shared_background",
+    "industry",
+    "geography",
+    "product",
+    "deal_size",
+    "track_record",
+    "load",
+    "account_owner",
+    "influence",
+)
+WARM_HOPS = 2
+"""A rep within this many hops of a decision-maker is a warm owner."""
+
+
+class SignalScore(NamedTuple):
+    name: str
+    value: float
+    weight: float
+    contribution: float
+
+
+class PathToMember(NamedTuple):
+    """How a rep reaches one decision-maker: ``paths`` are chains of people from the rep's
+    side to the decision-maker (empty chain: the rep knows them directly)."""
+
+    member: PersonRef
+    role: str
+    hops: int | None
+    paths: tuple[tuple[PersonRef, ...], ...]
+    mutual_count: int
+    mutuals: tuple[PersonRef, ...]
+    colleagues: tuple[PersonRef, ...]
+
+
+class SharedWithMember(NamedTuple):
+    member: PersonRef
+    background: SharedBackground
+
+
+class Evidence(NamedTuple):
+    committee: tuple[PathToMember, ...]
+    known_at_company: tuple[PersonRef, ...]
+    known_at_company_count: int
+    shared: tuple[SharedWithMember, ...]
+    account_owner: bool
+    references: tuple[Connection, ...] = ()
+    """Customers' buyers who are or know a decision-maker: their owners may introduce."""
+
+
+class RankedRep(NamedTuple):
+    position: int
+    rep: RepRef
+    score: float
+    signals: tuple[SignalScore, ...]
+    evidence: Evidence | None
+    open_leads: int
+    capacity: int | None
+    last_assigned_at: datetime | None
+    note: str | None = None
+
+
+class Exclusion(NamedTuple):
+    rep: RepRef
+    rule: str
+    reason: str
+
+
+@dataclass
+class LeadScores:
+    """One lead's signals for every rep, as arrays in roster order."""
+
+    values: dict[str, np.ndarray]
+    weights: dict[str, float]
+    score: np.ndarray
+    eligible: np.ndarray
+    reasons: dict[int, list[tuple[str, str]]]
+    owner: int | None
+    warm: np.ndarray
+    connected_owner: int | None = None
+    links: Callable[[], LeadLinks] | None = None
+    """The lead's connections (read when first asked: the evidence's references)."""
+
+    def order(self, roster: Roster, lead_id: str, mode: str) -> np.ndarray:
+        """Eligible rep indexes, best first, by the mode's ordering and the tie-break."""
+        index = np.flatnonzero(self.eligible)
+        random_order = mix(stable_key(lead_id), roster.tie_keys[index])
+        recency = roster.last_assigned[index]
+        if mode == "proximity":
+            keys: tuple[np.ndarray, ...] = (
+                random_order,
+                recency,
+                -np.round(self.score[index], 9),
+            )
+        elif mode == "round_robin":
+            keys = (random_order, recency)
+        elif mode == "least_busy":
+            keys = (random_order, recency, roster.open_leads[index])
+        elif mode == "first_available":
+            keys = (random_order,)
+        else:
+            raise InvalidArgument(f"unknown routing mode {mode!r}")
+        ordered = index[np.lexsort(keys)]
+        first = [self.connected_owner] if roster.policy.prefer_connected_owner else []
+        first += [self.owner] if roster.policy.prefer_account_owner else []
+        for preferred in first:  # the account owner ends up first, the connected owner next
+            if preferred is not None:
+                ordered = np.concatenate(([preferred], ordered[ordered != preferred]))
+        return ordered
+
+
+def evidence_for(
+    lead: LeadView, reach: LeadReach, roster: Roster, index: int, scores: LeadScores
+) -> Evidence:
+    rep_id = roster.rep_ids[index]
+    rep_person = roster.refs[index].person_id
+    people = reach.people
+    colleague_people = roster.rep_people()
+
+    def named(pid: str) -> PersonRef:
+        return people.get(pid) or PersonRef(id=pid, name=pid)
+
+    committee = []
+    for member in lead.committee:
+        found = reach.members.get(member.person.id)
+        hops = int(found.hops[index]) if found is not None else 0
+        mutual_ids = found.mutuals.get(rep_id, ()) if found is not None else ()
+        if hops == 1:
+            paths: tuple[tuple[PersonRef, ...], ...] = ((),)
+        elif hops == 2:
+            paths = tuple((named(m),) for m in mutual_ids)
+        elif hops == 3 and found is not None and rep_id in found.bridges:
+            first, second = found.bridges[rep_id]
+            paths = ((named(first), named(second)),)
+        else:
+            paths = ()
+        committee.append(
+            PathToMember(
+                member=member.person,
+                role=member.role,
+                hops=hops or None,
+                paths=paths,
+                mutual_count=int(found.mutual_counts[index]) if found is not None else 0,
+                mutuals=tuple(named(m) for m in mutual_ids),
+                colleagues=tuple(
+                    named(m) for m in mutual_ids if m in colleague_people and m != rep_person
+                ),
+            )
+        )
+    today = roster.today()
+    shared = tuple(
+        SharedWithMember(
+            member=m.person, background=background_of(reach.shared[(rep_id, m.person.id)], today)
+        )
+        for m in lead.committee
+        if (rep_id, m.person.id) in reach.shared
+    )
+    return Evidence(
+        committee=tuple(committee),
+        known_at_company=tuple(named(p) for p in reach.people_known.get(rep_id, ())),
+        known_at_company_count=int(reach.known_at_company[index]),
+        shared=shared,
+        account_owner=scores.owner == index,
+        references=() if scores.links is None else scores.links().references,
+    )
+
+
+def ranking_note(roster: Roster, scores: LeadScores, index: int) -> str | None:
+    policy = roster.policy
+    if scores.owner == index and policy.prefer_account_owner:
+        return "account owner: preferred by the policy"
+    if scores.connected_owner == index and policy.prefer_connected_owner:
+        return "holds a connected open lead: preferred by the policy"
+    return None
+
+
+class RankedReps(Sequence[RankedRep]):
+    """The ranked reps, best first. Everything is computed when the ranking is built; each
+    rep's Python record (signals and evidence) is assembled when first read, so a caller that
+    shows the top 10 of 2,000 reps does not pay for the other 1,990."""
+
+    def __init__(
+        self,
+        lead: LeadView,
+        reach: LeadReach,
+        roster: Roster,
+        scores: LeadScores,
+        order: np.ndarray,
+        explain: bool,
+    ) -> None:
+        self._lead, self._reach, self._roster, self._scores = lead, reach, roster, scores
+        self._order = order
+        self._explain = explain
+        self._built: dict[int, RankedRep] = {}
+        total = sum(scores.weights.values()) or 1.0
+        self._values = {name: np.round(scores.values[name][order], 4) for name in SIGNALS}
+        self._contributions = {
+            name: np.round(scores.weights[name] * scores.values[name][order] / total, 4)
+            for name in SIGNALS
+        }
+        self._scores_rounded = np.round(scores.score[order], 4)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, item: int) -> RankedRep: ...
+    @overload
+    def __getitem__(self, item: slice) -> Sequence[RankedRep]: ...
+    def __getitem__(self, item: int | slice) -> RankedRep | Sequence[RankedRep]:
+        if isinstance(item, slice):
+            rows = range(*item.indices(len(self)))
+            if self._explain:  # the 3-hop paths of the reps shown, one pass per decision-maker
+                shown = [self._roster.rep_ids[int(self._order[r])] for r in rows]
+                for found in self._reach.members.values():
+                    prefetch = getattr(found.bridges, "prefetch", None)
+                    if prefetch is not None:
+                        prefetch(shown)
+            return [self[i] for i in rows]
+        row = item + len(self) if item < 0 else item
+        if not 0 <= row < len(self):
+            raise IndexError(item)
+        built = self._built.get(row)
+        if built is None:
+            built = self._build(row)
+            self._built[row] = built
+        return built
+
+    def _build(self, row: int) -> RankedRep:
+        roster, scores = self._roster, self._scores
+        index = int(self._order[row])
+        capacity = roster.capacity[index]
+        return RankedRep(
+            position=row + 1,
+            rep=roster.refs[index],
+            score=float(self._scores_rounded[row]),
+            signals=tuple(
+                SignalScore(
+                    name=name,
+                    value=float(self._values[name][row]),
+                    weight=scores.weights[name],
+                    contribution=float(self._contributions[name][row]),
+                )
+                for name in SIGNALS
+            ),
+            evidence=evidence_for(self._lead, self._reach, roster, index, scores)
+            if self._explain
+            else None,
+            open_leads=int(roster.open_leads[index]),
+            capacity=None if np.isinf(capacity) else int(capacity),
+            last_assigned_at=roster.last_assigned_at[index],
+            note=ranking_note(roster, scores, index),
+        )
