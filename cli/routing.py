@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from routing.metrics import AssignmentMetrics
     from routing.policy import Policy
     from routing.policy_versions import PolicyVersion
+    from routing.ranking import Ranking
 
 app = typer.Typer()
 policy_app = typer.Typer(
@@ -45,9 +46,12 @@ def rank(
     if limit < 1:
         raise fail(f"--limit must be 1 or more (got {limit})")
     policy = policy_from(policy_file)
-    ranking = on_store(
-        True, lambda s: rank_lead(s, lead, policy=policy, now=utc_now(), limit=limit)
-    )
+    def ranked(store: GraphStore) -> Ranking:
+        found = rank_lead(store, lead, policy=policy, now=utc_now(), limit=limit)
+        found.ranked[:]  # each rep's evidence is built when first read: read it while open
+        return found
+
+    ranking = on_store(True, ranked)
     if as_json:
         print_json(ranking)
         return

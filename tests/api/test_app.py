@@ -31,4 +31,5 @@ def test_healthz_is_alive_and_readyz_reports_backend_and_counts(
         "companies": 3,
         "leads": 0,
         "ties": 12,
+        "rankings_warm": {"done": 0, "of": 0},  # no lead to read the reach of
     }

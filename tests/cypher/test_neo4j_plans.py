@@ -56,6 +56,8 @@ SCANS_BY_DESIGN: dict[str, str] = {
     "outbox_backlog": "every entry of the outbox_next_at index: the undelivered messages",
     "tombstone_hashes": "every tombstone (erased people's key hashes: few), read by imports",
     "events_mentioning": "a text search of the activity log, once per erasure (forget-person)",
+    "policy_versions": "the routing policy versions applied (a handful)",
+    "latest_policy_version": "the routing policy versions applied (a handful), polled every 5 s",
 }
 
 # Operators that read every node or relationship of a label or type (or every node, or a whole
@@ -289,6 +291,19 @@ def parameters(name: str, ids: Mapping[str, Any]) -> dict[str, Any]:
         "product": "crm",
         "industry": "software",
         "region": "EMEA",
+        # the manager views: the network explorer, policy versions, the audit log
+        "after_name": "",
+        "after_id": "",
+        "pairs": [{"a": person, "b": other}],
+        "version": "0123456789ab",
+        "toml": 'mode = "proximity"',
+        "applied_by": "admin:x",
+        "applied_at": NOW,
+        "before_at": NOW,
+        "before_id": "",
+        "everyone": False,
+        "reps": [ids["rep_ids"][0]],
+        "org_kinds": ["policy_applied"],
     }
     # where the store passes other values than the common ones above
     by_query: dict[str, dict[str, Any]] = {

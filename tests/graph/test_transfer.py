@@ -34,6 +34,7 @@ from routing import intake
 from routing.background import shared_background
 from routing.lifecycle import assign_lead, reject_lead
 from routing.policy import load_policy
+from routing.policy_versions import apply_policy
 from tests.conftest import graph_env
 from tests.factories import SmallOrg, build_small_org
 from tests.routing.world import NOW, World, rid
@@ -117,6 +118,7 @@ def _fill(store: GraphStore) -> Facts:
     )
     checked, _ = intake.check_batch([web_form], ["input"])
     intake.submit_leads(store, checked, policy=policy, now=NOW, actor="intake:web")
+    apply_policy(store, 'mode = "round_robin"\n', actor="admin:ops", now=NOW)
     return Facts(
         org=org,
         admin_token=admin_token,
@@ -339,7 +341,7 @@ def test_cli_copies_prints_progress_and_the_check(
     result = runner.invoke(app, args, env=_cli_env(graph_settings))
 
     assert result.exit_code == 0, result.stderr
-    assert "the target matches the source: same counts and checksums for all 17" in result.stdout
+    assert "the target matches the source: same counts and checksums for all 18" in result.stdout
     assert "(0 were already in the target)" in result.stdout
     assert f"KNOWS (check) {counts.ties:,} / {counts.ties:,}" in " ".join(result.stderr.split())
 
@@ -357,7 +359,7 @@ def test_cli_copies_prints_progress_and_the_check(
         "1 only in the target (e.g. p:stranger)"
     ) in " ".join(again.stdout.split())
     assert again.stderr.strip().splitlines()[-1] == (
-        "error: the target differs from the source in 1 of 17 labels and relationship types "
+        "error: the target differs from the source in 1 of 18 labels and relationship types "
         "(listed above): rerun to finish an interrupted copy"
     )
 
