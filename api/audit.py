@@ -65,15 +65,15 @@ def _wanted(request: Request) -> audit.AuditFilter:
 
 def _cell(value: str | None) -> str:
     text = value or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _row(event: Event) -> tuple[str, ...]:
     return (
         event.at.isoformat(),
-        event.kind,
-        event.lead_id or "",
-        event.rep_id or "",
+        _cell(event.kind),
+        _cell(event.lead_id),
+        _cell(event.rep_id),
         _cell(event.actor),
         _cell(event.reason),
         _cell(event.detail),

@@ -201,21 +201,26 @@ class LadybugStore(CypherGraphStore):
                 self._discard_connection()
                 raise StoreError(f"cannot start a write transaction: {exc}") from None
             self._local.in_transaction = True
+            self.caches.began()
             try:
-                yield
-            except BaseException:
+                try:
+                    yield
+                except BaseException:
+                    self._local.in_transaction = False
+                    self.caches.rolled_back()
+                    # the engine has already rolled back if a statement failed
+                    with suppress(RuntimeError):
+                        conn.execute("ROLLBACK")
+                    raise
                 self._local.in_transaction = False
-                self.caches.rolled_back()
-                # the engine has already rolled back if a statement failed
-                with suppress(RuntimeError):
-                    conn.execute("ROLLBACK")
-                raise
-            self._local.in_transaction = False
-            try:
-                conn.execute("COMMIT")
-            except RuntimeError as exc:
-                self._discard_connection()
-                raise StoreError(f"commit failed, nothing was written: {exc}") from None
+                try:
+                    conn.execute("COMMIT")
+                except RuntimeError as exc:
+                    self.caches.rolled_back()
+                    self._discard_connection()
+                    raise StoreError(f"commit failed, nothing was written: {exc}") from None
+            finally:
+                self.caches.ended()
 
     def _write_rows(self, name: str, records: Sequence[Any]) -> list[Row]:
         """Queries that start with ``LOAD FROM $rows`` get their rows as an Arrow table, typed

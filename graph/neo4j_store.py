@@ -162,6 +162,7 @@ class Neo4jStore(CypherGraphStore):
             session.close()
             raise StoreError(f"Neo4j refused the transaction: {_line(exc)}") from None
         self._local.tx = tx
+        self.caches.began()
         try:
             try:
                 yield
@@ -190,6 +191,7 @@ class Neo4jStore(CypherGraphStore):
                 self.caches.rolled_back()
                 raise StoreError(f"commit failed, nothing was written: {_line(exc)}") from None
         finally:
+            self.caches.ended()
             with suppress(Neo4jError, DriverError, OSError):
                 session.close()
 
@@ -214,11 +216,14 @@ class Neo4jStore(CypherGraphStore):
 
         try:
             with self._driver.session(database=self.database) as session:
+                self.caches.began()
                 try:
                     return session.execute_write(work)
                 except BaseException:
                     self.caches.rolled_back()
                     raise
+                finally:
+                    self.caches.ended()
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {_line(exc)}") from None
         except TransientError as exc:

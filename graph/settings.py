@@ -117,8 +117,9 @@ class WarmpathSettings(BaseSettings):
     )
     policy: Path | None = Field(
         None,
-        description="the routing policy file in force (TOML, see below); unset: the built-in "
-        "defaults",
+        description="the routing policy file (TOML, see below); unset: the built-in defaults. "
+        "A policy applied in the graph (`applyPolicy`, `warmpath policy apply`) wins over it in "
+        "the API server",
     )
     env: Literal["production", "development"] = Field(
         "production",

@@ -47,7 +47,10 @@ def record_introduction(
     rep the owner asked (an ``intro_requested`` of the lead's owner via the rep's person) may
     record it, once per decision-maker, while the owner holds the lead. One transaction."""
     text = checked_note(note)
-    person_id = store.rep_profiles()[introducer_rep_id].person_id
+    profile = store.rep_profiles().get(introducer_rep_id)
+    if profile is None:
+        raise Forbidden("only a rep the lead's owner asked may record this introduction")
+    person_id = profile.person_id
 
     def write() -> Event:
         try:

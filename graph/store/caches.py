@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -156,6 +157,12 @@ class StoreCaches:
     and is stale once they move."""
 
     def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._open = 0
+        """Write transactions open in this process: nothing read meanwhile is kept."""
+        self._epoch = 0
+        """Moves when a write transaction begins or ends (a read that spans one is not kept)."""
+        self._local = threading.local()
         self.single_writer = False
         """True when no other process writes this graph: nothing expires with time."""
         self._standings: dict[str, tuple[object, float]] = {}
@@ -175,9 +182,45 @@ class StoreCaches:
 
     def written(self, query: str) -> None:
         """A write query ran (or failed part-way): drop what it may have changed."""
-        self.forget(changed_by(query))
+        kinds = changed_by(query)
+        written = getattr(self._local, "kinds", None)
+        if written is not None:
+            written.update(kinds)
+        self.forget(kinds)
+
+    def began(self) -> None:
+        """A write transaction began in this thread."""
+        with self._lock:
+            self._open += 1
+            self._epoch += 1
+        self._local.kinds, self._local.moved = set(), set()
+
+    def ended(self) -> None:
+        """It committed or rolled back: what it wrote is dropped again, since another thread
+        may have read the state before the commit and kept it under the new generation."""
+        kinds = frozenset(getattr(self._local, "kinds", None) or ())
+        moved = getattr(self._local, "moved", None) or set()
+        self._local.kinds = self._local.moved = None
+        with self._lock:
+            self._open -= 1
+            self._epoch += 1
+            self.forget(kinds - {ACTIVITY})  # the activity follows moves in place
+            for lead_id in moved:
+                self._forget_leads(lead_id)
+
+    def token(self, counter: int) -> tuple[int, int]:
+        return counter, self._epoch
+
+    def _keepable(self, token: tuple[int, int], counter: int) -> bool:
+        """Whether a read that began at ``token`` may be kept: nothing changed meanwhile and
+        no write transaction was or is open."""
+        return self._open == 0 and token == (counter, self._epoch)
 
     def forget(self, kinds: frozenset[str] = EVERYTHING) -> None:
+        with self._lock:
+            self._forget(kinds)
+
+    def _forget(self, kinds: frozenset[str]) -> None:
         for kind in kinds:
             self._generations[kind] += 1
         if REPS in kinds:
@@ -196,6 +239,9 @@ class StoreCaches:
         self._forget_leads(lead_id)
 
     def _forget_leads(self, lead_id: str | None = None) -> None:
+        moved = getattr(self._local, "moved", None)
+        if moved is not None and lead_id is not None:
+            moved.add(lead_id)
         self._lead_changes += 1
         if lead_id is None:
             self._leads, self._streams, self._standings = {}, {}, {}
@@ -212,13 +258,18 @@ class StoreCaches:
 
     def rolled_back(self) -> None:
         """A write transaction failed or is being run again: what was updated in place
-        (lead_moved) may not have happened."""
-        self.forget(frozenset({ACTIVITY}))
+        (lead_moved) and what was read after its writes may not have happened."""
+        written = frozenset(getattr(self._local, "kinds", None) or ())
+        self.forget(written | {ACTIVITY})
 
     def lead_moved(self, move: LeadMove) -> None:
         """A lead moved (a claim, a release, an outcome): the kept activity follows in place
         rather than being read again with three scans. A transaction that then fails calls
         ``rolled_back``."""
+        with self._lock:
+            self._lead_moved(move)
+
+    def _lead_moved(self, move: LeadMove) -> None:
         self._forget_leads(move.lead_id)
         self._activity_changes += 1
         self._generations[ACTIVITY] += 1
@@ -245,10 +296,10 @@ class StoreCaches:
             change(rep, breaches=tuple(sorted((*found.get(rep, idle).breaches, move.at))))
         self._activity = dataclasses.replace(kept, found=found)
 
-    def activity_changes(self) -> int:
-        """A counter of changes to the activity: read it before reading the activity from the
-        graph, and pass it to ``keep_activity`` (a change meanwhile makes the read stale)."""
-        return self._activity_changes
+    def activity_changes(self) -> tuple[int, int]:
+        """Read it before reading the activity from the graph, and pass it to
+        ``keep_activity`` (a change meanwhile makes the read stale)."""
+        return self.token(self._activity_changes)
 
     # --- reading and keeping --------------------------------------------------------------
 
@@ -299,26 +350,28 @@ class StoreCaches:
         key: ActivityKey,
         breaches_since: datetime,
         found: dict[str, RepActivity],
-        changes_before: int,
+        changes_before: tuple[int, int],
     ) -> None:
         """Keep what was read, unless the activity changed while it was being read."""
-        if changes_before == self._activity_changes:
-            self._activity = ActivitySnapshot(key, breaches_since, found, time.monotonic())
+        with self._lock:
+            if self._keepable(changes_before, self._activity_changes):
+                self._activity = ActivitySnapshot(key, breaches_since, found, time.monotonic())
 
-    def lead_changes(self) -> int:
+    def lead_changes(self) -> tuple[int, int]:
         """A counter of changes to leads: read it before reading a lead or its stream, and
         pass it to ``keep_lead`` / ``keep_stream``."""
-        return self._lead_changes
+        return self.token(self._lead_changes)
 
     def lead(self, lead_id: str) -> LeadView | None:
         kept = self._leads.get(lead_id)
         return kept[0] if kept is not None and not self._expired(kept[1], LEAD_TTL) else None
 
-    def keep_lead(self, lead: LeadView, changes_before: int) -> None:
-        if changes_before == self._lead_changes:
-            if len(self._leads) >= LEADS_KEPT:
-                self._leads = {}
-            self._leads[lead.id] = (lead, time.monotonic())
+    def keep_lead(self, lead: LeadView, changes_before: tuple[int, int]) -> None:
+        with self._lock:
+            if self._keepable(changes_before, self._lead_changes):
+                if len(self._leads) >= LEADS_KEPT:
+                    self._leads = {}
+                self._leads[lead.id] = (lead, time.monotonic())
 
     def stream(self, lead_id: str) -> list[Event] | None:
         kept = self._streams.get(lead_id)
@@ -326,11 +379,14 @@ class StoreCaches:
             return None
         return list(kept[0])
 
-    def keep_stream(self, lead_id: str, events: list[Event], changes_before: int) -> None:
-        if changes_before == self._lead_changes:
-            if len(self._streams) >= LEADS_KEPT:
-                self._streams = {}
-            self._streams[lead_id] = (list(events), time.monotonic())
+    def keep_stream(
+        self, lead_id: str, events: list[Event], changes_before: tuple[int, int]
+    ) -> None:
+        with self._lock:
+            if self._keepable(changes_before, self._lead_changes):
+                if len(self._streams) >= LEADS_KEPT:
+                    self._streams = {}
+                self._streams[lead_id] = (list(events), time.monotonic())
 
     def standing(self, lead_id: str) -> object | None:
         """What another repository derived from one lead (its standing among connected
@@ -338,11 +394,12 @@ class StoreCaches:
         kept = self._standings.get(lead_id)
         return kept[0] if kept is not None and not self._expired(kept[1], LEAD_TTL) else None
 
-    def keep_standing(self, lead_id: str, value: object, changes_before: int) -> None:
-        if changes_before == self._lead_changes:
-            if len(self._standings) >= LEADS_KEPT:
-                self._standings = {}
-            self._standings[lead_id] = (value, time.monotonic())
+    def keep_standing(self, lead_id: str, value: object, changes_before: tuple[int, int]) -> None:
+        with self._lock:
+            if self._keepable(changes_before, self._lead_changes):
+                if len(self._standings) >= LEADS_KEPT:
+                    self._standings = {}
+                self._standings[lead_id] = (value, time.monotonic())
 
     def user(self, token_hash: str) -> User | None:
         kept = self._users.get(token_hash)
