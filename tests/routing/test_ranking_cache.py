@@ -3,6 +3,7 @@ it (a tie, the committee, a rep's workload, a transaction that fails) shows in t
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -121,3 +122,30 @@ def test_a_rep_whose_capacity_filled_meanwhile_cannot_claim(
     with pytest.raises(NotEligible, match="at capacity 2/2"):
         claim_lead(store, "L1", rid("ann"), policy=policy, now=NOW, actor="test")
     assert store.lead("L1").status == "offered"
+
+
+def test_a_read_made_while_another_thread_writes_is_not_kept(
+    world: World, store: GraphStore
+) -> None:
+    """Another thread reads the lead while a transaction that moves it is open: what it read
+    (the state before the commit) is not what the next question gets after the commit."""
+    route_lead(store, "L1", policy=load_policy(), now=NOW, actor="test")
+    assert store.lead("L1").status == "offered"  # kept
+    moved, release = threading.Event(), threading.Event()
+
+    def unit() -> None:
+        world.give("L1", "bob", at=NOW)
+        moved.set()
+        release.wait(30)
+
+    writer = threading.Thread(target=lambda: store.run_atomic(unit))
+    writer.start()
+    assert moved.wait(30)
+    reader = threading.Thread(target=lambda: store.lead("L1"))
+    reader.start()
+    reader.join(2)  # a backend whose reads wait for the writer: read after the commit
+    release.set()
+    writer.join(30)
+    reader.join(30)
+    after = store.lead("L1")
+    assert (after.status, after.owner_rep_id) == ("claimed", rid("bob"))
