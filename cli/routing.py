@@ -46,6 +46,7 @@ def rank(
     if limit < 1:
         raise fail(f"--limit must be 1 or more (got {limit})")
     policy = policy_from(policy_file)
+
     def ranked(store: GraphStore) -> Ranking:
         found = rank_lead(store, lead, policy=policy, now=utc_now(), limit=limit)
         found.ranked[:]  # each rep's evidence is built when first read: read it while open
