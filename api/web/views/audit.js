@@ -28,17 +28,22 @@ function localInput(iso) {
   return new Date(at.getTime() - at.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
 }
 
+let latest = 0;
+
 async function page(index) {
+  const ticket = ++latest;
+  const asked = { ...search.filter };
   const data = await gql(`query($filter: AuditFilter, $first: Int!, $after: String) { auditLog(filter: $filter, first: $first, after: $after) {
     __typename ... on Problem { code message } ... on EventConnection { totalCount pageInfo { hasNextPage endCursor }
-      nodes { id at kind leadId repId actor reason detail } } } }`, { filter: search.filter, first: search.size, after: search.cursors[index] });
+      nodes { id at kind leadId repId actor reason detail } } } }`, { filter: asked, first: search.size, after: search.cursors[index] });
+  if (ticket !== latest) return; // a newer search was asked meanwhile: its answer is shown
   const found = unwrap(data.auditLog);
   search.cursors[index + 1] = found.pageInfo.hasNextPage ? found.pageInfo.endCursor : undefined;
   const rows = found.nodes.map((e) => `<tr><td><time>${when(e.at, 19)}</time></td><td>${esc(e.kind)}</td>
     <td>${e.leadId ? `<a href="#/lead/${encodeURIComponent(e.leadId)}">${esc(e.leadId)}</a>` : ""}</td><td>${esc(e.repId || "")}</td>
     <td>${esc(e.actor)}</td><td>${esc(e.reason || "")}${e.detail ? ` <span class="muted">${esc(e.detail)}</span>` : ""}</td></tr>`).join("");
   const first = index * search.size + 1;
-  const filter = Object.entries(search.filter).map(([field, value]) => `${WORDS[field]} ${field === "from" || field === "to" ? when(value) : esc(value)}`).join(", ");
+  const filter = Object.entries(asked).map(([field, value]) => `${WORDS[field]} ${field === "from" || field === "to" ? when(value) : esc(value)}`).join(", ");
   byId("au-results").innerHTML = `<p class="muted" id="au-count">${found.totalCount} events match${filter ? " " + filter : ""}${found.nodes.length ? `; ${first} to ${first + found.nodes.length - 1}` : ""}.</p>
     <div class="scroll"><table id="audit"><thead><tr><th>At</th><th>Kind</th><th>Lead</th><th>Rep</th><th>Actor</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table></div>
     <div class="actions pager"><button type="button" class="secondary" id="au-prev" ${index ? "" : "disabled"}>Previous ${search.size}</button>
