@@ -12,7 +12,7 @@ NEO4J_STAMP := $(NEO4J_DIR)/lib/.fetched
 NEO4J_PORT ?= 7687
 NEO4J_DATA ?= data/neo4j
 
-.PHONY: install browser run test bench load lint clean neo4j neo4j-fetch java
+.PHONY: install browser run test bench load pages lint clean neo4j neo4j-fetch java
 
 WEB_TOOLS := tools/web
 WEB_VENDOR := api/web/vendor/cytoscape.esm.min.js
@@ -76,6 +76,17 @@ load: $(STAMP) $(NEO4J_STAMP)
 	  echo "== make load: $$backend"; \
 	  BENCH_BACKEND=$$backend LOAD_JSON=$${LOAD_JSON:-bench-results/load-$$backend.json} \
 	    $(PY) -m benchmarks.load || exit 1; \
+	done
+
+# one client on the demo server: each document the manager page sends when a view opens, server
+# time (Server-Timing) and wall time per query, both backends (BENCH_BACKEND=ladybug|neo4j for
+# one); figures as JSON in bench-results/pages-<backend>.json
+pages: $(STAMP) $(NEO4J_STAMP)
+	@mkdir -p bench-results
+	@for backend in $${BENCH_BACKEND:-ladybug neo4j}; do \
+	  echo "== make pages: $$backend"; \
+	  BENCH_BACKEND=$$backend PAGES_JSON=$${PAGES_JSON:-bench-results/pages-$$backend.json} \
+	    $(PY) -m benchmarks.pages || exit 1; \
 	done
 
 # ruff, mypy (strict), and the dependency direction between the layers (import-linter,

@@ -50,14 +50,29 @@ def add_user(
     return user, token
 
 
-def authenticate(store: GraphStore, authorization: str | None) -> User | None:
-    """The user for an ``Authorization: Bearer <token>`` header, or None."""
+def _bearer_hash(authorization: str | None) -> str | None:
+    """The hash of the token of an ``Authorization: Bearer <token>`` header, or None."""
     if not authorization:
         return None
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return store.user_by_token_hash(token_hash(token.strip()))
+    return token_hash(token.strip())
+
+
+def authenticate(store: GraphStore, authorization: str | None) -> User | None:
+    """The user for an ``Authorization: Bearer <token>`` header, or None (blocking: it may
+    read the graph)."""
+    hashed = _bearer_hash(authorization)
+    return None if hashed is None else store.user_by_token_hash(hashed)
+
+
+def kept_user(store: GraphStore, authorization: str | None) -> User | None:
+    """The user for the header when the store keeps them in memory (no query, so the event
+    loop may ask: a signed-in user's request needs no worker thread to sign in), else None:
+    then ``authenticate``."""
+    hashed = _bearer_hash(authorization)
+    return None if hashed is None else store.kept_user(hashed)
 
 
 def require_submitter(user: User | None) -> User:

@@ -197,6 +197,8 @@ class Metrics:
         self._bound: _Bound | None = None
         self.rankings_warm: tuple[int, int] | None = None
         """The start-up warm-up of the open leads' reach: (leads done, leads)."""
+        self.instance = uuid.uuid4().hex[:12]
+        """Names this process in /readyz: behind one port, each worker warms up on its own."""
         self._operation_names: set[str] = set()
         self._names_lock = threading.Lock()
         self.operations = Histogram(
@@ -439,7 +441,11 @@ def readyz(request: Request) -> JSONResponse:
     loaded = store.rep_network_age() is not None
     checks["rep_network"] = "ok" if loaded else "the rep network is not read yet"
     if metrics.rankings_warm is not None:  # informative: rankings are served meanwhile
-        body["rankings_warm"] = {"done": metrics.rankings_warm[0], "of": metrics.rankings_warm[1]}
+        body["rankings_warm"] = {
+            "done": metrics.rankings_warm[0],
+            "of": metrics.rankings_warm[1],
+            "instance": metrics.instance,
+        }
     sweeper = metrics.sweeper_problem()
     checks["sweeper"] = "off" if metrics.sweep_seconds <= 0 else sweeper or "ok"
     failed = [name for name, state in checks.items() if state not in ("ok", "off")]

@@ -54,7 +54,7 @@ RANKED = """query($id: ID!) { rankedReps(leadId: $id, limit: 10) {
 CLAIM = """mutation($id: ID!) { claimLead(leadId: $id) {
   __typename ... on Claimed { lead { contactDueAt } } ... on Problem { code message } } }"""
 TRIVIAL = "{ me { id } }"
-WARM_UP_TIMEOUT = 600.0
+WARM_UP_TIMEOUT = 1800.0
 
 
 @dataclass
@@ -297,28 +297,33 @@ def _resident_mb(pid: int) -> float:
     return round(total, 1)
 
 
-def _wait_warm(url: str, log: Path) -> bool:
-    """Wait until the server answers ready and has read the open leads' reach (with several
-    workers, the one that answers; the load's first questions go to all of them)."""
-    deadline = time.monotonic() + WARM_UP_TIMEOUT
+def _wait_warm(url: str, log: Path, workers: int) -> bool:
+    """Wait until every worker answers ready and has read the open leads' reach (each worker
+    names itself in /readyz: ``rankings_warm.instance``; the port hands /readyz to any)."""
+    timeout = float(os.environ.get("LOAD_WARM_UP_TIMEOUT", WARM_UP_TIMEOUT))
+    deadline = time.monotonic() + timeout
     started = time.monotonic()
+    warm_workers: set[str] = set()
     while time.monotonic() < deadline:
         try:
             response = httpx.get(url + "/readyz", timeout=5)
             warm = response.json().get("rankings_warm") or {}
             if response.status_code == 200 and warm and warm.get("done") == warm.get("of"):
-                print(
-                    f"server ready, reach of {warm.get('of'):,} open leads read, "
-                    f"{time.monotonic() - started:.0f}s",
-                    flush=True,
-                )
-                return True
+                warm_workers.add(str(warm.get("instance")))
+                if len(warm_workers) >= workers:
+                    print(
+                        f"server ready, reach of {warm.get('of'):,} open leads read by "
+                        f"{workers} worker(s), {time.monotonic() - started:.0f}s",
+                        flush=True,
+                    )
+                    return True
         except (httpx.HTTPError, ValueError):
             pass
-        time.sleep(0.5)
+        time.sleep(0.2)
     tail = log.read_text(errors="replace").strip().splitlines()[-5:]
     print(
-        f"the server was not ready within {WARM_UP_TIMEOUT:.0f} s: " + " | ".join(tail),
+        f"{len(warm_workers)} of {workers} worker(s) warm within {timeout:.0f} s "
+        "(LOAD_WARM_UP_TIMEOUT): " + " | ".join(tail),
         file=sys.stderr,
     )
     return False
@@ -342,7 +347,7 @@ def _serve_and_load(graph: BenchGraph, scale: str, scratch: Path) -> int:
         )
     try:
         url = f"http://127.0.0.1:{port}"
-        if not _wait_warm(url, log):
+        if not _wait_warm(url, log, workers):
             return 1
         tally, summary = asyncio.run(run_load(url, admin, leads, tokens, owners))
         rss = _resident_mb(server.pid)

@@ -31,7 +31,7 @@ from benchmarks.backend import BenchGraph, backend_from_env, bench_graph
 from benchmarks.fairness import fairness_figures, print_frontier
 from demo.organisation import SCALES, generate_org
 from graph.errors import ConfigError
-from graph.store import GraphStore
+from graph.store import CypherGraphStore, GraphStore
 from routing.background import shared_background
 
 
@@ -277,6 +277,15 @@ def _bench_questions(
         "question below; a write through the store drops it, the next question reads it again)",
         flush=True,
     )
+    kept = store.kept_ties_size() if isinstance(store, CypherGraphStore) else None
+    if kept is not None:
+        print(
+            f"ties beyond the rep network (neither end a rep's person) held beside it: "
+            f"{kept.rows:,} rows (each tie twice), {kept.nbytes / 2**20:.1f} MiB, read in "
+            f"{kept.read_seconds:.1f}s (part of the above): the person's side of mutual "
+            "connections and paths, from memory",
+            flush=True,
+        )
     # warm-up: first queries compile plans and fault pages in
     for person in persons[:5]:
         store.reps_near(person, max_hops=3)

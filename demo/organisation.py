@@ -56,6 +56,8 @@ class OrgShape:
 
 SCALES = {
     "full": OrgShape(reps=2000, people=2_000_000, leads=10_000),
+    # 4x the full organisation, same proportions (the growth table in the README)
+    "large": OrgShape(reps=8000, people=8_000_000, leads=40_000),
     "small": OrgShape(
         reps=200, people=100_000, leads=2_000, mean_connections=400, sd_connections=200
     ),

@@ -19,12 +19,12 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 import ladybug
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from cypher import QueryCatalog, load_catalogs
 from graph.errors import DatabaseLocked, StoreError, StoreUnavailable
 from graph.model import OrgSnapshot
 from graph.settings import LadybugSettings
+from graph.snapshot import NODE_TABLES, REL_ENDPOINTS, check_keys, ordered_ties
 from graph.store import SNAPSHOT_LOAD_ORDER, CypherGraphStore, Progress, Row, utc_params
 
 log = logging.getLogger(__name__)
@@ -32,15 +32,6 @@ log = logging.getLogger(__name__)
 WRITE_LOCK = threading.RLock()
 """Process-wide: LadybugDB has a single writer."""
 
-_NODE_TABLES = ("Person", "Rep", "Company", "School", "Lead")
-_REL_ENDPOINTS = {
-    "KNOWS": ("Person", "Person"),
-    "IS": ("Rep", "Person"),
-    "WORKS_AT": ("Person", "Company"),
-    "STUDIED_AT": ("Person", "School"),
-    "AT": ("Lead", "Company"),
-    "DECISION_MAKER": ("Lead", "Person"),
-}
 _ARROW_TYPES = {
     "STRING": pa.string(),
     "DOUBLE": pa.float64(),
@@ -315,12 +306,12 @@ class LadybugStore(CypherGraphStore):
 
     def _prepare_snapshot(self, snapshot: OrgSnapshot) -> dict[str, pa.Table]:
         prepared: dict[str, pa.Table] = {}
-        unknown = set(snapshot.tables) - set(_NODE_TABLES) - set(_REL_ENDPOINTS)
+        unknown = set(snapshot.tables) - set(NODE_TABLES) - set(REL_ENDPOINTS)
         if unknown:
             raise StoreError(f"snapshot has unknown tables: {sorted(unknown)}")
         for name, table in snapshot.tables.items():
             columns = self._columns(name)
-            leading = ["from", "to"] if name in _REL_ENDPOINTS else []
+            leading = ["from", "to"] if name in REL_ENDPOINTS else []
             wanted = leading + [c for c, _ in columns]
             extra = set(table.column_names) - set(wanted)
             if extra:
@@ -341,38 +332,7 @@ class LadybugStore(CypherGraphStore):
                 else:
                     arrays.append(pa.nulls(table.num_rows, arrow_type))
             prepared[name] = pa.table(arrays, names=wanted)
-        for name in _NODE_TABLES:
-            table = prepared.get(name)
-            if table is None:
-                continue
-            ids = table.column("id")
-            if ids.null_count:
-                raise StoreError(f"snapshot table {name} has {ids.null_count} rows without an id")
-            if pc.count_distinct(ids).as_py() != table.num_rows:
-                raise StoreError(f"snapshot table {name} has duplicate ids")
         if "KNOWS" in prepared:
-            knows = prepared["KNOWS"]
-            swap = pc.greater(knows.column("from"), knows.column("to"))
-            lo = pc.if_else(swap, knows.column("to"), knows.column("from"))
-            hi = pc.if_else(swap, knows.column("from"), knows.column("to"))
-            knows = knows.set_column(0, "from", lo).set_column(1, "to", hi)
-            if pc.any(pc.equal(lo, hi)).as_py():
-                raise StoreError("snapshot table KNOWS has a person who knows themselves")
-            prepared["KNOWS"] = knows
-        for name, (source, target) in _REL_ENDPOINTS.items():
-            table = prepared.get(name)
-            if table is None:
-                continue
-            for column, node_table in (("from", source), ("to", target)):
-                nodes = prepared.get(node_table)
-                if nodes is None:
-                    raise StoreError(f"snapshot table {name} needs the {node_table} table too")
-                missing = pc.sum(
-                    pc.invert(pc.is_in(table.column(column), nodes.column("id")))
-                ).as_py()
-                if missing:
-                    raise StoreError(
-                        f"snapshot table {name}: {missing} rows point at a {node_table} that "
-                        "is not in the snapshot"
-                    )
+            prepared["KNOWS"] = ordered_ties(prepared["KNOWS"])
+        check_keys(prepared)
         return prepared

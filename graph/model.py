@@ -393,6 +393,8 @@ class LeadState:
     contacted_at: datetime | None = None
     outcome: str | None = None
     value: float | None = None
+    """The deal value; None keeps the stored one (a claim or offer made from a view read
+    before its transaction must not undo an update of the value made meanwhile)."""
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,12 @@ from neo4j.exceptions import (
 
 from cypher import QueryCatalog, load_catalogs
 from graph.errors import StoreError, StoreUnavailable
+from graph.model import OrgSnapshot
+from graph.neo4j_bulk import load_empty_graph
 from graph.settings import Neo4jSettings
-from graph.store import CypherGraphStore, Row, utc_params
+from graph.store import CypherGraphStore, Progress, Row, utc_params
+from graph.store.caches import changed_by
+from graph.store.runner import first_count
 
 T = TypeVar("T")
 RETRYABLE = (TransientError, SessionExpired, ServiceUnavailable)
@@ -58,6 +62,9 @@ class Neo4jStore(CypherGraphStore):
     transaction_rows: int | None = 50_000
     """A transaction lives in the server's heap (1 GB in docker-compose.yml): larger imports
     are written in batches (importers/plan.py)."""
+    reads_id_lists = True
+    shares_graph = True
+    keeps_person_ties = True
 
     def __init__(self, settings: Neo4jSettings, *, catalog: QueryCatalog | None = None) -> None:
         super().__init__(catalog or load_catalogs()["neo4j"])
@@ -143,7 +150,9 @@ class Neo4jStore(CypherGraphStore):
         inside = self._in_transaction(self.catalog[name].text, params)
         if inside is not None:
             return inside
-        return self._run(self.catalog[name].text, params, RoutingControl.WRITE)
+        rows = self._run(self.catalog[name].text, params, RoutingControl.WRITE)
+        self._announce(changed_by(name))
+        return rows
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -191,9 +200,10 @@ class Neo4jStore(CypherGraphStore):
                 self.caches.rolled_back()
                 raise StoreError(f"commit failed, nothing was written: {_line(exc)}") from None
         finally:
-            self.caches.ended()
+            written = self.caches.ended()
             with suppress(Neo4jError, DriverError, OSError):
                 session.close()
+        self._announce(written)
 
     def run_atomic(self, unit: Callable[[], T]) -> T:
         """One managed write transaction (``execute_write``): the driver runs ``unit`` again
@@ -218,12 +228,14 @@ class Neo4jStore(CypherGraphStore):
             with self._driver.session(database=self.database) as session:
                 self.caches.began()
                 try:
-                    return session.execute_write(work)
+                    done = session.execute_write(work)
                 except BaseException:
                     self.caches.rolled_back()
                     raise
                 finally:
-                    self.caches.ended()
+                    written = self.caches.ended()
+            self._announce(written)
+            return done
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {_line(exc)}") from None
         except TransientError as exc:
@@ -232,6 +244,23 @@ class Neo4jStore(CypherGraphStore):
             ) from None
         except (ClientError, Neo4jError) as exc:
             raise StoreError(f"Neo4j refused the transaction: {_line(exc)}") from None
+
+    def bulk_load(self, snapshot: OrgSnapshot, progress: Progress | None = None) -> dict[str, int]:
+        """Load an organisation with CREATE in large batches when the graph is empty
+        (graph/neo4j_bulk.py: the snapshot is checked before anything is written). On a graph
+        that already holds data, or inside a transaction (whose batches cannot be spread over
+        sessions), this falls back to the idempotent merge path (safe to rerun)."""
+        counts = self.counts()
+        inside = getattr(self._local, "tx", None) is not None
+        if inside or counts.people or counts.companies or counts.leads or counts.reps:
+            return super().bulk_load(snapshot, progress)
+        try:
+            return load_empty_graph(snapshot, self._write_batch, progress)
+        finally:
+            self.caches.forget()
+
+    def _write_batch(self, name: str, rows: list[Row]) -> int:
+        return first_count(self._write(name, {"rows": rows}), "written")
 
     def setup_schema(self) -> None:
         for statement in self.catalog["schema"].statements:

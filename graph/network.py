@@ -44,6 +44,13 @@ def _strings(table: pa.Table, name: str) -> pa.ChunkedArray:
     return pa.chunked_array([], pa.string())
 
 
+def _optional(table: pa.Table, name: str, rows: np.ndarray) -> pa.Array | pa.ChunkedArray:
+    """A string column at these rows, all null when the table does not have it."""
+    if name in table.column_names:
+        return table.column(name).take(pa.array(rows))
+    return pa.nulls(len(rows), pa.string())
+
+
 def _gather(ptr: np.ndarray, values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For CSR rows ``rows``: (index into ``rows`` of each value, the values), concatenated."""
     starts = ptr[rows]
@@ -89,9 +96,10 @@ class RepNetwork:
         contacts: pa.Table,
         employers: pa.Table,
     ) -> None:
-        """``contacts`` has the columns ``rep_id``, ``person_id``, ``name`` and ``title``: one
-        row per rep and person the rep's person knows. ``employers`` has ``person_id`` and
-        ``company_id``: the current employers of those people (reach into a lead's company)."""
+        """``contacts`` has the columns ``rep_id``, ``person_id``, ``name``, ``title``,
+        ``linkedin_url`` and ``email``: one row per rep and person the rep's person knows.
+        ``employers`` has ``person_id`` and ``company_id``: the current employers of those
+        people (reach into a lead's company)."""
         self.loaded_at = time.monotonic()
         self.rep_ids: tuple[str, ...] = tuple(rep_ids)
         self.rep_person_ids: tuple[str, ...] = tuple(rep_person_ids)
@@ -108,6 +116,8 @@ class RepNetwork:
         _, first_row = np.unique(codes, return_index=True)
         self.names = _strings(contacts, "name").take(pa.array(first_row[by_id]))
         self.titles = _strings(contacts, "title").take(pa.array(first_row[by_id]))
+        self.linkedin_urls = _optional(contacts, "linkedin_url", first_row[by_id])
+        self.emails = _optional(contacts, "email", first_row[by_id])
         position = np.empty(len(by_id), np.int64)
         position[by_id] = np.arange(len(by_id))
         keys = _keys(self.ids.to_pylist())
@@ -230,16 +240,21 @@ class RepNetwork:
         return known[owner], reps.astype(np.int64)
 
     def people(self, ids: Sequence[str]) -> dict[str, PersonRef]:
-        """Name and title of the people among these ids that some rep knows."""
+        """The people among these ids that some rep knows."""
         positions = self.positions(ids)
-        found = positions[positions >= 0]
-        take = pa.array(found)
+        return self.people_at(positions[positions >= 0])
+
+    def people_at(self, positions: np.ndarray) -> dict[str, PersonRef]:
+        """The people at these positions, by id."""
+        take = pa.array(positions, pa.int64())
         return {
-            pid: PersonRef(id=pid, name=name or "", title=title)
-            for pid, name, title in zip(
+            pid: PersonRef(id=pid, name=name or "", title=title, linkedin_url=url, email=email)
+            for pid, name, title, url, email in zip(
                 self.ids.take(take).to_pylist(),
                 self.names.take(take).to_pylist(),
                 self.titles.take(take).to_pylist(),
+                self.linkedin_urls.take(take).to_pylist(),
+                self.emails.take(take).to_pylist(),
                 strict=True,
             )
         }

@@ -71,6 +71,9 @@ def _name_parts(first: str, last: str) -> tuple[str, str, str]:
 
 def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table) -> None:
     seen: set[str] = set()
+    reported_by = (rep.id,)
+    me = rep.person_id
+    owner = (me, SOURCE)
     for record in report.readable(table.records):
         cells = record.cells
         get = cells.get
@@ -129,13 +132,13 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
                 title=position,
             )
         )
-        plan.add_tie(
-            Tie(a=rep.person_id, b=person_id, source=SOURCE, since=since, reported_by=(rep.id,))
-        )
-        plan.tie_owners.add((rep.person_id, SOURCE))
-        company_key = keys.company_id(company) if company else None
+        a, b = (me, person_id) if me < person_id else (person_id, me)  # as the plan keeps it
+        plan.add_tie(Tie(a, b, SOURCE, since, None, reported_by))
+        plan.tie_owners.add(owner)
+        company_key = plan.company_key(company) if company else None
         if company_key:
-            plan.add_company(Company(id=company_key, name=company))
+            if company_key not in plan.companies:
+                plan.add_company(Company(id=company_key, name=company))
             plan.employments[(person_id, company_key)] = Employment(
                 person_id=person_id, company_id=company_key, title=position, current=True
             )

@@ -98,6 +98,9 @@ def read_table(
     body = decoded.lines[header_index + 1 :]
     reader = csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter, strict=False)
     consumed = 0
+    picked = list(positions.items())
+    width = max(positions, default=-1) + 1  # rows at least this wide need no bounds checks
+    header_width = len(header_cells)
     try:
         for cells in _rows(reader):
             start = header_index + 2 + consumed
@@ -111,17 +114,16 @@ def read_table(
                 if decoded.bad_lines
                 else None
             )
-            if not any(c.strip() for c in cells) and bad is None:
+            if bad is None and not "".join(cells).strip():  # a blank row
                 continue
-            record_cells = {
-                name: clean_cell(cells[pos]) if pos < len(cells) else ""
-                for pos, name in positions.items()
-            }
-            if (
-                bad is None
-                and len(cells) > len(header_cells)
-                and any(c.strip() for c in cells[len(header_cells) :])
-            ):
+            record_cells = (
+                {name: clean_cell(cells[pos]) for pos, name in picked}
+                if len(cells) >= width
+                else {
+                    name: clean_cell(cells[pos]) if pos < len(cells) else "" for pos, name in picked
+                }
+            )
+            if bad is None and len(cells) > header_width and "".join(cells[header_width:]).strip():
                 bad = (
                     f"{len(cells)} cells where the header has {len(header_cells)} "
                     f"(an unquoted '{delimiter}' inside a value?)"

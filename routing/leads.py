@@ -88,13 +88,20 @@ def lead_page(
     *,
     first: int,
     after: str | None = None,
+    every_lead: Sequence[LeadView] | None = None,
+    committees: bool = True,
 ) -> LeadPage:
     """The leads the viewer may see that the selection admits, ordered by id: the ``first``
-    after the cursor ``after``, with their buying committees."""
+    after the cursor ``after``, with their buying committees (``committees=False``: without,
+    one read less). ``every_lead``: the leads of every status as already read in this request
+    (``all_leads``), so that a page with counts per status reads the lead table once."""
     statuses = (selection.status,) if selection.status else ALL_STATUSES
     if selection.status and selection.status not in ALL_STATUSES:
         raise InvalidArgument(f"status must be one of {', '.join(ALL_STATUSES)}")
-    leads = store.leads_with_status(statuses, with_committees=False)
+    if every_lead is None:
+        leads = store.leads_with_status(statuses, with_committees=False)
+    else:
+        leads = [lead for lead in every_lead if lead.status in statuses]
     offers: dict[str, set[str]] = {}
     if viewer.user.role == "rep":
         offered = [lead.id for lead in leads if lead.status == "offered"]
@@ -115,14 +122,21 @@ def lead_page(
         except (NotFound, Forbidden):
             raise forged() from None
     rest = selected if start is None else [lead for lead in selected if lead.id > start]
-    committees = store.committees([lead.id for lead in rest[:first]])
-    page = [dataclasses.replace(lead, committee=committees[lead.id]) for lead in rest[:first]]
+    page = rest[:first]
+    if committees:
+        found = store.committees([lead.id for lead in page])
+        page = [dataclasses.replace(lead, committee=found[lead.id]) for lead in page]
     return LeadPage(
         leads=page,
         has_next_page=len(rest) > first,
         end_cursor=cursor(LEAD_CURSOR, page[-1].id) if page else None,
         total_count=len(selected),
     )
+
+
+def all_leads(store: GraphStore) -> list[LeadView]:
+    """Every lead of every status, without committees, oldest first (``every_lead``)."""
+    return store.leads_with_status(ALL_STATUSES, with_committees=False)
 
 
 def owner_of(store: GraphStore, lead_id: str) -> str:

@@ -128,7 +128,7 @@ def route_lead(
         moved = store.move_lead(
             lead_id,
             from_statuses=("new",),
-            to=lead_state(lead, status="offered", owner_rep_id=chosen[0].rep.id),
+            to=lead_state(lead, status="offered", owner_rep_id=chosen[0].rep.id, value=None),
             event=offers[0],
         )
         if not moved:
@@ -162,13 +162,13 @@ def claim_lead(
     if reason is not None:
         raise NotEligible(f"you cannot claim lead {lead_id}: {reason}")
     due = now + timedelta(hours=policy.sla_hours.get(lead.grade, policy.sla_hours["warm"]))
-    state = lead_state(
-        lead, status="claimed", owner_rep_id=rep_id, claimed_at=now, contact_due_at=due
+    state = lead_state(  # value None: the value stored when the claim commits stays
+        lead, status="claimed", owner_rep_id=rep_id, claimed_at=now, contact_due_at=due, value=None
     )
     warm = is_warm_owner(store, lead, rep_id)  # within 2 hops when claimed: routing/quotas.py
 
     def claim() -> LeadView:
-        full = at_capacity(store, rep_id, lead, policy=policy, now=now)
+        full = at_capacity(store, rep_id, lead)
         if full is not None:
             raise NotEligible(f"you cannot claim lead {lead_id}: {full}")
         moved = store.move_lead(
@@ -192,7 +192,7 @@ def claim_lead(
             raise AlreadyClaimed(f"lead {lead_id} was already claimed by another rep")
         if rep_id not in offers_from(store.events(lead_id=lead_id)):
             raise NotEligible(f"lead {lead_id} was not offered to you")  # re-offered meanwhile
-        return dataclasses.replace(lead, **dataclasses.asdict(state))
+        return dataclasses.replace(lead, **{**dataclasses.asdict(state), "value": lead.value})
 
     return store.run_atomic(claim)
 

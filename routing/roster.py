@@ -387,21 +387,15 @@ class ProfileMatch:
         return np.where(known, np.clip(fit, 0, 1), 0.5)
 
 
-def at_capacity(
-    store: GraphStore, rep_id: str, lead: LeadView, *, policy: Policy, now: datetime
-) -> str | None:
+def at_capacity(store: GraphStore, rep_id: str, lead: LeadView) -> str | None:
     """Why the rep cannot take one more lead (this one not counted when they hold it already),
-    or None: the one rule a claim checks again inside its write."""
+    or None: the one rule a claim checks again inside its write. It takes the rep's lock and
+    counts what they hold in the graph (not the workload kept in memory, which another worker's
+    claim reaches only after a few seconds), so two claims by one rep never both pass."""
     profile = store.rep_profiles().get(rep_id)
     if profile is None or profile.capacity is None:
         return None
-    activity = store.rep_activity(
-        open_statuses=OPEN_STATUSES,
-        assignment_kinds=ASSIGNMENT_EVENTS,
-        breach_kinds=(BREACH_EVENT,),
-        breaches_since=now - timedelta(days=policy.penalty_window_days + policy.penalty_days),
-    ).get(rep_id)
-    held = 0 if activity is None else activity.open_leads
+    held = store.lock_rep(rep_id, OPEN_STATUSES)
     if lead.owner_rep_id == rep_id and lead.status in OPEN_STATUSES:
         held -= 1
     return f"at capacity {held}/{profile.capacity}" if held >= profile.capacity else None

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -66,6 +67,8 @@ class Context(BaseContext):
         """Leads' connections and influence (checked leads only: see ``visible_lead``)."""
         self.pages: dict[str, LeadView] = {}
         """The leads this request has read and checked, by id (a page's leads, a lead asked for)."""
+        self._every_lead: list[LeadView] | None = None
+        self._every_lead_read = threading.Lock()
 
     @property
     def store(self) -> GraphStore:
@@ -85,6 +88,15 @@ class Context(BaseContext):
         """Who the activity log says took a step."""
         user = self.access.user
         return f"{user.role}:{user.rep_id or user.id}"
+
+    def every_lead(self) -> list[LeadView]:
+        """Every lead, without committees, read once per request however many fields of the
+        request list leads (the lead queue asks a count per status and a page: one read)."""
+        with self._every_lead_read:
+            if self._every_lead is None:
+                store = self.store
+                self._every_lead = store.kept_answer("every lead", lambda: leads.all_leads(store))
+            return self._every_lead
 
     def visible_lead(self, lead_id: str) -> LeadView:
         """The lead, when the caller may see it (blocking: run it ``off`` the loop)."""

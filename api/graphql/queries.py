@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from api.graphql.context import Context, off
 from api.graphql.errors import answer
@@ -35,10 +36,31 @@ from api.graphql.types.whatif import (
     what_if_for,
 )
 from routing import activity, directory, explore, nurture, reports
-from routing.leaderboard import leaderboard as standings_since
+from routing.kept_reports import kept_fairness, kept_leaderboard, kept_quota_board
 from routing.leads import lead_page
 from routing.paging import page_size
-from routing.quotas import quota_board
+
+# what a page of leads answers from the lead table alone; any other field of its nodes (or a
+# fragment, not looked into) reads the page's committees too
+LEAD_TABLE_FIELDS = frozenset(
+    {"__typename", "id", "title", "status", "grade", "value", "product", "source", "createdAt"}
+    | {"claimedAt", "contactDueAt", "contactedAt", "outcome", "company", "ownerId", "owner"}
+    | {"overdue", "nextTouchAt"}
+)
+
+
+def asks_committees(info: Info[Context, None]) -> bool:
+    """Whether a ``leads`` field asks for more of its nodes than the lead table holds."""
+    for connection in info.selected_fields:
+        for part in connection.selections:
+            if not isinstance(part, SelectedField):
+                return True
+            if part.name != "nodes":
+                continue
+            for field in part.selections:
+                if not isinstance(field, SelectedField) or field.name not in LEAD_TABLE_FIELDS:
+                    return True
+    return False
 
 
 @strawberry.type
@@ -68,10 +90,21 @@ class Query:
         page_size(first)
         context = info.context
 
+        committees = asks_committees(info)
+
         def load() -> LeadConnection:
             selection = (filter or LeadFilter()).selection()
-            page = lead_page(context.store, context.access, selection, first=first, after=after)
-            context.pages.update((lead.id, lead) for lead in page.leads)
+            page = lead_page(
+                context.store,
+                context.access,
+                selection,
+                first=first,
+                after=after,
+                every_lead=context.every_lead(),
+                committees=committees,
+            )
+            if committees:  # complete leads only: the lead's other fields read them again
+                context.pages.update((lead.id, lead) for lead in page.leads)
             return LeadConnection.of(page, context.now())
 
         return await off(load)
@@ -195,9 +228,8 @@ class Query:
         def load() -> list[LeaderboardRow]:
             access = context.access
             now = context.now()
-            since = now - timedelta(days=period.value)
-            standings = standings_since(
-                context.store, access, since=since, now=now, policy=context.services.policy
+            standings = kept_leaderboard(
+                context.store, access, days=period.value, now=now, policy=context.services.policy
             )
             return [LeaderboardRow.of(standing, access) for standing in standings]
 
@@ -241,7 +273,7 @@ class Query:
 
         def load() -> Quotas:
             access = context.access
-            board = quota_board(
+            board = kept_quota_board(
                 context.store,
                 access,
                 policy=context.services.policy,
@@ -288,7 +320,7 @@ class Query:
         def load() -> Fairness:
             access = context.access
             access.require_manager()
-            report = reports.fairness(
+            report = kept_fairness(
                 context.store, access, policy=context.services.policy, now=context.now(), days=days
             )
             return Fairness.of(context.store, report)

@@ -7,8 +7,14 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+)
 
+from api.graphql.documents import KNOWN_DOCUMENTS, KnownDocuments
 from api.graphql.errors import ErrorBoundary
 from api.graphql.mutations import Mutation
 from api.graphql.queries import Query
@@ -32,5 +38,7 @@ schema = _Schema(
         lambda: MaxTokensLimiter(max_token_count=2000),
         lambda: MaxAliasesLimiter(max_alias_count=15),
         ErrorBoundary,
+        lambda: ParserCache(maxsize=KNOWN_DOCUMENTS),  # each text parsed once
+        KnownDocuments,  # and validated once (api/graphql/documents.py)
     ],
 )

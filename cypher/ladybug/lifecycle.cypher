@@ -7,7 +7,7 @@ WITH l, l.status AS status, l.owner_rep_id AS before_owner
 WHERE status IN $from_statuses
 SET l.status = $status, l.owner_rep_id = $owner_rep_id, l.claimed_at = $claimed_at,
     l.contact_due_at = $contact_due_at, l.contacted_at = $contacted_at, l.outcome = $outcome,
-    l.value = $value
+    l.value = coalesce($value, l.value)
 CREATE (e:Event {id: $event_id, at: $at, kind: $kind, actor: $actor, lead_id: $lead_id,
                  rep_id: $rep_id, reason: $reason, detail: $detail})
 CREATE (e)-[:ABOUT]->(l)

@@ -10,6 +10,16 @@ RETURN o.id AS id, o.at AS at, o.kind AS kind, o.payload AS payload, o.attempts 
        o.last_error AS last_error, o.next_at AS next_at
 ORDER BY next_at, id
 
+// name: lock_rep
+// A rep's write lock (the one writer holds it already: $token is for the Neo4j dialect) and the
+// leads they hold in these statuses as committed.
+MATCH (r:Rep {id: $rep_id})
+WHERE $token IS NOT NULL
+WITH r
+OPTIONAL MATCH (l:Lead)
+WHERE l.owner_rep_id = r.id AND l.status IN $statuses
+RETURN r.id AS rep_id, count(l) AS held
+
 // name: lock_lead
 // A lead's write lock: LadybugDB has one writer, whose transaction holds every lock already, so
 // this only checks that the lead exists ($token is for the Neo4j dialect's lock).

@@ -4,7 +4,8 @@
 // with its source and strength: the steps of a path through a rep's contact.
 MATCH (r:Rep)-[:IS]->(rp:Person)-[e:KNOWS]-(x:Person)
 RETURN r.id AS rep_id, x.id AS person_id, x.name AS name, x.title AS title,
-       e.source AS source, e.strength AS strength
+       x.linkedin_url AS linkedin_url, x.email AS email, e.source AS source,
+       e.strength AS strength
 
 // name: rep_stints
 // Every rep's employers and schools, with dates (a few per rep).
@@ -47,6 +48,24 @@ RETURN p.id AS owner_id, 'school' AS kind, sc.id AS place_id, sc.name AS place_n
 // Everyone a person knows (ids only: names of the people reps know are held in memory).
 MATCH (p:Person {id: $person_id})-[:KNOWS]-(a:Person)
 RETURN DISTINCT p.id AS person_id, a.id AS id
+
+// name: people_neighbours
+// person_neighbours for a list of people, in one read (Neo4j: each found by its index).
+UNWIND $person_ids AS person_id
+MATCH (p:Person {id: person_id})-[:KNOWS]-(a:Person)
+RETURN DISTINCT p.id AS person_id, a.id AS id
+
+// name: people_stints
+// person_stints for a list of people, in one read.
+UNWIND $person_ids AS person_id
+MATCH (p:Person {id: person_id})-[w:WORKS_AT]->(c:Company)
+RETURN p.id AS owner_id, 'employer' AS kind, c.id AS place_id, c.name AS place_name,
+       w.started AS started, w.ended AS ended, w.current AS current
+UNION ALL
+UNWIND $person_ids AS person_id
+MATCH (p:Person {id: person_id})-[s:STUDIED_AT]->(sc:School)
+RETURN p.id AS owner_id, 'school' AS kind, sc.id AS place_id, sc.name AS place_name,
+       s.started AS started, s.ended AS ended, false AS current
 
 // name: committee_neighbours
 // person_neighbours for the decision-makers of every lead in these statuses, in one read.

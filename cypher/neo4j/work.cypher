@@ -15,6 +15,16 @@ RETURN o.id AS id, o.at AS at, o.kind AS kind, o.payload AS payload, o.attempts 
        o.last_error AS last_error, o.next_at AS next_at
 ORDER BY next_at, id
 
+// name: lock_rep
+// Take a rep's write lock inside a transaction and count the leads they hold in these statuses
+// as committed: two claims by one rep at once (two workers) are counted one after the other.
+MATCH (r:Rep {id: $rep_id})
+SET r.lock_token = $token
+WITH r
+OPTIONAL MATCH (l:Lead {owner_rep_id: r.id})
+WHERE l.status IN $statuses
+RETURN r.id AS rep_id, count(l) AS held
+
 // name: lock_lead
 // Take a lead's write lock inside a transaction: what the transaction reads next is the latest
 // committed state, and no other transaction changes the lead until this one ends.

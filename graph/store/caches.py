@@ -8,6 +8,14 @@ another process's writes show up soon after; a store that is the only writer of 
 This process's writes drop them at once: every write query declares in ``WRITES`` what it
 changes, and the runner's write path (``QueryRunner._write``) calls ``StoreCaches.written``
 after each one. A write query that is not declared drops everything.
+
+Where other processes write the same graph (Neo4j: several API workers, the CLI), a write of
+what is costly to read again (``SHARED``: the rep network, people, committees) is announced
+after it commits, by moving a counter in the graph; every process reads the counters at most
+every ``CHANGES_POLL`` seconds when it is about to use what it keeps, and drops what another
+process changed (``changes_seen``). So the rep network and the rankings' reach are kept for
+``REP_NETWORK_TTL`` (an hour: only a write made outside warmpath needs it) and are still fresh
+within about a second of another worker's import.
 """
 
 from __future__ import annotations
@@ -23,12 +31,21 @@ from graph.model import Event, LeadView, Rep, RepActivity, RepRef, Stint, User
 from graph.network import RepNetwork
 
 REP_DIRECTORY_TTL = 30.0
-REP_NETWORK_TTL = 300.0
+REP_NETWORK_TTL = 3600.0
+"""A backstop: other processes' writes are announced (CHANGES_POLL); this covers a write made
+outside warmpath (a Cypher shell) or an announcement lost with its process."""
+CHANGES_POLL = 1.0
 ACTIVITY_TTL = 5.0
 USER_TTL = 30.0
 USERS_KEPT = 10_000
 LEAD_TTL = 2.0
 LEADS_KEPT = 50_000
+ANSWER_TTL = ACTIVITY_TTL
+"""Answers derived from leads and events (kept_answer): other processes' writes of those are
+not announced, so they are kept as long as the activity."""
+ANSWER_MAX_AGE = 60.0
+"""Even in a single writer: what they report falls due and ages with the clock."""
+ANSWERS_KEPT = 256
 
 REPS = "reps"
 """The rep directory and the rep network: changed by reps, ties, employments and studies."""
@@ -40,6 +57,9 @@ GRAPH = "graph"
 """What rankings are read from besides the rep network: people, companies, committees."""
 NOTHING: frozenset[str] = frozenset()
 EVERYTHING = frozenset({REPS, ACTIVITY, USERS, GRAPH})
+SHARED = frozenset({REPS, GRAPH})
+"""The kinds whose writes are announced to other processes (costly to read again, rarely
+written); the others are kept for a few seconds only."""
 
 WRITES: Mapping[str, frozenset[str]] = {
     # people, companies, schools, leads' committees: what rankings are read from
@@ -53,6 +73,7 @@ WRITES: Mapping[str, frozenset[str]] = {
     "merge_reps": frozenset({REPS}),
     "merge_ties": frozenset({REPS}),
     "create_ties": frozenset({REPS}),
+    "create_known_ties": frozenset({REPS}),
     "merge_employments": frozenset({REPS}),
     "create_employments": frozenset({REPS}),
     "merge_studies": frozenset({REPS}),
@@ -63,6 +84,16 @@ WRITES: Mapping[str, frozenset[str]] = {
     "delete_employments_of": frozenset({REPS}),
     "delete_studies_of": frozenset({REPS}),
     "erase_person": EVERYTHING,
+    # the bulk loader of an empty Neo4j graph (graph/neo4j_bulk.py), as their merge_* twins
+    "bulk_create_people": frozenset({GRAPH}),
+    "bulk_create_companies": frozenset({GRAPH}),
+    "bulk_create_schools": frozenset({GRAPH}),
+    "bulk_create_decision_makers": frozenset({GRAPH}),
+    "bulk_create_reps": frozenset({REPS}),
+    "bulk_create_ties": frozenset({REPS}),
+    "bulk_create_employments": frozenset({REPS}),
+    "bulk_create_studies": frozenset({REPS}),
+    "bulk_create_leads": frozenset({ACTIVITY, GRAPH}),
     # consent and tombstones: read from the graph every time
     "record_consents": NOTHING,
     "clear_consent": NOTHING,
@@ -74,6 +105,7 @@ WRITES: Mapping[str, frozenset[str]] = {
     "append_events": frozenset({ACTIVITY}),
     "rewrite_events": frozenset({ACTIVITY}),
     "lock_lead": NOTHING,
+    "lock_rep": NOTHING,
     # lead intake: submissions and the company lock are in no cache
     "take_submission": NOTHING,
     "record_submission": NOTHING,
@@ -86,6 +118,8 @@ WRITES: Mapping[str, frozenset[str]] = {
     "mark_outbox": NOTHING,
     # routing policy versions: polled by routing/policy_versions.py, in no cache
     "record_policy_version": NOTHING,
+    # the announcements of the writes above to other processes
+    "announce_changes": NOTHING,
 }
 
 
@@ -166,6 +200,8 @@ class StoreCaches:
         self.single_writer = False
         """True when no other process writes this graph: nothing expires with time."""
         self._standings: dict[str, tuple[object, float]] = {}
+        self._answers: dict[object, tuple[object, float]] = {}
+        """Pages' answers (every lead, reports) by key: dropped by any write but a user's."""
         self._directory: RepDirectory | None = None
         self._rep_side: RepSide | None = None
         self._activity: ActivitySnapshot | None = None
@@ -177,6 +213,9 @@ class StoreCaches:
         self._generations = dict.fromkeys(EVERYTHING, 0)
         self.rep_network_read_at: float | None = None
         """When the rep network was last read (kept when it is dropped)."""
+        self._seen: dict[str, int] | None = None
+        """The announcement counters last read from the graph (None: not read yet)."""
+        self._polled_at = -CHANGES_POLL
 
     # --- invalidation -----------------------------------------------------------------------
 
@@ -195,9 +234,10 @@ class StoreCaches:
             self._epoch += 1
         self._local.kinds, self._local.moved = set(), set()
 
-    def ended(self) -> None:
+    def ended(self) -> frozenset[str]:
         """It committed or rolled back: what it wrote is dropped again, since another thread
-        may have read the state before the commit and kept it under the new generation."""
+        may have read the state before the commit and kept it under the new generation.
+        Returns the kinds it wrote (for the announcement to other processes)."""
         kinds = frozenset(getattr(self._local, "kinds", None) or ())
         moved = getattr(self._local, "moved", None) or set()
         self._local.kinds = self._local.moved = None
@@ -207,6 +247,31 @@ class StoreCaches:
             self.forget(kinds - {ACTIVITY})  # the activity follows moves in place
             for lead_id in moved:
                 self._forget_leads(lead_id)
+        return kinds
+
+    # --- other processes' writes ----------------------------------------------------------
+
+    def changes_due(self) -> bool:
+        """Whether the announcement counters should be read again before using what is kept."""
+        return time.monotonic() - self._polled_at >= CHANGES_POLL
+
+    def changes_seen(self, counters: Mapping[str, int]) -> None:
+        """The counters as just read: drop what another process changed since the last read."""
+        with self._lock:
+            self._polled_at = time.monotonic()
+            seen, self._seen = self._seen, {kind: counters.get(kind, 0) for kind in SHARED}
+            if seen is not None:
+                self._forget(frozenset(k for k in SHARED if self._seen[k] != seen[k]))
+
+    def announced(self, counters: Mapping[str, int]) -> None:
+        """This process moved these counters: a counter one past the last one read was moved
+        by this write alone (nothing to drop); otherwise the next read sees the difference."""
+        with self._lock:
+            if self._seen is None:
+                return
+            for kind, counter in counters.items():
+                if kind in self._seen and counter == self._seen[kind] + 1:
+                    self._seen[kind] = counter
 
     def token(self, counter: int) -> tuple[int, int]:
         return counter, self._epoch
@@ -226,6 +291,8 @@ class StoreCaches:
         if REPS in kinds:
             self._directory = None
             self._rep_side = None
+            self._answers = {}  # reports name reps and count their ties
+            self._lead_changes += 1  # (an answer being read now is not kept)
         if ACTIVITY in kinds:
             self._activity = None
             self._activity_changes += 1
@@ -243,6 +310,7 @@ class StoreCaches:
         if moved is not None and lead_id is not None:
             moved.add(lead_id)
         self._lead_changes += 1
+        self._answers = {}  # one moved lead changes every answer made from all of them
         if lead_id is None:
             self._leads, self._streams, self._standings = {}, {}, {}
         else:
@@ -400,6 +468,20 @@ class StoreCaches:
                 if len(self._standings) >= LEADS_KEPT:
                     self._standings = {}
                 self._standings[lead_id] = (value, time.monotonic())
+
+    def answer(self, key: object) -> object | None:
+        """An answer kept by ``keep_answer`` (``lead_changes`` before reading it), or None."""
+        kept = self._answers.get(key)
+        if kept is None or self._expired(kept[1], ANSWER_TTL):
+            return None
+        return None if time.monotonic() - kept[1] > ANSWER_MAX_AGE else kept[0]
+
+    def keep_answer(self, key: object, value: object, changes_before: tuple[int, int]) -> None:
+        with self._lock:
+            if self._keepable(changes_before, self._lead_changes):
+                if len(self._answers) >= ANSWERS_KEPT:
+                    self._answers = {}
+                self._answers[key] = (value, time.monotonic())
 
     def user(self, token_hash: str) -> User | None:
         kept = self._users.get(token_hash)

@@ -75,11 +75,20 @@ class CypherImports(CypherPeople):
         return self._write_records("update_people", people)
 
     def create_ties(self, ties: Sequence[Tie]) -> int:
-        """Write ties that do not exist yet, each stored from the smaller id to the larger."""
+        """Write new ties to people the same import creates, each stored from the smaller id to
+        the larger."""
         for tie in ties:
             if tie.a >= tie.b:
                 raise InvalidArgument(f"create_ties needs a < b (got {tie.a!r}, {tie.b!r})")
         return self._write_records("create_ties", ties)
+
+    def create_known_ties(self, ties: Sequence[Tie]) -> int:
+        """Write new ties between people who existed before the import (safe against a
+        concurrent writer where the backend has several: Neo4j MERGEs them)."""
+        for tie in ties:
+            if tie.a >= tie.b:
+                raise InvalidArgument(f"create_known_ties needs a < b (got {tie.a!r}, {tie.b!r})")
+        return self._write_records("create_known_ties", ties)
 
     def create_employments(self, employments: Sequence[Employment]) -> int:
         """Write employments of people who are new to the graph."""

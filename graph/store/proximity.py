@@ -26,7 +26,13 @@ from graph.network import Bridges, NameBook, PeoplePerRep, RepNetwork
 from graph.store.caches import RepSide
 from graph.store.mappers import person_ref, stint
 from graph.store.people import CypherPeople, check_hops
-from graph.store.person_ties import PersonTies, read_person_ties
+from graph.store.person_ties import (
+    KeptTies,
+    KeptTiesSize,
+    PersonTies,
+    TieKeeper,
+    read_person_ties,
+)
 from graph.store.runner import POINT_QUERY_LEADS
 
 
@@ -91,15 +97,52 @@ def _mutual_chains(
 
 
 class CypherProximity(CypherPeople):
+    keeps_person_ties = False
+    """Whether everyone's ties are held in memory beside the rep network (KeptTies), so that
+    mutual connections and paths need no read: where a read is a round trip to a server
+    (Neo4j). LadybugDB reads one person's ties in process in well under a millisecond, and
+    would scan all ties (25 s at full scale) to hold them."""
+
+    def _kept_ties(self) -> KeptTies:
+        """Everyone's ties in memory, made with the rep network and dropped with it."""
+        network = self._rep_side_cache().network
+        return self.kept("kept_ties", TieKeeper).get(
+            network,
+            lambda: KeptTies(
+                network, self._read_table("ties_beyond_reps"), self._read("rep_people")
+            ),
+        )
+
+    def warm_up(self) -> None:
+        """Read what is kept in memory now rather than on the first question: the rep network
+        and everyone's ties."""
+        super().warm_up()
+        if self.keeps_person_ties:
+            self._kept_ties()
+
+    def kept_ties_size(self) -> KeptTiesSize | None:
+        """What the ties held beside the rep network cost (None: not held here)."""
+        if not self.keeps_person_ties:
+            return None
+        kept = self._kept_ties()
+        return KeptTiesSize(
+            rows=kept.beyond.num_rows, nbytes=kept.nbytes, read_seconds=kept.read_seconds
+        )
+
     def _ties_of(self, person_id: str) -> PersonTies:
-        """The person and everyone they know, in one read; NotFound when there is no such
-        person."""
+        """The person and everyone they know: from memory, else (a person without ties, or
+        none) in one read; NotFound when there is no such person."""
+        if self.keeps_person_ties:
+            found = self._kept_ties().ties_of(person_id)
+            if found is not None:
+                return found
         rows = self._read("person_ties", {"person_id": person_id})
         return read_person_ties(rows, person_id)
 
     def _neighbour_ids(self, person_id: str) -> list[str]:
-        table = self._read_table("person_neighbours", {"person_id": person_id})
-        return table.column("id").to_pylist() if table.num_rows else []
+        """Everyone the person knows, by id (sorted: the paths an answer names do not depend
+        on where the ties came from)."""
+        return sorted(self._ties_of(person_id).people)
 
     def reps_near(self, person_id: str, *, max_hops: int = 2, max_via: int = 3) -> list[RepNearby]:
         """Every rep within ``max_hops`` of the person.
@@ -120,7 +163,9 @@ class CypherProximity(CypherPeople):
         second: dict[str, Sequence[str]] = {}
         if max_hops >= 3:
             second = {
-                a: self._neighbour_ids(a) for a in ties.people if a not in network.rep_of_person
+                a: self._neighbour_ids(a)
+                for a in sorted(ties.people)
+                if a not in network.rep_of_person
             }
         reach = network.decision_maker_reach(
             person_id,
@@ -281,14 +326,21 @@ class CypherProximity(CypherPeople):
         return chains
 
     def _named(self, ids: set[str], ties: PersonTies) -> dict[str, PersonRef]:
-        """These people, by id: those the person knows from their ties, the others read."""
+        """These people, by id: those the person knows from their ties, then the people
+        reps know and the reps' people from memory, the others read."""
         named = {pid: ties.people[pid] for pid in ids if pid in ties.people}
-        named.update(self.people(sorted(ids - set(named))))
+        named.update(self._rep_side_cache().network.people(sorted(ids - set(named))))
+        if self.keeps_person_ties:
+            rep_people = self._kept_ties().rep_people
+            named.update({pid: rep_people[pid] for pid in ids - set(named) if pid in rep_people})
+        if len(named) < len(ids):
+            named.update(self.people(sorted(ids - set(named))))
         return named
 
     def mutual_connections(self, a_id: str, b_id: str) -> list[PersonRef]:
         """The people both a and b know, by name. A rep's person's contacts come from the rep
-        network in memory; anyone else's ties are read (one read each)."""
+        network in memory, anyone else's from the ties kept beside it (a read only for a
+        person memory does not know)."""
         network = self._rep_side_cache().network
         sides = [
             (pid, None if pid in network.rep_of_person else self._ties_of(pid))
@@ -312,7 +364,7 @@ class CypherProximity(CypherPeople):
         both -= {a_id, b_id}
         if read:
             return list(_by_name(self._named(both, read[0])))
-        return list(_by_name(self.people(sorted(both))))
+        return list(_by_name(network.people(sorted(both))))
 
     def reach_at_company(self, company_id: str) -> list[CompanyReach]:
         """For every rep who knows someone currently at the company: who."""
@@ -367,12 +419,17 @@ class CypherProximity(CypherPeople):
         neighbours: dict[str, list[str]] = defaultdict(list)
         stints: dict[str, list[Stint]] = defaultdict(list)
         if len(leads) <= POINT_QUERY_LEADS:
-            for pid in persons:
-                table = self._read_table("person_neighbours", {"person_id": pid})
-                if table.num_rows:
-                    neighbours[pid] = table.column("id").to_pylist()
-                for row in self._read("person_stints", {"person_id": pid}):
-                    stints[pid].append(stint(row))
+            neighbours.update(self._neighbours_of(persons))
+            if self.reads_id_lists:
+                rows = self._read("people_stints", {"person_ids": list(persons)})
+            else:
+                rows = [
+                    row
+                    for pid in persons
+                    for row in self._read("person_stints", {"person_id": pid})
+                ]
+            for row in rows:
+                stints[row["owner_id"]].append(stint(row))
             return neighbours, stints
         wanted = set(persons)
         params = {"statuses": sorted({lead.status for lead in leads})}
@@ -387,6 +444,41 @@ class CypherProximity(CypherPeople):
             if row["owner_id"] in wanted:
                 stints[row["owner_id"]].append(stint(row))
         return neighbours, stints
+
+    def _neighbours_of(self, persons: Sequence[str]) -> dict[str, list[str]]:
+        """Everyone each of these people knows (people who know nobody are absent): from the
+        ties kept in memory where they are (Neo4j), else one read where the store looks a
+        list up by index, else one point query each."""
+        found: dict[str, list[str]] = {}
+        if not persons:
+            return found
+        if self.keeps_person_ties:  # from memory; a person memory does not know is read
+            kept = self._kept_ties()
+            unknown = []
+            for pid in persons:
+                ties = kept.ties_of(pid)
+                if ties is None:
+                    unknown.append(pid)
+                elif len(ties.people):
+                    found[pid] = list(ties.people)
+            persons = unknown
+            if not persons:
+                return found
+        if self.reads_id_lists:
+            table = self._read_table("people_neighbours", {"person_ids": list(persons)})
+            if table.num_rows:
+                for pid, other in zip(
+                    table.column("person_id").to_pylist(),
+                    table.column("id").to_pylist(),
+                    strict=True,
+                ):
+                    found.setdefault(pid, []).append(other)
+            return found
+        for pid in persons:
+            table = self._read_table("person_neighbours", {"person_id": pid})
+            if table.num_rows:
+                found[pid] = table.column("id").to_pylist()
+        return found
 
     def lead_reach(
         self, leads: Sequence[LeadView], *, explain: bool = True
@@ -403,12 +495,11 @@ class CypherProximity(CypherPeople):
         persons = sorted({m.person.id for lead in leads for m in lead.committee})
         neighbours, stints = self._committee_ties(leads, persons)
         # the people non-rep neighbours know: few (most of a decision-maker's ties are reps)
-        second: dict[str, list[str]] = {}
-        for pid in persons:
-            for neighbour in neighbours.get(pid, ()):
-                if neighbour not in rep_of_person and neighbour not in second:
-                    table = self._read_table("person_neighbours", {"person_id": neighbour})
-                    second[neighbour] = table.column("id").to_pylist() if table.num_rows else []
+        middle = sorted(
+            {a for pid in persons for a in neighbours.get(pid, ()) if a not in rep_of_person}
+        )
+        second: dict[str, list[str]] = {a: [] for a in middle}
+        second.update(self._neighbours_of(middle))
         members: dict[str, DecisionMakerReach] = {}
         for pid in persons:
             seen = neighbours.get(pid, [])

@@ -33,6 +33,7 @@ class CypherReps(QueryRunner):
         Refreshed after this process writes reps and at most every REP_DIRECTORY_TTL seconds,
         so a rep added by another process (another API replica on Neo4j) shows up soon after.
         """
+        self._fresh_changes()
         directory = self.caches.directory()
         if directory is None:
             rows = self._read("all_reps")
@@ -76,7 +77,8 @@ class CypherReps(QueryRunner):
 
     def _rep_side_cache(self) -> RepSide:
         """The rep network and stints, read once and rebuilt after this process writes ties,
-        stints or reps, or after REP_NETWORK_TTL seconds (another process's imports)."""
+        stints or reps, here or in another process (caches.py ``changes_seen``)."""
+        self._fresh_changes()
         side = self.caches.rep_side()
         if side is not None:
             return side
@@ -107,9 +109,11 @@ class CypherReps(QueryRunner):
         self._rep_side_cache()
 
     def cache_generation(self) -> tuple[int, ...]:
-        """Changes whenever this process writes what a lead's reach is read from (people,
+        """Changes whenever warmpath writes what a lead's reach is read from (people,
         companies, committees, ties, employments, studies, reps): what is derived from the
-        graph and kept elsewhere (routing/reach.py) is stale once it moves."""
+        graph and kept elsewhere (routing/reach.py) is stale once it moves. Another process's
+        writes move it too, within about a second (caches.py ``CHANGES_POLL``)."""
+        self._fresh_changes()
         return self.caches.generation(REPS, GRAPH)
 
     def rep_network_age(self) -> float | None:

@@ -9,8 +9,9 @@ API's metrics) and, on the write path, tells the caches what the statement chang
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -18,11 +19,13 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from cypher import QueryCatalog
-from graph.store.caches import StoreCaches
+from graph.errors import StoreError, StoreUnavailable
+from graph.store.caches import SHARED, StoreCaches
 
 Row = dict[str, Any]
 T = TypeVar("T")
 R = TypeVar("R")
+logger = logging.getLogger(__name__)
 Params = Mapping[str, Any] | None
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(table, rows_done, rows_total)`` during long loads."""
@@ -81,6 +84,13 @@ class QueryRunner:
     backend = "abstract"
     transaction_rows: int | None = None
     """How many rows an import may write in one transaction (None: no limit)."""
+    shares_graph = False
+    """Whether other processes may write this graph (Neo4j: API workers, the CLI): writes of
+    what stores keep for long are announced, and others' announcements read (caches.py)."""
+    reads_id_lists = False
+    """Whether one query over a list of ids (``UNWIND $ids``) finds each by its index. Neo4j
+    does, and saves a round trip per id; LadybugDB joins the list with the whole table (about
+    1 s whatever its length), so point queries per id are cheaper there."""
     query_observer: QueryObserver | None = None
     """Told the name and duration of every named query an adapter runs (the API sets it)."""
 
@@ -97,6 +107,20 @@ class QueryRunner:
         if found is None:
             found = self._kept.setdefault(name, make())
         return found  # type: ignore[no-any-return]
+
+    def kept_answer(self, key: Hashable, make: Callable[[], T]) -> T:
+        """What a page derives from the graph (every lead, a report), by ``key`` (which must
+        name all it depends on: the viewer, the arguments, the policy), kept until this process
+        writes anything but a user, another process's write of reps or the graph is announced,
+        or ``ANSWER_TTL`` (other processes' lead writes) / ``ANSWER_MAX_AGE`` pass."""
+        self._fresh_changes()
+        found = self.caches.answer(key)
+        if found is not None:
+            return found  # type: ignore[return-value]
+        changes_before = self.caches.lead_changes()
+        made = make()
+        self.caches.keep_answer(key, made, changes_before)
+        return made
 
     # --- to be supplied by the adapter -----------------------------------------------------
 
@@ -126,6 +150,26 @@ class QueryRunner:
         restarted server) run it again from the start; so ``unit`` must be safe to re-run."""
         with self.atomic():
             return unit()
+
+    # --- other processes' writes ----------------------------------------------------------
+
+    def _announce(self, kinds: frozenset[str]) -> None:
+        """Tell other processes that this one has written (and committed) these kinds."""
+        shared = sorted(kinds & SHARED)
+        if not self.shares_graph or not shared:
+            return
+        try:
+            rows = self._timed(self._run_write, "announce_changes", {"kinds": shared})
+        except (StoreError, StoreUnavailable) as exc:  # written, not announced: the TTL remains
+            logger.warning("a write of %s was not announced to other processes: %s", shared, exc)
+            return
+        self.caches.announced({str(r["kind"]): int(r["seq"]) for r in rows})
+
+    def _fresh_changes(self) -> None:
+        """Before using what is kept: read other processes' announcements, if due."""
+        if self.shares_graph and self.caches.changes_due():
+            rows = self._read("read_changes")
+            self.caches.changes_seen({str(r["kind"]): int(r["seq"]) for r in rows})
 
     # --- the one way every named query runs ------------------------------------------------
 

@@ -17,6 +17,10 @@ class CypherUsers(QueryRunner):
             {**dataclasses.asdict(user), "token_hash": token_hash, "created_at": at},
         )
 
+    def kept_user(self, token_hash: str) -> User | None:
+        """The user with this token if kept in memory (no query: the event loop may ask)."""
+        return self.caches.user(token_hash)
+
     def user_by_token_hash(self, token_hash: str) -> User | None:
         """The user with this token, kept in memory once found (USER_TTL; a user write in this
         process drops them): a trivial request costs no query."""

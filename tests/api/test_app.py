@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -21,6 +23,7 @@ def test_healthz_is_alive_and_readyz_reports_backend_and_counts(
         ready = wait_ready(client)
     assert health.status_code == 200
     assert health.json() == {"status": "ok", "backend": backend}
+    assert re.fullmatch(r"[0-9a-f]{12}", ready["rankings_warm"].pop("instance"))  # this worker
     assert ready == {
         "status": "ready",
         "failed": [],

@@ -128,3 +128,31 @@ def test_a_batched_import_killed_midway_is_completed_by_a_rerun(
     assert len(roster.ties_of("li:alice-rep", "linkedin")) == 12_000
     again = import_linkedin(roster, ALICE, export)  # and a third run changes nothing
     assert (again.ties_created, again.people_created) == (0, 0)
+
+
+def test_a_bootstrap_that_fails_in_the_middle_leaves_the_graph_unchanged(
+    roster: GraphStore, tmp_path: Path
+) -> None:
+    """A folder of exports (a team's bootstrap) is one plan and one transaction: a failure
+    while its ties are written leaves nothing of any export; a rerun imports all of them."""
+    from importers.linkedin import import_linkedin_folder
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for seed, rep in enumerate(("alice", "bob", "carol"), start=21):
+        export = connections_csv(synthetic_connections(2_500, seed=seed, quirks=False))
+        write(folder, f"{rep}@seller.example.csv", export)
+    before = roster.counts()
+
+    def crash_among_the_ties(label: str, done: int, total: int) -> None:
+        if label == "ties":
+            raise Crash(f"killed while writing {label}")
+
+    with pytest.raises(Crash):
+        import_linkedin_folder(roster, folder, progress=crash_among_the_ties)
+    assert roster.counts() == before
+    for rep in ("li:alice-rep", "li:carol-rep"):
+        assert roster.ties_of(rep, "linkedin") == {}
+    report = import_linkedin_folder(roster, folder)
+    assert report.invalid == [] and report.ties_created == 7_500
+    assert roster.counts().ties == before.ties + 7_500

@@ -3,19 +3,22 @@ it (a tie, the committee, a rep's workload, a transaction that fails) shows in t
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import timedelta
 
 import pytest
 
-from graph.model import DecisionMaker
-from graph.store import GraphStore
+from graph.backends import open_store
+from graph.model import DecisionMaker, Event, Lead
+from graph.settings import GraphSettings
+from graph.store import GraphStore, caches
 from routing.errors import NotEligible
 from routing.lifecycle import claim_lead, route_lead
 from routing.policy import load_policy
 from routing.ranking import rank_lead
 from routing.reach import reach_cache
-from routing.roster import ASSIGNMENT_EVENTS, BREACH_EVENT, OPEN_STATUSES
+from routing.roster import ASSIGNMENT_EVENTS, BREACH_EVENT, OPEN_STATUSES, at_capacity
 from tests.routing.world import NOW, World, pid, rid
 
 
@@ -149,3 +152,121 @@ def test_a_read_made_while_another_thread_writes_is_not_kept(
     reader.join(30)
     after = store.lead("L1")
     assert (after.status, after.owner_rep_id) == ("claimed", rid("bob"))
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
+def test_another_workers_write_shows_within_the_poll(
+    world: World, store: GraphStore, graph_settings: GraphSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two stores on one Neo4j graph, as two API workers: a tie and a committee change written
+    through one show in the other's next ranking once it reads the announcements (at most every
+    CHANGES_POLL seconds; 0 here), although the rep network and the reach are kept for an hour.
+    Only Neo4j has other writers: a LadybugDB file is locked by the one process that writes it."""
+    monkeypatch.setattr(caches, "CHANGES_POLL", 0.0)
+    assert _hops(store, "L2", "ann") is None  # kept by this worker from here
+    other = open_store(graph_settings)
+    try:
+        World(other).knows("ann", "erin")
+        assert _hops(store, "L2", "ann") == 1
+        other.merge_decision_makers(
+            [DecisionMaker(lead_id="L2", person_id=pid("dana"), role="cfo")]
+        )
+        ranking = rank_lead(store, "L2", policy=load_policy(), now=NOW)
+        ann = next(i for i in ranking.ranked if i.rep.id == rid("ann"))
+        assert ann.evidence is not None
+        assert {m.member.id: m.hops for m in ann.evidence.committee}[pid("dana")] == 1
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
+def test_a_workers_own_write_is_not_read_again_after_the_poll(
+    world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This worker's write is announced; reading the announcement back does not drop what the
+    write already dropped and the next ranking read again (nobody else wrote meanwhile)."""
+    monkeypatch.setattr(caches, "CHANGES_POLL", 0.0)
+    cache = reach_cache(store)
+    world.knows("ann", "erin")
+    assert _hops(store, "L2", "ann") == 1
+    misses = cache.misses
+    assert _hops(store, "L2", "ann") == 1
+    assert cache.misses == misses
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
+def test_two_workers_claims_by_one_rep_are_counted_one_after_the_other(
+    world: World, store: GraphStore, graph_settings: GraphSettings
+) -> None:
+    """cy (capacity 1) is offered L3 and L4 (bob is their owner). Worker A's claim of L3 is
+    inside its transaction, past its capacity check; worker B's claim of L4 (its workload in
+    memory says 0) waits for A's rep lock, then counts L3 and is refused. Without the lock both
+    claims would pass, and cy would hold 2 of 1."""
+    world.rep("cy", capacity=1)
+    for lead_id in ("L3", "L4"):
+        world.lead(lead_id, ("dana", "champion"))
+        offer = Event(id=f"offer-{lead_id}", at=NOW, kind="offered", actor="test")
+        store.offer_leads([dataclasses.replace(offer, lead_id=lead_id, rep_id=rid("bob"))])
+        world.event("offered", "cy", at=NOW, lead_id=lead_id)
+    policy = load_policy()
+    other = open_store(graph_settings)  # worker B, with its rep network and workloads in memory
+    rank_lead(other, "L4", policy=policy, now=NOW)
+    inside, release = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def claim_in_a() -> None:
+        def unit() -> None:
+            assert at_capacity(store, rid("cy"), store.lead("L3")) is None
+            world.give("L3", "cy", at=NOW)
+            inside.set()
+            release.wait(30)
+
+        store.run_atomic(unit)
+
+    def claim_in_b() -> None:
+        try:
+            claim_lead(other, "L4", rid("cy"), policy=policy, now=NOW, actor="test")
+            outcome["b"] = "claimed"
+        except NotEligible as exc:
+            outcome["b"] = str(exc)
+
+    a = threading.Thread(target=claim_in_a)
+    b = threading.Thread(target=claim_in_b)
+    try:
+        a.start()
+        assert inside.wait(30)
+        assert other.lead("L3").owner_rep_id == rid("bob")  # B sees nothing of A's claim yet
+        b.start()
+        b.join(2)
+        assert b.is_alive()  # past its own checks (cy holds 0 in its memory), waiting for A's lock
+        release.set()
+        a.join(30)
+        b.join(30)
+    finally:
+        release.set()
+        other.close()
+    assert outcome["b"] == "you cannot claim lead L4: at capacity 1/1"
+    assert store.lead("L3").owner_rep_id == rid("cy")
+    assert store.lead("L4").owner_rep_id != rid("cy")
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
+def test_a_claim_keeps_the_value_another_worker_updated_meanwhile(
+    world: World, store: GraphStore, graph_settings: GraphSettings
+) -> None:
+    """Worker B keeps L5's view (value 1,000); worker A's intake updates the value to 2,500;
+    B's claim, made from its kept view, moves the lead without writing the old value back."""
+    world.lead("L5", ("dana", "champion"), value=1000.0)
+    offer = Event(id="offer-L5", at=NOW, kind="offered", actor="test", lead_id="L5")
+    store.offer_leads([dataclasses.replace(offer, rep_id=rid("ann"))])
+    other = open_store(graph_settings)  # worker B
+    try:
+        assert other.lead("L5").value == 1000.0  # kept by B
+        store.update_lead_details(
+            Lead(id="L5", company_id="c:acme", title="Deal L5", grade="warm", value=2500.0)
+        )
+        claim_lead(other, "L5", rid("ann"), policy=load_policy(), now=NOW, actor="test")
+    finally:
+        other.close()
+    claimed = store.lead("L5")
+    assert (claimed.status, claimed.owner_rep_id, claimed.value) == ("claimed", rid("ann"), 2500.0)
