@@ -172,6 +172,7 @@ class Neo4jStore(CypherGraphStore):
             raise StoreError(f"Neo4j refused the transaction: {_line(exc)}") from None
         self._local.tx = tx
         self.caches.began()
+        maybe_written = False  # a commit whose outcome is unknown is announced all the same
         try:
             try:
                 yield
@@ -186,6 +187,7 @@ class Neo4jStore(CypherGraphStore):
                 tx.commit()
             except IncompleteCommit:
                 self.caches.rolled_back()
+                maybe_written = True
                 raise StoreUnavailable(
                     f"lost Neo4j at {self.settings.uri} while committing: the import may or "
                     "may not have been written; rerun it (imports are safe to rerun)"
@@ -203,6 +205,8 @@ class Neo4jStore(CypherGraphStore):
             written = self.caches.ended()
             with suppress(Neo4jError, DriverError, OSError):
                 session.close()
+            if maybe_written:
+                self._announce(written)
         self._announce(written)
 
     def run_atomic(self, unit: Callable[[], T]) -> T:
@@ -249,7 +253,9 @@ class Neo4jStore(CypherGraphStore):
         """Load an organisation with CREATE in large batches when the graph is empty
         (graph/neo4j_bulk.py: the snapshot is checked before anything is written). On a graph
         that already holds data, or inside a transaction (whose batches cannot be spread over
-        sessions), this falls back to the idempotent merge path (safe to rerun)."""
+        sessions), this falls back to the idempotent merge path (safe to rerun). The fast path
+        is for a new graph nobody else writes yet (``warmpath demo``, the benchmarks): it does
+        not lock the emptiness it checked against another writer."""
         counts = self.counts()
         inside = getattr(self._local, "tx", None) is not None
         if inside or counts.people or counts.companies or counts.leads or counts.reps:

@@ -294,15 +294,7 @@ def _write(
     counted = _count(store, plan, report)
     new_people, known_ties = counted.new_people, counted.known_ties
     old_people = [p for pid, p in plan.people.items() if pid not in new_people]
-    # a new tie to a person this import creates is created outright; one between two people
-    # who existed already goes through create_known_ties (Neo4j merges it: another writer may
-    # have tied them meanwhile)
-    new_ties: list[Tie] = []
-    new_known_ties: list[Tie] = []
-    for key, tie in plan.ties.items():
-        if key not in known_ties:
-            to_new = key[0] in new_people or key[1] in new_people
-            (new_ties if to_new else new_known_ties).append(tie)
+    new_ties = [tie for key, tie in plan.ties.items() if key not in known_ties]
     # employments of new people are new; those of known people are merged (asking which
     # exist first cost seconds on a 2M-person graph: LadybugDB joins all employments)
     new_jobs = [e for (pid, _), e in plan.employments.items() if pid in new_people]
@@ -320,7 +312,6 @@ def _write(
         ("reps", store.merge_reps, list(plan.reps.values())),
         ("consents", store.record_consents, list(plan.consents.values())),
         ("ties", store.create_ties, new_ties),
-        ("ties", store.create_known_ties, new_known_ties),
         ("ties", store.add_tie_reporters, counted.new_reporters),
         ("employments", store.create_employments, new_jobs),
         ("employments", store.merge_employments, old_jobs),

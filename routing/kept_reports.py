@@ -26,11 +26,17 @@ def _seen_by(viewer: Viewer) -> tuple[str, str | None, str | None]:
     return user.role, user.team, user.rep_id
 
 
+def _hour(now: datetime) -> datetime:
+    """The hour of ``now``, in the key: an answer is never carried across a period's or a
+    window's start (periods and windows begin on the hour), whatever the store keeps it for."""
+    return now.replace(minute=0, second=0, microsecond=0)
+
+
 def kept_leaderboard(
     store: GraphStore, viewer: Viewer, *, days: int, now: datetime, policy: Policy
 ) -> list[Standing]:
     """routing/leaderboard.py ``leaderboard`` since ``days`` days before ``now``."""
-    key = ("leaderboard", _seen_by(viewer), days, repr(policy))
+    key = ("leaderboard", _seen_by(viewer), days, _hour(now), repr(policy))
     return store.kept_answer(
         key,
         lambda: leaderboard(
@@ -43,7 +49,7 @@ def kept_fairness(
     store: GraphStore, viewer: Viewer, *, days: int, now: datetime, policy: Policy
 ) -> reports.FairnessReport:
     """routing/reports.py ``fairness`` (an invalid ``days`` raises, and nothing is kept)."""
-    key = ("fairness", _seen_by(viewer), days, repr(policy))
+    key = ("fairness", _seen_by(viewer), days, _hour(now), repr(policy))
     return store.kept_answer(
         key, lambda: reports.fairness(store, viewer, policy=policy, now=now, days=days)
     )
@@ -62,7 +68,7 @@ def kept_quota_board(
     containing ``at`` (read every time: a past period is asked rarely)."""
     if at is not None:
         return quota_board(store, viewer, policy=policy, now=now, period=period, at=at)
-    key = ("quotas", _seen_by(viewer), period, repr(policy))
+    key = ("quotas", _seen_by(viewer), period, _hour(now), repr(policy))
     return store.kept_answer(
         key, lambda: quota_board(store, viewer, policy=policy, now=now, period=period)
     )

@@ -168,7 +168,7 @@ def claim_lead(
     warm = is_warm_owner(store, lead, rep_id)  # within 2 hops when claimed: routing/quotas.py
 
     def claim() -> LeadView:
-        full = at_capacity(store, rep_id, lead)
+        full = at_capacity(store, rep_id, lead_id)
         if full is not None:
             raise NotEligible(f"you cannot claim lead {lead_id}: {full}")
         moved = store.move_lead(

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
-from graph.model import LeadView, Rep, RepActivity, RepRef
+from graph.model import Rep, RepActivity, RepRef
 from graph.store import GraphStore
 from routing.policy import Policy
 
@@ -387,7 +387,7 @@ class ProfileMatch:
         return np.where(known, np.clip(fit, 0, 1), 0.5)
 
 
-def at_capacity(store: GraphStore, rep_id: str, lead: LeadView) -> str | None:
+def at_capacity(store: GraphStore, rep_id: str, lead_id: str) -> str | None:
     """Why the rep cannot take one more lead (this one not counted when they hold it already),
     or None: the one rule a claim checks again inside its write. It takes the rep's lock and
     counts what they hold in the graph (not the workload kept in memory, which another worker's
@@ -395,7 +395,5 @@ def at_capacity(store: GraphStore, rep_id: str, lead: LeadView) -> str | None:
     profile = store.rep_profiles().get(rep_id)
     if profile is None or profile.capacity is None:
         return None
-    held = store.lock_rep(rep_id, OPEN_STATUSES)
-    if lead.owner_rep_id == rep_id and lead.status in OPEN_STATUSES:
-        held -= 1
+    held = store.lock_rep(rep_id, OPEN_STATUSES, besides=lead_id)
     return f"at capacity {held}/{profile.capacity}" if held >= profile.capacity else None

@@ -195,15 +195,6 @@ MATCH (y:Person {id: b})
 CREATE (x)-[:KNOWS {source: source, since: since, strength: strength, reported_by: reported_by}]->(y)
 RETURN count(*) AS written
 
-// name: create_known_ties
-// New ties between people who existed before the import: the same CREATE as create_ties (one
-// writer at a time here, so nobody can tie the two meanwhile; Neo4j's dialect MERGEs them).
-LOAD FROM $rows
-MATCH (x:Person {id: a})
-MATCH (y:Person {id: b})
-CREATE (x)-[:KNOWS {source: source, since: since, strength: strength, reported_by: reported_by}]->(y)
-RETURN count(*) AS written
-
 // name: create_employments
 // Employments of people who are new to the graph (Arrow rows, see create_people).
 LOAD FROM $rows

@@ -12,12 +12,12 @@ ORDER BY next_at, id
 
 // name: lock_rep
 // A rep's write lock (the one writer holds it already: $token is for the Neo4j dialect) and the
-// leads they hold in these statuses as committed.
+// leads they hold in these statuses as committed, but $lead_id.
 MATCH (r:Rep {id: $rep_id})
 WHERE $token IS NOT NULL
 WITH r
 OPTIONAL MATCH (l:Lead)
-WHERE l.owner_rep_id = r.id AND l.status IN $statuses
+WHERE l.owner_rep_id = r.id AND l.status IN $statuses AND l.id <> $lead_id
 RETURN r.id AS rep_id, count(l) AS held
 
 // name: lock_lead

@@ -169,28 +169,18 @@ MATCH (l:Lead {id: lid})-[:AT]->(c:Company)
 RETURN l.id AS id, c.id AS company_id, c.name AS company_name
 
 // name: create_people
-// People the importer found to be new (CREATE, no MERGE). Should another writer create one of
-// them in the meantime, the unique constraint on the id refuses this write, and with it the
-// whole import (nothing written; a rerun counts again).
+// People the importer found to be new. MERGE on the unique id keeps this safe when another
+// writer created one of them in the meantime (Neo4j allows concurrent writers).
 UNWIND $rows AS r
-CREATE (p:Person {id: r.id, name: r.name, first_name: r.first_name, last_name: r.last_name,
-                  linkedin_url: r.linkedin_url, email: r.email, title: r.title,
-                  location: r.location})
+MERGE (p:Person {id: r.id})
+ON CREATE SET p.name = r.name, p.first_name = r.first_name, p.last_name = r.last_name,
+              p.linkedin_url = r.linkedin_url, p.email = r.email, p.title = r.title,
+              p.location = r.location
 RETURN count(*) AS written
 
 // name: create_ties
-// New ties to people this import creates (CREATE, no MERGE): while the import's transaction is
-// open nobody else sees those people, so nobody else can have tied them yet.
-UNWIND $rows AS r
-MATCH (x:Person {id: r.a})
-MATCH (y:Person {id: r.b})
-CREATE (x)-[:KNOWS {source: r.source, since: r.since, strength: r.strength,
-                    reported_by: r.reported_by}]->(y)
-RETURN count(*) AS written
-
-// name: create_known_ties
-// New ties between people who existed before the import: MERGE keeps it safe against a
-// concurrent writer that tied the same two people meanwhile (Neo4j allows several writers).
+// Ties the importer found to be new; MERGE keeps it safe against concurrent writers (a large
+// import is written in several transactions: its new people are seen by others meanwhile).
 UNWIND $rows AS r
 MATCH (x:Person {id: r.a})
 MATCH (y:Person {id: r.b})
@@ -202,13 +192,12 @@ ON MATCH SET k.reported_by = CASE WHEN r.reported_by IS NULL THEN k.reported_by
 RETURN count(*) AS written
 
 // name: create_employments
-// Employments of people this import creates (CREATE: nobody else sees them yet, see
-// create_ties).
+// Employments of people the importer found to be new; MERGE keeps it safe.
 UNWIND $rows AS r
 MATCH (p:Person {id: r.person_id})
 MATCH (c:Company {id: r.company_id})
-CREATE (p)-[:WORKS_AT {title: r.title, current: r.current, started: r.started,
-                       ended: r.ended}]->(c)
+MERGE (p)-[w:WORKS_AT]->(c)
+ON CREATE SET w.title = r.title, w.current = r.current, w.started = r.started, w.ended = r.ended
 RETURN count(*) AS written
 
 // name: update_people

@@ -127,8 +127,10 @@ RETURN l.id AS lead_id, d.role AS role, p.id AS id, p.name AS name, p.title AS t
        p.linkedin_url AS linkedin_url, p.email AS email
 
 // name: open_leads_per_rep
-// How many leads in these (open) statuses each rep owns (index lead_status).
+// How many leads in these (open) statuses each rep owns (index lead_status, named: the planner
+// would otherwise scan lead_owner for "owner_rep_id IS NOT NULL").
 MATCH (l:Lead)
+USING INDEX l:Lead(status)
 WHERE l.status IN $statuses AND l.owner_rep_id IS NOT NULL
 RETURN l.owner_rep_id AS rep_id, count(*) AS open_leads
 
@@ -147,8 +149,10 @@ WHERE e.kind IN $kinds AND e.at >= $since AND e.rep_id IS NOT NULL
 RETURN e.rep_id AS rep_id, e.kind AS kind, e.at AS at
 
 // name: account_owners
-// Who owns leads in these statuses at each company, and since when (index lead_status).
+// Who owns leads in these statuses at each company, and since when (index lead_status, named
+// as in open_leads_per_rep).
 MATCH (l:Lead)-[:AT]->(c:Company)
+USING INDEX l:Lead(status)
 WHERE l.status IN $statuses AND l.owner_rep_id IS NOT NULL
 RETURN c.id AS company_id, l.owner_rep_id AS rep_id, l.claimed_at AS claimed_at,
        l.created_at AS created_at

@@ -17,12 +17,13 @@ ORDER BY next_at, id
 
 // name: lock_rep
 // Take a rep's write lock inside a transaction and count the leads they hold in these statuses
-// as committed: two claims by one rep at once (two workers) are counted one after the other.
+// as committed, but $lead_id: two claims by one rep at once (two workers) are counted one after
+// the other.
 MATCH (r:Rep {id: $rep_id})
 SET r.lock_token = $token
 WITH r
 OPTIONAL MATCH (l:Lead {owner_rep_id: r.id})
-WHERE l.status IN $statuses
+WHERE l.status IN $statuses AND l.id <> $lead_id
 RETURN r.id AS rep_id, count(l) AS held
 
 // name: lock_lead

@@ -73,7 +73,6 @@ WRITES: Mapping[str, frozenset[str]] = {
     "merge_reps": frozenset({REPS}),
     "merge_ties": frozenset({REPS}),
     "create_ties": frozenset({REPS}),
-    "create_known_ties": frozenset({REPS}),
     "merge_employments": frozenset({REPS}),
     "create_employments": frozenset({REPS}),
     "merge_studies": frozenset({REPS}),
@@ -377,8 +376,12 @@ class StoreCaches:
             return None
         return directory
 
-    def keep_directory(self, directory: RepDirectory) -> None:
-        self._directory = directory
+    def keep_directory(self, directory: RepDirectory, reps_before: int) -> None:
+        """Keep it if reps did not change while it was read (``reps_before``: the REPS
+        generation taken before reading)."""
+        with self._lock:
+            if self._generations[REPS] == reps_before:
+                self._directory = directory
 
     def rep_side(self) -> RepSide | None:
         side = self._rep_side
@@ -386,9 +389,14 @@ class StoreCaches:
             return None
         return side
 
-    def keep_rep_side(self, side: RepSide) -> None:
-        self._rep_side = side
-        self.rep_network_read_at = side.loaded_at
+    def keep_rep_side(self, side: RepSide, reps_before: int) -> None:
+        """Keep it if reps, ties, employments or studies did not change (here, or announced by
+        another process) while it was read: a network read across another worker's import
+        would otherwise be kept for the whole TTL."""
+        with self._lock:
+            self.rep_network_read_at = side.loaded_at
+            if self._generations[REPS] == reps_before:
+                self._rep_side = side
 
     def activity(self, key: ActivityKey, breaches_since: datetime) -> dict[str, RepActivity] | None:
         """The activity kept for these kinds, when fresh and read with breaches from no later

@@ -82,14 +82,6 @@ class CypherImports(CypherPeople):
                 raise InvalidArgument(f"create_ties needs a < b (got {tie.a!r}, {tie.b!r})")
         return self._write_records("create_ties", ties)
 
-    def create_known_ties(self, ties: Sequence[Tie]) -> int:
-        """Write new ties between people who existed before the import (safe against a
-        concurrent writer where the backend has several: Neo4j MERGEs them)."""
-        for tie in ties:
-            if tie.a >= tie.b:
-                raise InvalidArgument(f"create_known_ties needs a < b (got {tie.a!r}, {tie.b!r})")
-        return self._write_records("create_known_ties", ties)
-
     def create_employments(self, employments: Sequence[Employment]) -> int:
         """Write employments of people who are new to the graph."""
         return self._write_records("create_employments", employments)

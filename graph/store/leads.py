@@ -127,14 +127,18 @@ class CypherLeads(QueryRunner):
                 raise InvalidArgument(f"an offer needs kind 'offered', a lead and a rep: {event}")
         return [row["lead_id"] for row in self._write_rows("offer_leads", offers)]
 
-    def lock_rep(self, rep_id: str, statuses: Sequence[str]) -> int:
+    def lock_rep(self, rep_id: str, statuses: Sequence[str], *, besides: str = "") -> int:
         """Inside a write transaction: take the rep's write lock (Neo4j; LadybugDB's one writer
         holds it already) and count the leads they hold in ``statuses`` as committed, not as
         kept in memory, so that two claims by one rep at once (in two workers) count one after
-        the other. NotFound when there is no such rep."""
-        rows = self._write(
-            "lock_rep", {"rep_id": rep_id, "statuses": list(statuses), "token": uuid.uuid4().hex}
-        )
+        the other; the lead ``besides`` is not counted. NotFound when there is no such rep."""
+        params = {
+            "rep_id": rep_id,
+            "statuses": list(statuses),
+            "lead_id": besides,
+            "token": uuid.uuid4().hex,
+        }
+        rows = self._write("lock_rep", params)
         if not rows:
             raise NotFound(f"no rep with id {rep_id!r}")
         return int(rows[0]["held"])

@@ -36,9 +36,10 @@ class CypherReps(QueryRunner):
         self._fresh_changes()
         directory = self.caches.directory()
         if directory is None:
+            (before,) = self.caches.generation(REPS)
             rows = self._read("all_reps")
             directory = RepDirectory([rep_ref(r) for r in rows], [rep_profile(r) for r in rows])
-            self.caches.keep_directory(directory)
+            self.caches.keep_directory(directory, before)
         return directory
 
     def forget_rep_network(self) -> None:
@@ -86,6 +87,7 @@ class CypherReps(QueryRunner):
             side = self.caches.rep_side()
             if side is not None:
                 return side
+            (before,) = self.caches.generation(REPS)
             directory = self._rep_directory()
             rep_ids = sorted(directory.by_id)
             network = RepNetwork(
@@ -101,7 +103,7 @@ class CypherReps(QueryRunner):
             side = RepSide(
                 network=network, stints_by_place=dict(by_place), loaded_at=time.monotonic()
             )
-            self.caches.keep_rep_side(side)
+            self.caches.keep_rep_side(side, before)
             return side
 
     def warm_up(self) -> None:

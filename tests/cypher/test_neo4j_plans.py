@@ -58,6 +58,10 @@ SCANS_BY_DESIGN: dict[str, str] = {
     "events_mentioning": "a text search of the activity log, once per erasure (forget-person)",
     "policy_versions": "the routing policy versions applied (a handful)",
     "latest_policy_version": "the routing policy versions applied (a handful), polled every 5 s",
+    "read_changes": "the write announcement counters (one node per kind: two), polled every 1 s",
+    "ties_beyond_reps": "every tie between two people who are not reps' people, read whole "
+    "into memory with the rep network on Neo4j (KeptTies)",
+    "rep_people": "every rep's own person record, read whole with ties_beyond_reps",
 }
 
 # Operators that read every node or relationship of a label or type (or every node, or a whole

@@ -216,7 +216,7 @@ def test_two_workers_claims_by_one_rep_are_counted_one_after_the_other(
 
     def claim_in_a() -> None:
         def unit() -> None:
-            assert at_capacity(store, rid("cy"), store.lead("L3")) is None
+            assert at_capacity(store, rid("cy"), "L3") is None
             world.give("L3", "cy", at=NOW)
             inside.set()
             release.wait(30)
