@@ -43,6 +43,7 @@ from graph.errors import StoreError, StoreUnavailable, WarmpathError
 from graph.settings import WarmpathSettings
 from graph.store import GraphStore
 from routing import activity
+from routing.connections import lead_links
 from routing.policy import Policy, current_policy
 from routing.reach import reach_cache
 from routing.sla import sweep_sla
@@ -118,12 +119,16 @@ WARM_STATUSES = ("new", "offered", "claimed", "contacted")
 
 
 def warm_rankings(store: GraphStore, metrics: Metrics, stop: asyncio.Event) -> None:
-    """Read the reach of every open lead into the ranking cache (routing/reach.py), in
+    """Read the reach of every open lead into the ranking cache (routing/reach.py), and where
+    the leads each is connected to stand (the references in its evidence, kept per lead), in
     batches, reporting progress in /readyz; stops early at shutdown."""
     leads = store.leads_with_status(WARM_STATUSES)
     metrics.rankings_warm = (0, len(leads))
     started = time.monotonic()
+    before = 0
     for done in reach_cache(store).warm(store, leads):
+        lead_links(store, leads[before:done])
+        before = done
         metrics.rankings_warm = (done, len(leads))
         if stop.is_set():
             return
