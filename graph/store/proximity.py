@@ -415,10 +415,11 @@ class CypherProximity(CypherPeople):
         self, leads: Sequence[LeadView], persons: Sequence[str]
     ) -> tuple[dict[str, list[str]], dict[str, list[Stint]]]:
         """The people each decision-maker knows, and their stints: a few leads with point
-        queries, more than POINT_QUERY_LEADS with one scan over the leads in the same statuses."""
+        queries, more than POINT_QUERY_LEADS with one scan over the leads in the same statuses
+        (where a list of ids is looked up by index, Neo4j, one read of the list however many)."""
         neighbours: dict[str, list[str]] = defaultdict(list)
         stints: dict[str, list[Stint]] = defaultdict(list)
-        if len(leads) <= POINT_QUERY_LEADS:
+        if len(leads) <= POINT_QUERY_LEADS or self.reads_id_lists:
             neighbours.update(self._neighbours_of(persons))
             if self.reads_id_lists:
                 rows = self._read("people_stints", {"person_ids": list(persons)})
