@@ -24,11 +24,15 @@ import dataclasses
 import functools
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from graph.model import Event, LeadView, Rep, RepActivity, RepRef, Stint, User
 from graph.network import RepNetwork
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
 
 REP_DIRECTORY_TTL = 30.0
 REP_NETWORK_TTL = 3600.0
@@ -199,7 +203,7 @@ class StoreCaches:
         self.single_writer = False
         """True when no other process writes this graph: nothing expires with time."""
         self._standings: dict[str, tuple[object, float]] = {}
-        self._answers: dict[object, tuple[object, float]] = {}
+        self._answers: dict[Hashable, tuple[object, float]] = {}
         """Pages' answers (every lead, reports) by key: dropped by any write but a user's."""
         self._directory: RepDirectory | None = None
         self._rep_side: RepSide | None = None
@@ -438,58 +442,58 @@ class StoreCaches:
         pass it to ``keep_lead`` / ``keep_stream``."""
         return self.token(self._lead_changes)
 
-    def lead(self, lead_id: str) -> LeadView | None:
-        kept = self._leads.get(lead_id)
-        return kept[0] if kept is not None and not self._expired(kept[1], LEAD_TTL) else None
+    def _fresh(self, kept: Mapping[K, tuple[T, float]], key: K, ttl: float) -> T | None:
+        found = kept.get(key)
+        return None if found is None or self._expired(found[1], ttl) else found[0]
 
-    def keep_lead(self, lead: LeadView, changes_before: tuple[int, int]) -> None:
+    def _keep(
+        self,
+        kept: dict[K, tuple[T, float]],
+        key: K,
+        value: T,
+        limit: int,
+        changes_before: tuple[int, int],
+    ) -> None:
+        """Keep what was read about the leads if nothing changed them meanwhile (a full map is
+        emptied first)."""
         with self._lock:
             if self._keepable(changes_before, self._lead_changes):
-                if len(self._leads) >= LEADS_KEPT:
-                    self._leads = {}
-                self._leads[lead.id] = (lead, time.monotonic())
+                if len(kept) >= limit:
+                    kept.clear()
+                kept[key] = (value, time.monotonic())
+
+    def lead(self, lead_id: str) -> LeadView | None:
+        return self._fresh(self._leads, lead_id, LEAD_TTL)
+
+    def keep_lead(self, lead: LeadView, changes_before: tuple[int, int]) -> None:
+        self._keep(self._leads, lead.id, lead, LEADS_KEPT, changes_before)
 
     def stream(self, lead_id: str) -> list[Event] | None:
-        kept = self._streams.get(lead_id)
-        if kept is None or self._expired(kept[1], LEAD_TTL):
-            return None
-        return list(kept[0])
+        found = self._fresh(self._streams, lead_id, LEAD_TTL)
+        return None if found is None else list(found)
 
     def keep_stream(
         self, lead_id: str, events: list[Event], changes_before: tuple[int, int]
     ) -> None:
-        with self._lock:
-            if self._keepable(changes_before, self._lead_changes):
-                if len(self._streams) >= LEADS_KEPT:
-                    self._streams = {}
-                self._streams[lead_id] = (list(events), time.monotonic())
+        self._keep(self._streams, lead_id, list(events), LEADS_KEPT, changes_before)
 
     def standing(self, lead_id: str) -> object | None:
         """What another repository derived from one lead (its standing among connected
         leads), kept and dropped like the lead itself."""
-        kept = self._standings.get(lead_id)
-        return kept[0] if kept is not None and not self._expired(kept[1], LEAD_TTL) else None
+        return self._fresh(self._standings, lead_id, LEAD_TTL)
 
     def keep_standing(self, lead_id: str, value: object, changes_before: tuple[int, int]) -> None:
-        with self._lock:
-            if self._keepable(changes_before, self._lead_changes):
-                if len(self._standings) >= LEADS_KEPT:
-                    self._standings = {}
-                self._standings[lead_id] = (value, time.monotonic())
+        self._keep(self._standings, lead_id, value, LEADS_KEPT, changes_before)
 
-    def answer(self, key: object) -> object | None:
+    def answer(self, key: Hashable) -> object | None:
         """An answer kept by ``keep_answer`` (``lead_changes`` before reading it), or None."""
-        kept = self._answers.get(key)
-        if kept is None or self._expired(kept[1], ANSWER_TTL):
+        found = self._answers.get(key)
+        if found is not None and time.monotonic() - found[1] > ANSWER_MAX_AGE:
             return None
-        return None if time.monotonic() - kept[1] > ANSWER_MAX_AGE else kept[0]
+        return self._fresh(self._answers, key, ANSWER_TTL)
 
-    def keep_answer(self, key: object, value: object, changes_before: tuple[int, int]) -> None:
-        with self._lock:
-            if self._keepable(changes_before, self._lead_changes):
-                if len(self._answers) >= ANSWERS_KEPT:
-                    self._answers = {}
-                self._answers[key] = (value, time.monotonic())
+    def keep_answer(self, key: Hashable, value: object, changes_before: tuple[int, int]) -> None:
+        self._keep(self._answers, key, value, ANSWERS_KEPT, changes_before)
 
     def user(self, token_hash: str) -> User | None:
         kept = self._users.get(token_hash)
