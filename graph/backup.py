@@ -4,9 +4,9 @@ A backup is one LadybugDB file: the whole graph as it was at one moment, a file 
 like any database. It is taken inside the process that holds the database open read-write (the
 server, asked over HTTP, or the command itself when no server runs), under the store's write
 lock: no write transaction is open and none can start; ``CHECKPOINT`` folds the write-ahead log
-into the database file (it waits for the queries running at that moment), every table is
-counted and the file is copied by a child process; then writes go on. Writes wait meanwhile,
-reads do not.
+into the database file (it waits for the queries running at that moment and holds new ones back
+until it is done: ``LadybugStore.checkpoint``), every table is counted and the file is copied by
+a child process; then writes go on. Writes wait meanwhile; reads wait only for the checkpoint.
 
 Why not from a second process: LadybugDB lets one open the file read-only while the server
 writes it, but nothing keeps that reader in step with the writer's later checkpoints (LadybugDB
@@ -142,7 +142,7 @@ def snapshot(store: GraphStore, target: Path) -> TableCounts:
     if not isinstance(store, LadybugStore):
         raise InvalidArgument(NEO4J_BACKUP)
     with WRITE_LOCK:
-        store._execute("CHECKPOINT", None)
+        store.checkpoint()
         counts = table_counts(store)
         _copy_elsewhere(Path(store.path), target)
     return counts
@@ -407,7 +407,7 @@ def _verified(
         try:
             store.setup_schema()
             counts = table_counts(store)
-            store._execute("CHECKPOINT", None)  # everything in the one file that is renamed
+            store.checkpoint()  # everything in the one file that is renamed
         finally:
             store.close()
     except (StoreError, StoreUnavailable):
@@ -449,7 +449,7 @@ def _carry_tombstones(
             "RETURN id ORDER BY id",
             {"prefix": keys.TOMBSTONE_PREFIX, "hashes": hashes},
         )
-        store._execute("CHECKPOINT", None)
+        store.checkpoint()
     finally:
         store.close()
     return len(hashes), tuple(str(row["id"]) for row in rows)

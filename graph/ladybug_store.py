@@ -32,6 +32,66 @@ log = logging.getLogger(__name__)
 WRITE_LOCK = threading.RLock()
 """Process-wide: LadybugDB has a single writer."""
 
+
+class StatementGate:
+    """Statements run side by side; a checkpoint, or closing the database, runs alone.
+
+    LadybugDB 0.22 lets reads run while a checkpoint rewrites the file's pages, and a read
+    caught in that crashed the server (a segmentation fault, seen once in CI while a backup
+    checkpointed under load). So every statement of this process passes ``shared()`` and our
+    own checkpoints and ``close()`` take ``alone()``: it waits for the statements running,
+    holds new ones back until it is done, and goes before statements that arrive while it
+    waits. Nothing that holds ``shared()`` waits for another lock, so the two cannot deadlock.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._running = 0
+        self._waiting = 0
+        self._alone = False
+
+    @property
+    def running(self) -> int:
+        """Statements running now."""
+        return self._running
+
+    @property
+    def waiting(self) -> int:
+        """Checkpoints (or closes) waiting for them."""
+        return self._waiting
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._changed:
+            while self._alone or self._waiting:
+                self._changed.wait()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._running -= 1
+                if not self._running:
+                    self._changed.notify_all()
+
+    @contextmanager
+    def alone(self) -> Iterator[None]:
+        with self._changed:
+            self._waiting += 1
+            try:
+                while self._alone or self._running:
+                    self._changed.wait()
+            finally:
+                self._waiting -= 1
+            self._alone = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._alone = False
+                self._changed.notify_all()
+
+
 _ARROW_TYPES = {
     "STRING": pa.string(),
     "DOUBLE": pa.float64(),
@@ -92,6 +152,8 @@ class LadybugStore(CypherGraphStore):
         self._db = self._open(settings, read_only)
         self._local = threading.local()
         self._connections: list[ladybug.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._gate = StatementGate()
         self._closed = False
         if not read_only:
             # Every commit is synced to the write-ahead log before it returns, so what a command
@@ -135,7 +197,7 @@ class LadybugStore(CypherGraphStore):
         if conn is None:
             conn = ladybug.Connection(self._db)
             self._local.conn = conn
-            with WRITE_LOCK:
+            with self._connections_lock:
                 self._connections.append(conn)
         return conn
 
@@ -143,23 +205,35 @@ class LadybugStore(CypherGraphStore):
         conn = getattr(self._local, "conn", None)
         self._local.conn = None
         if conn is not None:
-            with WRITE_LOCK:
+            with self._connections_lock:
                 if conn in self._connections:
                     self._connections.remove(conn)
-            conn.close()
+            with self._gate.shared():
+                conn.close()
 
     def _execute(self, text: str, params: Mapping[str, Any] | None) -> list[Row]:
-        conn = self._connection()
-        try:
-            result = conn.execute(text, utc_params(dict(params or {})))
-        except RuntimeError as exc:
-            raise StoreError(f"LadybugDB refused the query: {exc}") from None
-        if isinstance(result, list):
-            result = result[-1]
-        columns = result.get_column_names()
-        rows = [dict(zip(columns, values, strict=True)) for values in result.get_all()]
-        result.close()
+        with self._gate.shared():
+            conn = self._connection()
+            try:
+                result = conn.execute(text, utc_params(dict(params or {})))
+            except RuntimeError as exc:
+                raise StoreError(f"LadybugDB refused the query: {exc}") from None
+            if isinstance(result, list):
+                result = result[-1]
+            columns = result.get_column_names()
+            rows = [dict(zip(columns, values, strict=True)) for values in result.get_all()]
+            result.close()
         return rows
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database file, with no other statement of this
+        process running (``StatementGate``). Writers must already be held (``WRITE_LOCK``)."""
+        self._check_writable()
+        with WRITE_LOCK, self._gate.alone():
+            try:
+                self._connection().execute("CHECKPOINT")
+            except RuntimeError as exc:
+                raise StoreError(f"LadybugDB could not checkpoint: {exc}") from None
 
     def _run_read(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return self._execute(self.catalog[name].text, params)
@@ -233,15 +307,16 @@ class LadybugStore(CypherGraphStore):
         return rows
 
     def _run_read_table(self, name: str, params: Mapping[str, Any] | None = None) -> pa.Table:
-        conn = self._connection()
-        try:
-            result = conn.execute(self.catalog[name].text, dict(params or {}))
-        except RuntimeError as exc:
-            raise StoreError(f"LadybugDB refused the query: {exc}") from None
-        if isinstance(result, list):
-            result = result[-1]
-        table = result.get_as_arrow()
-        result.close()
+        with self._gate.shared():
+            conn = self._connection()
+            try:
+                result = conn.execute(self.catalog[name].text, dict(params or {}))
+            except RuntimeError as exc:
+                raise StoreError(f"LadybugDB refused the query: {exc}") from None
+            if isinstance(result, list):
+                result = result[-1]
+            table = result.get_as_arrow()
+            result.close()
         return table
 
     def _check_writable(self) -> None:
@@ -257,13 +332,15 @@ class LadybugStore(CypherGraphStore):
                 self._execute(statement, None)
 
     def close(self) -> None:
-        with WRITE_LOCK:
+        """Waits for the statements running in other threads: closing under one crashes."""
+        with WRITE_LOCK, self._gate.alone():
             if self._closed:
                 return
             self._closed = True
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
+            with self._connections_lock:
+                for conn in self._connections:
+                    conn.close()
+                self._connections.clear()
             self._db.close()
 
     def _columns(self, table: str) -> list[tuple[str, str]]:

@@ -1,11 +1,16 @@
-"""What only the embedded backend does: file locking, read-only opens, bulk-load checks."""
+"""What only the embedded backend does: file locking, read-only opens, bulk-load checks,
+statements kept apart from checkpoints and closing."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -13,6 +18,7 @@ import pytest
 from demo.organisation import SCALES, generate_org
 from graph.backends import open_store
 from graph.errors import DatabaseLocked, StoreError, StoreUnavailable
+from graph.ladybug_store import LadybugStore, StatementGate
 from graph.model import OrgSnapshot, Person
 from graph.settings import LadybugSettings
 
@@ -108,3 +114,78 @@ def test_a_file_from_before_event_links_gets_them_on_open(tmp_path: Path) -> Non
         assert [e.actor for e in store.events_of_leads(["L1"])["L1"]] == ["old"]
     finally:
         store.close()
+
+
+LONG_READ = "UNWIND range(1, $n) AS i RETURN sum(i) AS total"
+LONG_N = 30_000_000  # about a second and a half on a quiet machine
+
+
+def _long_read_in_a_thread(store: LadybugStore) -> tuple[threading.Thread, dict[str, Any]]:
+    """A read that takes a while, started in a thread; returns once it is running."""
+    outcome: dict[str, Any] = {}
+
+    def read() -> None:
+        try:
+            rows = store._execute(LONG_READ, {"n": LONG_N})
+            outcome["total"] = int(rows[0]["total"])
+        except Exception as exc:  # reported to the test, which fails on it
+            outcome["error"] = exc
+        outcome["ended"] = time.monotonic()
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while store._gate.running == 0 and thread.is_alive():
+        assert time.monotonic() < deadline, "the read did not start"
+        time.sleep(0.001)
+    return thread, outcome
+
+
+@pytest.mark.parametrize("step", ["checkpoint", "close"])
+def test_a_checkpoint_or_close_waits_for_the_reads_running(tmp_path: Path, step: str) -> None:
+    """LadybugDB 0.22 lets a read run while a checkpoint rewrites pages (a crash seen in CI)
+    and closing under a running read frees what it reads: both wait for the reads."""
+    store = open_store(_settings(tmp_path / "gate.lbdb"))
+    assert isinstance(store, LadybugStore)
+    try:
+        store.add_tombstones(["a" * 64], at=datetime.now(UTC))  # something in the log to fold
+        thread, outcome = _long_read_in_a_thread(store)
+        assert thread.is_alive(), "the read ended before the test could overlap it"
+        getattr(store, step)()
+        returned = time.monotonic()
+        thread.join(timeout=60)
+        assert "error" not in outcome, outcome
+        assert outcome["total"] == LONG_N * (LONG_N + 1) // 2
+        assert outcome["ended"] <= returned  # the read finished before the step went ahead
+    finally:
+        store.close()
+
+
+def test_statements_that_arrive_while_a_checkpoint_waits_go_after_it() -> None:
+    gate = StatementGate()
+    order: list[str] = []
+    reading = gate.shared()
+    reading.__enter__()  # a statement is running
+
+    def checkpoint() -> None:
+        with gate.alone():
+            order.append("checkpoint")
+
+    def late_read() -> None:
+        with gate.shared():
+            order.append("late read")
+
+    first = threading.Thread(target=checkpoint)
+    first.start()
+    deadline = time.monotonic() + 30
+    while gate.waiting == 0:
+        assert time.monotonic() < deadline, "the checkpoint did not start waiting"
+        time.sleep(0.001)
+    second = threading.Thread(target=late_read)
+    second.start()
+    time.sleep(0.2)
+    assert order == []  # the checkpoint waits for the running statement, the late one for it
+    reading.__exit__(None, None, None)
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert order == ["checkpoint", "late read"]
