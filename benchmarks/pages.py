@@ -76,14 +76,14 @@ RANKED = """query($id: ID!) { rankedReps(leadId: $id, limit: 15) {
     ranked { position score rep { id name }
       evidence { committee { hops paths { id name } } } } } } }"""
 PROGRESS = "attainment met milestone goals { name count goal attained met milestone streak }"
-LEADERBOARD = """{ leaderboard(period: MONTH) { rep { name team } networkSize warmReach claims
+LEADERBOARD = """{ leaderboard(period: MONTH, first: 50) { rep { name team } networkSize warmReach claims
   slaBreaches slaCompliance won cadenceCompliance quotaAttainment } }"""
 FAIRNESS = """{ fairness(days: 30) { leads assigned gini maxPerRep warmOwnerRate oneHopOwnerRate
   scoreKept maxShareOverMean capacityViolations hotToPenaltyBoxed
-  perRep { rep { name } leads } } }"""
+  perRep(first: 30) { rep { name } leads } } }"""
 QUOTAS = (
-    "{ quotas { __typename ... on Problem { code message } ... on Quotas { period startsAt endsAt"
-    f" reps {{ rep {{ id name team }} progress {{ {PROGRESS} }} }}"
+    "{ quotas(first: 60) { __typename ... on Problem { code message } ... on Quotas { period"
+    f" startsAt endsAt repCount reps {{ rep {{ id name team }} progress {{ {PROGRESS} }} }}"
     f" teams {{ team reps progress {{ {PROGRESS} }} }} }} }} }}"
 )
 TEAM = "{ " + LEADERBOARD[1:-1] + FAIRNESS[1:-1] + QUOTAS[1:-1] + " }"

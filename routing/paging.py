@@ -21,6 +21,13 @@ def page_size(first: int) -> int:
     return first
 
 
+def shown(first: int | None) -> int | None:
+    """``first`` for a list a caller may cut short: None (every row) or a count of at least 1."""
+    if first is not None and first < 1:
+        raise InvalidArgument(f"first must be at least 1 (got {first}); leave it out for every row")
+    return first
+
+
 def cursor(kind: str, position: str) -> str:
     """An opaque cursor: the position after which the next page starts, tagged with its kind."""
     text = f"{CURSOR_VERSION}|{kind}|{position}"

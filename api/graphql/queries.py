@@ -38,7 +38,7 @@ from api.graphql.types.whatif import (
 from routing import activity, directory, explore, nurture, reports
 from routing.kept_reports import kept_fairness, kept_leaderboard, kept_quota_board
 from routing.leads import lead_page
-from routing.paging import page_size
+from routing.paging import page_size, shown
 
 # what a page of leads answers from the lead table alone; any other field of its nodes (or a
 # fragment, not looked into) reads the page's committees too
@@ -218,12 +218,13 @@ class Query:
 
     @strawberry.field(
         description="Per rep: network size, warm reach, claims, SLA record, cadence compliance, "
-        "wins."
+        "wins; the leaders first. `first`: only the first that many rows (default: every rep)."
     )
     async def leaderboard(
-        self, info: Info[Context, None], period: Period = Period.MONTH
+        self, info: Info[Context, None], period: Period = Period.MONTH, first: int | None = None
     ) -> list[LeaderboardRow]:
         context = info.context
+        count = shown(first)
 
         def load() -> list[LeaderboardRow]:
             access = context.access
@@ -231,7 +232,7 @@ class Query:
             standings = kept_leaderboard(
                 context.store, access, days=period.value, now=now, policy=context.services.policy
             )
-            return [LeaderboardRow.of(standing, access) for standing in standings]
+            return [LeaderboardRow.of(standing, access) for standing in standings[:count]]
 
         return await off(load)
 
@@ -264,15 +265,21 @@ class Query:
         description="Social-selling quotas: each rep's progress against the policy's goals in "
         "the period (week, month or quarter; default: the policy's) containing `at` (default: "
         "now), with milestones, streaks and team totals. A rep sees their own, a manager their "
-        "team, an admin everyone."
+        "team, an admin everyone. `first`: only the first that many reps, by name (default: "
+        "every rep; repCount says how many there are)."
     )
     async def quotas(
-        self, info: Info[Context, None], period: str | None = None, at: datetime | None = None
+        self,
+        info: Info[Context, None],
+        period: str | None = None,
+        at: datetime | None = None,
+        first: int | None = None,
     ) -> QuotasResult:
         context = info.context
 
         def load() -> Quotas:
             access = context.access
+            count = shown(first)
             board = kept_quota_board(
                 context.store,
                 access,
@@ -281,7 +288,7 @@ class Query:
                 period=period,
                 at=at,
             )
-            return Quotas.of(board, access)
+            return Quotas.of(board, access, first=count)
 
         return await answer(lambda: off(load))
 

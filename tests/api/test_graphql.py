@@ -278,6 +278,12 @@ def test_leaderboard_and_policy(api: Api) -> None:
     ann = next(r for r in rows if r["rep"]["id"] == rid("ann"))
     assert ann["networkSize"] == 1 and ann["claims"] == 1
     assert rid("dan") not in [r["rep"]["id"] for r in rows]  # another team
+    top = api.data("manager", "{ leaderboard(first: 2) { rep { id } claims won } }")
+    assert top["leaderboard"] == [
+        {"rep": r["rep"], "claims": r["claims"], "won": r["wonDeals"]} for r in rows[:2]
+    ]
+    errors = api.gql("manager", "{ leaderboard(first: 0) { claims } }")["errors"]
+    assert "first must be at least 1 (got 0)" in errors[0]["message"], errors
     policy = api.data("ann", "{ policy { version mode slaHoursHot offerTopN } }")["policy"]
     assert (
         policy["mode"] == "proximity" and policy["slaHoursHot"] == 1.0 and policy["offerTopN"] == 3
@@ -292,6 +298,10 @@ def test_fairness_reports_one_hop_owners_and_the_score_kept(api: Api) -> None:
     fairness = api.data("manager", query, {"days": 30})["fairness"]
     assert (fairness["leads"], fairness["assigned"]) == (1, 1)
     assert fairness["perRep"] == [{"rep": {"id": rid("ann")}, "leads": 1}]
+    one = api.data("manager", "{ fairness { perRep(first: 1) { rep { id } leads } } }")
+    assert one["fairness"]["perRep"] == fairness["perRep"]
+    answer = api.gql("manager", "{ fairness { perRep(first: 0) { leads } } }")
+    assert "first must be at least 1 (got 0)" in answer["errors"][0]["message"], answer
     assert fairness["oneHopOwnerRate"] == 1.0 and fairness["scoreKept"] == 1.0
     assert fairness["maxShareOverMean"] == 1.0
     policy = api.data("manager", "{ policy { maxShareOverMean fairnessWindowDays } }")["policy"]

@@ -39,8 +39,9 @@ introductions_made = 1
 warm_claims = 0
 warm_wins = 0
 """
-QUOTAS = """query($period: String, $at: DateTime) { quotas(period: $period, at: $at) {
-  __typename ... on Quotas { period startsAt endsAt
+QUOTAS = """query($period: String, $at: DateTime, $first: Int) {
+  quotas(period: $period, at: $at, first: $first) {
+  __typename ... on Quotas { period startsAt endsAt repCount
     reps { rep { id } progress { attainment met milestone streak
            goals { name count goal attained met milestone streak } } }
     teams { team reps progress { attainment met streak goals { name count goal } } } }
@@ -188,6 +189,19 @@ def test_team_totals_and_who_sees_what(season: Api) -> None:
     assert quotas(season, "intake")["code"] == "FORBIDDEN"
 
 
+def test_the_first_reps_only_with_the_teams_whole(season: Api) -> None:
+    """A page shows some reps: it asks for those, and learns how many there are."""
+    every = quotas(season, "admin")
+    assert every["repCount"] == 4 and len(every["reps"]) == 4
+    first = quotas(season, "admin", first=2)
+    assert first["repCount"] == 4
+    assert first["reps"] == every["reps"][:2]  # by name, the same rows
+    assert first["teams"] == every["teams"]  # the team totals count every rep
+    assert quotas(season, "admin", first=10)["reps"] == every["reps"]
+    manager = quotas(season, "manager", first=1)
+    assert manager["repCount"] == 3 and len(manager["reps"]) == 1
+
+
 def test_the_leaderboard_shows_attainment_to_whom_may_see_it(season: Api) -> None:
     query = "{ leaderboard(period: WEEK) { rep { id } quotaAttainment } }"
     mine = {r["rep"]["id"]: r["quotaAttainment"] for r in season.data("ann", query)["leaderboard"]}
@@ -204,6 +218,8 @@ def test_the_leaderboard_shows_attainment_to_whom_may_see_it(season: Api) -> Non
         ({"period": "fortnight"}, "`period`"),
         ({"at": (NOW + timedelta(days=1)).isoformat()}, "`at`"),
         ({"at": "2026-11-20T09:00:00"}, "`at`"),  # no time zone
+        ({"first": 0}, "first must be at least 1 (got 0)"),
+        ({"first": -5}, "first must be at least 1 (got -5)"),
     ],
 )
 def test_bad_arguments_are_named(api: Api, variables: dict[str, Any], field: str) -> None:

@@ -96,22 +96,26 @@ class Quotas:
     period: str
     starts_at: datetime
     ends_at: datetime
-    reps: list[RepQuota]
+    reps: list[RepQuota] = strawberry.field(
+        description="The reps the caller sees, by name (the first `first` of them if asked)."
+    )
+    rep_count: int = strawberry.field(description="How many reps the caller sees in all.")
     teams: list[TeamQuota] = strawberry.field(
         description="The totals of the teams the caller sees whole (a manager's, an admin's "
         "every team; none for a rep)."
     )
 
     @classmethod
-    def of(cls, board: QuotaBoard, viewer: Access) -> Quotas:
+    def of(cls, board: QuotaBoard, viewer: Access, *, first: int | None = None) -> Quotas:
         return cls(
             period=board.period.kind,
             starts_at=board.period.starts_at,
             ends_at=board.period.ends_at,
             reps=[
                 RepQuota(rep=RepType.of(r.rep, viewer), progress=QuotaProgress.of(r.progress))
-                for r in board.reps
+                for r in board.reps[:first]
             ],
+            rep_count=len(board.reps),
             teams=[
                 TeamQuota(team=t.team, reps=t.reps, progress=QuotaProgress.of(t.progress))
                 for t in board.teams

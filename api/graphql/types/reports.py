@@ -7,13 +7,15 @@ import enum
 import strawberry
 
 from api.auth import Access
+from api.graphql.context import off
 from api.graphql.types.nurture import CadencePolicy
 from api.graphql.types.ranking import Signal
 from api.graphql.types.reps import RepType
 from graph.store import GraphStore
 from routing.leaderboard import Standing
 from routing.policy import Policy
-from routing.reports import FairnessReport
+from routing.paging import shown
+from routing.reports import FairnessReport, RepLeads
 
 
 @strawberry.type(
@@ -88,7 +90,8 @@ class Fairness:
     warm_owner_rate: float | None
     capacity_violations: int
     hot_to_penalty_boxed: int
-    per_rep: list[RepCount]
+    rows: strawberry.Private[list[RepLeads]]
+    store: strawberry.Private[GraphStore]
     one_hop_owner_rate: float | None = strawberry.field(
         description="Of the leads an eligible rep knew a decision-maker of directly, the share "
         "given to such a rep."
@@ -116,11 +119,21 @@ class Fairness:
             one_hop_owner_rate=m.one_hop_owner_rate,
             score_kept=m.score_kept,
             max_share_over_mean=report.max_share_over_mean,
-            per_rep=[
-                RepCount(rep=RepType.by_id(store, row.rep_id), leads=row.leads)
-                for row in report.per_rep
-            ],
+            rows=report.per_rep,
+            store=store,
         )
+
+    @strawberry.field(
+        description="Leads per rep, most first. `first`: only the first that many reps "
+        "(default: every rep who got a lead)."
+    )
+    async def per_rep(self, first: int | None = None) -> list[RepCount]:
+        rows = self.rows[: shown(first)]
+
+        def load() -> list[RepCount]:
+            return [RepCount(rep=RepType.by_id(self.store, r.rep_id), leads=r.leads) for r in rows]
+
+        return await off(load)
 
 
 @strawberry.type(name="Policy")

@@ -7,6 +7,8 @@ const GOALS = {
   NEW_CONNECTIONS: "new connections", INTRODUCTIONS_REQUESTED: "introductions asked",
   INTRODUCTIONS_MADE: "introductions made", WARM_CLAIMS: "warm claims", WARM_WINS: "warm wins",
 };
+// the page asks only for the rows it shows: a long answer costs the server per field
+const LEADERS = 50, BUSIEST = 30, QUOTA_ROWS = 60;
 const PROGRESS = "attainment met milestone goals { name count goal attained met milestone streak }";
 
 function goalCells(progress) {
@@ -23,18 +25,18 @@ function quotasPanel(result) {
   const goals = result.reps.length ? result.reps[0].progress.goals : (result.teams.length ? result.teams[0].progress.goals : []);
   const head = `<tr><th scope="col">Who</th><th scope="col">Attainment</th>${goals.map((g) => `<th scope="col">${esc(GOALS[g.name] || g.name)}</th>`).join("")}</tr>`;
   const teams = result.teams.map((t) => `<tr class="team"><th scope="row">${esc(t.team)} <span class="muted">(${t.reps} reps)</span></th>${attainment(t.progress)}${goalCells(t.progress)}</tr>`).join("");
-  const reps = result.reps.slice(0, 60).map((r) => `<tr><th scope="row">${esc(r.rep.name)} <span class="muted">${esc(r.rep.team || "")}</span></th>${attainment(r.progress)}${goalCells(r.progress)}</tr>`).join("");
+  const reps = result.reps.map((r) => `<tr><th scope="row">${esc(r.rep.name)} <span class="muted">${esc(r.rep.team || "")}</span></th>${attainment(r.progress)}${goalCells(r.progress)}</tr>`).join("");
   return `<section class="panel" id="quotas" aria-labelledby="h-quotas"><h3 id="h-quotas">Quotas (this ${esc(result.period)}: ${when(result.startsAt, 10)} to ${when(result.endsAt, 10)})</h3>
-    <p class="muted">Each cell: done/goal in the period, ×N the streak of periods met.</p>
+    <p class="muted">Each cell: done/goal in the period, ×N the streak of periods met.${result.repCount > result.reps.length ? ` The first ${result.reps.length} of ${result.repCount} reps, by name.` : ""}</p>
     <div class="scroll"><table><thead>${head}</thead><tbody>${teams}${reps}</tbody></table></div></section>`;
 }
 
 export async function showTeam() {
   const mine = state.navigation;
-  const data = await gql(`{ leaderboard(period: MONTH) { rep { name team } networkSize warmReach claims slaBreaches slaCompliance won cadenceCompliance quotaAttainment }
-    fairness(days: 30) { leads assigned gini maxPerRep warmOwnerRate oneHopOwnerRate scoreKept maxShareOverMean capacityViolations hotToPenaltyBoxed perRep { rep { name } leads } }
-    quotas { __typename ... on Problem { code message } ... on Quotas { period startsAt endsAt
-      reps { rep { id name team } progress { ${PROGRESS} } } teams { team reps progress { ${PROGRESS} } } } } }`);
+  const data = await gql(`{ leaderboard(period: MONTH, first: ${LEADERS}) { rep { name team } networkSize warmReach claims slaBreaches slaCompliance won cadenceCompliance quotaAttainment }
+    fairness(days: 30) { leads assigned gini maxPerRep warmOwnerRate oneHopOwnerRate scoreKept maxShareOverMean capacityViolations hotToPenaltyBoxed perRep(first: ${BUSIEST}) { rep { name } leads } }
+    quotas(first: ${QUOTA_ROWS}) { __typename ... on Problem { code message } ... on Quotas { period startsAt endsAt
+      repCount reps { rep { id name team } progress { ${PROGRESS} } } teams { team reps progress { ${PROGRESS} } } } } }`);
   const f = data.fairness;
   const top = Math.max(1, ...f.perRep.map((r) => r.leads));
   if (!current(mine)) return;  // the user has moved on
@@ -48,11 +50,11 @@ export async function showTeam() {
         <li>Gini of leads per rep <strong>${f.gini.toFixed(3)}</strong></li><li>most leads for one rep <strong>${f.maxPerRep}</strong></li>
         <li>capacity violations <strong>${f.capacityViolations}</strong></li><li>hot leads to penalty-boxed reps <strong>${f.hotToPenaltyBoxed}</strong></li></ul>
       <table><thead><tr><th>Rep</th><th>Leads</th><th style="width:50%"></th></tr></thead><tbody>
-      ${f.perRep.slice(0, 30).map((r) => `<tr><td>${esc(r.rep.name)}</td><td>${r.leads}</td><td><div class="bar"><span style="width:${(100 * r.leads / top).toFixed(1)}%;background:#1f5fbf"></span></div></td></tr>`).join("")}
+      ${f.perRep.map((r) => `<tr><td>${esc(r.rep.name)}</td><td>${r.leads}</td><td><div class="bar"><span style="width:${(100 * r.leads / top).toFixed(1)}%;background:#1f5fbf"></span></div></td></tr>`).join("")}
       </tbody></table></section>
     ${quotasPanel(data.quotas)}
     <section class="panel"><h3>Leaderboard (this month)</h3>
       <div class="scroll"><table><thead><tr><th>Rep</th><th>Team</th><th>Network</th><th>Warm reach</th><th>Claims</th><th>SLA compliance</th><th>Cadence compliance</th><th>Quota</th><th>Won</th></tr></thead><tbody>
-      ${data.leaderboard.slice(0, 50).map((r) => `<tr><td>${esc(r.rep.name)}</td><td>${esc(r.rep.team || "")}</td><td>${r.networkSize ?? "—"}</td><td>${r.warmReach ?? "—"}</td><td>${r.claims}</td><td>${r.slaCompliance == null ? "—" : percent(r.slaCompliance, 0)}</td><td>${r.cadenceCompliance == null ? "—" : percent(r.cadenceCompliance, 0)}</td><td>${r.quotaAttainment == null ? "—" : percent(r.quotaAttainment, 0)}</td><td>${r.won}</td></tr>`).join("")}
+      ${data.leaderboard.map((r) => `<tr><td>${esc(r.rep.name)}</td><td>${esc(r.rep.team || "")}</td><td>${r.networkSize ?? "—"}</td><td>${r.warmReach ?? "—"}</td><td>${r.claims}</td><td>${r.slaCompliance == null ? "—" : percent(r.slaCompliance, 0)}</td><td>${r.cadenceCompliance == null ? "—" : percent(r.cadenceCompliance, 0)}</td><td>${r.quotaAttainment == null ? "—" : percent(r.quotaAttainment, 0)}</td><td>${r.won}</td></tr>`).join("")}
       </tbody></table></div></section>`;
 }
