@@ -76,8 +76,8 @@ RANKED = """query($id: ID!) { rankedReps(leadId: $id, limit: 15) {
     ranked { position score rep { id name }
       evidence { committee { hops paths { id name } } } } } } }"""
 PROGRESS = "attainment met milestone goals { name count goal attained met milestone streak }"
-LEADERBOARD = """{ leaderboard(period: MONTH, first: 50) { rep { name team } networkSize warmReach claims
-  slaBreaches slaCompliance won cadenceCompliance quotaAttainment } }"""
+LEADERBOARD = """{ leaderboard(period: MONTH, first: 50) { rep { name team } networkSize warmReach
+  claims slaBreaches slaCompliance won cadenceCompliance quotaAttainment } }"""
 FAIRNESS = """{ fairness(days: 30) { leads assigned gini maxPerRep warmOwnerRate oneHopOwnerRate
   scoreKept maxShareOverMean capacityViolations hotToPenaltyBoxed
   perRep(first: 30) { rep { name } leads } } }"""

@@ -13,8 +13,8 @@ from api.graphql.types.ranking import Signal
 from api.graphql.types.reps import RepType
 from graph.store import GraphStore
 from routing.leaderboard import Standing
-from routing.policy import Policy
 from routing.paging import shown
+from routing.policy import Policy
 from routing.reports import FairnessReport, RepLeads
 
 
