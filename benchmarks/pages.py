@@ -69,13 +69,12 @@ LEAD = """query($id: ID!) {
           committee { role hops mutualCount member { id name title } paths { id name title }
             mutuals { name } colleagues { name } } } }
       excluded { rep { id name } rule reason } } } } }
-  events(leadId: $id, first: 200) { nodes { at kind actor repId reason } }
-  reps { id name } }"""
+  events(leadId: $id, first: 200) { nodes { at kind actor repId reason } } }"""
 RANKED = """query($id: ID!) { rankedReps(leadId: $id, limit: 15) {
   __typename ... on Problem { code message } ... on Ranking { eligible
     ranked { position score rep { id name }
       evidence { committee { hops paths { id name } } } } } } }"""
-PROGRESS = "attainment met milestone goals { name count goal attained met milestone streak }"
+PROGRESS = "attainment met milestone goals { name count goal met streak }"
 LEADERBOARD = """{ leaderboard(period: MONTH, first: 50) { rep { name team } networkSize warmReach
   claims slaBreaches slaCompliance won cadenceCompliance quotaAttainment } }"""
 FAIRNESS = """{ fairness(days: 30) { leads assigned gini maxPerRep warmOwnerRate oneHopOwnerRate
@@ -142,7 +141,7 @@ def pages(lead_ids: list[str], rep_id: str) -> list[Page]:
         Page("me { id }", "(baseline)", TRIVIAL, ("me",)),
         Page("me (sign-in)", "start", ME, ("me",)),
         Page("leads page", "leads", LEADS, ("page", *STATUSES), lambda _: {"filter": {}}),
-        Page("lead page", "lead", LEAD, ("lead", "events", "reps"), lead),
+        Page("lead page", "lead", LEAD, ("lead", "events"), lead),
         Page("rankedReps", "lead (part)", RANKED, ("rankedReps",), lead),
         Page("team page", "team", TEAM, ("leaderboard", "fairness", "quotas")),
         Page("leaderboard", "team (part)", LEADERBOARD, ("leaderboard",)),
@@ -151,7 +150,7 @@ def pages(lead_ids: list[str], rep_id: str) -> list[Page]:
         Page("agenda", "agenda", AGENDA, ("agenda",), lambda _: {"days": 7}),
         Page("policy", "what-if", POLICY, ("policy",)),
         Page("policyVersions", "what-if", VERSIONS, ("policyVersions",), empty_ok=True),
-        Page("reps", "network, audit", REPS, ("reps",)),
+        Page("reps", "pickers, once", REPS, ("reps",)),
         Page(
             "neighbours",
             "network",

@@ -1,4 +1,5 @@
-"""The team page's reports (leaderboard, fairness, quotas), kept between requests.
+"""The team page's reports (leaderboard, fairness, quotas) and the agenda, kept between
+requests.
 
 Each is read from every lead, the period's events and the rep network (fairness: a score
 matrix of up to 2,000 leads), hundreds of milliseconds, and the team page asks all three on
@@ -10,10 +11,11 @@ is read again (graph/store/caches.py says how long other processes' writes take 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from graph.store import GraphStore
-from routing import reports
+from routing import nurture, reports
 from routing.leaderboard import Standing, leaderboard
 from routing.policy import Policy
 from routing.quotas import QuotaBoard, quota_board
@@ -72,3 +74,18 @@ def kept_quota_board(
     return store.kept_answer(
         key, lambda: quota_board(store, viewer, policy=policy, now=now, period=period)
     )
+
+
+def kept_next_touches(
+    store: GraphStore,
+    viewer: Viewer,
+    *,
+    owners: Callable[[str], bool],
+    rep_id: str | None,
+    policy: Policy,
+) -> list[nurture.AgendaItem]:
+    """routing/nurture.py ``next_touches`` of the leads ``owners`` admits: the agenda before
+    its window is cut. It depends on the held leads, their events and the policy, not on the
+    time, so the key has no hour; ``owners`` is the viewer's (``rep_id``: one rep of theirs)."""
+    key = ("next_touches", _seen_by(viewer), rep_id, repr(policy))
+    return store.kept_answer(key, lambda: nurture.next_touches(store, owners=owners, policy=policy))

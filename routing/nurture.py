@@ -10,7 +10,7 @@ due) instead of being returned; it stays with its rep, and the touch that resume
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -190,7 +190,14 @@ def agenda(
     urgent first: overdue first (the longest overdue first), then the soonest due. One read of
     the held leads and one of their events."""
     check_agenda_days(days)
-    until = now + timedelta(days=days)
+    return due_before(next_touches(store, owners=owners, policy=policy), now + timedelta(days=days))
+
+
+def next_touches(
+    store: GraphStore, *, owners: Callable[[str], bool], policy: Policy
+) -> list[AgendaItem]:
+    """The next touch of every lead held by a rep ``owners`` admits, soonest first: what the
+    leads' events and the policy make of them, whatever the time (``due_before`` cuts it)."""
     held = [
         lead
         for lead in store.leads_with_status(HELD_STATUSES, with_committees=False)
@@ -203,12 +210,14 @@ def agenda(
         touch = state.next if state is not None else None
         if state is None or touch is None or lead.owner_rep_id is None:
             continue
-        if touch.kind == "contact" or touch.due_at < until:
-            items.append(
-                AgendaItem(lead=lead, rep_id=lead.owner_rep_id, touch=touch, cadence=state)
-            )
+        items.append(AgendaItem(lead=lead, rep_id=lead.owner_rep_id, touch=touch, cadence=state))
     items.sort(key=lambda item: (item.touch.due_at, item.lead.id))
     return items
+
+
+def due_before(items: Sequence[AgendaItem], until: datetime) -> list[AgendaItem]:
+    """The touches due before ``until`` (overdue ones included) and every SLA clock."""
+    return [item for item in items if item.touch.kind == "contact" or item.touch.due_at < until]
 
 
 def _due_in(

@@ -36,7 +36,12 @@ from api.graphql.types.whatif import (
     what_if_for,
 )
 from routing import activity, directory, explore, nurture, reports
-from routing.kept_reports import kept_fairness, kept_leaderboard, kept_quota_board
+from routing.kept_reports import (
+    kept_fairness,
+    kept_leaderboard,
+    kept_next_touches,
+    kept_quota_board,
+)
 from routing.leads import lead_page
 from routing.paging import page_size, shown
 
@@ -252,9 +257,15 @@ class Query:
             if rep_id is not None:
                 owners = access.visible_rep(str(rep_id)).id.__eq__
             now = context.now()
-            items = nurture.agenda(
-                context.store, owners=owners, policy=context.services.policy, now=now, days=days
+            nurture.check_agenda_days(days)
+            touches = kept_next_touches(
+                context.store,
+                access,
+                owners=owners,
+                rep_id=None if rep_id is None else str(rep_id),
+                policy=context.services.policy,
             )
+            items = nurture.due_before(touches, now + timedelta(days=days))
             return Agenda.of(
                 context.store, items, now=now, until=now + timedelta(days=days), viewer=access
             )

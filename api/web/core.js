@@ -63,6 +63,18 @@ export async function gql(query, variables = {}) {
   return body.data;
 }
 
+// The reps the signed-in user sees, for the pickers: asked once per token (a new rep shows
+// after a reload), not with every lead.
+let roster = { token: null, reps: null };
+export async function repList() {
+  const mine = token();
+  if (roster.token !== mine || roster.reps === null) {
+    const reps = (await gql("{ reps { id name } }")).reps;
+    roster = { token: mine, reps };
+  }
+  return roster.reps;
+}
+
 const WORDS = {
   FORBIDDEN: "You are not allowed to do that", ALREADY_CLAIMED: "Already claimed",
   NOT_ELIGIBLE: "Not eligible", NOT_FOUND: "Not found", INVALID_STATE: "Not possible now",

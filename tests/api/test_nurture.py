@@ -138,6 +138,21 @@ def test_agenda_is_ordered_by_urgency_and_visible_to_the_rep_and_their_manager(a
     assert agenda(api, "ann", days=91)["code"] == "INVALID_ARGUMENT"
 
 
+def test_the_agenda_follows_the_clock_and_every_touch(api: Api) -> None:
+    """What the agenda is made of is kept between asks: its window still moves with the
+    clock, and a touch (a write) shows at the next ask."""
+    claimed(api, "L2")
+    touch(api, "L2")  # the next touch is due in 4.3 days
+    assert agenda(api, "ann")["items"] == []
+    api.clock.advance(days=5)
+    [due] = agenda(api, "ann")["items"]
+    assert (due["lead"]["id"], due["touchNumber"], due["overdue"]) == ("L2", 2, True)
+    touch(api, "L2")
+    [after] = agenda(api, "ann", days=7)["items"]
+    assert (after["touchNumber"], after["overdue"]) == (3, False)
+    assert when(after["dueAt"]) == NOW + 2 * WARM_INTERVAL  # the cadence runs from the contact
+
+
 def test_nurture_keeps_the_lead_with_its_rep_until_its_date(api: Api) -> None:
     claimed(api, "L1")
     date = (NOW + timedelta(days=10)).isoformat()

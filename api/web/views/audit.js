@@ -1,7 +1,7 @@
 // The audit log: events searched by lead, rep, kind, actor and time range, paged, exported as
 // CSV (GET /audit.csv with the same filter, fetched with the token and saved from a Blob).
 
-import { action, ApiError, byId, current, esc, gql, http, say, state, unwrap, view, when } from "../core.js";
+import { action, ApiError, byId, current, esc, gql, http, repList, say, state, unwrap, view, when } from "../core.js";
 
 const SIZES = [10, 25, 50, 100];
 const KINDS = ["created", "offered", "claimed", "contacted", "touched", "nurtured", "assigned", "released", "rejected", "returned",
@@ -72,7 +72,7 @@ async function exportCsv() {
 
 export async function showAudit() {
   const mine = state.navigation;
-  const reps = (await gql("{ reps { id name } }")).reps;
+  const reps = await repList();
   if (!current(mine)) return;  // the user has moved on
   const f = search.filter;
   view.innerHTML = `<h2>Audit log</h2>

@@ -1,7 +1,7 @@
 // A lead: ranked reps with bars split by signal, a rep's paths to the decision-makers, the
 // lead's connected leads and influence, a manager's actions and the timeline.
 
-import { byId, current, esc, gql, isManager, say, SIGNED_OUT, state, unwrap, view, when } from "../core.js";
+import { byId, current, esc, gql, isManager, repList, say, SIGNED_OUT, state, unwrap, view, when } from "../core.js";
 import { drawChains } from "./chains.js";
 
 export const SIGNALS = {
@@ -26,12 +26,11 @@ const LEAD = `query($id: ID!) {
           shared { member { name } employers schools }
           committee { role hops mutualCount member { id name title } paths { id name title } mutuals { name } colleagues { name } } } }
       excluded { rep { id name } rule reason } } } } }
-  events(leadId: $id, first: 200) { nodes { at kind actor repId reason } }
-  reps { id name } }`;
+  events(leadId: $id, first: 200) { nodes { at kind actor repId reason } } }`;
 
 export async function showLead(id) {
   const mine = state.navigation;
-  const data = await gql(LEAD, { id });
+  const [data, reps] = await Promise.all([gql(LEAD, { id }), repList()]);
   const lead = unwrap(data.lead);
   const ranking = lead.rankedReps.__typename === "Ranking" ? lead.rankedReps : null;
   const manager = isManager();
@@ -48,7 +47,7 @@ export async function showLead(id) {
   const excluded = ranking ? ranking.excluded.map((e) => `<li>${esc(e.rep.name)}: ${esc(e.reason)}</li>`).join("") : "";
   const timeline = data.events.nodes.slice().reverse().map((e) =>
     `<li><time>${when(e.at, 19)}</time><strong>${esc(e.kind)}</strong> ${e.repId ? esc(e.repId.replace(/^rep:/, "")) : ""} <span class="muted">by ${esc(e.actor)}</span>${e.reason ? " — " + esc(e.reason) : ""}</li>`).join("");
-  const repOptions = data.reps.map((r) => `<option value="${esc(r.id)}">${esc(r.name)}</option>`).join("");
+  const repOptions = reps.map((r) => `<option value="${esc(r.id)}">${esc(r.name)}</option>`).join("");
   if (!current(mine)) return;  // the user has moved on
   view.innerHTML = `
     <h2>${esc(lead.title)} <span class="muted">at ${esc(lead.company.name)}</span></h2>

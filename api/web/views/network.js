@@ -3,7 +3,7 @@
 // for the rest), a tie shows its sources and dates, and two chosen nodes get their shortest paths
 // highlighted. Everything on the canvas is also in the panel beside it, for the keyboard.
 
-import { action, byId, current, esc, gql, say, state, unwrap, view } from "../core.js";
+import { action, byId, current, esc, gql, repList, say, state, unwrap, view } from "../core.js";
 
 const PAGE = 25;
 const NODE = "id kind name title degree";
@@ -219,7 +219,7 @@ async function find(reps) {
 
 export async function showNetwork(kind, id) {
   const mine = state.navigation;
-  const reps = (await gql("{ reps { id name } }")).reps;
+  const reps = await repList();
   if (!current(mine)) return;  // the user has moved on
   view.innerHTML = `<h2>Network</h2>
     <form id="net-find" class="filters">

@@ -9,7 +9,7 @@ const GOALS = {
 };
 // the page asks only for the rows it shows: a long answer costs the server per field
 const LEADERS = 50, BUSIEST = 30, QUOTA_ROWS = 60;
-const PROGRESS = "attainment met milestone goals { name count goal attained met milestone streak }";
+const PROGRESS = "attainment met milestone goals { name count goal met streak }";
 
 function goalCells(progress) {
   return progress.goals.map((g) => `<td class="${g.met ? "met" : ""}">${g.count}/${g.goal}${g.streak ? ` <span class="muted" title="periods in a row met">×${g.streak}</span>` : ""}</td>`).join("");
