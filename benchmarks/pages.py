@@ -63,17 +63,15 @@ LEAD = """query($id: ID!) {
         path { id name } lead { id title status companyName } ownerRep { id name } } } }
     rankedReps(limit: 15) { __typename ... on Problem { code message } ... on Ranking {
       policyVersion mode eligible
-      ranked { position score rep { id name } note signals { name value contribution }
-        evidence { knownAtCompanyCount knownAtCompany { name title }
-          shared { member { name } employers schools }
-          committee { role hops mutualCount member { id name title } paths { id name title }
-            mutuals { name } colleagues { name } } } }
+      ranked { position score rep { id name } note signals { name value contribution } }
       excluded { rep { id name } rule reason } } } } }
   events(leadId: $id, first: 200) { nodes { at kind actor repId reason } } }"""
 RANKED = """query($id: ID!) { rankedReps(leadId: $id, limit: 15) {
-  __typename ... on Problem { code message } ... on Ranking { eligible
-    ranked { position score rep { id name }
-      evidence { committee { hops paths { id name } } } } } } }"""
+  __typename ... on Problem { code message } ... on Ranking { ranked { rep { id }
+    evidence { knownAtCompanyCount knownAtCompany { name title }
+      shared { member { name } employers schools }
+      committee { role hops mutualCount member { id name title } paths { id name title }
+        mutuals { name } colleagues { name } } } } } } }"""
 PROGRESS = "attainment met milestone goals { name count goal met streak }"
 LEADERBOARD = """{ leaderboard(period: MONTH, first: 50) { rep { name team } networkSize warmReach
   claims slaBreaches slaCompliance won cadenceCompliance quotaAttainment } }"""
@@ -81,7 +79,7 @@ FAIRNESS = """{ fairness(days: 30) { leads assigned gini maxPerRep warmOwnerRate
   scoreKept maxShareOverMean capacityViolations hotToPenaltyBoxed
   perRep(first: 30) { rep { name } leads } } }"""
 QUOTAS = (
-    "{ quotas(first: 60) { __typename ... on Problem { code message } ... on Quotas { period"
+    "{ quotas(first: 25) { __typename ... on Problem { code message } ... on Quotas { period"
     f" startsAt endsAt repCount reps {{ rep {{ id name team }} progress {{ {PROGRESS} }} }}"
     f" teams {{ team reps progress {{ {PROGRESS} }} }} }} }} }}"
 )
@@ -142,7 +140,7 @@ def pages(lead_ids: list[str], rep_id: str) -> list[Page]:
         Page("me (sign-in)", "start", ME, ("me",)),
         Page("leads page", "leads", LEADS, ("page", *STATUSES), lambda _: {"filter": {}}),
         Page("lead page", "lead", LEAD, ("lead", "events"), lead),
-        Page("rankedReps", "lead (part)", RANKED, ("rankedReps",), lead),
+        Page("rankedReps", "lead, Paths", RANKED, ("rankedReps",), lead),
         Page("team page", "team", TEAM, ("leaderboard", "fairness", "quotas")),
         Page("leaderboard", "team (part)", LEADERBOARD, ("leaderboard",)),
         Page("fairness(days: 30)", "team (part)", FAIRNESS, ("fairness",)),

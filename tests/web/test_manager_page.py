@@ -92,7 +92,14 @@ def test_team_page_with_quotas(browser: Browser, site: Site) -> None:
     quotas = page.locator("#quotas")
     expect(quotas).to_contain_text("new connections")
     expect(quotas.locator("tr.team").first).to_be_visible()  # an admin sees every team's totals
-    assert quotas.locator("tbody tr").count() > 10
+    teams = quotas.locator("tbody tr.team").count()
+    assert quotas.locator("tbody tr").count() == teams + 25  # the first 25 reps, by name
+    show_all = page.locator("#quotas-all")
+    every = int(show_all.inner_text().removeprefix("Show all "))
+    assert every == 40  # the site's reps
+    show_all.click()
+    expect(page.locator("#quotas tbody tr")).to_have_count(teams + every)
+    expect(page.locator("#quotas-all")).to_have_count(0)
     expect(page.locator("text=Cadence compliance")).to_be_visible()
     shot(page, "team")
     assert {urlsplit(url).hostname for url in requested} == {"127.0.0.1"}

@@ -21,10 +21,7 @@ const LEAD = `query($id: ID!) {
         lead { id title status companyName } ownerRep { id name } } } }
     rankedReps(limit: 15) { __typename ... on Problem { code message } ... on Ranking {
       policyVersion mode eligible
-      ranked { position score rep { id name } note signals { name value contribution }
-        evidence { knownAtCompanyCount knownAtCompany { name title }
-          shared { member { name } employers schools }
-          committee { role hops mutualCount member { id name title } paths { id name title } mutuals { name } colleagues { name } } } }
+      ranked { position score rep { id name } note signals { name value contribution } }
       excluded { rep { id name } rule reason } } } } }
   events(leadId: $id, first: 200) { nodes { at kind actor repId reason } } }`;
 
@@ -113,21 +110,34 @@ export async function showLead(id) {
   });
 }
 
+// What the ranking says of each rep (asked when "Paths" is chosen, not with the lead: the page
+// opens faster, and the ranking is kept by the server, so asking again costs only the evidence).
+const EVIDENCE = `rankedReps(leadId: $id, limit: 15) { __typename ... on Ranking { ranked { rep { id }
+  evidence { knownAtCompanyCount knownAtCompany { name title } shared { member { name } employers schools }
+    committee { role hops mutualCount member { id name title } paths { id name title } mutuals { name } colleagues { name } } } } } }`;
+
 async function showRepPaths(lead, item) {
-  const evidence = item.evidence;
   const box = byId("paths");
   box.innerHTML = `<h3>Paths of ${esc(item.rep.name)}</h3><p class="muted">Loading…</p>`;
-  // one request: the shortest paths (with each tie's sources) to every decision-maker
-  const members = evidence.committee;
-  const fields = members.map((m, i) => `p${i}: connectionPaths(repId: $rep, personKey: "${m.member.id.replace(/["\\]/g, "")}", maxHops: 3, limit: 3) {
+  // one request: the rep's evidence and the shortest paths (with each tie's sources) to every
+  // decision-maker
+  const slot = new Map(lead.committee.map((m, i) => [m.person.id, `p${i}`]));
+  const fields = lead.committee.map((m, i) => `p${i}: connectionPaths(repId: $rep, personKey: "${m.person.id.replace(/["\\]/g, "")}", maxHops: 3, limit: 3) {
     __typename ... on Paths { paths { hops nodes { id name title } steps { sources } } } ... on Problem { code message } }`).join(" ");
-  let found = {};
+  let found;
   try {
-    found = members.length ? await gql(`query($rep: ID!) { ${fields} }`, { rep: item.rep.id }) : {};
+    found = await gql(`query($id: ID!, $rep: ID!) { ${EVIDENCE} ${fields} }`, { id: lead.id, rep: item.rep.id });
   } catch (error) { if (error.message !== SIGNED_OUT) say(error.message, true); return; }
+  const ranked = found.rankedReps.__typename === "Ranking" ? found.rankedReps.ranked.find((r) => r.rep.id === item.rep.id) : null;
+  if (!ranked) {
+    box.innerHTML = `<h3>Paths of ${esc(item.rep.name)}</h3><p>The ranking has changed since the page opened: reload the lead.</p>`;
+    return;
+  }
+  const evidence = ranked.evidence;
+  const members = evidence.committee;
   const chains = [], labels = [];
-  members.forEach((member, i) => {
-    const result = found[`p${i}`];
+  members.forEach((member) => {
+    const result = found[slot.get(member.member.id)];
     const paths = result && result.__typename === "Paths" ? result.paths : [];
     if (!paths.length) { chains.push({ people: [], end: member.member, none: true }); labels.push([]); return; }
     for (const path of paths) {

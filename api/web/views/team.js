@@ -1,15 +1,18 @@
 // The team page: the fairness of recent assignments, the social-selling quotas of the period and
 // the leaderboard.
 
-import { current, esc, gql, percent, state, view, when } from "../core.js";
+import { action, byId, current, esc, gql, percent, state, view, when } from "../core.js";
 
 const GOALS = {
   NEW_CONNECTIONS: "new connections", INTRODUCTIONS_REQUESTED: "introductions asked",
   INTRODUCTIONS_MADE: "introductions made", WARM_CLAIMS: "warm claims", WARM_WINS: "warm wins",
 };
-// the page asks only for the rows it shows: a long answer costs the server per field
-const LEADERS = 50, BUSIEST = 30, QUOTA_ROWS = 60;
+// the page asks only for the rows it shows (a long answer costs the server per field); every
+// rep's quotas come with "Show all"
+const LEADERS = 50, BUSIEST = 30, QUOTA_ROWS = 25;
 const PROGRESS = "attainment met milestone goals { name count goal met streak }";
+const QUOTAS = (first) => `quotas${first ? `(first: ${first})` : ""} { __typename ... on Problem { code message } ... on Quotas { period startsAt endsAt
+  repCount reps { rep { id name team } progress { ${PROGRESS} } } teams { team reps progress { ${PROGRESS} } } } }`;
 
 function goalCells(progress) {
   return progress.goals.map((g) => `<td class="${g.met ? "met" : ""}">${g.count}/${g.goal}${g.streak ? ` <span class="muted" title="periods in a row met">×${g.streak}</span>` : ""}</td>`).join("");
@@ -27,7 +30,7 @@ function quotasPanel(result) {
   const teams = result.teams.map((t) => `<tr class="team"><th scope="row">${esc(t.team)} <span class="muted">(${t.reps} reps)</span></th>${attainment(t.progress)}${goalCells(t.progress)}</tr>`).join("");
   const reps = result.reps.map((r) => `<tr><th scope="row">${esc(r.rep.name)} <span class="muted">${esc(r.rep.team || "")}</span></th>${attainment(r.progress)}${goalCells(r.progress)}</tr>`).join("");
   return `<section class="panel" id="quotas" aria-labelledby="h-quotas"><h3 id="h-quotas">Quotas (this ${esc(result.period)}: ${when(result.startsAt, 10)} to ${when(result.endsAt, 10)})</h3>
-    <p class="muted">Each cell: done/goal in the period, ×N the streak of periods met.${result.repCount > result.reps.length ? ` The first ${result.reps.length} of ${result.repCount} reps, by name.` : ""}</p>
+    <p class="muted">Each cell: done/goal in the period, ×N the streak of periods met.${result.repCount > result.reps.length ? ` The first ${result.reps.length} of ${result.repCount} reps, by name. <button type="button" class="secondary" id="quotas-all">Show all ${result.repCount}</button>` : ""}</p>
     <div class="scroll"><table><thead>${head}</thead><tbody>${teams}${reps}</tbody></table></div></section>`;
 }
 
@@ -35,8 +38,7 @@ export async function showTeam() {
   const mine = state.navigation;
   const data = await gql(`{ leaderboard(period: MONTH, first: ${LEADERS}) { rep { name team } networkSize warmReach claims slaBreaches slaCompliance won cadenceCompliance quotaAttainment }
     fairness(days: 30) { leads assigned gini maxPerRep warmOwnerRate oneHopOwnerRate scoreKept maxShareOverMean capacityViolations hotToPenaltyBoxed perRep(first: ${BUSIEST}) { rep { name } leads } }
-    quotas(first: ${QUOTA_ROWS}) { __typename ... on Problem { code message } ... on Quotas { period startsAt endsAt
-      repCount reps { rep { id name team } progress { ${PROGRESS} } } teams { team reps progress { ${PROGRESS} } } } } }`);
+    ${QUOTAS(QUOTA_ROWS)} }`);
   const f = data.fairness;
   const top = Math.max(1, ...f.perRep.map((r) => r.leads));
   if (!current(mine)) return;  // the user has moved on
@@ -57,4 +59,10 @@ export async function showTeam() {
       <div class="scroll"><table><thead><tr><th>Rep</th><th>Team</th><th>Network</th><th>Warm reach</th><th>Claims</th><th>SLA compliance</th><th>Cadence compliance</th><th>Quota</th><th>Won</th></tr></thead><tbody>
       ${data.leaderboard.map((r) => `<tr><td>${esc(r.rep.name)}</td><td>${esc(r.rep.team || "")}</td><td>${r.networkSize ?? "—"}</td><td>${r.warmReach ?? "—"}</td><td>${r.claims}</td><td>${r.slaCompliance == null ? "—" : percent(r.slaCompliance, 0)}</td><td>${r.cadenceCompliance == null ? "—" : percent(r.cadenceCompliance, 0)}</td><td>${r.quotaAttainment == null ? "—" : percent(r.quotaAttainment, 0)}</td><td>${r.won}</td></tr>`).join("")}
       </tbody></table></div></section>`;
+  const all = byId("quotas-all");
+  if (all) all.addEventListener("click", () => action(async () => {
+    all.disabled = true;
+    const every = (await gql(`{ ${QUOTAS(null)} }`)).quotas;
+    if (current(mine)) byId("quotas").outerHTML = quotasPanel(every);
+  }));
 }
