@@ -215,6 +215,7 @@ class RankedReps(Sequence[RankedRep]):
         self._order = order
         self._explain = explain
         self._built: dict[int, RankedRep] = {}
+        self._brief: dict[int, RankedRep] = {}
         total = sum(scores.weights.values()) or 1.0
         self._values = {name: np.round(scores.values[name][order], 4) for name in SIGNALS}
         self._contributions = {
@@ -249,7 +250,27 @@ class RankedReps(Sequence[RankedRep]):
             self._built[row] = built
         return built
 
-    def _build(self, row: int) -> RankedRep:
+    def brief(self, rows: slice) -> list[RankedRep]:
+        """The reps of ``rows`` without their evidence, for a caller that does not show it
+        (the evidence is most of what a ranked rep costs)."""
+        found = []
+        for row in range(*rows.indices(len(self))):
+            item = self._built.get(row) or self._brief.get(row)
+            if item is None:
+                item = self._brief[row] = self._build(row, explain=False)
+            found.append(item)
+        return found
+
+    def row_of(self, rep_id: str) -> int | None:
+        """Where the rep stands in this ranking (None: not ranked), without building the
+        others."""
+        index = self._roster.index_of(rep_id)
+        if index is None:
+            return None
+        rows = np.flatnonzero(self._order == index)
+        return int(rows[0]) if len(rows) else None
+
+    def _build(self, row: int, explain: bool = True) -> RankedRep:
         roster, scores = self._roster, self._scores
         index = int(self._order[row])
         capacity = roster.capacity[index]
@@ -267,7 +288,7 @@ class RankedReps(Sequence[RankedRep]):
                 for name in SIGNALS
             ),
             evidence=evidence_for(self._lead, self._reach, roster, index, scores)
-            if self._explain
+            if self._explain and explain
             else None,
             open_leads=int(roster.open_leads[index]),
             capacity=None if np.isinf(capacity) else int(capacity),

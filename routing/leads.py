@@ -12,6 +12,7 @@ from graph.model import LeadView
 from graph.store import GraphStore
 from routing import lifecycle
 from routing.errors import Forbidden, InvalidArgument, InvalidState, NotFound
+from routing.evidence import RankedReps
 from routing.paging import cursor, forged, position_after
 from routing.policy import Policy
 from routing.ranking import Exclusion, RankedRep, Ranking, rank_leads
@@ -168,16 +169,28 @@ def rankings(
     )
 
 
-def visible_ranking(viewer: Viewer, ranking: Ranking, limit: int) -> VisibleRanking:
+def visible_ranking(
+    viewer: Viewer, ranking: Ranking, limit: int, *, explain: bool = True
+) -> VisibleRanking:
     """A ranking as the viewer may see it: a rep sees only their own entry (the others'
-    evidence is other reps' personal connections), a manager their team's."""
+    evidence is other reps' personal connections), a manager their team's. ``explain``
+    False: without the evidence (when the caller does not show it, it is not built)."""
     user = viewer.user
-    ranked = (
-        list(ranking.ranked[:limit])
-        if user.role != "rep"
-        else [item for item in ranking.ranked if item.rep.id == user.rep_id]
-    )
+    every = ranking.ranked
+    if user.role != "rep":
+        ranked = _rows(every, slice(0, limit), explain)
+    elif isinstance(every, RankedReps):  # found without building the other reps
+        row = every.row_of(str(user.rep_id))
+        ranked = [] if row is None else _rows(every, slice(row, row + 1), explain)
+    else:
+        ranked = [item for item in every if item.rep.id == user.rep_id]
     if user.role == "manager":
         ranked = [item for item in ranked if viewer.can_see_rep(item.rep.id)]
     excluded = [e for e in ranking.excluded if viewer.can_see_rep(e.rep.id)]
     return VisibleRanking(ranking=ranking, ranked=ranked, excluded=excluded)
+
+
+def _rows(ranked: Sequence[RankedRep], rows: slice, explain: bool) -> list[RankedRep]:
+    if not explain and isinstance(ranked, RankedReps):
+        return ranked.brief(rows)
+    return list(ranked[rows])

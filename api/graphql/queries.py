@@ -26,7 +26,7 @@ from api.graphql.types.leads import LeadConnection, LeadFilter, LeadResult, Lead
 from api.graphql.types.nurture import Agenda, AgendaResult
 from api.graphql.types.people import Mutuals, MutualsResult, Path, Paths, PathsResult, Person
 from api.graphql.types.quotas import Quotas, QuotasResult
-from api.graphql.types.ranking import RankingResult, ranking_for
+from api.graphql.types.ranking import RankingResult, asks_evidence, ranking_for
 from api.graphql.types.reports import Fairness, LeaderboardRow, Period, PolicyType
 from api.graphql.types.reps import RepResult, RepType, UserType
 from api.graphql.types.whatif import (
@@ -118,7 +118,7 @@ class Query:
     async def ranked_reps(
         self, info: Info[Context, None], lead_id: strawberry.ID, limit: int = 10
     ) -> RankingResult:
-        return await ranking_for(info.context, str(lead_id), limit)
+        return await ranking_for(info.context, str(lead_id), limit, explain=asks_evidence(info))
 
     @strawberry.field(
         description="A lead's connected leads: its decision-makers' links within 2 hops to our "

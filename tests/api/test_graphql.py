@@ -236,6 +236,40 @@ def test_ranked_reps_explain_and_name_the_policy(api: Api) -> None:
     assert abs(sum(s["contribution"] for s in first["signals"]) - first["score"]) < 1e-3
 
 
+def test_evidence_comes_whenever_it_is_asked_however_it_is_asked(api: Api) -> None:
+    """A ranking asked without `evidence` is served without building it: asked after that,
+    directly, through a named fragment, an alias or on the lead, it is all there."""
+    brief = """{ rankedReps(leadId: "L1", limit: 2) { ... on Ranking {
+      ranked { position score rep { id } } } } }"""
+    without = api.data("manager", brief)["rankedReps"]["ranked"]
+    assert [r["rep"]["id"] for r in without] == [rid("ann"), rid("bob")]
+    wanted = {"member": {"id": "p:dana"}, "hops": 2, "mutuals": [{"id": "p:mia"}]}
+    asks = [
+        """{ rankedReps(leadId: "L1", limit: 2) { ... on Ranking { ranked { position
+          evidence { committee { member { id } hops mutuals { id } } } } } } }""",
+        """query { rankedReps(leadId: "L1", limit: 2) { ...Ranked } }
+        fragment Ranked on Ranking { ranked { position ...Why } }
+        fragment Why on RankedRepType { why: evidence { committee { member { id } hops
+          mutuals { id } } } }""",
+        """{ lead(id: "L1") { ... on Lead { rankedReps(limit: 2) { ... on Ranking {
+          top: ranked { position evidence { committee { member { id } hops
+            mutuals { id } } } } } } } } }""",
+    ]
+    for query in asks:
+        data = api.data("manager", query)
+        ranking = data["lead"]["rankedReps"] if "lead" in data else data["rankedReps"]
+        ranked = ranking.get("ranked") or ranking.get("top")
+        second = ranked[1].get("evidence") or ranked[1].get("why")
+        assert second is not None and second["committee"][0] == wanted, query
+    # a rep asking for their own entry (of a lead offered to them) gets it, with or without
+    # the evidence
+    route(api)
+    own = api.data("bob", brief)["rankedReps"]["ranked"]
+    assert [(r["position"], r["rep"]["id"]) for r in own] == [(2, rid("bob"))]
+    mine = api.data("bob", asks[0])["rankedReps"]["ranked"]
+    assert mine[0]["position"] == 2 and mine[0]["evidence"]["committee"][0] == wanted
+
+
 def test_pagination_and_bad_arguments(api: Api) -> None:
     page = api.data(
         "admin",

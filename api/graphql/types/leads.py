@@ -18,7 +18,7 @@ from api.graphql.types.connections import (
 )
 from api.graphql.types.events import PageInfo
 from api.graphql.types.people import Person
-from api.graphql.types.ranking import RankingResult, ranking_for
+from api.graphql.types.ranking import RankingResult, asks_evidence, ranking_for
 from api.graphql.types.reps import RepType
 from graph.model import LeadView
 from routing.leads import LeadPage, LeadSelection
@@ -68,7 +68,7 @@ class LeadType:
 
     @strawberry.field(description="The ranked reps for this lead (see Query.rankedReps).")
     async def ranked_reps(self, info: Info[Context, None], limit: int = 10) -> RankingResult:
-        return await ranking_for(info.context, str(self.id), limit)
+        return await ranking_for(info.context, str(self.id), limit, explain=asks_evidence(info))
 
     @strawberry.field(
         description="Links of this lead's decision-makers to our customers' and other open "

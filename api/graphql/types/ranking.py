@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from api.auth import Access
 from api.graphql.context import Context, off
@@ -164,8 +167,29 @@ class RankingType:
 RankingResult = Annotated[RankingType | Problem, strawberry.union("RankingResult")]
 
 
-async def ranking_for(context: Context, lead_id: str, limit: int) -> RankingType | Problem:
-    """The lead's ranking as the caller may see it (Query.rankedReps and Lead.rankedReps)."""
+def asks_evidence(info: Info[Context, None]) -> bool:
+    """Whether the query selects ``ranked { evidence }`` of this rankedReps field (through
+    fragments too): a ranking asked without it does not build it."""
+
+    def selects(selections: Sequence[Selection], path: tuple[str, ...]) -> bool:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                if selection.name != path[0]:
+                    continue
+                if len(path) == 1 or selects(selection.selections, path[1:]):
+                    return True
+            elif selects(selection.selections, path):  # a fragment: the same level
+                return True
+        return False
+
+    return any(selects(field.selections, ("ranked", "evidence")) for field in info.selected_fields)
+
+
+async def ranking_for(
+    context: Context, lead_id: str, limit: int, *, explain: bool = True
+) -> RankingType | Problem:
+    """The lead's ranking as the caller may see it (Query.rankedReps and Lead.rankedReps);
+    ``explain`` False: without the evidence (see ``asks_evidence``)."""
 
     async def run() -> RankingType:
         if not 1 <= limit <= MAX_RANKED:
@@ -174,6 +198,7 @@ async def ranking_for(context: Context, lead_id: str, limit: int) -> RankingType
         if lead_id not in context.pages:  # leads of a page were checked with the page
             await off(context.visible_lead, lead_id)
         found = await context.rankings.load((lead_id, limit))
-        return RankingType.of(context.store, leads.visible_ranking(access, found, limit), access)
+        seen = leads.visible_ranking(access, found, limit, explain=explain)
+        return RankingType.of(context.store, seen, access)
 
     return await answer(run)
