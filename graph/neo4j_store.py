@@ -7,6 +7,7 @@ writes go through managed write transactions that the driver retries on transien
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
@@ -104,6 +105,8 @@ class Neo4jStore(CypherGraphStore):
         self, text: str, params: Mapping[str, Any] | None, routing: RoutingControl
     ) -> list[Row]:
         try:
+            if routing is RoutingControl.READ:
+                return self._read_once(text, params)
             records, _, _ = self._driver.execute_query(
                 neo4j.Query(text),
                 utc_params(dict(params or {})),
@@ -117,6 +120,29 @@ class Neo4jStore(CypherGraphStore):
         except DriverError as exc:  # e.g. the store was closed (shutdown under a request)
             raise StoreUnavailable(f"Neo4j at {self.settings.uri}: {_line(exc)}") from None
         return [{k: _native(v) for k, v in record.data().items()} for record in records]
+
+    def _read_once(self, text: str, params: Mapping[str, Any] | None) -> list[Row]:
+        """A read as one auto-commit statement: a round trip fewer than a managed transaction
+        (no COMMIT; a third less time per read on the demo). It changes nothing, so a lost
+        connection or a transient error is tried again, for ``RETRY_SECONDS`` like the
+        driver's transactions; it carries the bookmarks of this driver's writes, so a cluster
+        reads what was written before it."""
+        deadline = time.monotonic() + RETRY_SECONDS
+        pause = 0.05
+        while True:
+            try:
+                with self._driver.session(
+                    database=self.database,
+                    default_access_mode=neo4j.READ_ACCESS,
+                    bookmark_manager=self._driver.execute_query_bookmark_manager,
+                ) as session:
+                    result = session.run(neo4j.Query(text), utc_params(dict(params or {})))
+                    return [{k: _native(v) for k, v in record.data().items()} for record in result]
+            except RETRYABLE:
+                if time.monotonic() + pause > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(2 * pause, 1.0)
 
     def _in_transaction(self, text: str, params: Mapping[str, Any] | None) -> list[Row] | None:
         tx = getattr(self._local, "tx", None)
