@@ -6,7 +6,8 @@ server, asked over HTTP, or the command itself when no server runs), under the s
 lock: no write transaction is open and none can start; ``CHECKPOINT`` folds the write-ahead log
 into the database file (it waits for the queries running at that moment and holds new ones back
 until it is done: ``LadybugStore.checkpoint``), every table is counted and the file is copied by
-a child process; then writes go on. Writes wait meanwhile; reads wait only for the checkpoint.
+a child process; then writes go on. Writes wait meanwhile; reads wait only around the
+checkpoint (for the reads running when it starts, and while it runs).
 
 Why not from a second process: LadybugDB lets one open the file read-only while the server
 writes it, but nothing keeps that reader in step with the writer's later checkpoints (LadybugDB

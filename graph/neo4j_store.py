@@ -125,8 +125,8 @@ class Neo4jStore(CypherGraphStore):
         """A read as one auto-commit statement: a round trip fewer than a managed transaction
         (no COMMIT; a third less time per read on the demo). It changes nothing, so a lost
         connection or a transient error is tried again, for ``RETRY_SECONDS`` like the
-        driver's transactions; it carries the bookmarks of this driver's writes, so a cluster
-        reads what was written before it."""
+        driver's transactions. Every session of this store shares the driver's bookmark
+        manager, so on a cluster a read sees what this process wrote before it."""
         deadline = time.monotonic() + RETRY_SECONDS
         pause = 0.05
         while True:
@@ -187,7 +187,9 @@ class Neo4jStore(CypherGraphStore):
         if getattr(self._local, "tx", None) is not None:
             yield
             return
-        session = self._driver.session(database=self.database)
+        session = self._driver.session(
+            database=self.database, bookmark_manager=self._driver.execute_query_bookmark_manager
+        )
         try:
             tx = session.begin_transaction()
         except (ServiceUnavailable, SessionExpired, DriverError, OSError) as exc:
@@ -255,7 +257,10 @@ class Neo4jStore(CypherGraphStore):
                 self._local.tx, self._local.managed = None, False
 
         try:
-            with self._driver.session(database=self.database) as session:
+            with self._driver.session(
+                database=self.database,
+                bookmark_manager=self._driver.execute_query_bookmark_manager,
+            ) as session:
                 self.caches.began()
                 try:
                     done = session.execute_write(work)

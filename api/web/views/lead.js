@@ -110,9 +110,10 @@ export async function showLead(id) {
   });
 }
 
-// What the ranking says of each rep (asked when "Paths" is chosen, not with the lead: the page
-// opens faster, and the ranking is kept by the server, so asking again costs only the evidence).
-const EVIDENCE = `rankedReps(leadId: $id, limit: 15) { __typename ... on Ranking { ranked { rep { id }
+// What the ranking says of the reps down to the one chosen (asked when "Paths" is chosen, not
+// with the lead: the page opens faster; the server keeps the lead's reach, so asking again costs
+// the scores and this evidence).
+const EVIDENCE = (position) => `rankedReps(leadId: $id, limit: ${Number(position)}) { __typename ... on Problem { message } ... on Ranking { ranked { rep { id }
   evidence { knownAtCompanyCount knownAtCompany { name title } shared { member { name } employers schools }
     committee { role hops mutualCount member { id name title } paths { id name title } mutuals { name } colleagues { name } } } } } }`;
 
@@ -126,11 +127,15 @@ async function showRepPaths(lead, item) {
     __typename ... on Paths { paths { hops nodes { id name title } steps { sources } } } ... on Problem { code message } }`).join(" ");
   let found;
   try {
-    found = await gql(`query($id: ID!, $rep: ID!) { ${EVIDENCE} ${fields} }`, { id: lead.id, rep: item.rep.id });
+    // $rep is declared only where a decision-maker's path uses it (an unused variable is an error)
+    const text = fields ? `query($id: ID!, $rep: ID!) { ${EVIDENCE(item.position)} ${fields} }` : `query($id: ID!) { ${EVIDENCE(item.position)} }`;
+    found = await gql(text, fields ? { id: lead.id, rep: item.rep.id } : { id: lead.id });
   } catch (error) { if (error.message !== SIGNED_OUT) say(error.message, true); return; }
-  const ranked = found.rankedReps.__typename === "Ranking" ? found.rankedReps.ranked.find((r) => r.rep.id === item.rep.id) : null;
+  const ranking = found.rankedReps;
+  const ranked = ranking.__typename === "Ranking" ? ranking.ranked.find((r) => r.rep.id === item.rep.id) : null;
   if (!ranked) {
-    box.innerHTML = `<h3>Paths of ${esc(item.rep.name)}</h3><p>The ranking has changed since the page opened: reload the lead.</p>`;
+    const why = ranking.__typename === "Ranking" ? "The ranking has changed since the page opened: reload the lead." : ranking.message;
+    box.innerHTML = `<h3>Paths of ${esc(item.rep.name)}</h3><p>${esc(why)}</p>`;
     return;
   }
   const evidence = ranked.evidence;
