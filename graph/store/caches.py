@@ -49,7 +49,9 @@ ANSWER_TTL = ACTIVITY_TTL
 not announced, so they are kept as long as the activity."""
 ANSWER_MAX_AGE = 60.0
 """Even in a single writer: what they report falls due and ages with the clock."""
-ANSWERS_KEPT = 256
+ANSWERS_KEPT = 4096
+"""Kept answers are keyed by viewer and arguments (each rep's agenda is one): room for every rep
+of a 2,000-rep floor and the managers' reports. When full, the map is emptied."""
 
 REPS = "reps"
 """The rep directory and the rep network: changed by reps, ties, employments and studies."""
