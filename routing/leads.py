@@ -12,7 +12,6 @@ from graph.model import LeadView
 from graph.store import GraphStore
 from routing import lifecycle
 from routing.errors import Forbidden, InvalidArgument, InvalidState, NotFound
-from routing.evidence import RankedReps
 from routing.paging import cursor, forged, position_after
 from routing.policy import Policy
 from routing.ranking import Exclusion, RankedRep, Ranking, rank_leads
@@ -178,19 +177,12 @@ def visible_ranking(
     user = viewer.user
     every = ranking.ranked
     if user.role != "rep":
-        ranked = _rows(every, slice(0, limit), explain)
-    elif isinstance(every, RankedReps):  # found without building the other reps
-        row = every.row_of(str(user.rep_id))
-        ranked = [] if row is None else _rows(every, slice(row, row + 1), explain)
-    else:
-        ranked = [item for item in every if item.rep.id == user.rep_id]
+        rows = slice(0, limit)
+    else:  # the rep's own entry, found without building the other reps
+        row = every.row_of(user.rep_id or "")
+        rows = slice(0, 0) if row is None else slice(row, row + 1)
+    ranked = list(every[rows]) if explain else every.brief(rows)
     if user.role == "manager":
         ranked = [item for item in ranked if viewer.can_see_rep(item.rep.id)]
     excluded = [e for e in ranking.excluded if viewer.can_see_rep(e.rep.id)]
     return VisibleRanking(ranking=ranking, ranked=ranked, excluded=excluded)
-
-
-def _rows(ranked: Sequence[RankedRep], rows: slice, explain: bool) -> list[RankedRep]:
-    if not explain and isinstance(ranked, RankedReps):
-        return ranked.brief(rows)
-    return list(ranked[rows])

@@ -86,7 +86,7 @@ class Ranking:
     mode: str
     policy_version: str
     computed_at: datetime
-    ranked: Sequence[RankedRep]
+    ranked: RankedReps
     excluded: tuple[Exclusion, ...]
     eligible: int
 

@@ -265,10 +265,9 @@ class Query:
                 rep_id=None if rep_id is None else str(rep_id),
                 policy=context.services.policy,
             )
-            items = nurture.due_before(touches, now + timedelta(days=days))
-            return Agenda.of(
-                context.store, items, now=now, until=now + timedelta(days=days), viewer=access
-            )
+            until = now + timedelta(days=days)
+            items = nurture.due_before(touches, until)
+            return Agenda.of(context.store, items, now=now, until=until, viewer=access)
 
         return await answer(lambda: off(load))
 
