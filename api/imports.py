@@ -191,8 +191,16 @@ class ImportJobs:
                 self.jobs.popitem(last=False)
             return None
 
-    def release(self, job: ImportJob) -> None:
+    def release(
+        self, job: ImportJob, *, outcome: str | None = None, at: datetime | None = None
+    ) -> None:
+        """Free the slot. ``outcome`` (done or failed) is published in the same step, so a
+        client that sees the job finished may upload the next file at once."""
         with self.lock:
+            if outcome is not None:
+                job.state = outcome
+            if at is not None:
+                job.finished_at = at
             if self.running is job:
                 self.running = None
             if job.state == "running":  # never started (the upload failed): forget it
@@ -274,17 +282,17 @@ def _run(
     options: Options,
     clock: Callable[[], datetime],
 ) -> None:
+    outcome = None
     try:
         job.report = kind.run(store, folder / job.file, options, job.progress)
-        job.state = "done"
+        outcome = "done"
         log.info("import job %s: %s", job.id, job.report.summary())
     except Exception as exc:
         job.error = _failure(exc, job, folder)
-        job.state = "failed"
+        outcome = "failed"
     finally:
-        job.finished_at = clock()
         shutil.rmtree(folder, ignore_errors=True)
-        jobs.release(job)
+        jobs.release(job, outcome=outcome, at=clock())
 
 
 async def _receive(request: Request, target: Path, limit: int) -> bool:
