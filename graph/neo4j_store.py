@@ -66,6 +66,7 @@ class Neo4jStore(CypherGraphStore):
     reads_id_lists = True
     shares_graph = True
     keeps_person_ties = True
+    reads_lead_whole = True
 
     def __init__(self, settings: Neo4jSettings, *, catalog: QueryCatalog | None = None) -> None:
         super().__init__(catalog or load_catalogs()["neo4j"])

@@ -94,6 +94,22 @@ RETURN l.id AS id, l.title AS title, l.status AS status, l.grade AS grade, l.sco
        c.name AS company_name, c.domain AS company_domain, c.industry AS company_industry,
        c.region AS company_region, c.size AS company_size
 
+// name: lead_with_committee
+// One lead with its company and its decision-makers (a list, empty when it has none) in one
+// read: what a backend whose every read is a round trip asks instead of lead_by_id and
+// lead_committee.
+MATCH (l:Lead {id: $lead_id})-[:AT]->(c:Company)
+OPTIONAL MATCH (l)-[d:DECISION_MAKER]->(p:Person)
+WITH l, c, collect(CASE WHEN p IS NULL THEN NULL ELSE {role: d.role, id: p.id, name: p.name,
+     title: p.title, linkedin_url: p.linkedin_url, email: p.email} END) AS committee
+RETURN l.id AS id, l.title AS title, l.status AS status, l.grade AS grade, l.score AS score,
+       l.value AS value, l.product AS product, l.industry AS industry, l.region AS region,
+       l.source AS source, l.created_at AS created_at, l.owner_rep_id AS owner_rep_id,
+       l.claimed_at AS claimed_at, l.contact_due_at AS contact_due_at,
+       l.contacted_at AS contacted_at, l.outcome AS outcome, c.id AS company_id,
+       c.name AS company_name, c.domain AS company_domain, c.industry AS company_industry,
+       c.region AS company_region, c.size AS company_size, committee
+
 // name: leads_with_status
 // Every lead in these statuses, with its company (index lead_status).
 MATCH (l:Lead)-[:AT]->(c:Company)

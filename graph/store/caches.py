@@ -464,11 +464,28 @@ class StoreCaches:
                     kept.clear()
                 kept[key] = (value, time.monotonic())
 
+    def _keep_many(
+        self, kept: dict[K, tuple[T, float]], values: Mapping[K, T], changes_before: tuple[int, int]
+    ) -> None:
+        with self._lock:
+            if not self._keepable(changes_before, self._lead_changes):
+                return
+            now = time.monotonic()
+            for key, value in values.items():
+                if len(kept) >= LEADS_KEPT and key not in kept:
+                    return
+                kept[key] = (value, now)
+
     def lead(self, lead_id: str) -> LeadView | None:
         return self._fresh(self._leads, lead_id, LEAD_TTL)
 
     def keep_lead(self, lead: LeadView, changes_before: tuple[int, int]) -> None:
         self._keep(self._leads, lead.id, lead, LEADS_KEPT, changes_before)
+
+    def keep_leads(self, leads: Sequence[LeadView], changes_before: tuple[int, int]) -> None:
+        """Keep many lead views read together (every open lead, at start-up) if nothing changed
+        them meanwhile, as many as there is room for (a full map is not emptied for them)."""
+        self._keep_many(self._leads, {lead.id: lead for lead in leads}, changes_before)
 
     def stream(self, lead_id: str) -> list[Event] | None:
         found = self._fresh(self._streams, lead_id, LEAD_TTL)
@@ -478,6 +495,16 @@ class StoreCaches:
         self, lead_id: str, events: list[Event], changes_before: tuple[int, int]
     ) -> None:
         self._keep(self._streams, lead_id, list(events), LEADS_KEPT, changes_before)
+
+    def keep_streams(
+        self, streams: Mapping[str, list[Event]], changes_before: tuple[int, int]
+    ) -> None:
+        """Keep several leads' whole activity streams read together, like ``keep_leads``."""
+        self._keep_many(
+            self._streams,
+            {lead_id: list(found) for lead_id, found in streams.items()},
+            changes_before,
+        )
 
     def standing(self, lead_id: str) -> object | None:
         """What another repository derived from one lead (its standing among connected

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from graph.backends import open_store
+from graph.errors import NotFound
 from graph.model import DecisionMaker, Event, Lead
 from graph.settings import GraphSettings
 from graph.store import GraphStore, caches
@@ -92,6 +93,57 @@ def test_a_claim_updates_the_workload_in_memory_as_a_fresh_read_would(
     assert before[rid("ann")] == (1, NOW) and kept[rid("ann")] == (1, later)
     ranking = rank_lead(store, "L2", policy=policy, now=NOW)
     assert next(i for i in ranking.ranked if i.rep.id == rid("ann")).open_leads == 1
+
+
+def test_the_open_leads_read_together_are_kept_until_a_write_drops_them(
+    world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the server's start-up reads of every open lead (their views with the committees,
+    their streams in one read) is kept: a claim or a ranking of one of them reads neither the
+    lead nor its events again, until a move of that lead drops it."""
+    monkeypatch.setattr("graph.store.events.POINT_QUERY_LEADS", 1)  # two leads: one scan
+    policy = load_policy()
+    route_lead(store, "L1", policy=policy, now=NOW, actor="test")
+    store.caches.forget()
+    read: list[str] = []
+    monkeypatch.setattr(store, "query_observer", lambda name, _: read.append(name))
+    views = {lead.id: lead for lead in store.leads_with_status((*OPEN_STATUSES, "new"))}
+    streams = store.events_of_leads(["L1", "L2"])
+    offers = [e.kind for e in streams["L1"]]
+    assert offers and set(offers) == {"offered"} and streams["L2"] == []
+    read.clear()
+    assert store.lead("L1") == views["L1"] and store.lead("L2") == views["L2"]
+    assert store.events(lead_id="L1") == streams["L1"] and store.events(lead_id="L2") == []
+    assert not {"lead_by_id", "lead_with_committee", "lead_events"} & set(read)
+    claim_lead(store, "L1", rid("ann"), policy=policy, now=NOW, actor="test")
+    # its checks found the lead and its offer in memory; only the re-check of the offers
+    # inside the write, after the move, read the stream
+    assert not {"lead_by_id", "lead_with_committee"} & set(read)
+    assert read.count("lead_events") == 1
+    read.clear()
+    assert (store.lead("L1").status, store.lead("L1").owner_rep_id) == ("claimed", rid("ann"))
+    assert [e.kind for e in store.events(lead_id="L1")] == [*offers, "claimed"]
+    assert store.lead("L2") == views["L2"]
+    lead_reads = read.count("lead_by_id") + read.count("lead_with_committee")
+    assert lead_reads == 1 and read.count("lead_events") == 1  # L1 only
+
+
+def test_a_lead_read_whole_or_in_two_reads_is_the_same_lead(
+    world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both dialects' lead_with_committee (one read, what Neo4j asks) give the lead that
+    lead_by_id and lead_committee give (what LadybugDB asks), with or without decision-makers."""
+    world.lead("L3")
+    found = {}
+    for whole in (False, True):
+        monkeypatch.setattr(store, "reads_lead_whole", whole)
+        store.caches.forget()
+        found[whole] = {lead_id: store.lead(lead_id) for lead_id in ("L1", "L2", "L3")}
+        with pytest.raises(NotFound):
+            store.lead("L404")
+    assert found[True] == found[False]
+    assert [m.person.id for m in found[True]["L1"].committee] == [pid("dana")]
+    assert found[True]["L3"].committee == ()
 
 
 def test_a_failed_claim_transaction_leaves_the_workload_as_the_graph_has_it(
