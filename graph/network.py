@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy import sparse
 
 from graph.model import DecisionMakerReach, PersonRef
 
@@ -147,6 +146,8 @@ class RepNetwork:
         """The sources of each rep's tie to each contact, as bits of ``source_names``."""
         self.rep_strengths = strengths[by_rep]
         """The best strength of each rep's tie to each contact (NaN: none recorded)."""
+        from scipy import sparse  # here: a command that never builds the network skips its import
+
         incidence = sparse.csr_matrix(
             (np.ones(len(by_rep), np.float32), self.rep_contacts, self.rep_ptr),
             shape=(reps, max(size, 1)),
