@@ -154,7 +154,18 @@ def audit_page(
         events=page,
         has_next_page=len(found) > first,
         end_cursor=end,
-        total_count=store.audit_count(chosen),
+        total_count=store.event_count() if _whole_log(chosen) else store.audit_count(chosen),
+    )
+
+
+def _whole_log(chosen: AuditSelection) -> bool:
+    """Whether a selection is every event there is (an admin's search without a filter)."""
+    texts = (chosen.kind, chosen.lead_id, chosen.rep_id, chosen.actor)
+    return (
+        chosen.reps is None
+        and not any(texts)
+        and chosen.since <= EARLIEST
+        and chosen.until >= LATEST
     )
 
 

@@ -36,6 +36,11 @@ WHERE ($kind = '' OR kind = $kind) AND ($lead_id = '' OR lead_id = $lead_id)
            AND EXISTS { MATCH (e)-[:ABOUT]->(l:Lead) WHERE l.owner_rep_id IN $reps }))
 RETURN count(e) AS total
 
+// name: event_count
+// How many events the log holds (the whole log, unfiltered).
+MATCH (e:Event)
+RETURN count(e) AS total
+
 // name: event_kind_exists
 // Whether the log holds an event of this kind (an audit filter's kind is checked against it).
 MATCH (e:Event)

@@ -5,10 +5,13 @@
 // The time range is a seek on the event_at index (newest first, in the index's order).
 
 // name: audit_events
-// One page of the matching events, newest first: those before ($before_at, $before_id).
+// One page of the matching events, newest first: those before ($before_at, $before_id). The
+// keyset is one range on at (the seek) and one exclusion, so the planner walks the index
+// newest first and stops at $limit (an OR of two ranges made it union two seeks of the whole
+// range and sort them: every event read for every page).
 MATCH (e:Event)
 WHERE e.at >= $since AND e.at < $until AND e.at <= $before_at
-  AND (e.at < $before_at OR e.id < $before_id)
+  AND NOT (e.at = $before_at AND e.id >= $before_id)
   AND ($kind = '' OR e.kind = $kind) AND ($lead_id = '' OR e.lead_id = $lead_id)
   AND ($rep_id = '' OR e.rep_id = $rep_id)
   AND ($actor = '' OR e.actor = $actor OR e.actor STARTS WITH $actor + ':')
@@ -32,6 +35,11 @@ WHERE e.at >= $since AND e.at < $until
        OR (e.rep_id IS NULL AND e.lead_id IS NULL AND e.kind IN $org_kinds)
        OR (e.rep_id IS NULL
            AND EXISTS { MATCH (e)-[:ABOUT]->(l:Lead) WHERE l.owner_rep_id IN $reps }))
+RETURN count(e) AS total
+
+// name: event_count
+// How many events the log holds (the whole log, unfiltered: Neo4j's count store answers it).
+MATCH (e:Event)
 RETURN count(e) AS total
 
 // name: event_kind_exists

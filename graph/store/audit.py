@@ -43,6 +43,12 @@ class CypherAudit(QueryRunner):
         rows = self._read("audit_count", _params(selection))
         return int(rows[0]["total"]) if rows else 0
 
+    def event_count(self) -> int:
+        """How many events the log holds (what an unfiltered search of the whole log counts,
+        without looking at each event)."""
+        rows = self._read("event_count")
+        return int(rows[0]["total"]) if rows else 0
+
     def event_kind_exists(self, kind: str) -> bool:
         """Whether the log holds an event of this kind."""
         return bool(self._read("event_kind_exists", {"kind": kind}))

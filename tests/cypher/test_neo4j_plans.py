@@ -364,6 +364,21 @@ def test_query_plan_seeks_through_an_index(
         assert not found, f"{where} scans ({', '.join(found)}):\n{render(plan)}"
 
 
+@pytest.mark.parametrize("everyone", [True, False])
+def test_an_audit_page_walks_the_time_index_and_stops_at_its_limit(
+    planner: tuple[neo4j.Session, dict[str, Any]], everyone: bool
+) -> None:
+    """A page of the audit log reads the events newest first in the event_at index's order and
+    stops after the page (PartialTop over the seek), whatever the size of the log: no union of
+    two seeks of the whole range, no sort of every event."""
+    session, ids = planner
+    values = {**parameters("audit_events", ids), "everyone": everyone, "before_at": NOW}
+    plan = session.run(f"EXPLAIN {CATALOG['audit_events'].text}", values).consume().plan
+    assert plan is not None
+    found = operators(plan)
+    assert "PartialTop" in found and not {"Top", "Sort", "Union"} & set(found), render(plan)
+
+
 def test_scans_by_design_name_queries_of_the_catalog() -> None:
     assert set(SCANS_BY_DESIGN) <= set(CATALOG.queries)
 
