@@ -121,16 +121,18 @@ WARM_STATUSES = ("new", "offered", "claimed", "contacted")
 def warm_rankings(store: GraphStore, metrics: Metrics, stop: asyncio.Event) -> None:
     """Read the reach of every open lead into the ranking cache (routing/reach.py), their
     activity streams and where the leads each is connected to stand (the references in its
-    evidence), in batches, reporting progress in /readyz; stops early at shutdown. The leads'
-    views are kept as they are read (``leads_with_status``), so a ranking or a claim of an open
-    lead finds the lead and its history in memory (until a write drops them)."""
-    leads = store.leads_with_status(WARM_STATUSES)
+    evidence), in batches, reporting progress in /readyz; stops early at shutdown. Where the
+    store is the only writer of its graph, the leads' views and streams are kept as they are
+    read, so a ranking or a claim of an open lead finds the lead and its history in memory
+    (until a write drops them)."""
+    leads = store.leads_with_status(WARM_STATUSES, keep=True)
     metrics.rankings_warm = (0, len(leads))
     started = time.monotonic()
     before = 0
     for done in reach_cache(store).warm(store, leads):
         batch = leads[before:done]
-        store.events_of_leads([lead.id for lead in batch])
+        if store.keeps_bulk_reads:
+            store.events_of_leads([lead.id for lead in batch], keep=True)
         lead_links(store, batch)
         before = done
         metrics.rankings_warm = (done, len(leads))

@@ -32,16 +32,20 @@ class CypherEvents(QueryRunner):
         self.caches.keep_stream(lead_id, found, changes_before)
         return found
 
-    def events_of_leads(self, lead_ids: Sequence[str]) -> dict[str, list[Event]]:
-        """Several leads' activity streams, oldest first, from one read (kept like
-        ``events``')."""
+    def events_of_leads(
+        self, lead_ids: Sequence[str], *, keep: bool = False
+    ) -> dict[str, list[Event]]:
+        """Several leads' activity streams, oldest first, from one read. ``keep`` (the server's
+        warm-up): the streams are kept like ``events``' where the store is the only writer of
+        its graph (``keeps_bulk_reads``)."""
         if len(lead_ids) <= POINT_QUERY_LEADS:  # a lead's own events: ~0.5 ms; the scan: ~35
             return {lead_id: self.events(lead_id=lead_id) for lead_id in lead_ids}
         changes_before = self.caches.lead_changes()
         found: dict[str, list[Event]] = {lead_id: [] for lead_id in lead_ids}
         for row in self._read("events_of_leads", {"lead_ids": list(lead_ids)}):
             found.setdefault(row["lead_id"] or "", []).append(event(row))
-        self.caches.keep_streams({i: found[i] for i in lead_ids}, changes_before)
+        if keep and self.keeps_bulk_reads:
+            self.caches.keep_streams({i: found[i] for i in lead_ids}, changes_before)
         return found
 
     def rep_event_counts(self, kinds: Sequence[str], since: datetime) -> dict[str, dict[str, int]]:

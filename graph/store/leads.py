@@ -44,11 +44,13 @@ class CypherLeads(QueryRunner):
         return found
 
     def leads_with_status(
-        self, statuses: Sequence[str], *, with_committees: bool = True
+        self, statuses: Sequence[str], *, with_committees: bool = True, keep: bool = False
     ) -> list[LeadView]:
-        """Every lead in these statuses with its company (and committee), oldest first. With
-        their committees, the views are kept like ``lead``'s (the start-up reads every open
-        lead: a claim or a ranking then finds its lead in memory)."""
+        """Every lead in these statuses with its company (and committee), oldest first.
+
+        ``keep`` (the server's warm-up of the open leads): with their committees, the views are
+        kept like ``lead``'s, so that a claim or a ranking finds its lead in memory, where the
+        store is the only writer of its graph (``keeps_bulk_reads``)."""
         params = {"statuses": list(statuses)}
         changes_before = self.caches.lead_changes()
         committees: dict[str, list[CommitteeMember]] = defaultdict(list)
@@ -60,7 +62,7 @@ class CypherLeads(QueryRunner):
             for row in self._read_table("leads_with_status", params).to_pylist()
         ]
         leads.sort(key=lambda lead: (lead.created_at or NEVER, lead.id))
-        if with_committees:
+        if keep and with_committees and self.keeps_bulk_reads:
             self.caches.keep_leads(leads, changes_before)
         return leads
 

@@ -99,6 +99,14 @@ class QueryRunner:
         self.caches = StoreCaches()
         self._kept: dict[str, Any] = {}
 
+    @property
+    def keeps_bulk_reads(self) -> bool:
+        """Whether what is read of many leads at once may be kept: where this process is the
+        only writer of its graph (LadybugDB read-write). Elsewhere other processes' lead writes
+        are not announced, so leads are kept for LEAD_TTL (2 s) at most, which a read of every
+        open lead outlasts."""
+        return self.caches.single_writer
+
     def kept(self, name: str, make: Callable[[], T]) -> T:
         """What another layer derives from this store and keeps as long as the store lives
         (routing's ranking cache), made on first use. It must check freshness itself

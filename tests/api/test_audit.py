@@ -104,6 +104,9 @@ def test_managers_see_their_team_and_refusals(api: Api) -> None:
     assert {"L1"} == {e["leadId"] for e in mine["nodes"]}
     theirs = search(api, "na_manager")
     assert {e["leadId"] for e in theirs["nodes"]} == {"L2"}
+    # what they may see is counted, not the whole log
+    assert mine["totalCount"] == len(mine["nodes"]) < search(api, "admin")["totalCount"]
+    assert theirs["totalCount"] == len(theirs["nodes"])
     for who, filter, code, words in (
         ("na_manager", {"repId": rid("ann")}, "FORBIDDEN", "you cannot see this rep"),
         ("ann", {}, "FORBIDDEN", "only managers and admins"),
