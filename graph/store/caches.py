@@ -51,7 +51,7 @@ ANSWER_MAX_AGE = 60.0
 """Even in a single writer: what they report falls due and ages with the clock."""
 ANSWERS_KEPT = 4096
 """Kept answers are keyed by viewer and arguments (each rep's agenda is one): room for every rep
-of a 2,000-rep floor and the managers' reports. When full, the map is emptied."""
+of a 2,000-rep floor and the managers' reports. When full, the one kept longest ago goes."""
 
 REPS = "reps"
 """The rep directory and the rep network: changed by reps, ties, employments and studies."""
@@ -456,12 +456,13 @@ class StoreCaches:
         limit: int,
         changes_before: tuple[int, int],
     ) -> None:
-        """Keep what was read about the leads if nothing changed them meanwhile (a full map is
-        emptied first)."""
+        """Keep what was read about the leads if nothing changed them meanwhile. A full map
+        makes room by dropping the entry kept longest ago (the warm-up's open leads are not
+        all lost to a burst of other reads)."""
         with self._lock:
             if self._keepable(changes_before, self._lead_changes):
-                if len(kept) >= limit:
-                    kept.clear()
+                if kept.pop(key, None) is None and len(kept) >= limit:
+                    del kept[next(iter(kept))]
                 kept[key] = (value, time.monotonic())
 
     def _keep_many(
