@@ -451,42 +451,31 @@ class StoreCaches:
     def _keep(
         self,
         kept: dict[K, tuple[T, float]],
-        key: K,
-        value: T,
+        values: Mapping[K, T],
         limit: int,
         changes_before: tuple[int, int],
     ) -> None:
-        """Keep what was read about the leads if nothing changed them meanwhile. A full map
-        makes room by dropping the entry kept longest ago (the warm-up's open leads are not
-        all lost to a burst of other reads)."""
-        with self._lock:
-            if self._keepable(changes_before, self._lead_changes):
-                if kept.pop(key, None) is None and len(kept) >= limit:
-                    del kept[next(iter(kept))]
-                kept[key] = (value, time.monotonic())
-
-    def _keep_many(
-        self, kept: dict[K, tuple[T, float]], values: Mapping[K, T], changes_before: tuple[int, int]
-    ) -> None:
+        """Keep what was read about the leads (one, or many read together) if nothing changed
+        them meanwhile. A full map makes room by dropping the entry kept longest ago (the
+        warm-up's open leads are not all lost to a burst of other reads)."""
         with self._lock:
             if not self._keepable(changes_before, self._lead_changes):
                 return
             now = time.monotonic()
             for key, value in values.items():
-                if len(kept) >= LEADS_KEPT and key not in kept:
-                    return
+                if kept.pop(key, None) is None and len(kept) >= limit:
+                    del kept[next(iter(kept))]
                 kept[key] = (value, now)
 
     def lead(self, lead_id: str) -> LeadView | None:
         return self._fresh(self._leads, lead_id, LEAD_TTL)
 
     def keep_lead(self, lead: LeadView, changes_before: tuple[int, int]) -> None:
-        self._keep(self._leads, lead.id, lead, LEADS_KEPT, changes_before)
+        self._keep(self._leads, {lead.id: lead}, LEADS_KEPT, changes_before)
 
     def keep_leads(self, leads: Sequence[LeadView], changes_before: tuple[int, int]) -> None:
-        """Keep many lead views read together (every open lead, at start-up) if nothing changed
-        them meanwhile, as many as there is room for (a full map is not emptied for them)."""
-        self._keep_many(self._leads, {lead.id: lead for lead in leads}, changes_before)
+        """Keep many lead views read together (every open lead, at start-up)."""
+        self._keep(self._leads, {lead.id: lead for lead in leads}, LEADS_KEPT, changes_before)
 
     def stream(self, lead_id: str) -> list[Event] | None:
         found = self._fresh(self._streams, lead_id, LEAD_TTL)
@@ -495,17 +484,14 @@ class StoreCaches:
     def keep_stream(
         self, lead_id: str, events: list[Event], changes_before: tuple[int, int]
     ) -> None:
-        self._keep(self._streams, lead_id, list(events), LEADS_KEPT, changes_before)
+        self.keep_streams({lead_id: events}, changes_before)
 
     def keep_streams(
         self, streams: Mapping[str, list[Event]], changes_before: tuple[int, int]
     ) -> None:
-        """Keep several leads' whole activity streams read together, like ``keep_leads``."""
-        self._keep_many(
-            self._streams,
-            {lead_id: list(found) for lead_id, found in streams.items()},
-            changes_before,
-        )
+        """Keep leads' whole activity streams (copies: the caller keeps its lists)."""
+        copies = {lead_id: list(found) for lead_id, found in streams.items()}
+        self._keep(self._streams, copies, LEADS_KEPT, changes_before)
 
     def standing(self, lead_id: str) -> object | None:
         """What another repository derived from one lead (its standing among connected
@@ -513,7 +499,7 @@ class StoreCaches:
         return self._fresh(self._standings, lead_id, LEAD_TTL)
 
     def keep_standing(self, lead_id: str, value: object, changes_before: tuple[int, int]) -> None:
-        self._keep(self._standings, lead_id, value, LEADS_KEPT, changes_before)
+        self._keep(self._standings, {lead_id: value}, LEADS_KEPT, changes_before)
 
     def answer(self, key: Hashable) -> object | None:
         """An answer kept by ``keep_answer`` (``lead_changes`` before reading it), or None."""
@@ -523,7 +509,7 @@ class StoreCaches:
         return self._fresh(self._answers, key, ANSWER_TTL)
 
     def keep_answer(self, key: Hashable, value: object, changes_before: tuple[int, int]) -> None:
-        self._keep(self._answers, key, value, ANSWERS_KEPT, changes_before)
+        self._keep(self._answers, {key: value}, ANSWERS_KEPT, changes_before)
 
     def user(self, token_hash: str) -> User | None:
         kept = self._users.get(token_hash)
