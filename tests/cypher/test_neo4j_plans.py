@@ -24,6 +24,7 @@ from cypher import load_dialect
 from demo.organisation import OrgShape, generate_org
 from graph.backends import open_store
 from graph.model import Event, LeadState, OutboxMessage, User
+from graph.neo4j_store import schema_object
 from graph.settings import Neo4jSettings
 from graph.store import GraphStore
 from routing.assignment import ROUTABLE_STATUSES
@@ -328,24 +329,19 @@ def parameters(name: str, ids: Mapping[str, Any]) -> dict[str, Any]:
     return {param: chosen[param] for param in query.params}
 
 
-def _is_ddl(statement: str) -> bool:
-    code = "\n".join(line for line in statement.splitlines() if not line.startswith("//"))
-    return code.upper().startswith(("CREATE CONSTRAINT", "CREATE INDEX"))
-
-
 def _statements() -> list[tuple[str, int]]:
     """Every statement of the dialect except the DDL of the schema block."""
     return [
         (name, number)
         for name, query in CATALOG.queries.items()
         for number, statement in enumerate(query.statements)
-        if not _is_ddl(statement)
+        if schema_object(statement) is None
     ]
 
 
 def _link_up() -> str:
     """The schema's one statement that is not DDL: the link-up of events from before ABOUT."""
-    (statement,) = [s for s in CATALOG["schema"].statements if not _is_ddl(s)]
+    (statement,) = [s for s in CATALOG["schema"].statements if schema_object(s) is None]
     return statement
 
 
