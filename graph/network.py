@@ -247,6 +247,8 @@ class RepNetwork:
 
     def people_at(self, positions: np.ndarray) -> dict[str, PersonRef]:
         """The people at these positions, by id."""
+        if not len(positions):
+            return {}
         take = pa.array(positions, pa.int64())
         return {
             pid: PersonRef(id=pid, name=name or "", title=title, linkedin_url=url, email=email)

@@ -36,11 +36,12 @@ of a pair in the rep network."""
 
 class _ByOther(Mapping[str, V]):
     """The ties of one person by the other person's id, each turned into a record when
-    looked up."""
+    first looked up (and that record given again after)."""
 
     def __init__(self, ties: Mapping[str, Tie], make: Callable[[str, Tie], V]) -> None:
         self._ties = ties
         self._make = make
+        self._made: dict[str, V] = {}
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._ties)
@@ -52,7 +53,10 @@ class _ByOther(Mapping[str, V]):
         return key in self._ties
 
     def __getitem__(self, person_id: str) -> V:
-        return self._make(person_id, self._ties[person_id])
+        made = self._made.get(person_id)
+        if made is None:
+            made = self._made[person_id] = self._make(person_id, self._ties[person_id])
+        return made
 
 
 class KnownPeople(_ByOther[PersonRef]):

@@ -81,7 +81,8 @@ def _mutual_chains(
     if not isinstance(reach.mutuals, PeoplePerRep):
         return {}
     ids, reps = reach.mutuals.pairs()
-    rank = {pid: k for k, pid in enumerate(sorted(ties.people, key=_name_key(ties)))}
+    by_rank = sorted(ties.people, key=_name_key(ties))
+    rank = {pid: k for k, pid in enumerate(by_rank)}
     at_two = reach.hops[reps] == 2
     reps = reps[at_two]
     ranks = np.fromiter((rank[ids[k]] for k in np.flatnonzero(at_two).tolist()), np.int64)
@@ -89,7 +90,6 @@ def _mutual_chains(
     reps, ranks = reps[order], ranks[order]
     first = np.searchsorted(reps, reps)
     keep = np.flatnonzero(np.arange(len(reps)) - first < max_via)
-    by_rank = sorted(ties.people, key=_name_key(ties))
     chains: dict[str, list[tuple[PersonRef, ...]]] = defaultdict(list)
     for rep, k in zip(reps[keep].tolist(), ranks[keep].tolist(), strict=True):
         chains[network.rep_ids[rep]].append((ties.people[by_rank[k]],))
@@ -329,6 +329,8 @@ class CypherProximity(CypherPeople):
         """These people, by id: those the person knows from their ties, then the people
         reps know and the reps' people from memory, the others read."""
         named = {pid: ties.people[pid] for pid in ids if pid in ties.people}
+        if len(named) == len(ids):
+            return named
         named.update(self._rep_side_cache().network.people(sorted(ids - set(named))))
         if self.keeps_person_ties:
             rep_people = self._kept_ties().rep_people
