@@ -1,9 +1,13 @@
 // name: move_lead
 // Move a lead from one of $from_statuses to a new state, with its event, in one statement: the
 // status check and the write cannot be separated. Returns the lead when it moved, with its status
-// and owner before (what the in-memory activity follows).
+// and owner before (what the in-memory activity follows). The two are copied into a list:
+// LadybugDB 0.22 returns a property projected by WITH as it is after the SET below (the
+// activity saw every move as from its new state to itself), a value computed from it as
+// it was.
 MATCH (l:Lead {id: $lead_id})
-WITH l, l.status AS status, l.owner_rep_id AS before_owner
+WITH l, [l.status, l.owner_rep_id] AS before
+WITH l, before[1] AS status, before[2] AS before_owner
 WHERE status IN $from_statuses
 SET l.status = $status, l.owner_rep_id = $owner_rep_id, l.claimed_at = $claimed_at,
     l.contact_due_at = $contact_due_at, l.contacted_at = $contacted_at, l.outcome = $outcome,

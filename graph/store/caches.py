@@ -28,7 +28,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from graph.model import Event, LeadView, Rep, RepActivity, RepRef, Stint, User
+from graph.model import Event, LeadView, OwnedLead, Rep, RepActivity, RepRef, Stint, User
 from graph.network import RepNetwork
 
 K = TypeVar("K", bound=Hashable)
@@ -213,6 +213,11 @@ class StoreCaches:
         self._activity_changes = 0
         self._users: dict[str, tuple[User, float]] = {}
         self._leads: dict[str, tuple[LeadView, float]] = {}
+        self._companies: dict[str, str] = {}
+        """The company of every lead whose view was kept (a lead's company changes only by
+        writes that drop everything kept about leads): whose owners a lead's move drops."""
+        self._owners: dict[tuple[str, tuple[str, ...]], tuple[list[OwnedLead], float]] = {}
+        """The owned leads at one company (routing/accounts.py), by company and statuses."""
         self._streams: dict[str, tuple[list[Event], float]] = {}
         self._lead_changes = 0
         self._generations = dict.fromkeys(EVERYTHING, 0)
@@ -318,10 +323,16 @@ class StoreCaches:
         self._answers = {}  # one moved lead changes every answer made from all of them
         if lead_id is None:
             self._leads, self._streams, self._standings = {}, {}, {}
+            self._companies, self._owners = {}, {}
         else:
             self._leads.pop(lead_id, None)
             self._streams.pop(lead_id, None)
             self._standings.pop(lead_id, None)
+            company = self._companies.get(lead_id)
+            if company is None:
+                self._owners = {}
+            else:
+                self._owners = {k: v for k, v in self._owners.items() if k[0] != company}
 
     def _expired(self, loaded_at: float, ttl: float) -> bool:
         return not self.single_writer and time.monotonic() - loaded_at > ttl
@@ -427,6 +438,18 @@ class StoreCaches:
             for rep_id, act in kept.found.items()
         }
 
+    def held(self, statuses: Sequence[str], rep_id: str) -> int | None:
+        """How many leads the rep holds in these statuses by the activity kept (which follows
+        every move of this process in place), or None when none is kept for these statuses.
+        Exact only where this store is the only writer (``single_writer``)."""
+        kept = self._activity
+        if kept is None or kept.key[0] != tuple(statuses):
+            return None
+        if self._expired(kept.loaded_at, ACTIVITY_TTL):
+            return None
+        found = kept.found.get(rep_id)
+        return 0 if found is None else found.open_leads
+
     def keep_activity(
         self,
         key: ActivityKey,
@@ -454,28 +477,51 @@ class StoreCaches:
         values: Mapping[K, T],
         limit: int,
         changes_before: tuple[int, int],
-    ) -> None:
+    ) -> bool:
         """Keep what was read about the leads (one, or many read together) if nothing changed
-        them meanwhile. A full map makes room by dropping the entry kept longest ago (the
-        warm-up's open leads are not all lost to a burst of other reads)."""
+        them meanwhile (True when kept). A full map makes room by dropping the entry kept
+        longest ago (the warm-up's open leads are not all lost to a burst of other reads)."""
         with self._lock:
             if not self._keepable(changes_before, self._lead_changes):
-                return
+                return False
             now = time.monotonic()
             for key, value in values.items():
                 if kept.pop(key, None) is None and len(kept) >= limit:
                     del kept[next(iter(kept))]
                 kept[key] = (value, now)
+            return True
 
     def lead(self, lead_id: str) -> LeadView | None:
         return self._fresh(self._leads, lead_id, LEAD_TTL)
 
     def keep_lead(self, lead: LeadView, changes_before: tuple[int, int]) -> None:
-        self._keep(self._leads, {lead.id: lead}, LEADS_KEPT, changes_before)
+        self.keep_leads([lead], changes_before)
 
     def keep_leads(self, leads: Sequence[LeadView], changes_before: tuple[int, int]) -> None:
-        """Keep many lead views read together (every open lead, at start-up)."""
-        self._keep(self._leads, {lead.id: lead for lead in leads}, LEADS_KEPT, changes_before)
+        """Keep lead views (one, or many read together: every open lead, at start-up)."""
+        views = {lead.id: lead for lead in leads}
+        with self._lock:
+            if self._keep(self._leads, views, LEADS_KEPT, changes_before):
+                if len(self._companies) >= 2 * LEADS_KEPT:
+                    self._companies, self._owners = {}, {}
+                self._companies.update((lead.id, lead.company.id) for lead in leads)
+
+    def owners(self, company_id: str, statuses: Sequence[str]) -> list[OwnedLead] | None:
+        """The owned leads at a company read by ``keep_owners`` (a copy), or None. Dropped when
+        one of the company's leads moves here (or any lead whose company is not known), and
+        where others write after LEAD_TTL, as the leads."""
+        found = self._fresh(self._owners, (company_id, tuple(statuses)), LEAD_TTL)
+        return None if found is None else list(found)
+
+    def keep_owners(
+        self,
+        company_id: str,
+        statuses: Sequence[str],
+        found: Sequence[OwnedLead],
+        changes_before: tuple[int, int],
+    ) -> None:
+        key = (company_id, tuple(statuses))
+        self._keep(self._owners, {key: list(found)}, LEADS_KEPT, changes_before)
 
     def stream(self, lead_id: str) -> list[Event] | None:
         found = self._fresh(self._streams, lead_id, LEAD_TTL)

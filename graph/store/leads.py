@@ -13,10 +13,11 @@ from graph.errors import InvalidArgument, NotFound
 from graph.model import CommitteeMember, Event, LeadState, LeadView, OwnedLead, RepActivity
 from graph.store.caches import LeadMove
 from graph.store.mappers import NEVER, committee_member, lead_view, record, sorted_committee
-from graph.store.runner import QueryRunner, utc
+from graph.store.reps import CypherReps
+from graph.store.runner import utc
 
 
-class CypherLeads(QueryRunner):
+class CypherLeads(CypherReps):
     reads_lead_whole = False
     """Whether ``lead`` reads the lead with its committee in one query (``lead_with_committee``):
     where every read is a round trip (Neo4j: 1.5 ms against 2.2 for two reads on the demo);
@@ -124,15 +125,19 @@ class CypherLeads(QueryRunner):
         self, statuses: Sequence[str], company_id: str | None = None
     ) -> list[OwnedLead]:
         """The leads in these statuses that have an owner (at every company, or at this one):
-        which rep owns them, since when. routing/accounts.py says who owns the account."""
-        rows = (
-            self._read("account_owners", {"statuses": list(statuses)})
-            if company_id is None
-            else self._read(
-                "company_owners", {"statuses": list(statuses), "company_id": company_id}
-            )
-        )
-        return [record(OwnedLead, row) for row in rows]
+        which rep owns them, since when. routing/accounts.py says who owns the account. One
+        company's are kept until one of its leads moves (StoreCaches.owners)."""
+        if company_id is None:
+            rows = self._read("account_owners", {"statuses": list(statuses)})
+            return [record(OwnedLead, row) for row in rows]
+        kept = self.caches.owners(company_id, statuses)
+        if kept is not None:
+            return kept
+        changes_before = self.caches.lead_changes()
+        params = {"statuses": list(statuses), "company_id": company_id}
+        found = [record(OwnedLead, row) for row in self._read("company_owners", params)]
+        self.caches.keep_owners(company_id, statuses, found, changes_before)
+        return found
 
     def offer_leads(self, offers: Sequence[Event]) -> list[str]:
         """Offer new leads: each event (kind ``offered``) names the lead and the rep. The lead
@@ -147,7 +152,14 @@ class CypherLeads(QueryRunner):
         """Inside a write transaction: take the rep's write lock (Neo4j; LadybugDB's one writer
         holds it already) and count the leads they hold in ``statuses`` as committed, not as
         kept in memory, so that two claims by one rep at once (in two workers) count one after
-        the other; the lead ``besides`` is not counted. NotFound when there is no such rep."""
+        the other; the lead ``besides`` is not counted. NotFound when there is no such rep.
+
+        Where this store is the only writer of its graph (LadybugDB), the workload kept in
+        memory is what the graph holds (every move here updates it, any other lead write drops
+        it), and the writer holds every lock: it answers without the scan of the lead table."""
+        held = self._held_in_memory(rep_id, statuses, besides)
+        if held is not None:
+            return held
         params = {
             "rep_id": rep_id,
             "statuses": list(statuses),
@@ -158,6 +170,18 @@ class CypherLeads(QueryRunner):
         if not rows:
             raise NotFound(f"no rep with id {rep_id!r}")
         return int(rows[0]["held"])
+
+    def _held_in_memory(self, rep_id: str, statuses: Sequence[str], besides: str) -> int | None:
+        if not self.caches.single_writer or rep_id not in self.rep_profiles():
+            return None
+        held = self.caches.held(statuses, rep_id)
+        if held is None or not besides:
+            return held
+        lead = self.caches.lead(besides)  # a move drops it: as the graph has it
+        if lead is None:
+            return None
+        counted = lead.owner_rep_id == rep_id and lead.status in statuses
+        return held - 1 if counted else held
 
     def lock_lead(self, lead_id: str) -> None:
         """Inside a write transaction: take the lead's write lock (Neo4j; LadybugDB's one

@@ -189,3 +189,44 @@ def test_statements_that_arrive_while_a_checkpoint_waits_go_after_it() -> None:
     first.join(timeout=30)
     second.join(timeout=30)
     assert order == ["checkpoint", "late read"]
+
+
+def _log_bytes(store: LadybugStore) -> int:
+    log = Path(f"{store.path}.wal")
+    return log.stat().st_size if log.exists() else 0
+
+
+def test_a_commit_folds_a_small_write_ahead_log_into_the_file_and_leaves_a_large_one(
+    tmp_path: Path,
+) -> None:
+    """Reads of rows changed since the last checkpoint go through the log and slow down as it
+    grows: a commit that leaves it within the band checkpoints; an import's larger log is left
+    alone (its checkpoint would hold every statement back for seconds on a large graph)."""
+    store = open_store(_settings(tmp_path / "tidy.lbdb"))
+    assert isinstance(store, LadybugStore)
+    try:
+        store.log_tidy_bytes = (1, 1)  # nothing fits: no commit checkpoints
+        store.merge_people([Person(id="li:p0", name="Person 0")])
+        with store.atomic():
+            store.merge_people([Person(id=f"li:p{i}", name=f"Person {i}") for i in range(1, 50)])
+        grown = _log_bytes(store)
+        assert grown > 1 and store.log_tidied == 0
+        store.log_tidy_bytes = (1, grown * 4)  # the next commit leaves it within the band
+        with store.atomic():
+            store.merge_people([Person(id="li:p50", name="Person 50")])
+        assert store.log_tidied == 1
+        assert _log_bytes(store) < grown  # folded into the file
+        store.merge_people([Person(id="li:p51", name="Person 51")])  # one statement, no atomic
+        assert store.log_tidied == 2
+        store.log_tidy_bytes = (1, 2)  # a log above the band (an import's) is left as it is
+        store.merge_people([Person(id=f"li:q{i}", name=f"Q {i}") for i in range(200)])
+        assert store.log_tidied == 2 and _log_bytes(store) > 2
+        people = store.people([f"li:p{i}" for i in range(52)] + ["li:q199"])
+        assert len(people) == 53 and people["li:p50"].name == "Person 50"
+    finally:
+        store.close()
+    reopened = open_store(_settings(tmp_path / "tidy.lbdb"), read_only=True)
+    try:
+        assert len(reopened.people([f"li:p{i}" for i in range(52)] + ["li:q0"])) == 53
+    finally:
+        reopened.close()

@@ -11,15 +11,22 @@ import pytest
 
 from graph.backends import open_store
 from graph.errors import NotFound
-from graph.model import DecisionMaker, Event, Lead
+from graph.model import DecisionMaker, Event, Lead, LeadState
 from graph.settings import GraphSettings
 from graph.store import GraphStore, caches
+from routing.accounts import account_owners
 from routing.errors import NotEligible
 from routing.lifecycle import claim_lead, route_lead
 from routing.policy import load_policy
 from routing.ranking import rank_lead
 from routing.reach import reach_cache
-from routing.roster import ASSIGNMENT_EVENTS, BREACH_EVENT, OPEN_STATUSES, at_capacity
+from routing.roster import (
+    ASSIGNMENT_EVENTS,
+    BREACH_EVENT,
+    OPEN_STATUSES,
+    OWNER_STATUSES,
+    at_capacity,
+)
 from tests.routing.world import NOW, World, pid, rid
 
 
@@ -95,6 +102,32 @@ def test_a_claim_updates_the_workload_in_memory_as_a_fresh_read_would(
     assert next(i for i in ranking.ranked if i.rep.id == rid("ann")).open_leads == 1
 
 
+def test_the_workload_in_memory_follows_moves_into_and_out_of_the_open_statuses(
+    world: World, store: GraphStore
+) -> None:
+    """A new lead given to a rep and a held lead won: the workload kept in memory changes as
+    a fresh read does (the move's "before" is the lead's state before it, on both backends)."""
+    assert _activity(store).get(rid("bob"), (0, None))[0] == 0  # kept from here
+    world.give("L2", "bob", at=NOW)  # new -> claimed
+    kept = _activity(store)
+    assert kept[rid("bob")][0] == 1
+    lead = store.lead("L2")
+    won = LeadState(
+        status="won",
+        owner_rep_id=rid("bob"),
+        claimed_at=NOW,
+        contact_due_at=None,
+        contacted_at=NOW,
+        outcome="won",
+        value=lead.value,
+    )
+    event = Event(id="won-L2", at=NOW, kind="won", actor="test", lead_id="L2", rep_id=rid("bob"))
+    assert store.move_lead("L2", from_statuses=("claimed",), to=won, event=event)
+    kept = _activity(store)
+    store.caches.forget()
+    assert kept == _activity(store) and kept[rid("bob")][0] == 0
+
+
 LEAD_READS = {"lead_by_id", "lead_with_committee", "lead_committee"}
 
 
@@ -146,6 +179,88 @@ def test_the_open_leads_read_by_the_warm_up_are_kept_until_a_write_drops_them(
     assert [e.kind for e in store.events(lead_id="L1")] == [*offers, "claimed"]
     assert store.lead("L2") == views["L2"] and store.lead("L3") == views["L3"]
     assert read.count("lead_by_id") == 1 and read.count("lead_events") == 1  # L1 only
+
+
+def test_a_companys_account_owners_are_kept_until_one_of_its_leads_moves(
+    world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every ranking and claim asks who owns the lead's company: read once, kept; a claim of
+    one of its leads shows in the next answer, a claim at another company keeps it, and the
+    move of a lead whose company is not known drops every company's."""
+    monkeypatch.setattr(caches, "LEAD_TTL", 600.0)  # Neo4j: not expired within the test
+    world.company("globex")
+    world.lead("L3", ("dana", "champion"), company="globex")
+    policy = load_policy()
+    for lead_id in ("L1", "L3"):
+        route_lead(store, lead_id, policy=policy, now=NOW, actor="test")
+    read: list[str] = []
+    monkeypatch.setattr(store, "query_observer", lambda name, _: read.append(name))
+    assert account_owners(store, OWNER_STATUSES, "c:acme") == {}
+    assert account_owners(store, OWNER_STATUSES, "c:acme") == {}
+    assert read.count("company_owners") == 1
+    globex_rep = store.lead("L3").owner_rep_id
+    assert globex_rep is not None
+    claim_lead(store, "L3", globex_rep, policy=policy, now=NOW, actor="test")
+    read.clear()
+    assert account_owners(store, OWNER_STATUSES, "c:acme") == {}
+    assert "company_owners" not in read  # kept: the lead that moved is globex's
+    assert account_owners(store, OWNER_STATUSES, "c:globex") == {"c:globex": globex_rep}
+    acme_rep = store.lead("L1").owner_rep_id
+    assert acme_rep is not None
+    claim_lead(store, "L1", acme_rep, policy=policy, now=NOW, actor="test")
+    read.clear()
+    assert account_owners(store, OWNER_STATUSES, "c:acme") == {"c:acme": acme_rep}
+    assert account_owners(store, OWNER_STATUSES, "c:globex") == {"c:globex": globex_rep}
+    assert read.count("company_owners") == 1  # acme's read again, globex's kept
+    store.caches.forget_lead("L-unknown")  # no view kept: its company is not known
+    read.clear()
+    assert account_owners(store, OWNER_STATUSES, "c:globex") == {"c:globex": globex_rep}
+    assert read.count("company_owners") == 1
+
+
+def test_a_reps_held_leads_counted_from_memory_are_what_the_graph_holds(
+    world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim's capacity check (``lock_rep``) on the only writer of a graph (LadybugDB)
+    counts from the workload kept in memory instead of scanning the lead table: the same
+    counts as the graph's, for every rep and lead left out, before and after moves."""
+    world.lead("L3", ("dana", "champion"))
+    policy = load_policy()
+    route_lead(store, "L1", policy=policy, now=NOW, actor="test")
+    world.give("L2", "ann", at=NOW)
+    read: list[str] = []
+    monkeypatch.setattr(store, "query_observer", lambda name, _: read.append(name))
+
+    def counts() -> dict[tuple[str, str], int]:
+        _activity(store)
+        for lead_id in ("L1", "L2", "L3"):
+            store.lead(lead_id)
+        read.clear()
+        return {
+            (rep, besides): store.run_atomic(
+                lambda r=rep, b=besides: store.lock_rep(rid(r), OPEN_STATUSES, besides=b)
+            )
+            for rep in ("ann", "bob")
+            for besides in ("", "L1", "L2", "L3")
+        }
+
+    for step in range(2):
+        kept = counts()
+        assert ("lock_rep" in read) != store.keeps_bulk_reads
+        store.caches.forget()  # the graph's count
+        monkeypatch.setattr(store.caches, "held", lambda statuses, rep_id: None)
+        assert counts() == kept and "lock_rep" in read
+        monkeypatch.undo()
+        monkeypatch.setattr(store, "query_observer", lambda name, _: read.append(name))
+        if step == 0:
+            offered_to = store.lead("L1").owner_rep_id
+            assert offered_to is not None
+            claim_lead(store, "L1", offered_to, policy=policy, now=NOW, actor="test")
+            world.give("L3", "bob", at=NOW)
+    assert kept[("ann", "")] == 1 + (store.lead("L1").owner_rep_id == rid("ann"))
+    assert kept[("ann", "L2")] == kept[("ann", "")] - 1
+    with pytest.raises(NotFound):
+        store.run_atomic(lambda: store.lock_rep("r:nobody", OPEN_STATUSES))
 
 
 def test_a_lead_moved_while_the_warm_up_reads_is_not_kept_as_it_was(
