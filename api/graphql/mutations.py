@@ -81,12 +81,16 @@ def _publish_after(context: Context, lead_id: str, seen: str) -> None:
 
 
 async def _change(context: Context, lead_id: str, step: Callable[[datetime], T]) -> T:
-    """Take a step on a lead in a worker thread, then publish the events it wrote."""
+    """Take a step on a lead, then publish the events it wrote: both in one worker thread."""
     now = context.now()
     seen = activity.watermark(now)
-    done = await off(step, now)
-    await off(_publish_after, context, lead_id, seen)
-    return done
+
+    def step_and_publish() -> T:
+        done = step(now)
+        _publish_after(context, lead_id, seen)
+        return done
+
+    return await off(step_and_publish)
 
 
 def _acting_for(context: Context, lead_id: str, for_owner: bool) -> str:
