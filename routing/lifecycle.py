@@ -149,9 +149,10 @@ def claim_lead(
     The claim asks this one rep's rules and score (rep_standing: the lead's reach is kept, the
     rep's workload is in memory), outside any write transaction; the claim itself is one short
     transaction: the guarded move (which takes the lead's lock), a re-read of the lead's
-    offers, so a lead re-offered meanwhile cannot be claimed on an old offer, and the rep's
-    capacity again (a claim of another lead may have filled it meanwhile; the workload is
-    kept in memory and follows this process's moves)."""
+    offers, so a lead re-offered meanwhile cannot be claimed on an old offer (read before the
+    move where the transaction has the graph to itself, ``writes_alone``: from memory unless
+    a write dropped it), and the rep's capacity again (a claim of another lead may have
+    filled it meanwhile; the workload is kept in memory and follows this process's moves)."""
     lead = store.lead(lead_id)
     _claimable(lead, lead_id, rep_id)
     history = store.events(lead_id=lead_id)
@@ -167,10 +168,16 @@ def claim_lead(
     )
     warm = is_warm_owner(store, lead, rep_id)  # within 2 hops when claimed: routing/quotas.py
 
+    def still_offered() -> None:
+        if rep_id not in offers_from(store.events(lead_id=lead_id)):
+            raise NotEligible(f"lead {lead_id} was not offered to you")  # re-offered meanwhile
+
     def claim() -> LeadView:
         full = at_capacity(store, rep_id, lead_id)
         if full is not None:
             raise NotEligible(f"you cannot claim lead {lead_id}: {full}")
+        if store.writes_alone:  # nobody can offer it again before the move: ask now, from
+            still_offered()  # the stream kept in memory unless a write dropped it
         moved = store.move_lead(
             lead_id,
             from_statuses=("offered",),
@@ -190,8 +197,8 @@ def claim_lead(
         if not moved:
             _claimable(store.lead(lead_id), lead_id, rep_id)
             raise AlreadyClaimed(f"lead {lead_id} was already claimed by another rep")
-        if rep_id not in offers_from(store.events(lead_id=lead_id)):
-            raise NotEligible(f"lead {lead_id} was not offered to you")  # re-offered meanwhile
+        if not store.writes_alone:  # the move took the lead's lock: its latest offers
+            still_offered()
         return dataclasses.replace(lead, **{**dataclasses.asdict(state), "value": lead.value})
 
     return store.run_atomic(claim)

@@ -107,6 +107,13 @@ class QueryRunner:
         open lead outlasts."""
         return self.caches.single_writer
 
+    @property
+    def writes_alone(self) -> bool:
+        """Whether a write transaction here has the graph to itself from its start (LadybugDB
+        read-write: the one writer of the file, its transactions one after the other): what it
+        reads before its first write cannot change before that write."""
+        return self.caches.single_writer
+
     def kept(self, name: str, make: Callable[[], T]) -> T:
         """What another layer derives from this store and keeps as long as the store lives
         (routing's ranking cache), made on first use. It must check freshness itself

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
+from graph.model import Event, LeadState
 from graph.store import GraphStore
 from routing.errors import AlreadyClaimed, InvalidArgument, NotEligible
 from routing.lifecycle import claim_lead, record_contact, route_lead
@@ -53,6 +55,41 @@ def test_sweep_breaches_once_then_the_rep_cannot_claim_it_back(
     assert (lead.status, lead.owner_rep_id) == ("offered", rid("bob"))
     with pytest.raises(NotEligible, match="was not offered to you"):
         claim_lead(store, "L1", rid("ann"), policy=policy, now=later, actor="test")
+
+
+def test_a_lead_offered_again_after_the_claims_checks_is_not_claimed_on_the_old_offer(
+    world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a claim's checks (outside its transaction) and before its write, the lead is
+    released and offered to bob: ann's claim is refused inside the write, on both backends
+    (re-read after the move where it takes the lead's lock, before it where the transaction
+    has the graph to itself), and the lead stays offered to bob."""
+    policy = load_policy()
+    route_lead(store, "L1", policy=policy, now=NOW, actor="test")
+    assert store.lead("L1").owner_rep_id == rid("ann")
+    write = store.run_atomic
+
+    def offered_to_bob_first(unit: Any) -> Any:
+        monkeypatch.undo()
+        for seconds, kind, rep in ((1, "released", "ann"), (2, "offered", "bob")):
+            at = NOW + timedelta(seconds=seconds)
+            store.move_lead(
+                "L1",
+                from_statuses=("offered",),
+                to=LeadState(status="offered", owner_rep_id=rid("bob")),
+                event=Event(
+                    id=f"{kind}-L1", at=at, kind=kind, actor="test", lead_id="L1", rep_id=rid(rep)
+                ),
+            )
+        return write(unit)
+
+    monkeypatch.setattr(store, "run_atomic", offered_to_bob_first)
+    with pytest.raises(NotEligible, match="was not offered to you"):
+        claim_lead(store, "L1", rid("ann"), policy=policy, now=NOW, actor="test")
+    lead = store.lead("L1")
+    assert (lead.status, lead.owner_rep_id) == ("offered", rid("bob"))
+    assert [e.kind for e in store.events(lead_id="L1")][-2:] == ["released", "offered"]
+    claim_lead(store, "L1", rid("bob"), policy=policy, now=NOW + timedelta(seconds=3), actor="test")
 
 
 def test_contact_needs_a_sensible_time(world: World, store: GraphStore) -> None:
