@@ -46,6 +46,7 @@ from routing import activity
 from routing.connections import lead_links
 from routing.policy import Policy, current_policy
 from routing.reach import reach_cache
+from routing.roster import OWNER_STATUSES
 from routing.sla import sweep_sla
 
 log = logging.getLogger(__name__)
@@ -123,9 +124,10 @@ def warm_rankings(store: GraphStore, metrics: Metrics, stop: asyncio.Event) -> N
     activity streams and where the leads each is connected to stand (the references in its
     evidence), in batches, reporting progress in /readyz; stops early at shutdown. Where the
     store is the only writer of its graph, the leads' views and streams are kept as they are
-    read, so a ranking or a claim of an open lead finds the lead and its history in memory
-    (until a write drops them)."""
+    read, so a ranking or a claim of an open lead finds the lead, its history and who owns
+    its company's account in memory (until a write drops them)."""
     leads = store.leads_with_status(WARM_STATUSES, keep=True)
+    store.keep_company_owners(OWNER_STATUSES, sorted({lead.company.id for lead in leads}))
     metrics.rankings_warm = (0, len(leads))
     started = time.monotonic()
     before = 0

@@ -515,13 +515,13 @@ class StoreCaches:
 
     def keep_owners(
         self,
-        company_id: str,
         statuses: Sequence[str],
-        found: Sequence[OwnedLead],
+        found: Mapping[str, Sequence[OwnedLead]],
         changes_before: tuple[int, int],
     ) -> None:
-        key = (company_id, tuple(statuses))
-        self._keep(self._owners, {key: list(found)}, LEADS_KEPT, changes_before)
+        """Keep the owned leads of these companies (by company id) read together."""
+        kept = {(company_id, tuple(statuses)): list(owned) for company_id, owned in found.items()}
+        self._keep(self._owners, kept, LEADS_KEPT, changes_before)
 
     def stream(self, lead_id: str) -> list[Event] | None:
         found = self._fresh(self._streams, lead_id, LEAD_TTL)

@@ -136,8 +136,21 @@ class CypherLeads(CypherReps):
         changes_before = self.caches.lead_changes()
         params = {"statuses": list(statuses), "company_id": company_id}
         found = [record(OwnedLead, row) for row in self._read("company_owners", params)]
-        self.caches.keep_owners(company_id, statuses, found, changes_before)
+        self.caches.keep_owners(statuses, {company_id: found}, changes_before)
         return found
+
+    def keep_company_owners(self, statuses: Sequence[str], companies: Sequence[str]) -> None:
+        """Read the owned leads of every company at once (one scan) and keep those of these
+        companies (none owned: kept as none), as ``account_owners`` of one company would: the
+        server's warm-up, where the store is the only writer of its graph."""
+        if not self.keeps_bulk_reads:
+            return
+        changes_before = self.caches.lead_changes()
+        found: dict[str, list[OwnedLead]] = {company_id: [] for company_id in companies}
+        for row in self._read("account_owners", {"statuses": list(statuses)}):
+            if row["company_id"] in found:
+                found[row["company_id"]].append(record(OwnedLead, row))
+        self.caches.keep_owners(statuses, found, changes_before)
 
     def offer_leads(self, offers: Sequence[Event]) -> list[str]:
         """Offer new leads: each event (kind ``offered``) names the lead and the rep. The lead

@@ -218,6 +218,27 @@ def test_a_companys_account_owners_are_kept_until_one_of_its_leads_moves(
     assert read.count("company_owners") == 1
 
 
+def test_the_warm_up_keeps_every_open_leads_account_owners_on_the_only_writer(
+    world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's warm-up reads every company's owned leads in one scan and keeps those of
+    the open leads' companies (a company nobody owns: kept as nobody); rankings and claims then
+    ask memory. Only where the store is the only writer of its graph; elsewhere nothing."""
+    world.company("globex")
+    world.lead("L3", ("dana", "champion"), company="globex")
+    world.give("L2", "bob", at=NOW)  # acme is bob's account
+    fresh = {c: account_owners(store, OWNER_STATUSES, c) for c in ("c:acme", "c:globex")}
+    assert fresh == {"c:acme": {"c:acme": rid("bob")}, "c:globex": {}}
+    store.caches.forget()
+    read: list[str] = []
+    monkeypatch.setattr(store, "query_observer", lambda name, _: read.append(name))
+    store.keep_company_owners(OWNER_STATUSES, ["c:acme", "c:globex"])
+    read.clear()
+    kept = {c: account_owners(store, OWNER_STATUSES, c) for c in ("c:acme", "c:globex")}
+    assert kept == fresh
+    assert read.count("company_owners") == (0 if store.keeps_bulk_reads else 2)
+
+
 def test_a_reps_held_leads_counted_from_memory_are_what_the_graph_holds(
     world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
