@@ -10,6 +10,15 @@ RETURN p.id AS person_id, p.name AS person_name, p.title AS person_title,
        a.id AS id, a.name AS name, a.title AS title, a.linkedin_url AS linkedin_url,
        a.email AS email, e.source AS source, e.strength AS strength
 
+// name: person_neighbour_ids
+// A person and the ids of everyone they know, one row each (a person with no ties: one row,
+// id null; no person: no row): the person's side of mutual_connections where ties are not
+// held in memory, whose answer names only the few people both know. Rows, not collect():
+// LadybugDB's aggregation costs more than the rows of a decision-maker's ties.
+MATCH (p:Person {id: $person_id})
+OPTIONAL MATCH (p)-[:KNOWS]-(a:Person)
+RETURN p.id AS person_id, a.id AS id
+
 // name: reach_at_company
 // For every rep, the current employees of a company the rep's person knows. Starts at the
 // company; former employees are dropped before their ties are read.
