@@ -73,7 +73,10 @@ async def _acted(context: Context, step: Callable[[str], Event]) -> EventType:
 
 def _publish_after(context: Context, lead_id: str, seen: str) -> None:
     """Publish the lead's events newer than ``seen`` to the subscriptions, and the word-travels
-    events its loss or return wrote on the connected open leads."""
+    events its loss or return wrote on the connected open leads. Nothing is read back when no
+    subscription is open in this process (each process publishes only its own changes)."""
+    if not context.services.broker.subscribers:
+        return
     events = activity.events_after(context.store, lead_id, seen)
     if any(e.kind in ("lost", "returned") for e in events):
         events += connections.word_travelled(context.store, lead_id, seen)

@@ -153,6 +153,32 @@ def test_subscription_delivers_offers_and_claims_live(api: Api) -> None:
         }
 
 
+def test_a_change_reads_its_events_back_only_while_someone_subscribes(api: Api) -> None:
+    """What a claim wrote is read back to publish it only while a subscription is open in
+    this process: one read of the lead's events more than the same claim with none open."""
+    reads: list[str] = []
+    events = api.store.events
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(str(kwargs.get("lead_id")))
+        return events(*args, **kwargs)
+
+    api.store.events = counted  # type: ignore[method-assign]
+    for lead_id in ("L1", "L2"):
+        api.data("manager", f'mutation {{ routeLead(leadId: "{lead_id}") {{ __typename }} }}')
+    reads.clear()
+    api.data("ann", CLAIM, {"id": "L1"})
+    alone = reads.count("L1")
+    with lead_events(api, "ann") as ws:
+        api.data("ann", CLAIM, {"id": "L2"})
+        assert ws.receive_json()["payload"]["data"]["leadEvents"] == {
+            "kind": "claimed",
+            "leadId": "L2",
+            "repId": rid("ann"),
+        }
+    assert reads.count("L2") == alone + 1
+
+
 def test_subscription_needs_a_token(api: Api) -> None:
     from starlette.websockets import WebSocketDisconnect
 
