@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
@@ -26,6 +27,7 @@ from graph.model import OrgSnapshot
 from graph.settings import LadybugSettings
 from graph.snapshot import NODE_TABLES, REL_ENDPOINTS, check_keys, ordered_ties
 from graph.store import SNAPSHOT_LOAD_ORDER, CypherGraphStore, Progress, Row, utc_params
+from graph.store.caches import GRAPH, REPS, changed_by
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +35,19 @@ WRITE_LOCK = threading.RLock()
 """Process-wide: LadybugDB has a single writer."""
 
 LOG_TIDY_BYTES = (128 * 1024, 2 * 1024 * 1024)
-"""A write-ahead log between these sizes is folded into the file after the commit that grew it
-(``LadybugStore.tidy_log``). LadybugDB reads a table's rows changed since the last checkpoint
-through the log, and those reads slow down as it grows: after 2,000 lead updates a company's
-owners took 0.51 ms instead of 0.10 and a rep's held leads 2.95 ms instead of 0.50, while the
-checkpoint that restores them took 5-12 ms (the small organisation). So a server's claims,
-offers and events keep the log small. A larger log is an import's, whose checkpoint rewrites
-pages all over the file (seconds on a 2M-person graph, every statement held back meanwhile):
-that one is left to LadybugDB's own threshold, a backup, or the next open."""
+"""A write-ahead log between these sizes, holding only the lifecycle's writes (leads, events,
+users), is folded into the file after the commit that grew it (``LadybugStore.tidy_log``).
+LadybugDB reads a table's rows changed since the last checkpoint through the log, and those
+reads slow down as it grows: after 2,000 lead updates a company's owners took 0.51 ms instead
+of 0.10 and a rep's held leads 2.95 ms instead of 0.50, while the checkpoint that restores them
+took 5-12 ms (the small organisation). So a server's claims, offers and events keep the log
+small. A log that holds an import's writes (people, ties, employments: ``BULK_KINDS``), or
+grew past the band, is left to LadybugDB's own threshold, a backup or the next open: its
+checkpoint rewrites pages all over the file (seconds on a 2M-person graph)."""
+BULK_KINDS = frozenset({REPS, GRAPH})
+TIDY_WAIT = 0.02
+"""How long a tidy waits for the statements running (new ones held back meanwhile) before it
+gives up until the next commit: a long report is never stalled behind it."""
 
 
 class StatementGate:
@@ -83,6 +90,37 @@ class StatementGate:
                 self._running -= 1
                 if not self._running:
                     self._changed.notify_all()
+
+    @contextmanager
+    def alone_within(self, timeout: float) -> Iterator[bool]:
+        """As ``alone`` when the statements running end within ``timeout`` seconds (yields
+        True); otherwise yields False at once, holding nothing, and lets the statements held
+        back meanwhile go."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            self._waiting += 1
+            try:
+                while self._alone or self._running:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._changed.wait(left)
+                got = not (self._alone or self._running)
+                if got:
+                    self._alone = True
+            finally:
+                self._waiting -= 1
+                if not self._waiting:
+                    self._changed.notify_all()
+        if not got:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            with self._changed:
+                self._alone = False
+                self._changed.notify_all()
 
     @contextmanager
     def alone(self) -> Iterator[None]:
@@ -166,6 +204,9 @@ class LadybugStore(CypherGraphStore):
         self._gate = StatementGate()
         self._closed = False
         self._log = Path(f"{self.path}.wal")
+        self._log_has_bulk = False
+        """Whether the log holds writes of ``BULK_KINDS`` (not tidied: see LOG_TIDY_BYTES)."""
+        self._log_seen = 0
         self.log_tidy_bytes = LOG_TIDY_BYTES
         self.log_tidied = 0
         """Checkpoints ``tidy_log`` ran."""
@@ -248,6 +289,7 @@ class LadybugStore(CypherGraphStore):
                 self._connection().execute("CHECKPOINT")
             except RuntimeError as exc:
                 raise StoreError(f"LadybugDB could not checkpoint: {exc}") from None
+            self._log_has_bulk = False
 
     def _run_read(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return self._execute(self.catalog[name].text, params)
@@ -256,33 +298,48 @@ class LadybugStore(CypherGraphStore):
         self._check_writable()
         with WRITE_LOCK:
             try:
-                rows = self._execute(self.catalog[name].text, params)
+                return self._execute(self.catalog[name].text, params)
             except StoreError:
                 if not getattr(self._local, "in_transaction", False):
                     self._discard_connection()
                 raise
-            if not getattr(self._local, "in_transaction", False):
-                self.tidy_log()
-            return rows
+
+    def _write(self, name: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        rows = super()._write(name, params)
+        if not getattr(self._local, "in_transaction", False):  # committed, caches dropped
+            self._committed(changed_by(name))
+        return rows
+
+    def _committed(self, kinds: frozenset[str]) -> None:
+        if kinds & BULK_KINDS:
+            self._log_has_bulk = True
+        self.tidy_log()
 
     def tidy_log(self) -> bool:
-        """After a commit, holding ``WRITE_LOCK``: fold the write-ahead log into the file when
-        its size is within ``LOG_TIDY_BYTES`` (running alone, as every checkpoint here). True
-        when it did. A failed checkpoint is logged and left for the next commit: what was
-        committed is in the log either way."""
+        """After a commit: fold the write-ahead log into the file when it holds only the
+        lifecycle's writes and its size is within ``LOG_TIDY_BYTES``, running alone (as every
+        checkpoint here) if the statements running end within ``TIDY_WAIT``. True when it did.
+        A failed checkpoint is logged and left for the next commit: what was committed is in
+        the log either way."""
         try:
             size = self._log.stat().st_size
         except OSError:
             return False
+        if size < self._log_seen:  # folded since (LadybugDB's threshold, a backup)
+            self._log_has_bulk = False
+        self._log_seen = size
         low, high = self.log_tidy_bytes
-        if not low <= size <= high:
+        if self._log_has_bulk or not low <= size <= high:
             return False
-        with self._gate.alone():
+        with WRITE_LOCK, self._gate.alone_within(TIDY_WAIT) as alone:
+            if not alone:
+                return False
             try:
                 self._connection().execute("CHECKPOINT")
             except RuntimeError as exc:
                 log.warning("%s: could not fold the write-ahead log in: %s", self.path, exc)
                 return False
+        self._log_seen = 0
         self.log_tidied += 1
         return True
 
@@ -323,8 +380,8 @@ class LadybugStore(CypherGraphStore):
                     self._discard_connection()
                     raise StoreError(f"commit failed, nothing was written: {exc}") from None
             finally:
-                self.caches.ended()
-            self.tidy_log()
+                kinds = self.caches.ended()
+            self._committed(kinds)
 
     def _write_rows(self, name: str, records: Sequence[Any]) -> list[Row]:
         """Queries that start with ``LOAD FROM $rows`` get their rows as an Arrow table, typed

@@ -168,8 +168,10 @@ def claim_lead(
     )
     warm = is_warm_owner(store, lead, rep_id)  # within 2 hops when claimed: routing/quotas.py
 
-    def still_offered() -> None:
+    def still_offered(moved: bool) -> None:
         if rep_id not in offers_from(store.events(lead_id=lead_id)):
+            if not moved:  # taken, released or returned meanwhile: that first, as after a move
+                _claimable(store.lead(lead_id), lead_id, rep_id)
             raise NotEligible(f"lead {lead_id} was not offered to you")  # re-offered meanwhile
 
     def claim() -> LeadView:
@@ -177,7 +179,7 @@ def claim_lead(
         if full is not None:
             raise NotEligible(f"you cannot claim lead {lead_id}: {full}")
         if store.writes_alone:  # nobody can offer it again before the move: ask now, from
-            still_offered()  # the stream kept in memory unless a write dropped it
+            still_offered(moved=False)  # the stream kept in memory unless a write dropped it
         moved = store.move_lead(
             lead_id,
             from_statuses=("offered",),
@@ -198,7 +200,7 @@ def claim_lead(
             _claimable(store.lead(lead_id), lead_id, rep_id)
             raise AlreadyClaimed(f"lead {lead_id} was already claimed by another rep")
         if not store.writes_alone:  # the move took the lead's lock: its latest offers
-            still_offered()
+            still_offered(moved=True)
         return dataclasses.replace(lead, **{**dataclasses.asdict(state), "value": lead.value})
 
     return store.run_atomic(claim)

@@ -77,6 +77,15 @@ MERGE (p)-[e:STUDIED_AT]->(s)
 SET e.started = coalesce(r.started, e.started), e.ended = coalesce(r.ended, e.ended)
 RETURN count(*) AS written
 
+// name: unlink_moved_leads
+// Before merge_leads: the leads whose company changed leave the old one (a lead is at one
+// company; MERGE alone would keep both links).
+UNWIND $rows AS r
+MATCH (l:Lead {id: r.id})-[old:AT]->(other:Company)
+WHERE other.id <> r.company_id
+DELETE old
+RETURN count(*) AS written
+
 // name: merge_leads
 // Create or update leads and attach each to its company (the company must exist).
 UNWIND $rows AS r

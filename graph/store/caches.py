@@ -104,6 +104,7 @@ WRITES: Mapping[str, frozenset[str]] = {
     "clear_consent": NOTHING,
     "add_tombstones": NOTHING,
     # leads and the activity log
+    "unlink_moved_leads": frozenset({ACTIVITY, GRAPH}),
     "merge_leads": frozenset({ACTIVITY, GRAPH}),
     "offer_leads": frozenset({ACTIVITY}),
     "move_lead": NOTHING,  # the activity is updated in place: StoreCaches.lead_moved

@@ -114,7 +114,11 @@ class CypherImports(CypherPeople):
         return self._merge("merge_studies", _rows(studies))
 
     def merge_leads(self, leads: Sequence[Lead]) -> int:
-        return self._merge("merge_leads", _rows(leads))
+        """Create or update leads; a lead whose company changed moves to the new one."""
+        rows = _rows(leads)
+        with self.atomic():
+            self._merge("unlink_moved_leads", _lead_companies(rows))
+            return self._merge("merge_leads", rows)
 
     def merge_decision_makers(self, links: Sequence[DecisionMaker]) -> int:
         return self._merge("merge_decision_makers", _rows(links))
@@ -154,6 +158,7 @@ class CypherImports(CypherPeople):
             ("School", "merge_schools", _rows_of(tables, "School")),
             ("Rep", "merge_reps", reps),
             ("Rep consent", "record_consents", consents),
+            ("Lead", "unlink_moved_leads", _lead_companies(leads)),
             ("Lead", "merge_leads", leads),
             ("KNOWS", "merge_ties", ties),
             (
@@ -175,5 +180,11 @@ class CypherImports(CypherPeople):
         loaded: dict[str, int] = {}
         for table_name, query, rows in plan:
             if rows:
-                loaded[table_name] = self._merge(query, rows, progress, table_name)
+                written = self._merge(query, rows, progress, table_name)
+                if query != "unlink_moved_leads":
+                    loaded[table_name] = written
         return loaded
+
+
+def _lead_companies(leads: Sequence[Row]) -> list[Row]:
+    return [{"id": lead["id"], "company_id": lead["company_id"]} for lead in leads]

@@ -196,37 +196,69 @@ def _log_bytes(store: LadybugStore) -> int:
     return log.stat().st_size if log.exists() else 0
 
 
-def test_a_commit_folds_a_small_write_ahead_log_into_the_file_and_leaves_a_large_one(
+def _tombstones(n: int, start: int = 0) -> list[str]:
+    return [f"{i:064x}" for i in range(start, start + n)]
+
+
+def test_a_commit_folds_a_small_write_ahead_log_of_the_lifecycle_into_the_file(
     tmp_path: Path,
 ) -> None:
     """Reads of rows changed since the last checkpoint go through the log and slow down as it
-    grows: a commit that leaves it within the band checkpoints; an import's larger log is left
-    alone (its checkpoint would hold every statement back for seconds on a large graph)."""
+    grows: a commit of the lifecycle's writes that leaves it within the band checkpoints. A log
+    that holds an import's writes (people here), or above the band, is left alone until it is
+    folded some other way (its checkpoint would hold every statement back for seconds on a
+    large graph)."""
     store = open_store(_settings(tmp_path / "tidy.lbdb"))
     assert isinstance(store, LadybugStore)
+    at = datetime.now(UTC)
     try:
         store.log_tidy_bytes = (1, 1)  # nothing fits: no commit checkpoints
-        store.merge_people([Person(id="li:p0", name="Person 0")])
         with store.atomic():
-            store.merge_people([Person(id=f"li:p{i}", name=f"Person {i}") for i in range(1, 50)])
+            store.add_tombstones(_tombstones(200), at=at)
         grown = _log_bytes(store)
         assert grown > 1 and store.log_tidied == 0
         store.log_tidy_bytes = (1, grown * 4)  # the next commit leaves it within the band
         with store.atomic():
-            store.merge_people([Person(id="li:p50", name="Person 50")])
-        assert store.log_tidied == 1
-        assert _log_bytes(store) < grown  # folded into the file
-        store.merge_people([Person(id="li:p51", name="Person 51")])  # one statement, no atomic
+            store.add_tombstones(_tombstones(1, 200), at=at)
+        assert store.log_tidied == 1 and _log_bytes(store) < grown  # folded into the file
+        store.add_tombstones(_tombstones(1, 201), at=at)  # one statement, no atomic
         assert store.log_tidied == 2
-        store.log_tidy_bytes = (1, 2)  # a log above the band (an import's) is left as it is
-        store.merge_people([Person(id=f"li:q{i}", name=f"Q {i}") for i in range(200)])
-        assert store.log_tidied == 2 and _log_bytes(store) > 2
-        people = store.people([f"li:p{i}" for i in range(52)] + ["li:q199"])
-        assert len(people) == 53 and people["li:p50"].name == "Person 50"
+        store.merge_people([Person(id="li:p0", name="Person 0")])  # an import's write
+        store.add_tombstones(_tombstones(1, 202), at=at)
+        assert store.log_tidied == 2 and _log_bytes(store) > 1  # left alone
+        store.checkpoint()  # folded another way (a backup): tidied again from here
+        store.add_tombstones(_tombstones(1, 203), at=at)
+        assert store.log_tidied == 3
+        store.log_tidy_bytes = (1, 2)  # above the band: left alone
+        store.add_tombstones(_tombstones(100, 300), at=at)
+        assert store.log_tidied == 3 and _log_bytes(store) > 2
     finally:
         store.close()
     reopened = open_store(_settings(tmp_path / "tidy.lbdb"), read_only=True)
     try:
-        assert len(reopened.people([f"li:p{i}" for i in range(52)] + ["li:q0"])) == 53
+        assert reopened.people(["li:p0"])["li:p0"].name == "Person 0"
+        assert set(_tombstones(3, 201)) <= reopened.tombstone_hashes()
     finally:
         reopened.close()
+
+
+def test_a_tidy_gives_up_rather_than_hold_the_server_behind_a_long_read(tmp_path: Path) -> None:
+    """A read that takes a while is running: the tidy does not wait for it (every new statement
+    would wait behind the tidy) and the next commit after it tidies."""
+    store = open_store(_settings(tmp_path / "busy.lbdb"))
+    assert isinstance(store, LadybugStore)
+    at = datetime.now(UTC)
+    try:
+        store.log_tidy_bytes = (1, 64 * 1024**2)
+        thread, outcome = _long_read_in_a_thread(store)
+        started = time.monotonic()
+        store.add_tombstones(_tombstones(1), at=at)
+        waited = time.monotonic() - started
+        assert thread.is_alive(), "the read ended before the write: the test proves nothing"
+        assert store.log_tidied == 0 and waited < 1.0
+        thread.join(timeout=60)
+        assert outcome["total"] == LONG_N * (LONG_N + 1) // 2
+        store.add_tombstones(_tombstones(1, 1), at=at)
+        assert store.log_tidied == 1
+    finally:
+        store.close()

@@ -92,6 +92,41 @@ def test_a_lead_offered_again_after_the_claims_checks_is_not_claimed_on_the_old_
     claim_lead(store, "L1", rid("bob"), policy=policy, now=NOW + timedelta(seconds=3), actor="test")
 
 
+def test_a_lead_assigned_to_someone_else_after_the_claims_checks_says_so(
+    world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After ann's claim checks and before its write, a manager assigns the lead to bob (which
+    ends the earlier offers): ann hears it was already claimed, on both backends, whether the
+    offers are read again before the move or after it."""
+    policy = load_policy()
+    route_lead(store, "L1", policy=policy, now=NOW, actor="test")
+    write = store.run_atomic
+
+    def assigned_to_bob_first(unit: Any) -> Any:
+        monkeypatch.undo()
+        assigned = Event(
+            id="assigned-L1",
+            at=NOW + timedelta(seconds=1),
+            kind="assigned",
+            actor="test",
+            lead_id="L1",
+            rep_id=rid("bob"),
+        )
+        store.move_lead(
+            "L1",
+            from_statuses=("offered",),
+            to=LeadState(status="claimed", owner_rep_id=rid("bob"), claimed_at=NOW),
+            event=assigned,
+        )
+        return write(unit)
+
+    monkeypatch.setattr(store, "run_atomic", assigned_to_bob_first)
+    with pytest.raises(AlreadyClaimed, match="already claimed by another rep"):
+        claim_lead(store, "L1", rid("ann"), policy=policy, now=NOW, actor="test")
+    lead = store.lead("L1")
+    assert (lead.status, lead.owner_rep_id) == ("claimed", rid("bob"))
+
+
 def test_contact_needs_a_sensible_time(world: World, store: GraphStore) -> None:
     policy = load_policy()
     route_lead(store, "L1", policy=policy, now=NOW, actor="test")

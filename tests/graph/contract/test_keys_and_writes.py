@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from demo.organisation import SCALES, generate_org
 from graph.errors import InvalidArgument, NotFound
-from graph.model import Person, Tie
+from graph.model import Lead, Person, Tie
 from graph.store import CypherGraphStore, GraphStore
 from tests.factories import SmallOrg, build_small_org
 
@@ -68,6 +70,23 @@ def test_merging_the_same_records_twice_changes_nothing(store: GraphStore, org: 
 def test_a_null_field_keeps_the_stored_value(store: GraphStore, org: SmallOrg) -> None:
     store.merge_people([Person(id=org.dana, name="Dana Whitfield", title=None)])
     assert store.resolve_person(org.dana).title == "CFO"
+
+
+def test_a_lead_imported_again_at_another_company_moves_there(
+    store: GraphStore, org: SmallOrg
+) -> None:
+    """A lead is at one company: importing it again with another company moves it (the old
+    link goes, in the same transaction), and importing it unchanged keeps it where it is."""
+    lead = Lead(id="lead:moving", company_id=org.acme, title="Platform deal")
+    store.merge_leads([lead])
+    assert store.lead("lead:moving").company.id == org.acme
+    store.merge_leads([dataclasses.replace(lead, company_id=org.globex)])
+    assert store.lead("lead:moving").company.id == org.globex
+    store.merge_leads([dataclasses.replace(lead, company_id=org.globex)])
+    assert store.lead("lead:moving").company.id == org.globex
+    assert isinstance(store, CypherGraphStore)
+    rows = store._read("lead_by_id", {"lead_id": "lead:moving"})  # one row per company link
+    assert [r["company_id"] for r in rows] == [org.globex]
 
 
 def test_a_tie_to_oneself_is_refused(store: GraphStore, org: SmallOrg) -> None:
