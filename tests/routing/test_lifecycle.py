@@ -57,6 +57,31 @@ def test_sweep_breaches_once_then_the_rep_cannot_claim_it_back(
         claim_lead(store, "L1", rid("ann"), policy=policy, now=later, actor="test")
 
 
+def _moved_before_the_claims_write(
+    store: GraphStore, monkeypatch: pytest.MonkeyPatch, *moves: tuple[str, str, str]
+) -> None:
+    """Make L1's moves (kind, event rep, new owner; one second apart) happen after the next
+    claim's checks, just before its write transaction."""
+    write = store.run_atomic
+
+    def moved_first(unit: Any) -> Any:
+        monkeypatch.undo()
+        for seconds, (kind, rep, owner) in enumerate(moves, start=1):
+            status = "claimed" if kind == "assigned" else "offered"
+            at = NOW + timedelta(seconds=seconds)
+            store.move_lead(
+                "L1",
+                from_statuses=("offered",),
+                to=LeadState(status=status, owner_rep_id=rid(owner), claimed_at=None),
+                event=Event(
+                    id=f"{kind}-L1", at=at, kind=kind, actor="test", lead_id="L1", rep_id=rid(rep)
+                ),
+            )
+        return write(unit)
+
+    monkeypatch.setattr(store, "run_atomic", moved_first)
+
+
 def test_a_lead_offered_again_after_the_claims_checks_is_not_claimed_on_the_old_offer(
     world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -67,23 +92,9 @@ def test_a_lead_offered_again_after_the_claims_checks_is_not_claimed_on_the_old_
     policy = load_policy()
     route_lead(store, "L1", policy=policy, now=NOW, actor="test")
     assert store.lead("L1").owner_rep_id == rid("ann")
-    write = store.run_atomic
-
-    def offered_to_bob_first(unit: Any) -> Any:
-        monkeypatch.undo()
-        for seconds, kind, rep in ((1, "released", "ann"), (2, "offered", "bob")):
-            at = NOW + timedelta(seconds=seconds)
-            store.move_lead(
-                "L1",
-                from_statuses=("offered",),
-                to=LeadState(status="offered", owner_rep_id=rid("bob")),
-                event=Event(
-                    id=f"{kind}-L1", at=at, kind=kind, actor="test", lead_id="L1", rep_id=rid(rep)
-                ),
-            )
-        return write(unit)
-
-    monkeypatch.setattr(store, "run_atomic", offered_to_bob_first)
+    _moved_before_the_claims_write(
+        store, monkeypatch, ("released", "ann", "bob"), ("offered", "bob", "bob")
+    )
     with pytest.raises(NotEligible, match="was not offered to you"):
         claim_lead(store, "L1", rid("ann"), policy=policy, now=NOW, actor="test")
     lead = store.lead("L1")
@@ -100,27 +111,7 @@ def test_a_lead_assigned_to_someone_else_after_the_claims_checks_says_so(
     offers are read again before the move or after it."""
     policy = load_policy()
     route_lead(store, "L1", policy=policy, now=NOW, actor="test")
-    write = store.run_atomic
-
-    def assigned_to_bob_first(unit: Any) -> Any:
-        monkeypatch.undo()
-        assigned = Event(
-            id="assigned-L1",
-            at=NOW + timedelta(seconds=1),
-            kind="assigned",
-            actor="test",
-            lead_id="L1",
-            rep_id=rid("bob"),
-        )
-        store.move_lead(
-            "L1",
-            from_statuses=("offered",),
-            to=LeadState(status="claimed", owner_rep_id=rid("bob"), claimed_at=NOW),
-            event=assigned,
-        )
-        return write(unit)
-
-    monkeypatch.setattr(store, "run_atomic", assigned_to_bob_first)
+    _moved_before_the_claims_write(store, monkeypatch, ("assigned", "bob", "bob"))
     with pytest.raises(AlreadyClaimed, match="already claimed by another rep"):
         claim_lead(store, "L1", rid("ann"), policy=policy, now=NOW, actor="test")
     lead = store.lead("L1")
