@@ -380,6 +380,9 @@ class LeadReach:
     shared: dict[tuple[str, str], SharedStints]
     people_known: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     people: Mapping[str, PersonRef] = field(default_factory=dict)
+    explained: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    """What routing derived from this reach for one rep (routing/evidence.py: the paths to each
+    decision-maker, the people known at the company), kept as long as the reach is."""
 
 
 @dataclass(frozen=True)

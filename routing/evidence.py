@@ -132,9 +132,49 @@ class LeadScores:
         return ordered
 
 
+EXPLAINED_PER_LEAD = 256
+"""How many reps' paths one lead's reach keeps (the reps shown lately; all dropped when full)."""
+
+
 def evidence_for(
     lead: LeadView, reach: LeadReach, roster: Roster, index: int, scores: LeadScores
 ) -> Evidence:
+    """Why the rep at ``index`` ranks where they do. The paths and the people known at the
+    company depend only on the reach (kept until the graph changes) and the rep, so they are
+    built once per reach and rep; the shared background (dated), the account owner and the
+    references are built each time."""
+    rep_id = roster.rep_ids[index]
+    explained = reach.explained.get(rep_id)
+    if not isinstance(explained, _Explained):
+        explained = _explain(lead, reach, roster, index)
+        if len(reach.explained) >= EXPLAINED_PER_LEAD:
+            reach.explained.clear()
+        reach.explained[rep_id] = explained
+    today = roster.today()
+    shared = tuple(
+        SharedWithMember(
+            member=m.person, background=background_of(reach.shared[(rep_id, m.person.id)], today)
+        )
+        for m in lead.committee
+        if (rep_id, m.person.id) in reach.shared
+    )
+    return Evidence(
+        committee=explained.committee,
+        known_at_company=explained.known_at_company,
+        known_at_company_count=int(reach.known_at_company[index]),
+        shared=shared,
+        account_owner=scores.owner == index,
+        references=() if scores.links is None else scores.links().references,
+    )
+
+
+@dataclass(frozen=True)
+class _Explained:
+    committee: tuple[PathToMember, ...]
+    known_at_company: tuple[PersonRef, ...]
+
+
+def _explain(lead: LeadView, reach: LeadReach, roster: Roster, index: int) -> _Explained:
     rep_id = roster.rep_ids[index]
     rep_person = roster.refs[index].person_id
     people = reach.people
@@ -170,21 +210,9 @@ def evidence_for(
                 ),
             )
         )
-    today = roster.today()
-    shared = tuple(
-        SharedWithMember(
-            member=m.person, background=background_of(reach.shared[(rep_id, m.person.id)], today)
-        )
-        for m in lead.committee
-        if (rep_id, m.person.id) in reach.shared
-    )
-    return Evidence(
+    return _Explained(
         committee=tuple(committee),
         known_at_company=tuple(named(p) for p in reach.people_known.get(rep_id, ())),
-        known_at_company_count=int(reach.known_at_company[index]),
-        shared=shared,
-        account_owner=scores.owner == index,
-        references=() if scores.links is None else scores.links().references,
     )
 
 

@@ -69,6 +69,10 @@ def test_a_ranking_asked_twice_reads_the_graph_once(world: World, store: GraphSt
     assert [(i.rep.id, i.score) for i in again.ranked] == [
         (i.rep.id, i.score) for i in first.ranked
     ]
+    assert [i.evidence for i in again.ranked] == [i.evidence for i in first.ranked]
+    for before, after in zip(first.ranked, again.ranked, strict=True):  # paths built once
+        assert before.evidence is not None and after.evidence is not None
+        assert after.evidence.committee is before.evidence.committee
 
 
 def test_a_new_tie_shows_in_the_next_ranking(world: World, store: GraphStore) -> None:
