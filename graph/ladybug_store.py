@@ -92,17 +92,17 @@ class StatementGate:
                     self._changed.notify_all()
 
     @contextmanager
-    def alone_within(self, timeout: float) -> Iterator[bool]:
-        """As ``alone`` when the statements running end within ``timeout`` seconds (yields
-        True); otherwise yields False at once, holding nothing, and lets the statements held
-        back meanwhile go."""
-        deadline = time.monotonic() + timeout
+    def alone_within(self, timeout: float | None) -> Iterator[bool]:
+        """As ``alone`` when the statements running end within ``timeout`` seconds (None: however
+        long they take; yields True); otherwise yields False at once, holding nothing, and lets
+        the statements held back meanwhile go."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         with self._changed:
             self._waiting += 1
             try:
                 while self._alone or self._running:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
                         break
                     self._changed.wait(left)
                 got = not (self._alone or self._running)
@@ -124,20 +124,8 @@ class StatementGate:
 
     @contextmanager
     def alone(self) -> Iterator[None]:
-        with self._changed:
-            self._waiting += 1
-            try:
-                while self._alone or self._running:
-                    self._changed.wait()
-            finally:
-                self._waiting -= 1
-            self._alone = True
-        try:
+        with self.alone_within(None):
             yield
-        finally:
-            with self._changed:
-                self._alone = False
-                self._changed.notify_all()
 
 
 _ARROW_TYPES = {

@@ -219,6 +219,9 @@ class StoreCaches:
         writes that drop everything kept about leads): whose owners a lead's move drops."""
         self._owners: dict[tuple[str, tuple[str, ...]], tuple[list[OwnedLead], float]] = {}
         """The owned leads at one company (routing/accounts.py), by company and statuses."""
+        self._owner_statuses: set[tuple[str, ...]] = set()
+        """The statuses ``_owners`` is keyed by (one set in practice): a move drops its
+        company's entries by key, not by a walk over every company's."""
         self._streams: dict[str, tuple[list[Event], float]] = {}
         self._lead_changes = 0
         self._generations = dict.fromkeys(EVERYTHING, 0)
@@ -333,7 +336,8 @@ class StoreCaches:
             if company is None:
                 self._owners = {}
             else:
-                self._owners = {k: v for k, v in self._owners.items() if k[0] != company}
+                for statuses in self._owner_statuses:
+                    self._owners.pop((company, statuses), None)
 
     def _expired(self, loaded_at: float, ttl: float) -> bool:
         return not self.single_writer and time.monotonic() - loaded_at > ttl
@@ -522,7 +526,9 @@ class StoreCaches:
     ) -> None:
         """Keep the owned leads of these companies (by company id) read together."""
         kept = {(company_id, tuple(statuses)): list(owned) for company_id, owned in found.items()}
-        self._keep(self._owners, kept, LEADS_KEPT, changes_before)
+        with self._lock:
+            self._owner_statuses.add(tuple(statuses))
+            self._keep(self._owners, kept, LEADS_KEPT, changes_before)
 
     def stream(self, lead_id: str) -> list[Event] | None:
         found = self._fresh(self._streams, lead_id, LEAD_TTL)

@@ -158,7 +158,6 @@ class CypherImports(CypherPeople):
             ("School", "merge_schools", _rows_of(tables, "School")),
             ("Rep", "merge_reps", reps),
             ("Rep consent", "record_consents", consents),
-            ("Lead", "unlink_moved_leads", _lead_companies(leads)),
             ("Lead", "merge_leads", leads),
             ("KNOWS", "merge_ties", ties),
             (
@@ -177,12 +176,12 @@ class CypherImports(CypherPeople):
                 _rows_of(tables, "DECISION_MAKER", {"from": "lead_id", "to": "person_id"}),
             ),
         ]
+        if leads:  # a lead whose company changed leaves the old one (merge_leads adds the new)
+            self._merge("unlink_moved_leads", _lead_companies(leads))
         loaded: dict[str, int] = {}
         for table_name, query, rows in plan:
             if rows:
-                written = self._merge(query, rows, progress, table_name)
-                if query != "unlink_moved_leads":
-                    loaded[table_name] = written
+                loaded[table_name] = self._merge(query, rows, progress, table_name)
         return loaded
 
 

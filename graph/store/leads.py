@@ -185,7 +185,7 @@ class CypherLeads(CypherReps):
         return int(rows[0]["held"])
 
     def _held_in_memory(self, rep_id: str, statuses: Sequence[str], besides: str) -> int | None:
-        if not self.caches.single_writer or rep_id not in self.rep_profiles():
+        if not self.writes_alone or rep_id not in self.rep_profiles():
             return None
         held = self.caches.held(statuses, rep_id)
         if held is None or not besides:
