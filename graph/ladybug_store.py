@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
@@ -48,6 +49,28 @@ BULK_KINDS = frozenset({REPS, GRAPH})
 TIDY_WAIT = 0.02
 """How long a tidy waits for the statements running (new ones held back meanwhile) before it
 gives up until the next commit: a long report is never stalled behind it."""
+
+
+def inline_nulls(text: str, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The statement with each parameter whose value is None written as the literal NULL,
+    and the other parameters.
+
+    LadybugDB 0.22 keeps a statement prepared per text and parameter types, but a statement
+    given a null parameter is bound and planned again on every run (a claim's move, whose
+    event has no reason nor detail, cost about 1.7 ms more than the same move with each null
+    written into its text, interleaved on one graph). A null written in the text is the same
+    value to the statement (a property set to it, compared with it, given to coalesce), and
+    each pattern of nulls is one more text LadybugDB prepares once."""
+    nulls = tuple(sorted(key for key, value in params.items() if value is None))
+    if not nulls:
+        return text, dict(params)
+    return _with_nulls(text, nulls), {k: v for k, v in params.items() if v is not None}
+
+
+@lru_cache(maxsize=1024)
+def _with_nulls(text: str, nulls: tuple[str, ...]) -> str:
+    pattern = re.compile(r"\$(" + "|".join(re.escape(key) for key in nulls) + r")\b")
+    return pattern.sub("NULL", text)
 
 
 class StatementGate:
@@ -258,7 +281,7 @@ class LadybugStore(CypherGraphStore):
         with self._gate.shared():
             conn = self._connection()
             try:
-                result = conn.execute(text, utc_params(dict(params or {})))
+                result = conn.execute(*inline_nulls(text, utc_params(dict(params or {}))))
             except RuntimeError as exc:
                 raise StoreError(f"LadybugDB refused the query: {exc}") from None
             if isinstance(result, list):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -398,6 +398,11 @@ class LeadState:
     value: float | None = None
     """The deal value; None keeps the stored one (a claim or offer made from a view read
     before its transaction must not undo an update of the value made meanwhile)."""
+
+    def values(self) -> dict[str, Any]:
+        """The fields by name (``dataclasses.asdict`` without its deep copy of each value:
+        a claim's move passes them as query parameters)."""
+        return dict(vars(self))
 
 
 @dataclass(frozen=True)

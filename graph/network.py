@@ -466,6 +466,18 @@ class NameBook(Mapping[str, PersonRef]):
             self._known[person_id] = found
         return found
 
+    def prefetch(self, ids: Iterable[str]) -> None:
+        """Look these people up together (one lookup in memory, one read of the graph for
+        those reps do not know) instead of one by one as they are read."""
+        wanted = [pid for pid in dict.fromkeys(ids) if pid not in self._known]
+        if not wanted:
+            return
+        found = self._network.people(wanted)
+        missing = [pid for pid in wanted if pid not in found]
+        if missing:
+            found.update(self._fallback(missing))
+        self._known.update(found)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._known)
 

@@ -179,22 +179,31 @@ def _explain(lead: LeadView, reach: LeadReach, roster: Roster, index: int) -> _E
     rep_person = roster.refs[index].person_id
     people = reach.people
     colleague_people = roster.rep_people()
+    ways = []  # per decision-maker: how far, who both know, the two in between at 3 hops
+    for member in lead.committee:
+        found = reach.members.get(member.person.id)
+        hops = int(found.hops[index]) if found is not None else 0
+        mutual_ids = found.mutuals.get(rep_id, ()) if found is not None else ()
+        bridge = None
+        if hops == 3 and found is not None and rep_id in found.bridges:
+            bridge = found.bridges[rep_id]
+        ways.append((member, found, hops, mutual_ids, bridge))
+    known_ids = reach.people_known.get(rep_id, ())
+    prefetch = getattr(people, "prefetch", None)
+    if prefetch is not None:  # every name this rep's evidence shows, in one lookup
+        prefetch([pid for way in ways for pid in (*way[3], *(way[4] or ()))] + list(known_ids))
 
     def named(pid: str) -> PersonRef:
         return people.get(pid) or PersonRef(id=pid, name=pid)
 
     committee = []
-    for member in lead.committee:
-        found = reach.members.get(member.person.id)
-        hops = int(found.hops[index]) if found is not None else 0
-        mutual_ids = found.mutuals.get(rep_id, ()) if found is not None else ()
+    for member, found, hops, mutual_ids, bridge in ways:
         if hops == 1:
             paths: tuple[tuple[PersonRef, ...], ...] = ((),)
         elif hops == 2:
             paths = tuple((named(m),) for m in mutual_ids)
-        elif hops == 3 and found is not None and rep_id in found.bridges:
-            first, second = found.bridges[rep_id]
-            paths = ((named(first), named(second)),)
+        elif bridge is not None:
+            paths = ((named(bridge[0]), named(bridge[1])),)
         else:
             paths = ()
         committee.append(
@@ -212,7 +221,7 @@ def _explain(lead: LeadView, reach: LeadReach, roster: Roster, index: int) -> _E
         )
     return _Explained(
         committee=tuple(committee),
-        known_at_company=tuple(named(p) for p in reach.people_known.get(rep_id, ())),
+        known_at_company=tuple(named(p) for p in known_ids),
     )
 
 

@@ -201,7 +201,7 @@ def claim_lead(
             raise AlreadyClaimed(f"lead {lead_id} was already claimed by another rep")
         if not store.writes_alone:  # the move took the lead's lock: its latest offers
             still_offered(moved=True)
-        return dataclasses.replace(lead, **{**dataclasses.asdict(state), "value": lead.value})
+        return dataclasses.replace(lead, **{**state.values(), "value": lead.value})
 
     return store.run_atomic(claim)
 

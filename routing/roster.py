@@ -64,8 +64,10 @@ def mix(lead_key: int, rep_keys: np.ndarray) -> np.ndarray:
 def penalty_box_until(breaches: Sequence[datetime], policy: Policy) -> datetime | None:
     """The end of the latest penalty: ``penalty_breaches`` breaches within
     ``penalty_window_days`` keep a rep off hot leads for ``penalty_days`` after the last."""
-    times = sorted(breaches)
     need = policy.penalty_breaches
+    if len(breaches) < need:  # most reps: nothing to sort
+        return None
+    times = sorted(breaches)
     window = timedelta(days=policy.penalty_window_days)
     until: datetime | None = None
     for last in range(need - 1, len(times)):

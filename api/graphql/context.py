@@ -104,6 +104,13 @@ class Context(BaseContext):
         self.pages[lead_id] = lead
         return lead
 
+    def ranking(self, lead_id: str) -> Ranking:
+        """One lead's ranking (blocking: run it ``off`` the loop); a page's leads are ranked
+        together through ``rankings``."""
+        return leads.rankings(
+            self.store, [lead_id], policy=self.services.policy, now=self.now(), known=self.pages
+        )[lead_id]
+
     async def _load_rankings(self, keys: list[tuple[str, int]]) -> list[Ranking | BaseException]:
         lead_ids = list(dict.fromkeys(k[0] for k in keys))
         try:

@@ -3,7 +3,6 @@ accounts, and the lifecycle writes (offer, lock, move)."""
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -216,7 +215,7 @@ class CypherLeads(CypherReps):
                 {
                     "lead_id": lead_id,
                     "from_statuses": list(from_statuses),
-                    **dataclasses.asdict(to),
+                    **to.values(),
                     "event_id": event.id,
                     "at": event.at,
                     "kind": event.kind,

@@ -18,7 +18,7 @@ import pytest
 from demo.organisation import SCALES, generate_org
 from graph.backends import open_store
 from graph.errors import DatabaseLocked, StoreError, StoreUnavailable
-from graph.ladybug_store import LadybugStore, StatementGate
+from graph.ladybug_store import LadybugStore, StatementGate, inline_nulls
 from graph.model import OrgSnapshot, Person
 from graph.settings import LadybugSettings
 
@@ -67,6 +67,32 @@ def test_read_only_store_refuses_writes(tmp_path: Path) -> None:
             store.merge_people([Person(id="li:someone", name="Some One")])
         with pytest.raises(StoreError, match="open read-only"):
             store.setup_schema()
+    finally:
+        store.close()
+
+
+def test_a_null_parameter_is_written_into_the_statement_with_the_same_meaning(
+    tmp_path: Path,
+) -> None:
+    text, params = inline_nulls(
+        "SET x.a = $lead, x.b = $lead_id, x.c = coalesce($lead, $leads)",
+        {"lead": None, "lead_id": "l1", "leads": [1]},
+    )
+    assert text == "SET x.a = NULL, x.b = $lead_id, x.c = coalesce(NULL, $leads)"
+    assert params == {"lead_id": "l1", "leads": [1]}
+    assert inline_nulls("RETURN $a", {"a": 1}) == ("RETURN $a", {"a": 1})
+
+    store = open_store(_settings(tmp_path / "nulls.lbdb"))
+    try:
+        store.merge_people([Person(id="li:p1", name="Ann Lee", title="CEO")])
+        statement = (
+            "MATCH (p:Person {id: $id}) SET p.title = $title "
+            "RETURN p.title AS title, coalesce($title, 'none') AS shown, $title IS NULL AS absent"
+        )
+        for _ in range(2):  # the second run reuses the statement LadybugDB prepared
+            rows = store._execute(statement, {"id": "li:p1", "title": None})
+            assert rows == [{"title": None, "shown": "none", "absent": True}]
+        assert store.person("li:p1").title is None
     finally:
         store.close()
 

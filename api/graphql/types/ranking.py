@@ -66,14 +66,38 @@ class SharedWithMember:
 @strawberry.type
 class Evidence:
     committee: list[PathToMember]
-    known_at_company: list[Person]
+
+    @strawberry.field
+    def known_at_company(self) -> list[Person]:
+        return [Person.of(p) for p in self.evidence.known_at_company]
+
     known_at_company_count: int
-    shared: list[SharedWithMember]
+
+    @strawberry.field
+    def shared(self) -> list[SharedWithMember]:
+        return [
+            SharedWithMember(
+                member=Person.of(s.member),
+                employers=[e.company_name for e in s.background.employers],
+                schools=[e.school_name for e in s.background.schools],
+            )
+            for s in self.evidence.shared
+        ]
+
     account_owner: bool
-    references: list[Reference] = strawberry.field(
+
+    @strawberry.field(
         description="Customers' buyers who are or know a decision-maker, with the rep who owns "
         "that customer: a possible introducer."
     )
+    def references(self) -> list[Reference]:
+        return [Reference.of(self.store, r, self.viewer) for r in self.evidence.references]
+
+    evidence: strawberry.Private[ranking.Evidence]
+    store: strawberry.Private[GraphStore]
+    viewer: strawberry.Private[Access | None]
+    """The people known at the company, the shared background and the references are built
+    when asked: the paths to the committee are what a ranking's callers show most."""
 
     @classmethod
     def of(
@@ -81,18 +105,11 @@ class Evidence:
     ) -> Evidence:
         return cls(
             committee=[PathToMember.of(m) for m in evidence.committee],
-            known_at_company=[Person.of(p) for p in evidence.known_at_company],
             known_at_company_count=evidence.known_at_company_count,
-            shared=[
-                SharedWithMember(
-                    member=Person.of(s.member),
-                    employers=[e.company_name for e in s.background.employers],
-                    schools=[e.school_name for e in s.background.schools],
-                )
-                for s in evidence.shared
-            ],
             account_owner=evidence.account_owner,
-            references=[Reference.of(store, r, viewer) for r in evidence.references],
+            evidence=evidence,
+            store=store,
+            viewer=viewer,
         )
 
 
@@ -101,11 +118,20 @@ class RankedRepType:
     position: int
     rep: RepType
     score: float
-    signals: list[Signal]
+
+    @strawberry.field
+    def signals(self) -> list[Signal]:
+        return [
+            Signal(name=s.name, value=s.value, weight=s.weight, contribution=s.contribution)
+            for s in self.item.signals
+        ]
+
     evidence: Evidence | None
     open_leads: int
     capacity: int | None
     note: str | None
+    item: strawberry.Private[ranking.RankedRep]
+    """The signals are built when asked (13 per rep, which a ranking's callers rarely show)."""
 
     @classmethod
     def of(
@@ -115,14 +141,11 @@ class RankedRepType:
             position=item.position,
             rep=RepType.by_id(store, item.rep.id, item.rep.name),
             score=item.score,
-            signals=[
-                Signal(name=s.name, value=s.value, weight=s.weight, contribution=s.contribution)
-                for s in item.signals
-            ],
             evidence=None if item.evidence is None else Evidence.of(item.evidence, store, viewer),
             open_leads=item.open_leads,
             capacity=item.capacity,
             note=item.note,
+            item=item,
         )
 
 
@@ -141,7 +164,19 @@ class RankingType:
     computed_at: datetime
     eligible: int
     ranked: list[RankedRepType]
-    excluded: list[ExcludedRep]
+
+    @strawberry.field
+    def excluded(self) -> list[ExcludedRep]:
+        return [
+            ExcludedRep(
+                rep=RepType.by_id(self.store, e.rep.id, e.rep.name), rule=e.rule, reason=e.reason
+            )
+            for e in self.seen.excluded
+        ]
+
+    store: strawberry.Private[GraphStore]
+    seen: strawberry.Private[leads.VisibleRanking]
+    """The excluded reps are built when asked (each with the rep's profile)."""
 
     @classmethod
     def of(
@@ -155,12 +190,8 @@ class RankingType:
             computed_at=found.computed_at,
             eligible=found.eligible,
             ranked=[RankedRepType.of(store, item, viewer) for item in seen.ranked],
-            excluded=[
-                ExcludedRep(
-                    rep=RepType.by_id(store, e.rep.id, e.rep.name), rule=e.rule, reason=e.reason
-                )
-                for e in seen.excluded
-            ],
+            store=store,
+            seen=seen,
         )
 
 
@@ -195,10 +226,18 @@ async def ranking_for(
         if not 1 <= limit <= MAX_RANKED:
             raise InvalidArgument(f"limit must be between 1 and {MAX_RANKED} (got {limit})")
         access = context.access
-        if lead_id not in context.pages:  # leads of a page were checked with the page
-            await off(context.visible_lead, lead_id)
-        found = await context.rankings.load((lead_id, limit))
-        seen = leads.visible_ranking(access, found, limit, explain=explain)
-        return RankingType.of(context.store, seen, access)
+
+        def shown(found: ranking.Ranking) -> RankingType:
+            seen = leads.visible_ranking(access, found, limit, explain=explain)
+            return RankingType.of(context.store, seen, access)
+
+        if lead_id in context.pages:  # a page's leads (checked with it) are ranked together
+            return shown(await context.rankings.load((lead_id, limit)))
+
+        def alone() -> RankingType:  # checked, ranked and shown in one call off the loop
+            context.visible_lead(lead_id)
+            return shown(context.ranking(lead_id))
+
+        return await off(alone)
 
     return await answer(run)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import pytest
 
 from graph.errors import InvalidArgument, NotFound
-from graph.model import Employment, Person
+from graph.model import Employment, Person, PersonRef
+from graph.network import NameBook
 from graph.store import GraphStore
 from routing.background import shared_background
 from tests.factories import SmallOrg, build_small_org, make_person, make_tie
@@ -239,3 +241,29 @@ def test_reach_at_company_ignores_former_employees_at_a_large_company(
         "Alice Adams": ["Acme Employee 2099", "Dana Whitfield"],
         "Bob Brown": ["Noah Park"],
     }
+
+
+def test_names_looked_up_together_are_those_looked_up_one_by_one(
+    store: GraphStore, org: SmallOrg
+) -> None:
+    network = store._rep_side_cache().network  # type: ignore[attr-defined]
+    asked: list[list[str]] = []
+
+    def from_graph(ids: Sequence[str]) -> dict[str, PersonRef]:
+        asked.append(list(ids))
+        return store.people(ids)
+
+    # Mia and Noah are known to reps (in memory), Jörg only to nobody (the graph), and
+    # "li:nobody" is nowhere.
+    wanted = [org.mia, org.jorg, org.noah, "li:nobody", org.mia]
+    together = NameBook(network, from_graph)
+    together.prefetch(wanted)
+    assert asked == [[org.jorg, "li:nobody"]]  # one read, of those reps do not know
+    one_by_one = NameBook(network, store.people)
+    assert {pid: together[pid] for pid in wanted[:3]} == {
+        pid: one_by_one[pid] for pid in wanted[:3]
+    }
+    assert together[org.jorg].name == "Jörg Müller"
+    assert len(asked) == 1  # read from what the prefetch kept
+    together.prefetch(wanted[:3])
+    assert len(asked) == 1
