@@ -7,7 +7,7 @@ lead's signals and a batch's score matrix are computed for every rep at once.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -141,32 +141,62 @@ def _static_roster(
         "tie_keys": np.array([stable_key(r) for r in rep_ids], np.uint64),
     }
     fields["_rep_people"] = frozenset(r.person_id for r in fields["refs"] if r.person_id)
+    fields["_index"] = {r: i for i, r in enumerate(rep_ids)}  # shared: each Roster only reads it
     entry = _StaticRoster(key=key, profiles_ref=profiles_by_id, fields=fields)
     _STATIC[:] = [entry, *_STATIC[:1]]
     return entry
 
 
-_DYNAMIC: list[tuple[Mapping[str, RepActivity], tuple[str, ...], Policy, dict[str, Any]]] = []
+@dataclass
+class _DynamicRoster:
+    activity: Mapping[str, RepActivity]
+    rep_ids: tuple[str, ...]
+    policy: Policy
+    acts: list[RepActivity]
+    fields: dict[str, Any]
+
+
+_IDLE = RepActivity()
+_DYNAMIC: list[_DynamicRoster] = []
 
 
 def _dynamic_roster(
     activity: Mapping[str, RepActivity], rep_ids: tuple[str, ...], policy: Policy
 ) -> dict[str, Any]:
     """Workload arrays, memoised on the identity of the activity the store keeps (a new one
-    after every change: a lead's move, a write, a read from the graph) and of the policy."""
-    for kept_activity, kept_ids, kept_policy, fields in _DYNAMIC:
-        if kept_activity is activity and kept_policy is policy and kept_ids == rep_ids:
-            return fields
-    idle = RepActivity()
-    acts = [activity.get(r, idle) for r in rep_ids]
-    last = [a.last_assigned_at for a in acts]
-    fields = {
-        "open_leads": np.array([a.open_leads for a in acts], np.int64),
-        "last_assigned": np.array([-np.inf if t is None else t.timestamp() for t in last], float),
-        "last_assigned_at": last,
-        "boxed_until": [penalty_box_until(a.breaches, policy) for a in acts],
-    }
-    _DYNAMIC[:] = [(activity, rep_ids, policy, fields), *_DYNAMIC[:1]]
+    after every change: a lead's move, a write, a read from the graph) and of the policy.
+    A lead's move replaces the activity of its one or two reps and keeps every other rep's
+    object, so the arrays of the last activity are copied and only those reps' entries
+    worked out again (not every rep's, after every claim)."""
+    for kept in _DYNAMIC:
+        if kept.activity is activity and kept.policy is policy and kept.rep_ids == rep_ids:
+            return kept.fields
+    acts = [activity.get(r, _IDLE) for r in rep_ids]
+    base = next((k for k in _DYNAMIC if k.policy is policy and k.rep_ids == rep_ids), None)
+    if base is None:
+        changed: Iterable[int] = range(len(rep_ids))
+        fields: dict[str, Any] = {
+            "open_leads": np.zeros(len(rep_ids), np.int64),
+            "last_assigned": np.full(len(rep_ids), -np.inf),
+            "last_assigned_at": [None] * len(rep_ids),
+            "boxed_until": [None] * len(rep_ids),
+        }
+    else:
+        changed = [i for i, (a, b) in enumerate(zip(acts, base.acts, strict=True)) if a is not b]
+        fields = {
+            "open_leads": base.fields["open_leads"].copy(),
+            "last_assigned": base.fields["last_assigned"].copy(),
+            "last_assigned_at": list(base.fields["last_assigned_at"]),
+            "boxed_until": list(base.fields["boxed_until"]),
+        }
+    for i in changed:
+        act = acts[i]
+        last = act.last_assigned_at
+        fields["open_leads"][i] = act.open_leads
+        fields["last_assigned"][i] = -np.inf if last is None else last.timestamp()
+        fields["last_assigned_at"][i] = last
+        fields["boxed_until"][i] = penalty_box_until(act.breaches, policy)
+    _DYNAMIC[:] = [_DynamicRoster(activity, rep_ids, policy, acts, fields), *_DYNAMIC[:1]]
     return fields
 
 

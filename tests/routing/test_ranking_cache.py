@@ -14,6 +14,7 @@ from graph.errors import NotFound
 from graph.model import DecisionMaker, Event, Lead, LeadState
 from graph.settings import GraphSettings
 from graph.store import GraphStore, caches
+from routing import roster
 from routing.accounts import account_owners
 from routing.errors import NotEligible
 from routing.lifecycle import claim_lead, route_lead
@@ -25,6 +26,7 @@ from routing.roster import (
     BREACH_EVENT,
     OPEN_STATUSES,
     OWNER_STATUSES,
+    Roster,
     at_capacity,
 )
 from tests.routing.world import NOW, World, pid, rid
@@ -130,6 +132,31 @@ def test_the_workload_in_memory_follows_moves_into_and_out_of_the_open_statuses(
     kept = _activity(store)
     store.caches.forget()
     assert kept == _activity(store) and kept[rid("bob")][0] == 0
+
+
+def test_the_roster_after_a_move_is_the_roster_built_afresh(
+    world: World, store: GraphStore
+) -> None:
+    """The workload arrays after a claim are patched for the reps it moved (the arrays of the
+    activity before are copied): the same as when every rep's are worked out again."""
+    policy = load_policy()
+    reps = list(reach_cache(store).reaches(store, [store.lead("L2")], explain=False)["L2"].rep_ids)
+
+    def workload() -> tuple[list[int], list[float], list[object], list[object]]:
+        r = Roster.load(store, reps, policy, NOW)
+        return r.open_leads.tolist(), r.last_assigned.tolist(), r.last_assigned_at, r.boxed_until
+
+    route_lead(store, "L1", policy=policy, now=NOW, actor="test")
+    before = workload()
+    later = NOW + timedelta(minutes=5)
+    claim_lead(store, "L1", rid("ann"), policy=policy, now=later, actor="test")
+    assert workload()[2][reps.index(rid("ann"))] == later
+    world.give("L2", "bob", at=later)  # new -> claimed: one more open lead
+    patched = workload()
+    roster._DYNAMIC.clear()  # what a first question builds: every rep's
+    assert patched == workload()
+    bob = reps.index(rid("bob"))
+    assert (before[0][bob], patched[0][bob], patched[2][bob]) == (0, 1, later)
 
 
 LEAD_READS = {"lead_by_id", "lead_with_committee", "lead_committee"}
