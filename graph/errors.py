@@ -74,3 +74,10 @@ class UnusableInput(WarmpathError):
     """A whole input file cannot be used (wrong format, missing columns, unreadable)."""
 
     code = "UNUSABLE_INPUT"
+
+
+class NeedsGraph(BaseException):
+    """A query asked for inside ``graph.store.from_memory()``: the work needs the graph, so
+    its caller runs it again where blocking is fine (a worker thread). A BaseException, as
+    KeyboardInterrupt is, so that no ``except Exception`` on the way turns it into an answer;
+    every handler between the query and ``from_memory`` re-raises it."""

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from graph.keys import event_id
 from graph.model import Event, PolicyRecord
-from graph.store import GraphStore
+from graph.store import GraphStore, needs_graph
 from routing.errors import InvalidArgument, NotFound, WarmpathError
 from routing.policy import Policy, policy_from_text
 
@@ -133,6 +133,7 @@ class PolicyInForce:
     def current(self) -> Policy:
         if self._monotonic() - self._checked < self.poll_seconds:
             return self._policy
+        needs_graph("policy versions")  # due: asked from memory, the poll waits for the graph
         if not self._lock.acquire(blocking=False):
             return self._policy
         try:

@@ -32,6 +32,8 @@ from graph.store.runner import (
     Progress,
     QueryObserver,
     Row,
+    from_memory,
+    needs_graph,
     utc,
     utc_params,
 )
@@ -63,6 +65,8 @@ __all__ = [
     "UserDirectory",
     "check_hops",
     "check_key",
+    "from_memory",
+    "needs_graph",
     "utc",
     "utc_params",
 ]

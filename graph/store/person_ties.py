@@ -23,7 +23,7 @@ from graph.errors import NotFound
 from graph.model import PathStep, PersonRef
 from graph.network import RepNetwork
 from graph.store.mappers import person_ref
-from graph.store.runner import Row
+from graph.store.runner import Row, needs_graph
 
 PERSON_FIELDS = ("id", "name", "title", "linkedin_url", "email")
 """The columns of a PersonRef; ``person_ties`` returns the person's own prefixed ``person_``."""
@@ -226,6 +226,7 @@ class TieKeeper:
         kept = self._kept
         if kept is not None and kept.network is network:
             return kept
+        needs_graph("kept ties")  # not behind the lock another thread may read them under
         with self._lock:
             kept = self._kept
             if kept is None or kept.network is not network:

@@ -14,7 +14,7 @@ from graph.model import Rep, RepRef, Stint
 from graph.network import RepNetwork
 from graph.store.caches import GRAPH, REPS, RepDirectory, RepSide
 from graph.store.mappers import rep_profile, rep_ref, stint
-from graph.store.runner import QueryRunner
+from graph.store.runner import QueryRunner, needs_graph
 
 REP_EXPORT_SOURCES = ("linkedin", "facebook")
 """Tie sources of reps' own exports: every such tie has the rep's person at one end."""
@@ -83,6 +83,7 @@ class CypherReps(QueryRunner):
         side = self.caches.rep_side()
         if side is not None:
             return side
+        needs_graph("rep network")  # not behind the lock another thread may read it under
         with self._rep_side_lock:
             side = self.caches.rep_side()
             if side is not None:

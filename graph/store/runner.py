@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -19,13 +20,37 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from cypher import QueryCatalog
-from graph.errors import StoreError, StoreUnavailable
+from graph.errors import NeedsGraph, StoreError, StoreUnavailable
 from graph.store.caches import SHARED, StoreCaches
 
 Row = dict[str, Any]
 T = TypeVar("T")
 R = TypeVar("R")
 logger = logging.getLogger(__name__)
+
+_thread = threading.local()
+
+
+@contextmanager
+def from_memory() -> Iterator[None]:
+    """Within it, a query of any store in this thread raises NeedsGraph instead of running:
+    for work that is cheap when what it needs is kept in memory (a ranking of a warm lead),
+    which the caller runs in place, and again off the event loop when it needs the graph."""
+    before = getattr(_thread, "memory_only", False)
+    _thread.memory_only = True
+    try:
+        yield
+    finally:
+        _thread.memory_only = before
+
+
+def needs_graph(what: str) -> None:
+    """Say that the work about to be done needs the graph: within ``from_memory`` this raises
+    NeedsGraph (before taking a lock that a long read may hold, before a poll of the graph)."""
+    if getattr(_thread, "memory_only", False):
+        raise NeedsGraph(what)
+
+
 Params = Mapping[str, Any] | None
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(table, rows_done, rows_total)`` during long loads."""
@@ -189,6 +214,7 @@ class QueryRunner:
     # --- the one way every named query runs ------------------------------------------------
 
     def _timed(self, run: Callable[[str, Params], R], name: str, params: Params) -> R:
+        needs_graph(name)
         observer = self.query_observer
         if observer is None:
             return run(name, params)

@@ -3,13 +3,15 @@ matrix, the claim workflow, the SLA sweep with a moved clock, pagination and sch
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from api.app import ApiSettings, run_background_once
 from api.graphql import schema
+from api.graphql.types import ranking as ranking_type
 from graph.settings import GraphSettings
 from tests.api.apiworld import Api, build_world, running_api
 from tests.routing.world import rid
@@ -268,6 +270,31 @@ def test_evidence_comes_whenever_it_is_asked_however_it_is_asked(api: Api) -> No
     assert [(r["position"], r["rep"]["id"]) for r in own] == [(2, rid("bob"))]
     mine = api.data("bob", asks[0])["rankedReps"]["ranked"]
     assert mine[0]["position"] == 2 and mine[0]["evidence"]["committee"][0] == wanted
+
+
+def test_a_warm_lead_is_ranked_in_place_and_a_cold_one_off_the_loop(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ranking that must read the graph (nothing kept) is made in a worker thread; asked
+    again, from what is kept, it is made in place; the answers are the same."""
+    threaded: list[str] = []
+    real_off = ranking_type.off
+
+    async def counted(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        threaded.append(function.__name__)
+        return await real_off(function, *args, **kwargs)
+
+    monkeypatch.setattr(ranking_type, "off", counted)
+    query = """{ rankedReps(leadId: "L1", limit: 3) { ... on Ranking { eligible
+      ranked { position score rep { id } signals { name value }
+        evidence { committee { hops paths { id name } } knownAtCompany { id } } } } } }"""
+    api.store.caches.forget()
+    cold = api.data("manager", query)
+    assert threaded == ["alone"]
+    warm = api.data("manager", query)
+    assert warm == cold and len(cold["rankedReps"]["ranked"]) == 3
+    if api.store.writes_alone:  # nothing kept expires there: in place (Neo4j's kept lead
+        assert threaded == ["alone"]  # and the announcements poll expire within seconds)
 
 
 def test_pagination_and_bad_arguments(api: Api) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 
 import pytest
 
 from demo.organisation import SCALES, generate_org
-from graph.errors import InvalidArgument, NotFound
+from graph.errors import InvalidArgument, NeedsGraph, NotFound
 from graph.model import Lead, Person, Tie
-from graph.store import CypherGraphStore, GraphStore
+from graph.store import CypherGraphStore, GraphStore, from_memory
 from tests.factories import SmallOrg, build_small_org
 
 
@@ -140,3 +142,48 @@ def test_ties_of_and_delete_ties_by_source(store: GraphStore, org: SmallOrg) -> 
 def test_people_by_emails(store: GraphStore, org: SmallOrg) -> None:
     found = store.people_by_emails(["mia.chen@example.org", "nobody@example.org"])
     assert {email: p.id for email, p in found.items()} == {"mia.chen@example.org": org.mia}
+
+
+def test_a_store_asked_to_answer_from_memory_runs_no_query(
+    store: GraphStore, org: SmallOrg
+) -> None:
+    """Inside ``from_memory`` every query raises NeedsGraph before it runs (a read, a write):
+    nothing is written, and outside it the store answers as before."""
+    with from_memory():
+        with pytest.raises(NeedsGraph):
+            store.people([org.mia])
+        with pytest.raises(NeedsGraph):
+            store.merge_people([Person(id="li:new-person", name="New Person")])
+        with from_memory():  # nested: still from memory after the inner one ends
+            pass
+        with pytest.raises(NeedsGraph):
+            store.people([org.noah])
+    assert store.people(["li:new-person"]) == {}
+    assert store.people([org.mia])[org.mia].name == "Mia Chen"
+
+
+def test_a_question_from_memory_does_not_wait_for_a_read_of_the_rep_network_elsewhere(
+    store: GraphStore, org: SmallOrg
+) -> None:
+    """While another thread reads the rep network (holding its lock), a question asked from
+    memory gives up at once instead of waiting behind that read."""
+    store.forget_rep_network()
+    held, release = threading.Event(), threading.Event()
+
+    def reading() -> None:
+        with store._rep_side_lock:  # type: ignore[attr-defined]
+            held.set()
+            release.wait(10)
+
+    reader = threading.Thread(target=reading)
+    reader.start()
+    try:
+        assert held.wait(10)
+        started = time.monotonic()
+        with from_memory(), pytest.raises(NeedsGraph):
+            store.warm_up()  # the rep network, straight away
+        assert time.monotonic() - started < 5  # the reader holds the lock for 10 s
+    finally:
+        release.set()
+        reader.join()
+    assert store.reps_near(org.dana, max_hops=2)  # read once the lock is free
