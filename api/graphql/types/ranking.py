@@ -239,10 +239,12 @@ async def ranking_for(
             context.visible_lead(lead_id)
             return shown(context.ranking(lead_id))
 
-        try:  # a warm lead is ranked from memory: in place (a worker thread costs more)
-            with from_memory():
-                return alone()
-        except NeedsGraph:  # something must be read: checked, ranked and shown off the loop
-            return await off(alone)
+        if context.store.writes_alone:  # what it keeps stays until it writes: a warm lead
+            try:  # is ranked from memory, in place (a worker thread costs more)
+                with from_memory():
+                    return alone()
+            except NeedsGraph:  # something must be read
+                pass
+        return await off(alone)  # checked, ranked and shown off the loop
 
     return await answer(run)
