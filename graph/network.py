@@ -454,14 +454,20 @@ class NameBook(Mapping[str, PersonRef]):
         self._network = network
         self._fallback = fallback
         self._known: dict[str, PersonRef] = {}
+        self._missing: set[str] = set()
+        """Ids found nowhere (a name book lasts as long as its reach: a write of people makes
+        a new one), so that they are not looked for again."""
 
     def __getitem__(self, person_id: str) -> PersonRef:
         found = self._known.get(person_id)
         if found is None:
+            if person_id in self._missing:
+                raise KeyError(person_id)
             found = (self._network.people([person_id]) or self._fallback([person_id])).get(
                 person_id
             )
             if found is None:
+                self._missing.add(person_id)
                 raise KeyError(person_id)
             self._known[person_id] = found
         return found
@@ -469,7 +475,9 @@ class NameBook(Mapping[str, PersonRef]):
     def prefetch(self, ids: Iterable[str]) -> None:
         """Look these people up together (one lookup in memory, one read of the graph for
         those reps do not know) instead of one by one as they are read."""
-        wanted = [pid for pid in dict.fromkeys(ids) if pid not in self._known]
+        wanted = [
+            pid for pid in dict.fromkeys(ids) if pid not in self._known and pid not in self._missing
+        ]
         if not wanted:
             return
         found = self._network.people(wanted)
@@ -477,6 +485,7 @@ class NameBook(Mapping[str, PersonRef]):
         if missing:
             found.update(self._fallback(missing))
         self._known.update(found)
+        self._missing.update(pid for pid in wanted if pid not in found)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._known)

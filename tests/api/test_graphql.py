@@ -13,7 +13,7 @@ from api.app import ApiSettings, run_background_once
 from api.graphql import schema
 from api.graphql.types import ranking as ranking_type
 from graph.settings import GraphSettings
-from tests.api.apiworld import Api, build_world, running_api
+from tests.api.apiworld import Api, build_world, running_api, wait_ready
 from tests.routing.world import rid
 
 ROUTE = """mutation($id: ID!) { routeLead(leadId: $id) {
@@ -289,6 +289,7 @@ def test_a_warm_lead_is_ranked_in_place_and_a_cold_one_off_the_loop(
     query = """{ rankedReps(leadId: "L1", limit: 3) { ... on Ranking { eligible
       ranked { position score rep { id } signals { name value }
         evidence { committee { hops paths { id name } } knownAtCompany { id } } } } } }"""
+    wait_ready(api.client)  # the start-up warm-up is done: it keeps nothing after the forget
     api.store.caches.forget()
     cold = api.data("manager", query)
     assert threaded == ["alone"]

@@ -266,4 +266,6 @@ def test_names_looked_up_together_are_those_looked_up_one_by_one(
     assert together[org.jorg].name == "Jörg Müller"
     assert len(asked) == 1  # read from what the prefetch kept
     together.prefetch(wanted[:3])
+    assert together.get("li:nobody") is None  # found nowhere: not looked for again
+    together.prefetch(["li:nobody"])
     assert len(asked) == 1
