@@ -461,15 +461,10 @@ class NameBook(Mapping[str, PersonRef]):
     def __getitem__(self, person_id: str) -> PersonRef:
         found = self._known.get(person_id)
         if found is None:
-            if person_id in self._missing:
-                raise KeyError(person_id)
-            found = (self._network.people([person_id]) or self._fallback([person_id])).get(
-                person_id
-            )
+            self.prefetch((person_id,))
+            found = self._known.get(person_id)
             if found is None:
-                self._missing.add(person_id)
                 raise KeyError(person_id)
-            self._known[person_id] = found
         return found
 
     def prefetch(self, ids: Iterable[str]) -> None:

@@ -107,21 +107,17 @@ class Context(BaseContext):
     def ranking(self, lead_id: str) -> Ranking:
         """One lead's ranking (blocking: run it ``off`` the loop); a page's leads are ranked
         together through ``rankings``."""
+        return self._rank([lead_id])[lead_id]
+
+    def _rank(self, lead_ids: list[str]) -> dict[str, Ranking]:
         return leads.rankings(
-            self.store, [lead_id], policy=self.services.policy, now=self.now(), known=self.pages
-        )[lead_id]
+            self.store, lead_ids, policy=self.services.policy, now=self.now(), known=self.pages
+        )
 
     async def _load_rankings(self, keys: list[tuple[str, int]]) -> list[Ranking | BaseException]:
         lead_ids = list(dict.fromkeys(k[0] for k in keys))
         try:
-            found = await off(
-                leads.rankings,
-                self.store,
-                lead_ids,
-                policy=self.services.policy,
-                now=self.now(),
-                known=self.pages,
-            )
+            found = await off(self._rank, lead_ids)
         except WarmpathError as exc:
             return [exc for _ in keys]
         return [found[k[0]] for k in keys]
