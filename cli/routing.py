@@ -49,7 +49,9 @@ def rank(
 
     def ranked(store: GraphStore) -> Ranking:
         found = rank_lead(store, lead, policy=policy, now=utc_now(), limit=limit)
-        found.ranked[:]  # each rep's evidence is built when first read: read it while open
+        for item in found.ranked[:]:  # each rep's evidence is built when first read, and
+            if item.evidence is not None:  # its references too: read them while open
+                len(item.evidence.references)
         return found
 
     ranking = on_store(True, ranked)

@@ -518,10 +518,30 @@ class PeoplePerRep(Mapping[str, tuple[str, ...]]):
         return self._ids_of(self._members[keep]), self._reps[keep]
 
     def __getitem__(self, rep_id: str) -> tuple[str, ...]:
-        rep = self._network.rep_index.get(rep_id)
-        if rep is None or self._counts[rep] == 0:
+        found = self.pick((rep_id,))
+        if rep_id not in found:
             raise KeyError(rep_id)
-        return tuple(self._ids_of(self._members[self._reps == rep][:EVIDENCE_NAMES]))
+        return found[rep_id]
+
+    def pick(self, rep_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """The people of each of these reps who has some (the others left out), from one
+        pass over the pairs and one ``ids_of``."""
+        index = self._network.rep_index
+        wanted = {r: index[r] for r in rep_ids if r in index and self._counts[index[r]]}
+        if not wanted:
+            return {}
+        reps = np.fromiter(wanted.values(), np.int64, len(wanted))
+        asked = np.zeros(len(self._counts), bool)
+        asked[reps] = True
+        keep = np.flatnonzero(asked[self._reps])
+        kept_reps = self._reps[keep]
+        firsts = [keep[kept_reps == rep][:EVIDENCE_NAMES] for rep in reps.tolist()]
+        ids = self._ids_of(self._members[np.concatenate(firsts)])
+        picked, start = {}, 0
+        for rep_id, first in zip(wanted, firsts, strict=True):
+            picked[rep_id] = tuple(ids[start : start + len(first)])
+            start += len(first)
+        return picked
 
     def __iter__(self) -> Iterator[str]:
         return (self._network.rep_ids[r] for r in np.flatnonzero(self._counts).tolist())

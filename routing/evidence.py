@@ -4,10 +4,11 @@ order of the eligible reps. The scores themselves are computed in routing/rankin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, overload
+from functools import cached_property
+from typing import NamedTuple, cast, overload
 
 import numpy as np
 
@@ -61,13 +62,46 @@ class SharedWithMember(NamedTuple):
     background: SharedBackground
 
 
+class References(Sequence[Connection]):
+    """Customers' buyers who are or know a decision-maker (``LeadLinks.references``), read
+    from the lead's connections when first used: a ranking shown without them (most callers
+    show the paths only) never reads the connections."""
+
+    def __init__(self, links: Callable[[], LeadLinks] | None) -> None:
+        self._links = links
+        self._found: tuple[Connection, ...] | None = None
+
+    def _all(self) -> tuple[Connection, ...]:
+        if self._found is None:
+            self._found = () if self._links is None else self._links().references
+        return self._found
+
+    @overload
+    def __getitem__(self, item: int) -> Connection: ...
+    @overload
+    def __getitem__(self, item: slice) -> Sequence[Connection]: ...
+    def __getitem__(self, item: int | slice) -> Connection | Sequence[Connection]:
+        return self._all()[item]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"References({list(self)!r})"
+
+
 class Evidence(NamedTuple):
     committee: tuple[PathToMember, ...]
     known_at_company: tuple[PersonRef, ...]
     known_at_company_count: int
     shared: tuple[SharedWithMember, ...]
     account_owner: bool
-    references: tuple[Connection, ...] = ()
+    references: Sequence[Connection] = ()
     """Customers' buyers who are or know a decision-maker: their owners may introduce."""
 
 
@@ -103,6 +137,11 @@ class LeadScores:
     connected_owner: int | None = None
     links: Callable[[], LeadLinks] | None = None
     """The lead's connections (read when first asked: the evidence's references)."""
+
+    @cached_property
+    def references(self) -> References:
+        """The lead's references, one list for every rep's evidence, read when first used."""
+        return References(self.links)
 
     def order(self, roster: Roster, lead_id: str, mode: str) -> np.ndarray:
         """Eligible rep indexes, best first, by the mode's ordering and the tie-break."""
@@ -141,15 +180,10 @@ def evidence_for(
 ) -> Evidence:
     """Why the rep at ``index`` ranks where they do. The paths and the people known at the
     company depend only on the reach (kept until the graph changes) and the rep, so they are
-    built once per reach and rep; the shared background (dated), the account owner and the
-    references are built each time."""
+    built once per reach and rep (``explain``); the shared background (dated), the account
+    owner and the references are built each time."""
     rep_id = roster.rep_ids[index]
-    explained = reach.explained.get(rep_id)
-    if not isinstance(explained, _Explained):
-        explained = _explain(lead, reach, roster, index)
-        if len(reach.explained) >= EXPLAINED_PER_LEAD:
-            reach.explained.clear()
-        reach.explained[rep_id] = explained
+    explained = explain(lead, reach, roster, [index])[rep_id]
     today = roster.today()
     shared = tuple(
         SharedWithMember(
@@ -164,7 +198,7 @@ def evidence_for(
         known_at_company_count=int(reach.known_at_company[index]),
         shared=shared,
         account_owner=scores.owner == index,
-        references=() if scores.links is None else scores.links().references,
+        references=scores.references,
     )
 
 
@@ -174,55 +208,98 @@ class _Explained:
     known_at_company: tuple[PersonRef, ...]
 
 
-def _explain(lead: LeadView, reach: LeadReach, roster: Roster, index: int) -> _Explained:
-    rep_id = roster.rep_ids[index]
-    rep_person = roster.refs[index].person_id
+def explain(
+    lead: LeadView, reach: LeadReach, roster: Roster, indexes: Sequence[int]
+) -> dict[str, _Explained]:
+    """The paths to each decision-maker and the people known at the company of the reps at
+    ``indexes``, by rep id, kept in the reach. The reps not explained yet are explained
+    together: the people each decision-maker's mutuals and the company's staff name are
+    picked for all of them at once, and every name is looked up in one pass."""
+    rep_ids = [roster.rep_ids[i] for i in indexes]
+    kept = reach.explained
+    todo = [i for i, rep_id in zip(indexes, rep_ids, strict=True) if rep_id not in kept]
+    if todo:
+        if len(kept) + len(todo) > EXPLAINED_PER_LEAD:
+            kept.clear()
+        kept.update(_explain(lead, reach, roster, todo))
+    return {rep_id: cast(_Explained, kept[rep_id]) for rep_id in rep_ids}
+
+
+def _picked(
+    people: Mapping[str, tuple[str, ...]], rep_ids: list[str]
+) -> dict[str, tuple[str, ...]]:
+    """The people each rep has in ``people`` (none: left out), picked together when the
+    mapping can (``PeoplePerRep.pick``)."""
+    pick = getattr(people, "pick", None)
+    if pick is not None:
+        return cast(dict[str, tuple[str, ...]], pick(rep_ids))
+    return {rep_id: people[rep_id] for rep_id in rep_ids if rep_id in people}
+
+
+def _explain(
+    lead: LeadView, reach: LeadReach, roster: Roster, indexes: list[int]
+) -> dict[str, _Explained]:
+    rep_ids = [roster.rep_ids[i] for i in indexes]
     people = reach.people
     colleague_people = roster.rep_people()
-    ways = []  # per decision-maker: how far, who both know, the two in between at 3 hops
-    for member in lead.committee:
-        found = reach.members.get(member.person.id)
-        hops = int(found.hops[index]) if found is not None else 0
-        mutual_ids = found.mutuals.get(rep_id, ()) if found is not None else ()
-        bridge = None
-        if hops == 3 and found is not None and rep_id in found.bridges:
-            bridge = found.bridges[rep_id]
-        ways.append((member, found, hops, mutual_ids, bridge))
-    known_ids = reach.people_known.get(rep_id, ())
+    found_of = [(member, reach.members.get(member.person.id)) for member in lead.committee]
+    for _, found in found_of:  # the 3-hop paths of these reps, one pass per decision-maker
+        prefetch_bridges = getattr(found.bridges, "prefetch", None) if found else None
+        if prefetch_bridges is not None:
+            prefetch_bridges(rep_ids)
+    mutuals_of = [_picked(found.mutuals, rep_ids) if found else {} for _, found in found_of]
+    known_of = _picked(reach.people_known, rep_ids)
+    ways_of = {}  # per rep, per decision-maker: how far, who both know, the two in between
+    for index, rep_id in zip(indexes, rep_ids, strict=True):
+        ways = []
+        for (member, found), mutuals in zip(found_of, mutuals_of, strict=True):
+            hops = int(found.hops[index]) if found is not None else 0
+            bridge = None
+            if hops == 3 and found is not None and rep_id in found.bridges:
+                bridge = found.bridges[rep_id]
+            ways.append((member, found, hops, mutuals.get(rep_id, ()), bridge))
+        ways_of[rep_id] = ways
     prefetch = getattr(people, "prefetch", None)
-    if prefetch is not None:  # every name this rep's evidence shows, in one lookup
-        prefetch([pid for way in ways for pid in (*way[3], *(way[4] or ()))] + list(known_ids))
+    if prefetch is not None:  # every name these reps' evidence shows, in one lookup
+        prefetch(
+            [pid for ways in ways_of.values() for way in ways for pid in (*way[3], *(way[4] or ()))]
+            + [pid for known in known_of.values() for pid in known]
+        )
 
     def named(pid: str) -> PersonRef:
         return people.get(pid) or PersonRef(id=pid, name=pid)
 
-    committee = []
-    for member, found, hops, mutual_ids, bridge in ways:
-        if hops == 1:
-            paths: tuple[tuple[PersonRef, ...], ...] = ((),)
-        elif hops == 2:
-            paths = tuple((named(m),) for m in mutual_ids)
-        elif bridge is not None:
-            paths = ((named(bridge[0]), named(bridge[1])),)
-        else:
-            paths = ()
-        committee.append(
-            PathToMember(
-                member=member.person,
-                role=member.role,
-                hops=hops or None,
-                paths=paths,
-                mutual_count=int(found.mutual_counts[index]) if found is not None else 0,
-                mutuals=tuple(named(m) for m in mutual_ids),
-                colleagues=tuple(
-                    named(m) for m in mutual_ids if m in colleague_people and m != rep_person
-                ),
+    explained = {}
+    for index, rep_id in zip(indexes, rep_ids, strict=True):
+        rep_person = roster.refs[index].person_id
+        committee = []
+        for member, found, hops, mutual_ids, bridge in ways_of[rep_id]:
+            if hops == 1:
+                paths: tuple[tuple[PersonRef, ...], ...] = ((),)
+            elif hops == 2:
+                paths = tuple((named(m),) for m in mutual_ids)
+            elif bridge is not None:
+                paths = ((named(bridge[0]), named(bridge[1])),)
+            else:
+                paths = ()
+            committee.append(
+                PathToMember(
+                    member=member.person,
+                    role=member.role,
+                    hops=hops or None,
+                    paths=paths,
+                    mutual_count=int(found.mutual_counts[index]) if found is not None else 0,
+                    mutuals=tuple(named(m) for m in mutual_ids),
+                    colleagues=tuple(
+                        named(m) for m in mutual_ids if m in colleague_people and m != rep_person
+                    ),
+                )
             )
+        explained[rep_id] = _Explained(
+            committee=tuple(committee),
+            known_at_company=tuple(named(p) for p in known_of.get(rep_id, ())),
         )
-    return _Explained(
-        committee=tuple(committee),
-        known_at_company=tuple(named(p) for p in known_ids),
-    )
+    return explained
 
 
 def ranking_note(roster: Roster, scores: LeadScores, index: int) -> str | None:
@@ -271,12 +348,9 @@ class RankedReps(Sequence[RankedRep]):
     def __getitem__(self, item: int | slice) -> RankedRep | Sequence[RankedRep]:
         if isinstance(item, slice):
             rows = range(*item.indices(len(self)))
-            if self._explain:  # the 3-hop paths of the reps shown, one pass per decision-maker
-                shown = [self._roster.rep_ids[int(self._order[r])] for r in rows]
-                for found in self._reach.members.values():
-                    prefetch = getattr(found.bridges, "prefetch", None)
-                    if prefetch is not None:
-                        prefetch(shown)
+            if self._explain:  # the reps shown are explained together
+                shown = [int(self._order[r]) for r in rows]
+                explain(self._lead, self._reach, self._roster, shown)
             return [self[i] for i in rows]
         row = item + len(self) if item < 0 else item
         if not 0 <= row < len(self):

@@ -6,15 +6,20 @@ signal's value and the expected numbers below are worked out from the drawn grap
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from graph.model import LeadView
 from graph.store import GraphStore
+from routing import connections
+from routing.connections import LeadLinks
 from routing.errors import InvalidArgument, NotFound
 from routing.policy import load_policy
 from routing.ranking import Ranking, rank_lead
+from routing.reach import reach_cache
 from tests.routing.world import NOW, TODAY, World, only, pid, rid
 
 
@@ -390,3 +395,53 @@ def test_limit_and_bad_arguments(world: World, store: GraphStore) -> None:
         rank_lead(store, "L1", policy=load_policy(), now=NOW, limit=0)
     with pytest.raises(NotFound, match="no lead with id 'nope'"):
         rank_lead(store, "nope", policy=load_policy(), now=NOW)
+
+
+def test_reps_explained_together_have_the_evidence_each_has_alone(
+    world: World, store: GraphStore, tmp_path: Path
+) -> None:
+    """The reps a ranking shows are explained together (their mutuals, the people they know
+    at the company and every name in one pass): the same evidence as each explained alone."""
+    committee_world(world)
+    world.works_at("noah")
+    world.works_at("pat")
+    world.knows("ann", "pat")
+    world.knows("cat", "pat")
+    policy = only(tmp_path, "warmth")
+    together = list(rank_lead(store, "L1", policy=policy, now=NOW).ranked[:])
+    lead = store.lead("L1")
+    reach = reach_cache(store).reaches(store, [lead], explain=True)["L1"]
+    assert set(reach.explained) == {item.rep.id for item in together}
+    reach.explained.clear()  # what was explained together is forgotten: explain one by one
+    again = rank_lead(store, "L1", policy=policy, now=NOW).ranked
+    alone = [again[row] for row in range(len(again))]
+    assert [item.evidence for item in alone] == [item.evidence for item in together]
+    by_rep = {item.rep.id: item.evidence for item in together}
+    bob, cat, dev = by_rep[rid("bob")], by_rep[rid("cat")], by_rep[rid("dev")]
+    assert bob is not None and cat is not None and dev is not None
+    assert [p.id for p in bob.known_at_company] == [pid("noah")]
+    assert [p.id for p in cat.known_at_company] == [pid("pat")]
+    cat_dana = next(m for m in cat.committee if m.member.id == pid("dana"))
+    dev_dana = next(m for m in dev.committee if m.member.id == pid("dana"))
+    assert [p.name for p in cat_dana.mutuals] == ["Mia"]
+    assert [[p.id for p in chain] for chain in dev_dana.paths] == [[pid("yuki"), pid("omar")]]
+
+
+def test_the_references_are_read_once_and_only_when_asked(
+    world: World, store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    committee_world(world)
+    reads: list[list[str]] = []
+    read_links = connections.lead_links
+
+    def counted(store: GraphStore, leads: Sequence[LeadView]) -> dict[str, LeadLinks]:
+        reads.append([lead.id for lead in leads])
+        return read_links(store, leads)
+
+    monkeypatch.setattr(connections, "lead_links", counted)
+    shown = rank_lead(store, "L1", policy=only(tmp_path, "warmth"), now=NOW).ranked[:]
+    evidence = [item.evidence for item in shown]
+    assert len(evidence) == 5 and all(e is not None and e.committee for e in evidence)
+    assert reads == []  # the paths shown: the lead's connections are not read
+    assert [list(e.references) for e in evidence if e is not None] == [[]] * 5
+    assert reads == [["L1"]]  # one read for every rep's references

@@ -91,8 +91,11 @@ class Evidence:
         description="Customers' buyers who are or know a decision-maker, with the rep who owns "
         "that customer: a possible introducer."
     )
-    def references(self) -> list[Reference]:
-        return [Reference.of(self.store, r, self.viewer) for r in self.evidence.references]
+    async def references(self) -> list[Reference]:
+        def read() -> list[Reference]:  # the lead's connections are read when first asked
+            return [Reference.of(self.store, r, self.viewer) for r in self.evidence.references]
+
+        return await off(read)
 
     evidence: strawberry.Private[ranking.Evidence]
     store: strawberry.Private[GraphStore]
