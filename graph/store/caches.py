@@ -28,7 +28,17 @@ from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from graph.model import Event, LeadView, OwnedLead, Rep, RepActivity, RepRef, Stint, User
+from graph.model import (
+    Event,
+    LeadState,
+    LeadView,
+    OwnedLead,
+    Rep,
+    RepActivity,
+    RepRef,
+    Stint,
+    User,
+)
 from graph.network import RepNetwork
 
 K = TypeVar("K", bound=Hashable)
@@ -183,6 +193,20 @@ class LeadMove:
     event_kind: str
     event_rep: str | None
     at: datetime
+    state: LeadState | None = None
+    """The lead's new lifecycle fields and its event: with them, a store that writes alone
+    keeps the lead's view, stream and company owners as the move left them (``ended``)."""
+    event: Event | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class _Followed:
+    """A moved lead as it will be once its transaction commits, from what was kept before
+    the move (None: nothing was kept, so nothing is kept after)."""
+
+    view: LeadView | None
+    stream: list[Event] | None
+    owners: dict[tuple[str, tuple[str, ...]], list[OwnedLead]]
 
 
 class StoreCaches:
@@ -247,6 +271,7 @@ class StoreCaches:
             self._open += 1
             self._epoch += 1
         self._local.kinds, self._local.moved = set(), set()
+        self._local.followed = {}
 
     def ended(self) -> frozenset[str]:
         """It committed or rolled back: what it wrote is dropped again, since another thread
@@ -254,14 +279,31 @@ class StoreCaches:
         Returns the kinds it wrote (for the announcement to other processes)."""
         kinds = frozenset(getattr(self._local, "kinds", None) or ())
         moved = getattr(self._local, "moved", None) or set()
-        self._local.kinds = self._local.moved = None
+        followed = getattr(self._local, "followed", None) or {}
+        self._local.kinds = self._local.moved = self._local.followed = None
         with self._lock:
             self._open -= 1
             self._epoch += 1
             self.forget(kinds - {ACTIVITY})  # the activity follows moves in place
             for lead_id in moved:
                 self._forget_leads(lead_id)
+            if not kinds:  # only moves (and locks): the moved leads as they are now
+                self._follow(followed)
         return kinds
+
+    def _follow(self, followed: Mapping[str, _Followed | None]) -> None:
+        """Keep the moved leads' views, streams and company owners as their moves left them,
+        instead of reading them again (a claimed lead asked for next, or its company's)."""
+        now = time.monotonic()
+        for lead_id, after in followed.items():
+            if after is None:
+                continue
+            if after.view is not None:
+                self._leads[lead_id] = (after.view, now)
+            if after.stream is not None:
+                self._streams[lead_id] = (after.stream, now)
+            for key, owned in after.owners.items():
+                self._owners[key] = (owned, now)
 
     # --- other processes' writes ----------------------------------------------------------
 
@@ -349,6 +391,8 @@ class StoreCaches:
         """A write transaction failed or is being run again: what was updated in place
         (lead_moved) and what was read after its writes may not have happened."""
         written = frozenset(getattr(self._local, "kinds", None) or ())
+        if getattr(self._local, "followed", None) is not None:
+            self._local.followed = {}  # nothing it moved is kept as moved
         self.forget(written | {ACTIVITY})
 
     def lead_moved(self, move: LeadMove) -> None:
@@ -359,6 +403,10 @@ class StoreCaches:
             self._lead_moved(move)
 
     def _lead_moved(self, move: LeadMove) -> None:
+        followed = getattr(self._local, "followed", None)
+        if followed is not None and self.single_writer:
+            first = move.lead_id not in followed  # moved twice: read again after commit
+            followed[move.lead_id] = self._after(move) if first else None
         self._forget_leads(move.lead_id)
         self._activity_changes += 1
         self._generations[ACTIVITY] += 1
@@ -384,6 +432,34 @@ class StoreCaches:
         if rep and move.event_kind in breach_kinds and move.at >= kept.breaches_since:
             change(rep, breaches=tuple(sorted((*found.get(rep, idle).breaches, move.at))))
         self._activity = dataclasses.replace(kept, found=found)
+
+    def _after(self, move: LeadMove) -> _Followed | None:
+        """The lead's view, stream and company owners after the move, from those kept."""
+        if move.state is None or move.event is None:
+            return None
+        before = self._fresh(self._leads, move.lead_id, LEAD_TTL)
+        view = None
+        if before is not None:
+            values = move.state.values()
+            if values["value"] is None:  # the stored value stays (LeadState.value)
+                values["value"] = before.value
+            view = dataclasses.replace(before, **values)
+        stream = self._fresh(self._streams, move.lead_id, LEAD_TTL)
+        if stream is not None:  # oldest first, as read (lead_events: ORDER BY at, id)
+            stream = sorted([*stream, move.event], key=lambda e: (e.at, e.id))
+        owners: dict[tuple[str, tuple[str, ...]], list[OwnedLead]] = {}
+        company = self._companies.get(move.lead_id)
+        if view is None or company is None:
+            return _Followed(view=view, stream=stream, owners=owners)
+        for statuses in self._owner_statuses:
+            owned = self._fresh(self._owners, (company, statuses), LEAD_TTL)
+            if owned is None or (move.before_status in statuses and move.before_owner):
+                continue  # which of the company's entries was this lead's is not known
+            if move.after_status in statuses and move.after_owner:
+                mine = OwnedLead(company, move.after_owner, view.claimed_at, view.created_at)
+                owned = [*owned, mine]
+            owners[(company, statuses)] = owned
+        return _Followed(view=view, stream=stream, owners=owners)
 
     def activity_changes(self) -> tuple[int, int]:
         """Read it before reading the activity from the graph, and pass it to

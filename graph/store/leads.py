@@ -240,6 +240,8 @@ class CypherLeads(CypherReps):
                 event_kind=event.kind,
                 event_rep=event.rep_id,
                 at=utc(event.at) or event.at,
+                state=to,
+                event=event,
             )
         )
         return True

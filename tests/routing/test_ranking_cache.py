@@ -11,7 +11,7 @@ import pytest
 
 from graph.backends import open_store
 from graph.errors import NotFound
-from graph.model import DecisionMaker, Event, Lead, LeadState
+from graph.model import DecisionMaker, Event, Lead, LeadState, LeadView, OwnedLead
 from graph.settings import GraphSettings
 from graph.store import GraphStore, caches
 from routing import roster
@@ -174,7 +174,7 @@ def test_the_open_leads_read_by_the_warm_up_are_kept_until_a_write_drops_them(
     """What the server's warm-up reads of every open lead (views with their committees, their
     streams in one read: ``keep``) is kept where the store is the only writer of its graph
     (LadybugDB): a claim or a ranking of one of them reads neither the lead nor its events
-    again, until a move of that lead drops it. On Neo4j, where other workers' lead writes are
+    again, and a claim keeps the lead and its events as it left them. On Neo4j, where other workers' lead writes are
     not announced, nothing is kept in bulk. The same reads without ``keep`` keep nothing."""
     monkeypatch.setattr("graph.store.events.POINT_QUERY_LEADS", 1)  # two leads: one scan
     world.knows("bob", "omar")
@@ -209,7 +209,9 @@ def test_the_open_leads_read_by_the_warm_up_are_kept_until_a_write_drops_them(
     offers = [e.kind for e in fresh["L1"][1]]
     assert [e.kind for e in store.events(lead_id="L1")] == [*offers, "claimed"]
     assert store.lead("L2") == views["L2"] and store.lead("L3") == views["L3"]
-    assert read.count("lead_by_id") == 1 and read.count("lead_events") == 1  # L1 only
+    assert not (LEAD_READS | {"lead_events"}) & set(read)  # L1 kept as the claim left it
+    kept = (store.lead("L1"), store.events(lead_id="L1"))
+    assert kept == _fresh(store, "L1")  # which is how the graph has it
 
 
 def test_a_companys_account_owners_are_kept_until_one_of_its_leads_moves(
@@ -242,7 +244,8 @@ def test_a_companys_account_owners_are_kept_until_one_of_its_leads_moves(
     read.clear()
     assert account_owners(store, OWNER_STATUSES, "c:acme") == {"c:acme": acme_rep}
     assert account_owners(store, OWNER_STATUSES, "c:globex") == {"c:globex": globex_rep}
-    assert read.count("company_owners") == 1  # acme's read again, globex's kept
+    # acme's followed the claim on the only writer (read again elsewhere), globex's kept
+    assert read.count("company_owners") == (0 if store.keeps_bulk_reads else 1)
     store.caches.forget_lead("L-unknown")  # no view kept: its company is not known
     read.clear()
     assert account_owners(store, OWNER_STATUSES, "c:globex") == {"c:globex": globex_rep}
@@ -364,10 +367,51 @@ def test_a_failed_claim_transaction_leaves_the_workload_as_the_graph_has_it(
         world.give("L1", "bob", at=NOW)
         raise RuntimeError("the unit fails after the move")
 
+    kept = (store.lead("L1"), store.events(lead_id="L1"))
     with pytest.raises(RuntimeError):
         store.run_atomic(move_then_fail)
     assert _activity(store) == before
     assert store.lead("L1").status == "offered"
+    assert (store.lead("L1"), store.events(lead_id="L1")) == kept == _fresh(store, "L1")
+
+
+def test_a_claim_keeps_what_it_moved_as_the_graph_has_it_on_the_only_writer(
+    world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claim (a transaction that only moves its lead) leaves the lead's view, its stream and
+    its company's account owners in memory as the move made them, where the store writes
+    alone; elsewhere they are read again. A transaction that writes more than moves (an offer
+    to two reps: the move and another event) leaves them to be read again."""
+    monkeypatch.setattr(caches, "LEAD_TTL", 600.0)  # Neo4j: not expired within the test
+    two = dataclasses.replace(load_policy(), offer_top_n=2)
+    read: list[str] = []
+    monkeypatch.setattr(store, "query_observer", lambda name, _: read.append(name))
+    moved_reads = LEAD_READS | {"lead_events", "company_owners"}
+
+    def seen(lead_id: str) -> tuple[LeadView, list[Event], list[OwnedLead]]:
+        return (
+            store.lead(lead_id),
+            store.events(lead_id=lead_id),
+            store.account_owners(OWNER_STATUSES, "c:acme"),
+        )
+
+    seen("L1")
+    route_lead(store, "L1", policy=two, now=NOW, actor="test")  # the move and one more offer
+    read.clear()
+    offered = seen("L1")
+    assert {"lead_events", "company_owners"} <= set(read)  # not followed: read again
+    owner = store.lead("L1").owner_rep_id
+    assert owner is not None and [e.kind for e in offered[1]] == ["offered", "offered"]
+    claim_lead(store, "L1", owner, policy=load_policy(), now=NOW, actor="test")
+    read.clear()
+    claimed = seen("L1")
+    if store.keeps_bulk_reads:
+        assert not moved_reads & set(read)  # followed in memory
+    else:
+        assert {"lead_events", "company_owners"} <= set(read)
+    assert claimed == (*_fresh(store, "L1"), store.account_owners(OWNER_STATUSES, "c:acme"))
+    assert account_owners(store, OWNER_STATUSES, "c:acme") == {"c:acme": owner}
+    assert [e.kind for e in claimed[1]] == ["offered", "offered", "claimed"]
 
 
 def test_a_rep_whose_capacity_filled_meanwhile_cannot_claim(
