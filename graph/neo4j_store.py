@@ -250,9 +250,10 @@ class Neo4jStore(CypherGraphStore):
                 self._announce(written)
         self._announce(written)
 
-    def run_atomic(self, unit: Callable[[], T]) -> T:
+    def run_atomic(self, unit: Callable[[], T], *, one_write: bool = False) -> T:
         """One managed write transaction (``execute_write``): the driver runs ``unit`` again
-        on transient errors (a deadlock between two writers, a lost connection)."""
+        on transient errors (a deadlock between two writers, a lost connection); with
+        ``one_write`` too (its statement takes locks that the transaction holds)."""
         if getattr(self._local, "tx", None) is not None:
             return unit()
 

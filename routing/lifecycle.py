@@ -148,11 +148,13 @@ def claim_lead(
 
     The claim asks this one rep's rules and score (rep_standing: the lead's reach is kept, the
     rep's workload is in memory), outside any write transaction; the claim itself is one short
-    transaction: the guarded move (which takes the lead's lock), a re-read of the lead's
+    unit of work: the guarded move (which takes the lead's lock), a re-read of the lead's
     offers, so a lead re-offered meanwhile cannot be claimed on an old offer (read before the
-    move where the transaction has the graph to itself, ``writes_alone``: from memory unless
-    a write dropped it), and the rep's capacity again (a claim of another lead may have
-    filled it meanwhile; the workload is kept in memory and follows this process's moves)."""
+    move where the store has the graph to itself, ``writes_alone``: from memory unless a
+    write dropped it), and the rep's capacity again (a claim of another lead may have filled
+    it meanwhile; the workload is kept in memory and follows this process's moves). The move
+    is its one write: where the store writes alone, it runs under the write lock without a
+    transaction around it (``run_atomic(one_write=True)``)."""
     lead = store.lead(lead_id)
     _claimable(lead, lead_id, rep_id)
     history = store.events(lead_id=lead_id)
@@ -203,7 +205,7 @@ def claim_lead(
             still_offered(moved=True)
         return dataclasses.replace(lead, **{**state.values(), "value": lead.value})
 
-    return store.run_atomic(claim)
+    return store.run_atomic(claim, one_write=True)  # the move is its one write
 
 
 def _claimable(lead: LeadView, lead_id: str, rep_id: str) -> None:

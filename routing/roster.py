@@ -76,6 +76,48 @@ def penalty_box_until(breaches: Sequence[datetime], policy: Policy) -> datetime 
     return until
 
 
+Verdicts = dict[int, list[tuple[str, str]]]
+
+
+class _StaticRules:
+    """The verdicts of the rules that only the profiles and the day decide, by (hot lead,
+    the policy's tenure for hot leads): those that come before the workload's in RULES
+    (inactive, out of office) and after (tenure). Worked out when first asked, then kept
+    with the profile arrays."""
+
+    def __init__(
+        self,
+        active: np.ndarray,
+        out_until: list[date | None],
+        hired_on: list[date | None],
+        day: date,
+    ) -> None:
+        self._active, self._out_until, self._hired_on, self._day = active, out_until, hired_on, day
+        self._found: dict[tuple[bool, int], tuple[Verdicts, Verdicts]] = {}
+
+    def __getitem__(self, key: tuple[bool, int]) -> tuple[Verdicts, Verdicts]:
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._work_out(*key)
+        return found
+
+    def _work_out(self, hot: bool, min_tenure: int) -> tuple[Verdicts, Verdicts]:
+        before: Verdicts = {}
+        after: Verdicts = {}
+        for index in np.flatnonzero(~self._active).tolist():
+            before.setdefault(index, []).append(("inactive", "inactive"))
+        for index, back in enumerate(self._out_until):
+            if back is not None and back > self._day:
+                reason = f"out of office until {back.isoformat()}"
+                before.setdefault(index, []).append(("out_of_office", reason))
+        for index, hired in enumerate(self._hired_on if hot else ()):
+            tenure = None if hired is None else (self._day - hired).days
+            if tenure is not None and tenure < min_tenure:
+                reason = f"tenure {tenure} days < {min_tenure} days for hot leads"
+                after.setdefault(index, []).append(("tenure", reason))
+        return before, after
+
+
 @dataclass
 class _StaticRoster:
     """What the rep profiles alone determine; rebuilt only when the profiles change."""
@@ -140,6 +182,9 @@ def _static_roster(
         ),
         "tie_keys": np.array([stable_key(r) for r in rep_ids], np.uint64),
     }
+    fields["_static_rules"] = _StaticRules(
+        fields["active"], fields["out_until"], fields["hired_on"], day
+    )
     fields["_rep_people"] = frozenset(r.person_id for r in fields["refs"] if r.person_id)
     fields["_index"] = {r: i for i, r in enumerate(rep_ids)}  # shared: each Roster only reads it
     entry = _StaticRoster(key=key, profiles_ref=profiles_by_id, fields=fields)
@@ -189,13 +234,19 @@ def _dynamic_roster(
             "last_assigned_at": list(base.fields["last_assigned_at"]),
             "boxed_until": list(base.fields["boxed_until"]),
         }
+    boxed = set(() if base is None else base.fields["boxed_reps"])
     for i in changed:
         act = acts[i]
         last = act.last_assigned_at
         fields["open_leads"][i] = act.open_leads
         fields["last_assigned"][i] = -np.inf if last is None else last.timestamp()
         fields["last_assigned_at"][i] = last
-        fields["boxed_until"][i] = penalty_box_until(act.breaches, policy)
+        until = fields["boxed_until"][i] = penalty_box_until(act.breaches, policy)
+        if until is None:
+            boxed.discard(i)
+        else:
+            boxed.add(i)
+    fields["boxed_reps"] = tuple(sorted(boxed))
     _DYNAMIC[:] = [_DynamicRoster(activity, rep_ids, policy, acts, fields), *_DYNAMIC[:1]]
     return fields
 
@@ -225,7 +276,10 @@ class Roster:
     deal_min: np.ndarray
     deal_max: np.ndarray
     tie_keys: np.ndarray
+    boxed_reps: tuple[int, ...] | None = None
+    """The reps with a penalty box (ended or not), in rep order (None: look at each)."""
     _index: dict[str, int] = field(default_factory=dict)
+    _static_rules: _StaticRules | None = None
     _reasons: dict[bool, dict[int, list[tuple[str, str]]]] = field(default_factory=dict)
     _rep_people: frozenset[str] | None = None
 
@@ -258,6 +312,7 @@ class Roster:
             last_assigned=dynamic["last_assigned"],
             last_assigned_at=dynamic["last_assigned_at"],
             boxed_until=dynamic["boxed_until"],
+            boxed_reps=dynamic["boxed_reps"],
             **static.fields,
         )
 
@@ -289,18 +344,20 @@ class Roster:
         return reasons
 
     def _rule_reasons(self, hot: bool) -> dict[int, list[tuple[str, str]]]:
-        reasons: dict[int, list[tuple[str, str]]] = {}
-        today = self.today()
+        """Every rule's verdicts, in the order of RULES for each rep: those of the profiles
+        and the day (inactive, out of office, tenure) worked out once per profile set, day and
+        policy (``_static_rules``), the workload's (capacity, penalty box) each time."""
         policy = self.policy
+        if self._static_rules is None:
+            self._static_rules = _StaticRules(
+                self.active, self.out_until, self.hired_on, self.today()
+            )
+        before, after = self._static_rules[(hot, policy.min_tenure_days_for_hot)]
+        reasons = {index: list(rules) for index, rules in before.items()}
 
         def add(index: int, rule: str, reason: str) -> None:
             reasons.setdefault(index, []).append((rule, reason))
 
-        for index in np.flatnonzero(~self.active).tolist():
-            add(index, "inactive", "inactive")
-        for index, back in enumerate(self.out_until):
-            if back is not None and back > today:
-                add(index, "out_of_office", f"out of office until {back.isoformat()}")
         for index in np.flatnonzero(self.open_leads >= self.capacity).tolist():
             add(
                 index,
@@ -308,7 +365,9 @@ class Roster:
                 f"at capacity {self.open_leads[index]}/{int(self.capacity[index])}",
             )
         if hot:
-            for index, until in enumerate(self.boxed_until):
+            boxed = self.boxed_reps
+            for index in range(len(self.boxed_until)) if boxed is None else boxed:
+                until = self.boxed_until[index]
                 if until is not None and until > self.now:
                     add(
                         index,
@@ -317,16 +376,8 @@ class Roster:
                         f"({policy.penalty_breaches} SLA breaches within "
                         f"{policy.penalty_window_days} days)",
                     )
-            for index, hired in enumerate(self.hired_on):
-                if hired is not None:
-                    tenure = (today - hired).days
-                    if tenure < policy.min_tenure_days_for_hot:
-                        add(
-                            index,
-                            "tenure",
-                            f"tenure {tenure} days < {policy.min_tenure_days_for_hot} days "
-                            "for hot leads",
-                        )
+        for index, rules in after.items():
+            reasons.setdefault(index, []).extend(rules)
         return reasons
 
     def index_of(self, rep_id: str) -> int | None:

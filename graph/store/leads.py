@@ -3,6 +3,7 @@ accounts, and the lifecycle writes (offer, lock, move)."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from graph.model import CommitteeMember, Event, LeadState, LeadView, OwnedLead, 
 from graph.store.caches import LeadMove
 from graph.store.mappers import NEVER, committee_member, lead_view, record, sorted_committee
 from graph.store.reps import CypherReps
-from graph.store.runner import utc
+from graph.store.runner import utc, utc_params
 
 
 class CypherLeads(CypherReps):
@@ -240,8 +241,8 @@ class CypherLeads(CypherReps):
                 event_kind=event.kind,
                 event_rep=event.rep_id,
                 at=utc(event.at) or event.at,
-                state=to,
-                event=event,
+                state=LeadState(**utc_params(to.values())),  # as the graph holds them
+                event=dataclasses.replace(event, at=utc(event.at) or event.at),
             )
         )
         return True

@@ -184,10 +184,12 @@ class QueryRunner:
         """Everything written inside is one transaction (imports: long, never re-run)."""
         raise NotImplementedError
 
-    def run_atomic(self, unit: Callable[[], T]) -> T:
+    def run_atomic(self, unit: Callable[[], T], *, one_write: bool = False) -> T:
         """Run a short unit of work (reads and writes, no other side effects) as one write
         transaction. Adapters whose transactions can fail transiently (Neo4j: deadlocks, a
-        restarted server) run it again from the start; so ``unit`` must be safe to re-run."""
+        restarted server) run it again from the start; so ``unit`` must be safe to re-run.
+        ``one_write``: the unit writes with one statement at most (a claim's move), which an
+        adapter whose writers are serialised may run without a transaction around it."""
         with self.atomic():
             return unit()
 

@@ -61,10 +61,10 @@ def _moved_before_the_claims_write(
     store: GraphStore, monkeypatch: pytest.MonkeyPatch, *moves: tuple[str, str, str]
 ) -> None:
     """Make L1's moves (kind, event rep, new owner; one second apart) happen after the next
-    claim's checks, just before its write transaction."""
+    claim's checks, just before its write."""
     write = store.run_atomic
 
-    def moved_first(unit: Any) -> Any:
+    def moved_first(unit: Any, **how: Any) -> Any:
         monkeypatch.undo()
         for seconds, (kind, rep, owner) in enumerate(moves, start=1):
             status = "claimed" if kind == "assigned" else "offered"
@@ -77,7 +77,7 @@ def _moved_before_the_claims_write(
                     id=f"{kind}-L1", at=at, kind=kind, actor="test", lead_id="L1", rep_id=rid(rep)
                 ),
             )
-        return write(unit)
+        return write(unit, **how)
 
     monkeypatch.setattr(store, "run_atomic", moved_first)
 

@@ -128,6 +128,35 @@ def test_atomic_writes_all_or_nothing(store: GraphStore, org: SmallOrg) -> None:
     assert store.counts().ties == before.ties + 1
 
 
+def test_a_unit_of_one_write_commits_it_and_may_not_write_twice(
+    store: GraphStore, org: SmallOrg
+) -> None:
+    """``run_atomic(one_write=True)``: LadybugDB runs the unit under its write lock without a
+    transaction around it (its one statement commits on its own), and refuses a second write
+    before it runs; Neo4j runs it as any unit, in one transaction."""
+    before = store.counts()
+
+    def one() -> str:
+        store.merge_people([Person(id="li:new-1", name="New One")])
+        return "done"
+
+    assert store.run_atomic(one, one_write=True) == "done"
+    assert store.counts().people == before.people + 1
+
+    def two() -> None:
+        store.merge_people([Person(id="li:new-2", name="New Two")])
+        store.merge_ties([Tie(a=org.dana, b="li:new-2", source="linkedin")])
+
+    if store.backend == "ladybug":
+        with pytest.raises(RuntimeError, match="a second write in a unit run as one write"):
+            store.run_atomic(two, one_write=True)
+        assert store.counts().ties == before.ties  # refused before it ran
+    else:
+        store.run_atomic(two, one_write=True)
+        assert store.counts().ties == before.ties + 1
+    assert store.run_atomic(one, one_write=True) == "done"  # the next unit writes again
+
+
 def test_ties_of_and_delete_ties_by_source(store: GraphStore, org: SmallOrg) -> None:
     assert sorted(store.ties_of(org.dana, "linkedin")) == sorted(
         [org.pa, org.mia, org.noah, org.omar]
