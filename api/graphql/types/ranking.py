@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
@@ -57,6 +59,32 @@ class PathToMember:
         )
 
 
+COMMITTEES_SHOWN = 4096
+"""How many reps' committee paths are kept as shown (``_committee``)."""
+_shown: OrderedDict[int, tuple[tuple[ranking.PathToMember, ...], list[PathToMember]]] = (
+    OrderedDict()
+)
+_shown_lock = threading.Lock()
+
+
+def _committee(paths: tuple[ranking.PathToMember, ...]) -> list[PathToMember]:
+    """A rep's paths to the committee as shown, made once per paths: a rep's paths are kept
+    with the lead's reach (routing/evidence.py), so a ranking asked again shows the same
+    objects (read only) instead of making them again. Kept by identity, with the paths
+    themselves (so that an id is not reused while kept), the latest COMMITTEES_SHOWN."""
+    with _shown_lock:
+        kept = _shown.get(id(paths))
+        if kept is not None and kept[0] is paths:
+            _shown.move_to_end(id(paths))
+            return kept[1]
+    shown = [PathToMember.of(m) for m in paths]
+    with _shown_lock:
+        _shown[id(paths)] = (paths, shown)
+        while len(_shown) > COMMITTEES_SHOWN:
+            _shown.popitem(last=False)
+    return shown
+
+
 @strawberry.type
 class SharedWithMember:
     member: Person
@@ -108,7 +136,7 @@ class Evidence:
         cls, evidence: ranking.Evidence, store: GraphStore, viewer: Access | None = None
     ) -> Evidence:
         return cls(
-            committee=[PathToMember.of(m) for m in evidence.committee],
+            committee=_committee(evidence.committee),
             known_at_company_count=evidence.known_at_company_count,
             account_owner=evidence.account_owner,
             evidence=evidence,
