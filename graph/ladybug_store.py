@@ -380,7 +380,8 @@ class LadybugStore(CypherGraphStore):
             try:
                 return unit()
             except BaseException:
-                self.caches.rolled_back()
+                if self._local.writes_left == 0:  # refused before it wrote: nothing to undo
+                    self.caches.rolled_back()
                 raise
             finally:
                 self._local.writes_left = None

@@ -295,6 +295,7 @@ class StoreCaches:
         """Keep the moved leads' views, streams and company owners as their moves left them,
         instead of reading them again (a claimed lead asked for next, or its company's)."""
         now = time.monotonic()
+        alone = len(followed) == 1  # several leads moved (of one company?): owners read again
         for lead_id, after in followed.items():
             if after is None:
                 continue
@@ -302,7 +303,7 @@ class StoreCaches:
                 self._leads[lead_id] = (after.view, now)
             if after.stream is not None:
                 self._streams[lead_id] = (after.stream, now)
-            for key, owned in after.owners.items():
+            for key, owned in after.owners.items() if alone else ():
                 self._owners[key] = (owned, now)
 
     # --- other processes' writes ----------------------------------------------------------

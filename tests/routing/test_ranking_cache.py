@@ -375,6 +375,34 @@ def test_a_failed_claim_transaction_leaves_the_workload_as_the_graph_has_it(
     assert (store.lead("L1"), store.events(lead_id="L1")) == kept == _fresh(store, "L1")
 
 
+def test_two_leads_of_one_company_moved_together_leave_its_owners_as_the_graph_has_them(
+    world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A unit that moves two leads of one company: each move alone would add its lead to the
+    company's owners kept before it, so neither is kept; they are read again, and right."""
+    monkeypatch.setattr(caches, "LEAD_TTL", 600.0)  # Neo4j: not expired within the test
+    for lead_id in ("L1", "L2"):
+        store.lead(lead_id)  # the views kept: the company of each is known
+    assert store.account_owners(OWNER_STATUSES, "c:acme") == []
+
+    def both() -> None:
+        for lead_id, rep in (("L1", "ann"), ("L2", "bob")):
+            store.move_lead(
+                lead_id,
+                from_statuses=("new",),
+                to=LeadState(status="claimed", owner_rep_id=rid(rep), claimed_at=NOW),
+                event=Event(
+                    id=f"given-{lead_id}", at=NOW, kind="assigned", actor="test", lead_id=lead_id
+                ),
+            )
+
+    store.run_atomic(both)
+    kept = sorted(store.account_owners(OWNER_STATUSES, "c:acme"), key=lambda o: o.rep_id)
+    store.caches.forget()
+    fresh = sorted(store.account_owners(OWNER_STATUSES, "c:acme"), key=lambda o: o.rep_id)
+    assert kept == fresh and [o.rep_id for o in fresh] == [rid("ann"), rid("bob")]
+
+
 def test_a_claim_keeps_what_it_moved_as_the_graph_has_it_on_the_only_writer(
     world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
