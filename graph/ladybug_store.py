@@ -326,8 +326,8 @@ class LadybugStore(CypherGraphStore):
                 raise RuntimeError(f"{name}: a second write in a unit run as one write")
             self._local.writes_left = left - 1
         rows = super()._write(name, params)
-        if not getattr(self._local, "in_transaction", False):  # committed, caches dropped
-            self._committed(changed_by(name))
+        if left is None and not getattr(self._local, "in_transaction", False):
+            self._committed(changed_by(name))  # committed, caches dropped: the log folded?
         return rows
 
     def _committed(self, kinds: frozenset[str]) -> None:
@@ -380,12 +380,12 @@ class LadybugStore(CypherGraphStore):
             try:
                 return unit()
             except BaseException:
-                if self._local.writes_left == 0:  # refused before it wrote: nothing to undo
+                if self._local.writes_left == 0:  # it wrote: what is kept may not hold
                     self.caches.rolled_back()
                 raise
             finally:
                 self._local.writes_left = None
-                self.caches.ended()
+                self._committed(self.caches.ended())  # the log folded once the unit is done
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -394,6 +394,8 @@ class LadybugStore(CypherGraphStore):
         Holds the process-wide write lock for its whole duration; nested uses join the outer one.
         """
         self._check_writable()
+        if getattr(self._local, "writes_left", None) is not None:
+            raise RuntimeError("a transaction inside a unit run as one write")
         with WRITE_LOCK:
             if getattr(self._local, "in_transaction", False):
                 yield

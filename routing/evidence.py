@@ -215,14 +215,16 @@ def explain(
     ``indexes``, by rep id, kept in the reach. The reps not explained yet are explained
     together: the people each decision-maker's mutuals and the company's staff name are
     picked for all of them at once, and every name is looked up in one pass."""
-    rep_ids = [roster.rep_ids[i] for i in indexes]
-    kept = reach.explained
-    todo = [i for i, rep_id in zip(indexes, rep_ids, strict=True) if rep_id not in kept]
+    kept = reach.explained  # shared by every request: read each entry once
+    found = {roster.rep_ids[i]: kept.get(roster.rep_ids[i]) for i in indexes}
+    todo = [i for i in indexes if not isinstance(found[roster.rep_ids[i]], _Explained)]
     if todo:
-        if len(kept) + len(todo) > EXPLAINED_PER_LEAD:
+        made = _explain(lead, reach, roster, todo)
+        if len(kept) + len(made) > EXPLAINED_PER_LEAD:
             kept.clear()
-        kept.update(_explain(lead, reach, roster, todo))
-    return {rep_id: cast(_Explained, kept[rep_id]) for rep_id in rep_ids}
+        kept.update(made)
+        found.update(made)
+    return {rep_id: cast(_Explained, explained) for rep_id, explained in found.items()}
 
 
 def _picked(

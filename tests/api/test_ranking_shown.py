@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from api.graphql.types.ranking import Evidence
 from graph.store import GraphStore
+from routing import ranking
 from routing.policy import load_policy
 from routing.ranking import rank_lead
 from routing.reach import reach_cache
 from tests.routing.world import NOW, World, pid, rid
 
 
-def _evidence(store: GraphStore) -> Evidence:
-    ranking = rank_lead(store, "L1", policy=load_policy(), now=NOW)
-    cat = next(item for item in ranking.ranked if item.rep.id == rid("cat"))
+def _routing_evidence(store: GraphStore) -> ranking.Evidence:
+    found = rank_lead(store, "L1", policy=load_policy(), now=NOW)
+    cat = next(item for item in found.ranked if item.rep.id == rid("cat"))
     assert cat.evidence is not None
-    return Evidence.of(cat.evidence, store)
+    return cat.evidence
+
+
+def _evidence(store: GraphStore) -> Evidence:
+    return Evidence.of(_routing_evidence(store), store)
 
 
 def test_a_reps_paths_to_the_committee_are_made_once_per_reach(store: GraphStore) -> None:
@@ -36,3 +41,16 @@ def test_a_reps_paths_to_the_committee_are_made_once_per_reach(store: GraphStore
     made_again = _evidence(store)  # explained again: made again, the same content
     assert made_again.committee is not first.committee
     assert made_again.committee == first.committee
+
+
+def test_the_paths_shown_are_forgotten_when_people_or_ties_are_written(store: GraphStore) -> None:
+    world = World(store)
+    world.company("acme")
+    world.rep("cat")
+    world.knows("cat", "mia", "dana")
+    world.lead("L1", ("dana", "economic_buyer"))
+    evidence = _routing_evidence(store)
+    first = Evidence.of(evidence, store)
+    assert Evidence.of(evidence, store).committee is first.committee
+    world.knows("mia", "omar")  # a write of ties: what was shown is not kept
+    assert Evidence.of(evidence, store).committee is not first.committee

@@ -445,3 +445,21 @@ def test_the_references_are_read_once_and_only_when_asked(
     assert reads == []  # the paths shown: the lead's connections are not read
     assert [list(e.references) for e in evidence if e is not None] == [[]] * 5
     assert reads == [["L1"]]  # one read for every rep's references
+
+
+def test_more_reps_shown_than_a_reach_keeps_are_all_explained(
+    world: World, store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reach keeps the explanations of EXPLAINED_PER_LEAD reps; showing more than that,
+    after fewer, explains every rep shown (those kept before included), each time."""
+    committee_world(world)
+    monkeypatch.setattr("routing.evidence.EXPLAINED_PER_LEAD", 3)
+    policy = only(tmp_path, "warmth")
+    few = rank_lead(store, "L1", policy=policy, now=NOW).ranked[:2]
+    for _ in range(2):
+        many = rank_lead(store, "L1", policy=policy, now=NOW).ranked[:5]
+        assert [item.rep.id for item in many[:2]] == [item.rep.id for item in few]
+        assert all(item.evidence is not None for item in many)
+        assert [e.committee for e in (item.evidence for item in many) if e] == [
+            e.committee for e in (item.evidence for item in few + many[2:]) if e
+        ]

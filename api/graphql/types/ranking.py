@@ -64,24 +64,33 @@ COMMITTEES_SHOWN = 4096
 _shown: OrderedDict[int, tuple[tuple[ranking.PathToMember, ...], list[PathToMember]]] = (
     OrderedDict()
 )
+_shown_at: list[tuple[int, ...]] = []
+"""The store's cache generation the paths kept in ``_shown`` were shown at."""
 _shown_lock = threading.Lock()
 
 
-def _committee(paths: tuple[ranking.PathToMember, ...]) -> list[PathToMember]:
+def _committee(paths: tuple[ranking.PathToMember, ...], store: GraphStore) -> list[PathToMember]:
     """A rep's paths to the committee as shown, made once per paths: a rep's paths are kept
     with the lead's reach (routing/evidence.py), so a ranking asked again shows the same
     objects (read only) instead of making them again. Kept by identity, with the paths
-    themselves (so that an id is not reused while kept), the latest COMMITTEES_SHOWN."""
+    themselves (so that an id is not reused while kept), the latest COMMITTEES_SHOWN, and
+    forgotten, as the reaches are, when people, ties or committees are written (an erased
+    person's name is not kept here after the reach that named them)."""
+    generation = store.cache_generation()
     with _shown_lock:
+        if _shown_at != [generation]:
+            _shown.clear()
+            _shown_at[:] = [generation]
         kept = _shown.get(id(paths))
         if kept is not None and kept[0] is paths:
             _shown.move_to_end(id(paths))
             return kept[1]
     shown = [PathToMember.of(m) for m in paths]
     with _shown_lock:
-        _shown[id(paths)] = (paths, shown)
-        while len(_shown) > COMMITTEES_SHOWN:
-            _shown.popitem(last=False)
+        if _shown_at == [generation]:
+            _shown[id(paths)] = (paths, shown)
+            while len(_shown) > COMMITTEES_SHOWN:
+                _shown.popitem(last=False)
     return shown
 
 
@@ -136,7 +145,7 @@ class Evidence:
         cls, evidence: ranking.Evidence, store: GraphStore, viewer: Access | None = None
     ) -> Evidence:
         return cls(
-            committee=_committee(evidence.committee),
+            committee=_committee(evidence.committee, store),
             known_at_company_count=evidence.known_at_company_count,
             account_owner=evidence.account_owner,
             evidence=evidence,

@@ -154,6 +154,8 @@ def test_a_unit_of_one_write_commits_it_and_may_not_write_twice(
         with pytest.raises(RuntimeError, match="a second write in a unit run as one write"):
             store.run_atomic(two, one_write=True)
         assert store.counts().ties == before.ties  # refused before it ran
+        with pytest.raises(RuntimeError, match="a transaction inside a unit run as one write"):
+            store.run_atomic(lambda: store.run_atomic(one), one_write=True)
     else:
         store.run_atomic(two, one_write=True)
         assert store.counts().ties == before.ties + 1
