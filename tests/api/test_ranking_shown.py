@@ -23,14 +23,20 @@ def _evidence(store: GraphStore) -> Evidence:
     return Evidence.of(_routing_evidence(store), store)
 
 
-def test_a_reps_paths_to_the_committee_are_made_once_per_reach(store: GraphStore) -> None:
+def _cat_two_hops_from_dana(store: GraphStore) -> World:
+    """Cat reaches Dana, L1's economic buyer, through Mia; Ann knows Dana."""
     world = World(store)
     world.company("acme")
-    world.rep("ann")
-    world.rep("cat")
+    for rep in ("ann", "cat"):
+        world.rep(rep)
     world.knows("ann", "dana")
     world.knows("cat", "mia", "dana")
     world.lead("L1", ("dana", "economic_buyer"))
+    return world
+
+
+def test_a_reps_paths_to_the_committee_are_made_once_per_reach(store: GraphStore) -> None:
+    _cat_two_hops_from_dana(store)
     first = _evidence(store)
     assert [
         (p.member.id, p.hops, [[n.id for n in chain] for chain in p.paths]) for p in first.committee
@@ -44,11 +50,7 @@ def test_a_reps_paths_to_the_committee_are_made_once_per_reach(store: GraphStore
 
 
 def test_the_paths_shown_are_forgotten_when_people_or_ties_are_written(store: GraphStore) -> None:
-    world = World(store)
-    world.company("acme")
-    world.rep("cat")
-    world.knows("cat", "mia", "dana")
-    world.lead("L1", ("dana", "economic_buyer"))
+    world = _cat_two_hops_from_dana(store)
     evidence = _routing_evidence(store)
     first = Evidence.of(evidence, store)
     assert Evidence.of(evidence, store).committee is first.committee
