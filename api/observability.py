@@ -286,7 +286,8 @@ class Metrics:
         if self.sweep_seconds <= 0:
             return None
         now = time.monotonic() if now is None else now
-        since = now - (self.last_sweep if self.last_sweep is not None else self.started)
+        # to the millisecond: a difference of two clock readings is not exact in binary
+        since = round(now - (self.last_sweep if self.last_sweep is not None else self.started), 3)
         allowed = STALE_SWEEPS * max(self.sweep_seconds, self.next_sweep_in)
         if since <= max(allowed, STALE_SWEEP_FLOOR_SECONDS):
             return None
