@@ -109,75 +109,13 @@ def score_lead(
 ) -> LeadScores:
     """Every signal for every rep, the weighted score, and who the hard rules exclude.
     ``links``: the lead's connections, asked only when the policy scores or orders by them."""
-    policy = roster.policy
-    reps = len(roster)
-    warmth_of_hops = np.array([0.0, *(policy.hop_warmth[h] for h in (1, 2, 3))])
-    warmth = np.zeros(reps)
-    coverage = np.zeros(reps)
-    mutual_total = np.zeros(reps)
-    warm = np.zeros(reps, bool)
-    total_role = 0.0
-    for member in lead.committee:
-        weight = policy.role_weights.get(member.role, policy.role_weights["other"])
-        total_role += weight
-        found = reach.members.get(member.person.id)
-        if found is None:
-            continue
-        near = (found.hops >= 1) & (found.hops <= WARM_HOPS)
-        warmth += weight * warmth_of_hops[found.hops]
-        coverage += weight * near
-        mutual_total += found.mutual_counts
-        warm |= near
-    if total_role > 0:
-        warmth /= total_role
-        coverage /= total_role
-    known = reach.known_at_company.astype(float)
-    shared = np.zeros(reps)
-    for (rep_id, _), pairs in reach.shared.items():
-        index = roster.index_of(rep_id)
-        if index is not None:
-            background = background_of(pairs, roster.today())
-            shared[index] = max(shared[index], background_value(background))
-    best_close = float(roster.close_rate.max()) if reps else 0.0
+    linked = links() if links is not None and links_matter(roster.policy) else None
+    values, weights, score, warm = _weigh(lead, reach, roster, match, owners, linked, slice(None))
+    connected = None if linked is None else roster.index_of(linked.connected_owner() or "")
     owner_id = owners.get(lead.company.id)
     owner = roster.index_of(owner_id) if owner_id else None
-    account_owner = np.zeros(reps)
-    if owner is not None:
-        account_owner[owner] = 1.0
-    track = roster.close_rate / best_close if best_close > 0 else np.zeros(reps)
-    linked = links() if links is not None and links_matter(policy) else None
-    influence = 0.0 if linked is None else linked.influence.score
-    connected = None if linked is None else roster.index_of(linked.connected_owner() or "")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        load = np.where(
-            np.isinf(roster.capacity),
-            1.0,
-            np.clip(1 - roster.open_leads / np.maximum(roster.capacity, 1), 0, 1),
-        )
-    values = {
-        "warmth": warmth,
-        "coverage": coverage,
-        "mutuals": mutual_total / (mutual_total + 3),
-        "account_reach": known / (known + 3),
-        "shared_background": shared,
-        "industry": match.industry(lead.industry or lead.company.industry),
-        "geography": match.geography(lead.region or lead.company.region),
-        "product": match.product(lead.product),
-        "deal_size": match.deal_size(lead.value),
-        "track_record": track,
-        "load": load,
-        "account_owner": account_owner,
-        "influence": influence / (influence + 3) * track,
-    }
-    weights = dict(policy.weights)
-    if lead.grade == "hot":
-        weights["track_record"] *= policy.hot_close_rate_boost
-    total_weight = sum(weights.values())
-    score = sum((weights[name] * values[name] for name in SIGNALS), np.zeros(reps)) / (
-        total_weight or 1.0
-    )
     reasons = roster.exclusions(lead.grade, excluded)
-    eligible = np.ones(reps, bool)
+    eligible = np.ones(len(roster), bool)
     if reasons:
         eligible[list(reasons)] = False
     return LeadScores(
@@ -191,6 +129,88 @@ def score_lead(
         connected_owner=connected if connected is not None and eligible[connected] else None,
         links=links,
     )
+
+
+def _weigh(
+    lead: LeadView,
+    reach: LeadReach,
+    roster: Roster,
+    match: ProfileMatch,
+    owners: Mapping[str, str],
+    linked: LeadLinks | None,
+    reps: slice,
+) -> tuple[dict[str, np.ndarray], dict[str, float], np.ndarray, np.ndarray]:
+    """The signals, weights, score and warmth (within WARM_HOPS of a decision-maker) of the
+    reps in ``reps`` (a slice of roster order: every rep for a ranking, one for a claim).
+    Relative signals stay relative to the whole team (track record: to its best close rate)."""
+    policy = roster.policy
+    first, stop, _ = reps.indices(len(roster))
+    count = max(stop - first, 0)
+    warmth_of_hops = np.array([0.0, *(policy.hop_warmth[h] for h in (1, 2, 3))])
+    warmth = np.zeros(count)
+    coverage = np.zeros(count)
+    mutual_total = np.zeros(count)
+    warm = np.zeros(count, bool)
+    total_role = 0.0
+    for member in lead.committee:
+        weight = policy.role_weights.get(member.role, policy.role_weights["other"])
+        total_role += weight
+        found = reach.members.get(member.person.id)
+        if found is None:
+            continue
+        hops = found.hops[reps]
+        near = (hops >= 1) & (hops <= WARM_HOPS)
+        warmth += weight * warmth_of_hops[hops]
+        coverage += weight * near
+        mutual_total += found.mutual_counts[reps]
+        warm |= near
+    if total_role > 0:
+        warmth /= total_role
+        coverage /= total_role
+    known = reach.known_at_company[reps].astype(float)
+    shared = np.zeros(count)
+    for (rep_id, _), pairs in reach.shared.items():
+        index = roster.index_of(rep_id)
+        if index is not None and first <= index < stop:
+            background = background_of(pairs, roster.today())
+            shared[index - first] = max(shared[index - first], background_value(background))
+    best_close = float(roster.close_rate.max()) if len(roster) else 0.0
+    owner_id = owners.get(lead.company.id)
+    owner = roster.index_of(owner_id) if owner_id else None
+    account_owner = np.zeros(count)
+    if owner is not None and first <= owner < stop:
+        account_owner[owner - first] = 1.0
+    close_rate = roster.close_rate[reps]
+    track = close_rate / best_close if best_close > 0 else np.zeros(count)
+    influence = 0.0 if linked is None else linked.influence.score
+    capacity, open_leads = roster.capacity[reps], roster.open_leads[reps]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        load = np.where(
+            np.isinf(capacity), 1.0, np.clip(1 - open_leads / np.maximum(capacity, 1), 0, 1)
+        )
+    values = {
+        "warmth": warmth,
+        "coverage": coverage,
+        "mutuals": mutual_total / (mutual_total + 3),
+        "account_reach": known / (known + 3),
+        "shared_background": shared,
+        "industry": match.industry(lead.industry or lead.company.industry)[reps],
+        "geography": match.geography(lead.region or lead.company.region)[reps],
+        "product": match.product(lead.product)[reps],
+        "deal_size": match.deal_size(lead.value)[reps],
+        "track_record": track,
+        "load": load,
+        "account_owner": account_owner,
+        "influence": influence / (influence + 3) * track,
+    }
+    weights = dict(policy.weights)
+    if lead.grade == "hot":
+        weights["track_record"] *= policy.hot_close_rate_boost
+    total_weight = sum(weights.values())
+    score = sum((weights[name] * values[name] for name in SIGNALS), np.zeros(count)) / (
+        total_weight or 1.0
+    )
+    return values, weights, score, warm
 
 
 def build_ranking(
@@ -309,13 +329,12 @@ def rep_standing(
         return 0.0, f"{rep_id} is not an active rep in the graph"
     _uncount(roster, lead)
     owners = _owners(store, {lead.company.id})
-    links = BatchLinks(store, [lead])
-    scores = score_lead(
-        lead, reach, roster, ProfileMatch.of(roster), owners, excluded, lambda: links(lead.id)
-    )
-    rules = scores.reasons.get(index)
+    linked = BatchLinks(store, [lead])(lead.id) if links_matter(policy) else None
+    match = ProfileMatch.of(roster)
+    _, _, score, _ = _weigh(lead, reach, roster, match, owners, linked, slice(index, index + 1))
+    rules = roster.exclusions(lead.grade, excluded, only=index).get(index)
     reason = "; ".join(reason for _, reason in rules) if rules else None
-    return round(float(scores.score[index]), 4), reason
+    return round(float(score[0]), 4), reason
 
 
 def _owners(store: GraphStore, companies: set[str]) -> dict[str, str]:

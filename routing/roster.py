@@ -323,42 +323,53 @@ class Roster:
         return self.now.date()
 
     def exclusions(
-        self, grade: str, excluded: Mapping[str, str] | None = None
+        self, grade: str, excluded: Mapping[str, str] | None = None, *, only: int | None = None
     ) -> dict[int, list[tuple[str, str]]]:
-        """Why each excluded rep is excluded (rule, reason in words), by rep index.
+        """Why each excluded rep is excluded (rule, reason in words), by rep index; with
+        ``only``, that one rep's verdicts (what a claim asks), judged alone.
 
         A rep at capacity is judged on the leads they own now; batch routing also checks what
         it assigns on top (route_batch never exceeds a capacity)."""
         hot = grade == "hot"
-        cached = self._reasons.get(hot)
+        cached = self._reasons.get(hot) if only is None else self._rule_reasons(hot, only)
         if cached is None:
-            cached = self._rule_reasons(hot)
-            self._reasons[hot] = cached
+            cached = self._reasons[hot] = self._rule_reasons(hot)
         if not excluded:
             return cached
         reasons = {index: list(rules) for index, rules in cached.items()}
         for rep_id, reason in excluded.items():
             found = self.index_of(rep_id)
-            if found is not None:
+            if found is not None and only in (None, found):
                 reasons.setdefault(found, []).append(("excluded", reason))
         return reasons
 
-    def _rule_reasons(self, hot: bool) -> dict[int, list[tuple[str, str]]]:
-        """Every rule's verdicts, in the order of RULES for each rep: those of the profiles
-        and the day (inactive, out of office, tenure) worked out once per profile set, day and
-        policy (``_static_rules``), the workload's (capacity, penalty box) each time."""
+    def _rule_reasons(self, hot: bool, only: int | None = None) -> dict[int, list[tuple[str, str]]]:
+        """Every rule's verdicts, in the order of RULES for each rep (for one rep with
+        ``only``): those of the profiles and the day (inactive, out of office, tenure) worked
+        out once per profile set, day and policy (``_static_rules``), the workload's
+        (capacity, penalty box) each time."""
         policy = self.policy
         if self._static_rules is None:
             self._static_rules = _StaticRules(
                 self.active, self.out_until, self.hired_on, self.today()
             )
         before, after = self._static_rules[(hot, policy.min_tenure_days_for_hot)]
+        if only is not None:
+            before = {only: before[only]} if only in before else {}
+            after = {only: after[only]} if only in after else {}
         reasons = {index: list(rules) for index, rules in before.items()}
 
         def add(index: int, rule: str, reason: str) -> None:
             reasons.setdefault(index, []).append((rule, reason))
 
-        for index in np.flatnonzero(self.open_leads >= self.capacity).tolist():
+        full = (
+            np.flatnonzero(self.open_leads >= self.capacity).tolist()
+            if only is None
+            else [only]
+            if self.open_leads[only] >= self.capacity[only]
+            else []
+        )
+        for index in full:
             add(
                 index,
                 "at_capacity",
@@ -366,7 +377,8 @@ class Roster:
             )
         if hot:
             boxed = self.boxed_reps
-            for index in range(len(self.boxed_until)) if boxed is None else boxed:
+            looked_at = range(len(self.boxed_until)) if boxed is None else boxed
+            for index in looked_at if only is None else [only] if only in looked_at else []:
                 until = self.boxed_until[index]
                 if until is not None and until > self.now:
                     add(

@@ -18,7 +18,7 @@ from routing import connections
 from routing.connections import LeadLinks
 from routing.errors import InvalidArgument, NotFound
 from routing.policy import load_policy
-from routing.ranking import Ranking, rank_lead
+from routing.ranking import Ranking, rank_lead, rep_standing
 from routing.reach import reach_cache
 from tests.routing.world import NOW, TODAY, World, only, pid, rid
 
@@ -463,3 +463,56 @@ def test_more_reps_shown_than_a_reach_keeps_are_all_explained(
         assert [e.committee for e in (item.evidence for item in many) if e] == [
             e.committee for e in (item.evidence for item in few + many[2:]) if e
         ]
+
+
+def test_one_reps_standing_is_their_score_and_rules_in_the_whole_ranking(
+    world: World, store: GraphStore
+) -> None:
+    """What a claim asks of one rep (``rep_standing``, which scores that rep alone) equals
+    that rep's score and verdicts in the ranking of every rep: each signal and each rule is
+    in play for some rep (warmth, shared background, account owner, profiles, load; inactive,
+    out of office, at capacity, tenure, penalty box, an explicit exclusion)."""
+    world.company("globex")
+    world.rep("ann", industries=("software",), close_rate=0.4, capacity=5)
+    world.rep("bob", active=False)
+    world.rep("cat", out_until=date(2026, 12, 1), region="NA", timezone="America/New_York")
+    world.rep("eve", capacity=1, close_rate=0.2)
+    world.rep("fay", hired_on=TODAY - timedelta(days=45), deal_min=1.0, deal_max=10.0)
+    world.rep("gus", products=("platform",))
+    for day in (3, 10, 20):
+        world.event("sla_breach", "gus", at=NOW - timedelta(days=day))
+    world.rep("hal", close_rate=0.3)
+    world.rep("ivy", out_until=date(2026, 12, 1))  # two verdicts: out of office, excluded
+    world.knows("ann", "dana")
+    world.knows("hal", "mia", "noah")
+    world.knows("gus", "yuki", "omar", "dana")
+    world.works_at(
+        "dana", "globex", current=False, started=date(2018, 1, 1), ended=date(2021, 1, 1)
+    )
+    world.works_at("fay", "globex", current=False, started=date(2019, 1, 1), ended=date(2020, 1, 1))
+    world.lead("OLD", ("noah", "champion"))
+    world.give("OLD", "eve")  # eve owns an Acme deal and is at capacity
+    world.lead("OLD2", ("noah", "champion"))
+    world.give("OLD2", "ann")
+    for grade in ("hot", "warm"):
+        lead_id = f"L-{grade}"
+        world.lead(
+            lead_id, ("dana", "economic_buyer"), ("noah", "champion"), grade=grade, value=5.0
+        )
+        excluded = {rid("ivy"): "released this lead on 2026-11-20"}
+        ranking = rank_lead(store, lead_id, policy=load_policy(), now=NOW, excluded=excluded)
+        lead = store.lead(lead_id)
+        scored = {item.rep.id: item.score for item in ranking.ranked}
+        reasons = {e.rep.id: e.reason for e in ranking.excluded}
+        assert len(scored) >= 2 and len(reasons) >= 4  # the world puts every rule in play
+        for rep_id in [rid(k) for k in ("ann", "bob", "cat", "eve", "fay", "gus", "hal", "ivy")]:
+            score, reason = rep_standing(
+                store, lead, rep_id, policy=load_policy(), now=NOW, excluded=excluded
+            )
+            assert reason == reasons.get(rep_id), (grade, rep_id)
+            if rep_id in scored:
+                assert score == pytest.approx(scored[rep_id], abs=1e-4), (grade, rep_id)
+    assert rep_standing(store, lead, "rep:nobody", policy=load_policy(), now=NOW) == (
+        0.0,
+        "rep:nobody is not an active rep in the graph",
+    )
