@@ -85,6 +85,7 @@ class Neo4jStore(CypherGraphStore):
         self.settings = settings
         self.database = settings.database
         self._local = threading.local()
+        self.caches.announces_leads = True  # every process announces the leads it moves
         try:
             self._driver = GraphDatabase.driver(
                 settings.uri,

@@ -50,4 +50,5 @@ CREATE NODE TABLE IF NOT EXISTS PolicyVersion(
   version STRING, toml STRING, applied_by STRING, applied_at TIMESTAMP, source STRING,
   PRIMARY KEY (version));
 CREATE NODE TABLE IF NOT EXISTS CacheGeneration(kind STRING, seq INT64, PRIMARY KEY (kind));
+ALTER TABLE CacheGeneration ADD IF NOT EXISTS recent STRING[];
 MATCH (e:Event) WHERE e.lead_id IS NOT NULL AND NOT EXISTS { MATCH (e)-[:ABOUT]->(:Lead) } WITH e, e.lead_id AS lid MATCH (l:Lead {id: lid}) CREATE (e)-[:ABOUT]->(l);

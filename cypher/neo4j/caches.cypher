@@ -1,15 +1,26 @@
 // Announcements of writes to other processes (graph/store/caches.py): a counter per kind of
-// what stores keep in memory for long, moved after each write of that kind commits.
+// what stores keep in memory for long, moved after each write of that kind commits; the
+// counter of moved leads ('leads') keeps its last $kept announcements, each lead as
+// "<seq> <lead id>".
 
 // name: announce_changes
-// Move the counter of each kind written (a transaction that committed, or one statement).
+// Move the counter of each kind written (a transaction that committed, or one statement);
+// with 'leads', keep the ids of the leads it moved.
 UNWIND $kinds AS kind
 MERGE (g:CacheGeneration {kind: kind})
-ON CREATE SET g.seq = 1
-ON MATCH SET g.seq = g.seq + 1
+ON CREATE SET g.seq = 0
+WITH g, g.seq + 1 AS seq
+SET g.seq = seq,
+    g.recent = CASE
+      WHEN g.kind = 'leads'
+      THEN (coalesce(g.recent, []) + [id IN $lead_ids | toString(seq) + ' ' + id])[-$kept..]
+      ELSE g.recent
+    END
 RETURN g.kind AS kind, g.seq AS seq
 
 // name: read_changes
-// Every counter, read by each process at most every CHANGES_POLL seconds.
+// Every counter, read by each process at most every CHANGES_POLL seconds, with the leads
+// announced after the last one this process read ($leads_seen).
 MATCH (g:CacheGeneration)
-RETURN g.kind AS kind, g.seq AS seq
+RETURN g.kind AS kind, g.seq AS seq,
+       [r IN coalesce(g.recent, []) WHERE toInteger(split(r, ' ')[0]) > $leads_seen] AS recent

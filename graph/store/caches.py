@@ -16,6 +16,14 @@ every ``CHANGES_POLL`` seconds when it is about to use what it keeps, and drops 
 process changed (``changes_seen``). So the rep network and the rankings' reach are kept for
 ``REP_NETWORK_TTL`` (an hour: only a write made outside warmpath needs it) and are still fresh
 within about a second of another worker's import.
+
+Leads move all the time (every claim), so a counter alone would drop every kept lead each
+second; the leads a process moved are announced by id instead (``LEADS``: the counter's last
+``LEADS_ANNOUNCED`` announcements, each with its lead ids, ``ALL_LEADS`` for a write of leads
+or events that is not one lead's move), and another process drops those leads' views, streams
+and companies' owners. Where announcements are read (``announces_leads``), leads are kept for
+``ANNOUNCED_LEAD_TTL`` instead of ``LEAD_TTL``; announcements missed (more than the counter
+keeps between two reads) drop every kept lead.
 """
 
 from __future__ import annotations
@@ -53,6 +61,13 @@ ACTIVITY_TTL = 5.0
 USER_TTL = 30.0
 USERS_KEPT = 10_000
 LEAD_TTL = 2.0
+"""Where other processes' lead writes are not announced (a backstop elsewhere: see below)."""
+ANNOUNCED_LEAD_TTL = 300.0
+"""Where they are (``StoreCaches.announces_leads``): only a write made outside warmpath, or an
+announcement lost with its process, needs it."""
+LEADS_ANNOUNCED = 1000
+"""How many announcements of moved leads the graph keeps (``LEADS``): a process that polls
+every CHANGES_POLL seconds misses none below about a thousand lead writes a second."""
 LEADS_KEPT = 50_000
 ANSWER_TTL = ACTIVITY_TTL
 """Answers derived from leads and events (kept_answer): other processes' writes of those are
@@ -76,6 +91,10 @@ EVERYTHING = frozenset({REPS, ACTIVITY, USERS, GRAPH})
 SHARED = frozenset({REPS, GRAPH})
 """The kinds whose writes are announced to other processes (costly to read again, rarely
 written); the others are kept for a few seconds only."""
+LEADS = "leads"
+"""The announcement of the leads a process moved, by id (not a kind of cache: see above)."""
+ALL_LEADS = "*"
+"""Announced as a lead id: a write of leads or events other than one lead's move."""
 
 WRITES: Mapping[str, frozenset[str]] = {
     # people, companies, schools, leads' committees: what rankings are read from
@@ -213,8 +232,9 @@ class StoreCaches:
     """The projections one store keeps, each fresh within its TTL until a write drops it.
 
     Lead views and their activity streams are kept for LEAD_TTL seconds (requests about one
-    lead read it several times); any write of people, companies, committees, leads or events
-    drops them all, and a lead's move drops that lead.
+    lead read it several times; ANNOUNCED_LEAD_TTL where every process announces its lead
+    writes); any write of people, companies, committees, leads or events drops them all, and a
+    lead's move drops that lead.
 
     ``generation(kind)`` counts the times a kind was dropped: what others derive from the
     store (the rankings' reach, routing/reach.py) is kept with the generations it was read at
@@ -254,6 +274,9 @@ class StoreCaches:
         self._seen: dict[str, int] | None = None
         """The announcement counters last read from the graph (None: not read yet)."""
         self._polled_at = -CHANGES_POLL
+        self.announces_leads = False
+        """True where other processes write the graph and every process announces the leads
+        it moves (Neo4j): kept leads last ANNOUNCED_LEAD_TTL, not LEAD_TTL."""
 
     # --- invalidation -----------------------------------------------------------------------
 
@@ -264,6 +287,28 @@ class StoreCaches:
         if written is not None:
             written.update(kinds)
         self.forget(kinds)
+
+    def in_transaction(self) -> bool:
+        """Whether a write transaction is open in this thread."""
+        return getattr(self._local, "kinds", None) is not None
+
+    def _to_announce(self, lead_id: str) -> None:
+        """A lead this thread wrote, to announce once its write commits (``announcement``)."""
+        if self.announces_leads:
+            pending = getattr(self._local, "announce", None)
+            if pending is None:
+                pending = self._local.announce = set()
+            pending.add(lead_id)
+
+    def announcement(self, kinds: frozenset[str]) -> list[str]:
+        """The leads this thread moved since the last announcement, to announce now that
+        its write of ``kinds`` committed (ALL_LEADS when it wrote leads or events otherwise);
+        forgotten here."""
+        pending = getattr(self._local, "announce", None) or set()
+        self._local.announce = None
+        if ACTIVITY in kinds and self.announces_leads:
+            return [ALL_LEADS]
+        return sorted(pending)
 
     def began(self) -> None:
         """A write transaction began in this thread."""
@@ -312,13 +357,35 @@ class StoreCaches:
         """Whether the announcement counters should be read again before using what is kept."""
         return time.monotonic() - self._polled_at >= CHANGES_POLL
 
-    def changes_seen(self, counters: Mapping[str, int]) -> None:
-        """The counters as just read: drop what another process changed since the last read."""
+    def leads_seen(self) -> int:
+        """The last announcement of moved leads read (-1: none read yet)."""
+        return -1 if self._seen is None else self._seen[LEADS]
+
+    def changes_seen(self, counters: Mapping[str, int], recent: Sequence[str] = ()) -> None:
+        """The counters as just read: drop what another process changed since the last read.
+        ``recent``: the announcements of moved leads after ``leads_seen`` (``"<seq> <lead
+        id>"``, one per lead)."""
         with self._lock:
             self._polled_at = time.monotonic()
-            seen, self._seen = self._seen, {kind: counters.get(kind, 0) for kind in SHARED}
-            if seen is not None:
-                self._forget(frozenset(k for k in SHARED if self._seen[k] != seen[k]))
+            seen = self._seen
+            self._seen = {kind: counters.get(kind, 0) for kind in (*SHARED, LEADS)}
+            if seen is None:  # leads kept before the first read (the warm-up's) may be stale
+                self._forget_leads()
+                return
+            self._forget(frozenset(k for k in SHARED if self._seen[k] != seen[k]))
+            last, now = seen[LEADS], self._seen[LEADS]
+            if now == last:
+                return
+            moved = [(int(seq), lead_id) for seq, lead_id in (r.split(" ", 1) for r in recent)]
+            announced = {seq for seq, _ in moved}
+            if now < last or any(
+                seq not in announced for seq in range(last + 1, now + 1)
+            ):  # some were missed (or the graph was replaced): drop every kept lead
+                self._forget_leads()
+                return
+            for seq, lead_id in moved:
+                if last < seq <= now:
+                    self._forget_leads(None if lead_id == ALL_LEADS else lead_id)
 
     def announced(self, counters: Mapping[str, int]) -> None:
         """This process moved these counters: a counter one past the last one read was moved
@@ -385,6 +452,9 @@ class StoreCaches:
     def _expired(self, loaded_at: float, ttl: float) -> bool:
         return not self.single_writer and time.monotonic() - loaded_at > ttl
 
+    def _lead_ttl(self) -> float:
+        return ANNOUNCED_LEAD_TTL if self.announces_leads else LEAD_TTL
+
     def generation(self, *kinds: str) -> tuple[int, ...]:
         return tuple(self._generations[kind] for kind in kinds)
 
@@ -404,6 +474,7 @@ class StoreCaches:
             self._lead_moved(move)
 
     def _lead_moved(self, move: LeadMove) -> None:
+        self._to_announce(move.lead_id)
         followed = getattr(self._local, "followed", None)
         if followed is not None and self.single_writer:
             first = move.lead_id not in followed  # moved twice: read again after commit
@@ -438,14 +509,14 @@ class StoreCaches:
         """The lead's view, stream and company owners after the move, from those kept."""
         if move.state is None or move.event is None:
             return None
-        before = self._fresh(self._leads, move.lead_id, LEAD_TTL)
+        before = self._fresh(self._leads, move.lead_id, self._lead_ttl())
         view = None
         if before is not None:
             values = move.state.values()
             if values["value"] is None:  # the stored value stays (LeadState.value)
                 values["value"] = before.value
             view = dataclasses.replace(before, **values)
-        stream = self._fresh(self._streams, move.lead_id, LEAD_TTL)
+        stream = self._fresh(self._streams, move.lead_id, self._lead_ttl())
         if stream is not None:  # oldest first, as read (lead_events: ORDER BY at, id)
             stream = sorted([*stream, move.event], key=lambda e: (e.at, e.id))
         owners: dict[tuple[str, tuple[str, ...]], list[OwnedLead]] = {}
@@ -453,7 +524,7 @@ class StoreCaches:
         if view is None or company is None:
             return _Followed(view=view, stream=stream, owners=owners)
         for statuses in self._owner_statuses:
-            owned = self._fresh(self._owners, (company, statuses), LEAD_TTL)
+            owned = self._fresh(self._owners, (company, statuses), self._lead_ttl())
             if owned is None or (move.before_status in statuses and move.before_owner):
                 continue  # which of the company's entries was this lead's is not known
             if move.after_status in statuses and move.after_owner:
@@ -574,7 +645,7 @@ class StoreCaches:
             return True
 
     def lead(self, lead_id: str) -> LeadView | None:
-        return self._fresh(self._leads, lead_id, LEAD_TTL)
+        return self._fresh(self._leads, lead_id, self._lead_ttl())
 
     def keep_lead(self, lead: LeadView, changes_before: tuple[int, int]) -> None:
         self.keep_leads([lead], changes_before)
@@ -590,9 +661,9 @@ class StoreCaches:
 
     def owners(self, company_id: str, statuses: Sequence[str]) -> list[OwnedLead] | None:
         """The owned leads at a company read by ``keep_owners`` (a copy), or None. Dropped when
-        one of the company's leads moves here (or any lead whose company is not known), and
-        where others write after LEAD_TTL, as the leads."""
-        found = self._fresh(self._owners, (company_id, tuple(statuses)), LEAD_TTL)
+        one of the company's leads moves (here, or announced by another process; or any lead whose
+        company is not known), and expire as the leads."""
+        found = self._fresh(self._owners, (company_id, tuple(statuses)), self._lead_ttl())
         return None if found is None else list(found)
 
     def keep_owners(
@@ -608,7 +679,7 @@ class StoreCaches:
             self._keep(self._owners, kept, LEADS_KEPT, changes_before)
 
     def stream(self, lead_id: str) -> list[Event] | None:
-        found = self._fresh(self._streams, lead_id, LEAD_TTL)
+        found = self._fresh(self._streams, lead_id, self._lead_ttl())
         return None if found is None else list(found)
 
     def keep_stream(
@@ -626,7 +697,7 @@ class StoreCaches:
     def standing(self, lead_id: str) -> object | None:
         """What another repository derived from one lead (its standing among connected
         leads), kept and dropped like the lead itself."""
-        return self._fresh(self._standings, lead_id, LEAD_TTL)
+        return self._fresh(self._standings, lead_id, self._lead_ttl())
 
     def keep_standing(self, lead_id: str, value: object, changes_before: tuple[int, int]) -> None:
         self._keep(self._standings, {lead_id: value}, LEADS_KEPT, changes_before)

@@ -37,6 +37,7 @@ class CypherConnections(QueryRunner):
     def lead_standings(self, lead_ids: Sequence[str]) -> dict[str, LeadStanding]:
         """Each of these leads' status, owner, title and company (leads that do not exist are
         absent). Kept like the leads themselves (graph/store/caches.py)."""
+        self._fresh_changes()
         found: dict[str, LeadStanding] = {}
         missing = []
         for lead_id in dict.fromkeys(lead_ids):

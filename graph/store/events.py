@@ -24,6 +24,7 @@ class CypherEvents(QueryRunner):
             raise InvalidArgument("events: give a lead or a rep")
         if lead_id is None:
             return [event(r) for r in self._read("rep_events", {"rep_id": rep_id})]
+        self._fresh_changes()
         kept = self.caches.stream(lead_id)
         if kept is not None:
             return kept
@@ -40,6 +41,8 @@ class CypherEvents(QueryRunner):
         its graph (``keeps_bulk_reads``)."""
         if len(lead_ids) <= POINT_QUERY_LEADS:  # a lead's own events: ~0.5 ms; the scan: ~35
             return {lead_id: self.events(lead_id=lead_id) for lead_id in lead_ids}
+        if keep:
+            self._fresh_changes()
         changes_before = self.caches.lead_changes()
         found: dict[str, list[Event]] = {lead_id: [] for lead_id in lead_ids}
         for row in self._read("events_of_leads", {"lead_ids": list(lead_ids)}):

@@ -26,6 +26,7 @@ class CypherLeads(CypherReps):
     def lead(self, lead_id: str) -> LeadView:
         """One lead with its company and buying committee; NotFound when it does not exist.
         Kept in memory for a moment (graph/store/caches.py LEAD_TTL) until a write drops it."""
+        self._fresh_changes()
         kept = self.caches.lead(lead_id)
         if kept is not None:
             return kept
@@ -53,6 +54,8 @@ class CypherLeads(CypherReps):
         kept like ``lead``'s, so that a claim or a ranking finds its lead in memory, where the
         store is the only writer of its graph (``keeps_bulk_reads``)."""
         params = {"statuses": list(statuses)}
+        if keep:
+            self._fresh_changes()  # kept after the announcements read (caches.changes_seen)
         changes_before = self.caches.lead_changes()
         committees: dict[str, list[CommitteeMember]] = defaultdict(list)
         if with_committees:
@@ -130,6 +133,7 @@ class CypherLeads(CypherReps):
         if company_id is None:
             rows = self._read("account_owners", {"statuses": list(statuses)})
             return [record(OwnedLead, row) for row in rows]
+        self._fresh_changes()
         kept = self.caches.owners(company_id, statuses)
         if kept is not None:
             return kept
@@ -145,6 +149,7 @@ class CypherLeads(CypherReps):
         server's warm-up, where the store is the only writer of its graph."""
         if not self.keeps_bulk_reads:
             return
+        self._fresh_changes()
         changes_before = self.caches.lead_changes()
         found: dict[str, list[OwnedLead]] = {company_id: [] for company_id in companies}
         for row in self._read("account_owners", {"statuses": list(statuses)}):
@@ -245,6 +250,7 @@ class CypherLeads(CypherReps):
                 event=dataclasses.replace(event, at=utc(event.at) or event.at),
             )
         )
+        self._announce_moves()
         return True
 
     def overdue_leads(self, now: datetime) -> list[tuple[str, str | None]]:

@@ -21,7 +21,8 @@ import pyarrow as pa
 
 from cypher import QueryCatalog
 from graph.errors import NeedsGraph, StoreError, StoreUnavailable
-from graph.store.caches import SHARED, StoreCaches
+from graph.store import caches as kept
+from graph.store.caches import LEADS, SHARED, StoreCaches
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -127,10 +128,10 @@ class QueryRunner:
     @property
     def keeps_bulk_reads(self) -> bool:
         """Whether what is read of many leads at once may be kept: where this process is the
-        only writer of its graph (LadybugDB read-write). Elsewhere other processes' lead writes
-        are not announced, so leads are kept for LEAD_TTL (2 s) at most, which a read of every
-        open lead outlasts."""
-        return self.caches.single_writer
+        only writer of its graph (LadybugDB read-write), or where every process announces the
+        leads it writes (Neo4j: caches.py ``LEADS``). Elsewhere leads are kept for LEAD_TTL
+        (2 s) at most, which a read of every open lead outlasts."""
+        return self.caches.single_writer or self.caches.announces_leads
 
     @property
     def writes_alone(self) -> bool:
@@ -196,22 +197,32 @@ class QueryRunner:
     # --- other processes' writes ----------------------------------------------------------
 
     def _announce(self, kinds: frozenset[str]) -> None:
-        """Tell other processes that this one has written (and committed) these kinds."""
-        shared = sorted(kinds & SHARED)
+        """Tell other processes that this one has written (and committed) these kinds, and
+        the leads it moved (caches.py ``LEADS``)."""
+        leads = self.caches.announcement(kinds)
+        shared = sorted(kinds & SHARED) + ([LEADS] if leads else [])
         if not self.shares_graph or not shared:
             return
+        params = {"kinds": shared, "lead_ids": leads, "kept": kept.LEADS_ANNOUNCED}
         try:
-            rows = self._timed(self._run_write, "announce_changes", {"kinds": shared})
+            rows = self._timed(self._run_write, "announce_changes", params)
         except (StoreError, StoreUnavailable) as exc:  # written, not announced: the TTL remains
             logger.warning("a write of %s was not announced to other processes: %s", shared, exc)
             return
         self.caches.announced({str(r["kind"]): int(r["seq"]) for r in rows})
 
+    def _announce_moves(self) -> None:
+        """A lead moved by one statement outside any transaction: announce it now (inside
+        one, it is announced when the transaction commits)."""
+        if self.shares_graph and not self.caches.in_transaction():
+            self._announce(frozenset())
+
     def _fresh_changes(self) -> None:
         """Before using what is kept: read other processes' announcements, if due."""
         if self.shares_graph and self.caches.changes_due():
-            rows = self._read("read_changes")
-            self.caches.changes_seen({str(r["kind"]): int(r["seq"]) for r in rows})
+            rows = self._read("read_changes", {"leads_seen": self.caches.leads_seen()})
+            recent = [str(r) for row in rows if row["kind"] == LEADS for r in row["recent"] or ()]
+            self.caches.changes_seen({str(r["kind"]): int(r["seq"]) for r in rows}, recent)
 
     # --- the one way every named query runs ------------------------------------------------
 

@@ -249,6 +249,8 @@ def parameters(name: str, ids: Mapping[str, Any]) -> dict[str, Any]:
         "at": NOW,
         "limit": 100,
         "row_limit": 1000,
+        "kept": 1000,  # announcements of moved leads kept (announce_changes)
+        "leads_seen": -1,
         "ids": [person, other],
         "emails": ["ann.lee@example.org"],
         "email": "ann.lee@example.org",

@@ -174,8 +174,9 @@ def test_the_open_leads_read_by_the_warm_up_are_kept_until_a_write_drops_them(
     """What the server's warm-up reads of every open lead (views with their committees, their
     streams in one read: ``keep``) is kept where the store is the only writer of its graph
     (LadybugDB): a claim or a ranking of one of them reads neither the lead nor its events
-    again, and a claim keeps the lead and its events as it left them. On Neo4j, where other workers' lead writes are
-    not announced, nothing is kept in bulk. The same reads without ``keep`` keep nothing."""
+    again, and a claim keeps the lead and its events as it left them. On Neo4j, where every
+    worker announces the leads it writes, they are kept too (a claim there reads its lead again
+    under its lock). The same reads without ``keep`` keep nothing."""
     monkeypatch.setattr("graph.store.events.POINT_QUERY_LEADS", 1)  # two leads: one scan
     world.knows("bob", "omar")
     world.lead("L3", ("omar", "cfo"), ("erin", "champion"))  # two decision-makers
@@ -200,6 +201,8 @@ def test_the_open_leads_read_by_the_warm_up_are_kept_until_a_write_drops_them(
         assert {"lead_events"} <= set(read) and LEAD_READS & set(read)
         return
     assert not (LEAD_READS | {"lead_events"}) & set(read)
+    if not store.writes_alone:  # Neo4j: a claim reads its lead again under its lock
+        return
     claim_lead(store, "L1", rid("ann"), policy=policy, now=NOW, actor="test")
     # its checks found the lead and its offers in memory, and so did the re-check of the
     # offers inside the write (before the move: the transaction has the graph to itself)
@@ -245,7 +248,7 @@ def test_a_companys_account_owners_are_kept_until_one_of_its_leads_moves(
     assert account_owners(store, OWNER_STATUSES, "c:acme") == {"c:acme": acme_rep}
     assert account_owners(store, OWNER_STATUSES, "c:globex") == {"c:globex": globex_rep}
     # acme's followed the claim on the only writer (read again elsewhere), globex's kept
-    assert read.count("company_owners") == (0 if store.keeps_bulk_reads else 1)
+    assert read.count("company_owners") == (0 if store.writes_alone else 1)
     store.caches.forget_lead("L-unknown")  # no view kept: its company is not known
     read.clear()
     assert account_owners(store, OWNER_STATUSES, "c:globex") == {"c:globex": globex_rep}
@@ -301,7 +304,7 @@ def test_a_reps_held_leads_counted_from_memory_are_what_the_graph_holds(
 
     for step in range(2):
         kept = counts()
-        assert ("lock_rep" in read) != store.keeps_bulk_reads
+        assert ("lock_rep" in read) != store.writes_alone
         store.caches.forget()  # the graph's count
         monkeypatch.setattr(store.caches, "held", lambda statuses, rep_id: None)
         assert counts() == kept and "lock_rep" in read
@@ -434,7 +437,7 @@ def test_a_claim_keeps_what_it_moved_as_the_graph_has_it_on_the_only_writer(
     claim_lead(store, "L1", owner, policy=load_policy(), now=paris, actor="test")
     read.clear()
     claimed = seen("L1")
-    if store.keeps_bulk_reads:
+    if store.writes_alone:
         assert not moved_reads & set(read)  # followed in memory
     else:
         assert {"lead_events", "company_owners"} <= set(read)
@@ -509,6 +512,96 @@ def test_another_workers_write_shows_within_the_poll(
         assert {m.member.id: m.hops for m in ann.evidence.committee}[pid("dana")] == 1
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
+def test_another_workers_claim_drops_that_lead_only(
+    world: World, store: GraphStore, graph_settings: GraphSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker B claims L1: worker A's next read of L1, of its stream and of its company's owners
+    shows the claim once A reads the announcements (CHANGES_POLL; 0 here), while L2, which A
+    keeps too, is not read again: B announced the lead it moved, by id. Kept leads outlive
+    LEAD_TTL (0 here) where every worker announces its moves."""
+    monkeypatch.setattr(caches, "CHANGES_POLL", 0.0)
+    monkeypatch.setattr(caches, "LEAD_TTL", 0.0)
+    policy = load_policy()
+    route_lead(store, "L1", policy=policy, now=NOW, actor="test")
+    kept = {i: (store.lead(i), store.events(lead_id=i)) for i in ("L1", "L2")}
+    assert account_owners(store, OWNER_STATUSES, "c:acme") == {}
+    owner = kept["L1"][0].owner_rep_id
+    assert owner is not None
+    other = open_store(graph_settings)
+    try:
+        claim_lead(other, "L1", owner, policy=policy, now=NOW, actor="test")
+        read: list[str] = []
+        monkeypatch.setattr(store, "query_observer", lambda name, _: read.append(name))
+        assert (store.lead("L2"), store.events(lead_id="L2")) == kept["L2"]
+        assert "read_changes" in read and not (LEAD_READS | {"lead_events"}) & set(read)
+        after = store.lead("L1")
+        assert (after.status, after.owner_rep_id) == ("claimed", owner)
+        assert [e.kind for e in store.events(lead_id="L1")] == [
+            *(e.kind for e in kept["L1"][1]),
+            "claimed",
+        ]
+        assert account_owners(store, OWNER_STATUSES, "c:acme") == {"c:acme": owner}
+        read.clear()  # an event of L2 written by B (not a move): every kept lead is dropped
+        World(other).event("note", "bob", at=NOW, lead_id="L2")
+        assert [e.kind for e in store.events(lead_id="L2")][-1] == "note"
+        assert store.lead("L1") == after
+        assert {"lead_events"} <= set(read) and LEAD_READS & set(read)
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
+def test_announcements_missed_between_two_polls_drop_every_kept_lead(
+    world: World, store: GraphStore, graph_settings: GraphSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The graph keeps the last LEADS_ANNOUNCED announcements of moved leads (1 here): worker B
+    moves L1, then L2; worker A, which polls after both, cannot know every lead that moved,
+    so it reads L3 (moved by nobody) again too. So does a worker's first poll, for what it
+    kept before it."""
+    monkeypatch.setattr(caches, "CHANGES_POLL", 0.0)
+    monkeypatch.setattr(caches, "LEADS_ANNOUNCED", 1)
+    world.lead("L3", ("dana", "champion"))
+    views = {i: store.lead(i) for i in ("L1", "L2", "L3")}
+    other = open_store(graph_settings)
+    try:
+        World(other).give("L1", "bob", at=NOW)
+        World(other).give("L2", "ann", at=NOW)
+        read: list[str] = []
+        monkeypatch.setattr(store, "query_observer", lambda name, _: read.append(name))
+        assert store.lead("L3") == views["L3"]
+        assert LEAD_READS & set(read)  # read again
+        assert (store.lead("L1").owner_rep_id, store.lead("L2").owner_rep_id) == (
+            rid("bob"),
+            rid("ann"),
+        )
+        fresh = open_store(graph_settings)  # a worker whose first poll comes after it kept
+        try:
+            fresh.caches.keep_lead(views["L1"], fresh.caches.lead_changes())
+            assert fresh.caches.lead("L1") == views["L1"]  # as it was before bob's claim
+            assert fresh.lead("L1").owner_rep_id == rid("bob")
+        finally:
+            fresh.close()
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
+def test_a_workers_own_move_keeps_its_other_leads_after_the_poll(
+    world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This worker's move is announced; reading its own announcement back drops nothing more
+    (L2 stays kept) and the moved lead is read as the graph has it."""
+    monkeypatch.setattr(caches, "CHANGES_POLL", 0.0)
+    views = {i: store.lead(i) for i in ("L1", "L2")}
+    world.give("L1", "bob", at=NOW)
+    read: list[str] = []
+    monkeypatch.setattr(store, "query_observer", lambda name, _: read.append(name))
+    assert store.lead("L2") == views["L2"]
+    assert "read_changes" in read and not LEAD_READS & set(read)
+    assert store.lead("L1").owner_rep_id == rid("bob")
 
 
 @pytest.mark.parametrize("backend", ["neo4j"])
