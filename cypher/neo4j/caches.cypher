@@ -1,7 +1,7 @@
 // Announcements of writes to other processes (graph/store/caches.py): a counter per kind of
 // what stores keep in memory for long, moved after each write of that kind commits; the
-// counter of moved leads ('leads') keeps its last $kept announcements, each lead as
-// "<seq> <lead id>".
+// counter of moved leads ('leads') keeps its last $kept announcements, each one line of its
+// sequence number followed by a line per lead id.
 
 // name: announce_changes
 // Move the counter of each kind written (a transaction that committed, or one statement);
@@ -13,7 +13,7 @@ WITH g, g.seq + 1 AS seq
 SET g.seq = seq,
     g.recent = CASE
       WHEN g.kind = 'leads'
-      THEN (coalesce(g.recent, []) + [id IN $lead_ids | toString(seq) + ' ' + id])[-$kept..]
+      THEN (coalesce(g.recent, []) + [reduce(s = toString(seq), id IN $lead_ids | s + '\n' + id)])[-$kept..]
       ELSE g.recent
     END
 RETURN g.kind AS kind, g.seq AS seq
@@ -23,4 +23,4 @@ RETURN g.kind AS kind, g.seq AS seq
 // announced after the last one this process read ($leads_seen).
 MATCH (g:CacheGeneration)
 RETURN g.kind AS kind, g.seq AS seq,
-       [r IN coalesce(g.recent, []) WHERE toInteger(split(r, ' ')[0]) > $leads_seen] AS recent
+       [r IN coalesce(g.recent, []) WHERE toInteger(split(r, '\n')[0]) > $leads_seen] AS recent

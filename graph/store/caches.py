@@ -18,12 +18,12 @@ process changed (``changes_seen``). So the rep network and the rankings' reach a
 within about a second of another worker's import.
 
 Leads move all the time (every claim), so a counter alone would drop every kept lead each
-second; the leads a process moved are announced by id instead (``LEADS``: the counter's last
-``LEADS_ANNOUNCED`` announcements, each with its lead ids, ``ALL_LEADS`` for a write of leads
-or events that is not one lead's move), and another process drops those leads' views, streams
-and companies' owners. Where announcements are read (``announces_leads``), leads are kept for
-``ANNOUNCED_LEAD_TTL`` instead of ``LEAD_TTL``; announcements missed (more than the counter
-keeps between two reads) drop every kept lead.
+second; the leads a process moved are announced by id instead (``LEADS``: the counter keeps its
+last ``LEADS_ANNOUNCED`` announcements, each with its lead ids; ``ALL_LEADS`` for a write of
+leads or events that is not a few leads' moves), and another process drops those leads'
+views, streams and companies' owners. Where announcements are read (``announces_leads``),
+leads are kept for ``ANNOUNCED_LEAD_TTL`` instead of ``LEAD_TTL``; announcements missed (more
+than the counter keeps between two reads) drop every kept lead.
 """
 
 from __future__ import annotations
@@ -65,9 +65,12 @@ LEAD_TTL = 2.0
 ANNOUNCED_LEAD_TTL = 300.0
 """Where they are (``StoreCaches.announces_leads``): only a write made outside warmpath, or an
 announcement lost with its process, needs it."""
-LEADS_ANNOUNCED = 1000
+LEADS_ANNOUNCED = 256
 """How many announcements of moved leads the graph keeps (``LEADS``): a process that polls
-every CHANGES_POLL seconds misses none below about a thousand lead writes a second."""
+every CHANGES_POLL seconds misses none below about 250 claims a second (above, it drops every
+kept lead); each announcement rewrites that list."""
+MOVES_NAMED = 64
+"""The most leads one announcement names; a write that moved more announces ALL_LEADS."""
 LEADS_KEPT = 50_000
 ANSWER_TTL = ACTIVITY_TTL
 """Answers derived from leads and events (kept_answer): other processes' writes of those are
@@ -306,7 +309,11 @@ class StoreCaches:
         forgotten here."""
         pending = getattr(self._local, "announce", None) or set()
         self._local.announce = None
-        if ACTIVITY in kinds and self.announces_leads:
+        if self.announces_leads and (
+            ACTIVITY in kinds
+            or len(pending) > MOVES_NAMED
+            or any("\n" in lead_id for lead_id in pending)  # the announcement's separator
+        ):
             return [ALL_LEADS]
         return sorted(pending)
 
@@ -363,8 +370,8 @@ class StoreCaches:
 
     def changes_seen(self, counters: Mapping[str, int], recent: Sequence[str] = ()) -> None:
         """The counters as just read: drop what another process changed since the last read.
-        ``recent``: the announcements of moved leads after ``leads_seen`` (``"<seq> <lead
-        id>"``, one per lead)."""
+        ``recent``: the announcements of moved leads after ``leads_seen``, each its sequence
+        number and lead ids, one per line."""
         with self._lock:
             self._polled_at = time.monotonic()
             seen = self._seen
@@ -376,15 +383,14 @@ class StoreCaches:
             last, now = seen[LEADS], self._seen[LEADS]
             if now == last:
                 return
-            moved = [(int(seq), lead_id) for seq, lead_id in (r.split(" ", 1) for r in recent)]
-            announced = {seq for seq, _ in moved}
+            moved = {int(seq): ids for seq, *ids in (r.split("\n") for r in recent)}
             if now < last or any(
-                seq not in announced for seq in range(last + 1, now + 1)
+                seq not in moved for seq in range(last + 1, now + 1)
             ):  # some were missed (or the graph was replaced): drop every kept lead
                 self._forget_leads()
                 return
-            for seq, lead_id in moved:
-                if last < seq <= now:
+            for seq in range(last + 1, now + 1):
+                for lead_id in moved[seq]:
                     self._forget_leads(None if lead_id == ALL_LEADS else lead_id)
 
     def announced(self, counters: Mapping[str, int]) -> None:

@@ -3,8 +3,11 @@ longest ago makes room, the others stay."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from graph.model import Company, LeadView
 from graph.store import caches
 from graph.store.caches import StoreCaches
 
@@ -34,3 +37,71 @@ def test_a_full_answer_map_keeps_every_answer_but_the_oldest(
         "AGENDA:BOB",
         "AGENDA:CAT",
     ]
+
+
+def _moved(kept: StoreCaches, *lead_ids: str) -> None:
+    for lead_id in lead_ids:
+        kept.lead_moved(
+            caches.LeadMove(
+                lead_id=lead_id,
+                before_status="offered",
+                before_owner=None,
+                after_status="claimed",
+                after_owner="rep:ann",
+                event_kind="claimed",
+                event_rep="rep:ann",
+                at=datetime(2026, 12, 1, tzinfo=UTC),
+            )
+        )
+
+
+def test_a_workers_moves_are_announced_by_id_or_as_every_lead() -> None:
+    """The leads a thread moved are announced once (a Neo4j worker's, ``announces_leads``):
+    by id; as every lead when it moved more than MOVES_NAMED, when an id holds the
+    announcement's separator, or when the write also wrote leads or events otherwise."""
+    kept = StoreCaches()
+    kept.announces_leads = True
+    _moved(kept, "L2", "L1", "L2")
+    assert kept.announcement(frozenset()) == ["L1", "L2"]
+    assert kept.announcement(frozenset()) == []  # announced once
+    _moved(kept, *(f"L{n}" for n in range(caches.MOVES_NAMED + 1)))
+    assert kept.announcement(frozenset()) == [caches.ALL_LEADS]
+    _moved(kept, "odd\nid")
+    assert kept.announcement(frozenset()) == [caches.ALL_LEADS]
+    _moved(kept, "L1")
+    assert kept.announcement(frozenset({caches.ACTIVITY})) == [caches.ALL_LEADS]
+    quiet = StoreCaches()  # a LadybugDB store: its file has no other writer
+    _moved(quiet, "L1")
+    assert quiet.announcement(frozenset({caches.ACTIVITY})) == []
+
+
+@pytest.mark.parametrize(
+    ("recent", "dropped"),
+    [
+        (["4\nL1", "5\nL2\nL3"], {"L1", "L2", "L3"}),  # announcements 4 and 5: those leads
+        (["5\nL2"], {"L0", "L1", "L2", "L3", "L4"}),  # 4 missed: every kept lead
+        (["4\nL1", "5\n*"], {"L0", "L1", "L2", "L3", "L4"}),  # a write of every lead
+    ],
+)
+def test_another_workers_announcements_drop_the_leads_they_name(
+    recent: list[str], dropped: set[str]
+) -> None:
+    kept = StoreCaches()
+    kept.announces_leads = True
+    kept.changes_seen({"leads": 3})  # the first read: nothing kept before it
+    assert kept.leads_seen() == 3
+    views = {lead_id: _view(lead_id) for lead_id in ("L0", "L1", "L2", "L3", "L4")}
+    kept.keep_leads(list(views.values()), kept.lead_changes())
+    kept.changes_seen({"leads": 5}, recent)
+    assert {i for i in views if kept.lead(i) is None} == dropped
+    assert kept.leads_seen() == 5
+
+
+def _view(lead_id: str) -> LeadView:
+    return LeadView(
+        id=lead_id,
+        title=lead_id,
+        status="offered",
+        grade="warm",
+        company=Company(id="c:acme", name="Acme"),
+    )
