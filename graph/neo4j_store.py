@@ -259,7 +259,6 @@ class Neo4jStore(CypherGraphStore):
             return unit()
 
         attempts = 0
-        announced: list[Row] = []
 
         def work(tx: neo4j.ManagedTransaction) -> T:
             nonlocal attempts
@@ -268,11 +267,7 @@ class Neo4jStore(CypherGraphStore):
                 self.caches.rolled_back()
             self._local.tx, self._local.managed = tx, True
             try:
-                done = unit()
-                # announced with what it announces: one commit, and nothing announced unless
-                # it commits (a claim's move, by id: caches.py LEADS)
-                announced[:] = self._announcing(self.caches.written_so_far())
-                return done
+                return unit()
             finally:
                 self._local.tx, self._local.managed = None, False
 
@@ -288,8 +283,8 @@ class Neo4jStore(CypherGraphStore):
                     self.caches.rolled_back()
                     raise
                 finally:
-                    self.caches.ended()
-            self.caches.announced({str(r["kind"]): int(r["seq"]) for r in announced})
+                    written = self.caches.ended()
+            self._announce(written)
             return done
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {_line(exc)}") from None

@@ -295,10 +295,6 @@ class StoreCaches:
         """Whether a write transaction is open in this thread."""
         return getattr(self._local, "kinds", None) is not None
 
-    def written_so_far(self) -> frozenset[str]:
-        """The kinds the write transaction open in this thread has written so far."""
-        return frozenset(getattr(self._local, "kinds", None) or ())
-
     def _to_announce(self, lead_id: str) -> None:
         """A lead this thread wrote, to announce once its write commits (``announcement``)."""
         if self.announces_leads:

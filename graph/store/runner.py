@@ -199,23 +199,17 @@ class QueryRunner:
     def _announce(self, kinds: frozenset[str]) -> None:
         """Tell other processes that this one has written (and committed) these kinds, and
         the leads it moved (caches.py ``LEADS``)."""
-        try:
-            rows = self._announcing(kinds)
-        except (StoreError, StoreUnavailable) as exc:  # written, not announced: the TTL remains
-            logger.warning("a write of %s was not announced to other processes: %s", kinds, exc)
-            return
-        self.caches.announced({str(r["kind"]): int(r["seq"]) for r in rows})
-
-    def _announcing(self, kinds: frozenset[str]) -> list[Row]:
-        """Run the announcement of these kinds and the leads moved (none: no statement); in
-        the write transaction open in this thread, if any, which then commits it with the
-        writes it announces (a unit of work run again announces again)."""
         leads = self.caches.announcement(kinds)
         shared = sorted(kinds & SHARED) + ([LEADS] if leads else [])
         if not self.shares_graph or not shared:
-            return []
+            return
         params = {"kinds": shared, "lead_ids": leads, "kept": kept.LEADS_ANNOUNCED}
-        return self._timed(self._run_write, "announce_changes", params)
+        try:
+            rows = self._timed(self._run_write, "announce_changes", params)
+        except (StoreError, StoreUnavailable) as exc:  # written, not announced: the TTL remains
+            logger.warning("a write of %s was not announced to other processes: %s", shared, exc)
+            return
+        self.caches.announced({str(r["kind"]): int(r["seq"]) for r in rows})
 
     def _announce_moves(self) -> None:
         """A lead moved by one statement outside any transaction: announce it now (inside
