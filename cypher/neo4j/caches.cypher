@@ -6,14 +6,16 @@
 // name: announce_changes
 // Move the counter of each kind written (a transaction that committed, or one statement);
 // with 'leads', keep the ids of the leads it moved.
+// The counter moves first, in the SET that reads it (which takes the node's write lock before
+// reading: two processes never get the same number); the list is built under that lock.
 UNWIND $kinds AS kind
 MERGE (g:CacheGeneration {kind: kind})
-ON CREATE SET g.seq = 0
-WITH g, g.seq + 1 AS seq
-SET g.seq = seq,
-    g.recent = CASE
+ON CREATE SET g.seq = 1
+ON MATCH SET g.seq = g.seq + 1
+WITH g
+SET g.recent = CASE
       WHEN g.kind = 'leads'
-      THEN (coalesce(g.recent, []) + [reduce(s = toString(seq), id IN $lead_ids | s + '\n' + id)])[-$kept..]
+      THEN (coalesce(g.recent, []) + [reduce(s = toString(g.seq), id IN $lead_ids | s + '\n' + id)])[-$kept..]
       ELSE g.recent
     END
 RETURN g.kind AS kind, g.seq AS seq

@@ -280,6 +280,8 @@ class StoreCaches:
         self.announces_leads = False
         """True where other processes write the graph and every process announces the leads
         it moves (Neo4j): kept leads last ANNOUNCED_LEAD_TTL, not LEAD_TTL."""
+        self._owed = False
+        """An announcement failed: the next one names every lead (``unannounced``)."""
 
     # --- invalidation -----------------------------------------------------------------------
 
@@ -290,6 +292,11 @@ class StoreCaches:
         if written is not None:
             written.update(kinds)
         self.forget(kinds)
+
+    def unannounced(self) -> None:
+        """An announcement failed (its leads are lost): the next announcement names every
+        lead, so that no other process keeps a moved lead past its next read of them."""
+        self._owed = True
 
     def in_transaction(self) -> bool:
         """Whether a write transaction is open in this thread."""
@@ -305,12 +312,15 @@ class StoreCaches:
 
     def announcement(self, kinds: frozenset[str]) -> list[str]:
         """The leads this thread moved since the last announcement, to announce now that
-        its write of ``kinds`` committed (ALL_LEADS when it wrote leads or events otherwise);
-        forgotten here."""
+        its write of ``kinds`` committed (ALL_LEADS when it wrote leads or events otherwise,
+        or when an announcement failed); forgotten here. The moves of a write that failed are
+        announced by the next (it may have committed: extra drops, never a missed one)."""
         pending = getattr(self._local, "announce", None) or set()
         self._local.announce = None
+        owed, self._owed = self._owed, False
         if self.announces_leads and (
-            ACTIVITY in kinds
+            owed
+            or ACTIVITY in kinds
             or len(pending) > MOVES_NAMED
             or any("\n" in lead_id for lead_id in pending)  # the announcement's separator
         ):

@@ -208,6 +208,8 @@ class QueryRunner:
             rows = self._timed(self._run_write, "announce_changes", params)
         except (StoreError, StoreUnavailable) as exc:  # written, not announced: the TTL remains
             logger.warning("a write of %s was not announced to other processes: %s", shared, exc)
+            if leads:
+                self.caches.unannounced()  # the next announcement names every lead
             return
         self.caches.announced({str(r["kind"]): int(r["seq"]) for r in rows})
 

@@ -105,3 +105,30 @@ def _view(lead_id: str) -> LeadView:
         grade="warm",
         company=Company(id="c:acme", name="Acme"),
     )
+
+
+def test_a_failed_announcement_makes_the_next_name_every_lead() -> None:
+    kept = StoreCaches()
+    kept.announces_leads = True
+    _moved(kept, "L1")
+    assert kept.announcement(frozenset()) == ["L1"]  # sent, and then refused by the graph
+    kept.unannounced()
+    _moved(kept, "L2")
+    assert kept.announcement(frozenset()) == [caches.ALL_LEADS]
+    _moved(kept, "L3")
+    assert kept.announcement(frozenset()) == ["L3"]
+
+
+def test_a_workers_own_announcement_is_not_read_back_as_anothers() -> None:
+    kept = StoreCaches()
+    kept.announces_leads = True
+    kept.changes_seen({"leads": 3})
+    kept.keep_leads([_view("L1"), _view("L2")], kept.lead_changes())
+    kept.announced({"leads": 4})  # this worker's own, next in line
+    assert kept.leads_seen() == 4
+    kept.changes_seen({"leads": 4}, [])
+    assert kept.lead("L1") is not None and kept.lead("L2") is not None
+    kept.announced({"leads": 6})  # another worker's came in between: read at the next poll
+    assert kept.leads_seen() == 4
+    kept.changes_seen({"leads": 6}, ["5\nL2", "6\nL1"])
+    assert kept.lead("L1") is None and kept.lead("L2") is None

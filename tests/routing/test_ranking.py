@@ -491,9 +491,11 @@ def test_one_reps_standing_is_their_score_and_rules_in_the_whole_ranking(
     )
     world.works_at("fay", "globex", current=False, started=date(2019, 1, 1), ended=date(2020, 1, 1))
     world.lead("OLD", ("noah", "champion"))
-    world.give("OLD", "eve")  # eve owns an Acme deal and is at capacity
-    world.lead("OLD2", ("noah", "champion"))
-    world.give("OLD2", "ann")
+    world.give("OLD", "hal")  # hal owns an Acme deal: the account owner
+    world.lead("OLD2", ("noah", "champion"), company="globex")
+    world.give("OLD2", "eve")  # eve is at capacity
+    world.lead("OLD3", ("noah", "champion"), company="globex")
+    world.give("OLD3", "ann")
     for grade in ("hot", "warm"):
         lead_id = f"L-{grade}"
         world.lead(
@@ -511,7 +513,7 @@ def test_one_reps_standing_is_their_score_and_rules_in_the_whole_ranking(
             )
             assert reason == reasons.get(rep_id), (grade, rep_id)
             if rep_id in scored:
-                assert score == pytest.approx(scored[rep_id], abs=1e-4), (grade, rep_id)
+                assert score == scored[rep_id], (grade, rep_id)  # both rounded to 4 places
     assert rep_standing(store, lead, "rep:nobody", policy=load_policy(), now=NOW) == (
         0.0,
         "rep:nobody is not an active rep in the graph",

@@ -605,6 +605,39 @@ def test_a_workers_own_move_keeps_its_other_leads_after_the_poll(
 
 
 @pytest.mark.parametrize("backend", ["neo4j"])
+def test_concurrent_announcements_get_distinct_numbers(
+    store: GraphStore, graph_settings: GraphSettings
+) -> None:
+    """Two workers announcing moves at the same moment never get the same number (a reader
+    keyed by number would lose one of them), and the graph keeps each announcement."""
+    other = open_store(graph_settings)
+    numbers: list[int] = []
+    lock = threading.Lock()
+
+    def announce(worker: GraphStore, n: int) -> None:
+        params = {"kinds": ["leads"], "lead_ids": [f"L{n}"], "kept": 1000}
+        rows = worker._run_write("announce_changes", params)
+        with lock:
+            numbers.append(int(rows[0]["seq"]))
+
+    try:
+        threads = [
+            threading.Thread(target=announce, args=(worker, n))
+            for n, worker in enumerate([store, other] * 12)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert len(numbers) == 24 and len(set(numbers)) == 24
+        rows = store._run_read("read_changes", {"leads_seen": -1})
+        recent = next(row["recent"] for row in rows if row["kind"] == "leads")
+        assert sorted(int(entry.split("\n")[0]) for entry in recent)[-24:] == sorted(numbers)
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
 def test_a_workers_own_write_is_not_read_again_after_the_poll(
     world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
