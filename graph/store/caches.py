@@ -73,8 +73,9 @@ MOVES_NAMED = 64
 """The most leads one announcement names; a write that moved more announces ALL_LEADS."""
 LEADS_KEPT = 50_000
 ANSWER_TTL = ACTIVITY_TTL
-"""Answers derived from leads and events (kept_answer): other processes' writes of those are
-not announced, so they are kept as long as the activity."""
+"""Answers derived from leads and events (kept_answer): kept as long as the activity at most.
+Another process's writes of leads and events, announced (``LEADS``), drop them sooner: at the
+next read of the announcements."""
 ANSWER_MAX_AGE = 60.0
 """Even in a single writer: what they report falls due and ages with the clock."""
 ANSWERS_KEPT = 4096
