@@ -156,8 +156,18 @@ def claim_lead(
     is its one write: where the store writes alone, it runs under the write lock without a
     transaction around it (``run_atomic(one_write=True)``)."""
     lead = store.lead(lead_id)
-    _claimable(lead, lead_id, rep_id)
     history = store.events(lead_id=lead_id)
+    offered = lead.status == "offered" and rep_id in offers_from(history)
+    if not offered and not store.writes_alone:
+        # what this worker keeps may be a moment behind another's offer (its announcement is
+        # read at most every second): a refusal is judged on the graph, under the lead's lock
+
+        def fresh() -> tuple[LeadView, list[Event]]:
+            store.lock_lead(lead_id)  # what is read next comes from the graph
+            return store.lead(lead_id), store.events(lead_id=lead_id)
+
+        lead, history = store.run_atomic(fresh)
+    _claimable(lead, lead_id, rep_id)
     if rep_id not in offers_from(history):
         raise NotEligible(f"lead {lead_id} was not offered to you")
     excluded = exclusions_from(history)
