@@ -605,6 +605,27 @@ def test_a_workers_own_move_keeps_its_other_leads_after_the_poll(
 
 
 @pytest.mark.parametrize("backend", ["neo4j"])
+def test_a_claim_right_after_another_workers_offer_is_judged_on_the_graph(
+    world: World, store: GraphStore, graph_settings: GraphSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker A keeps L1 as new; worker B offers it; the claim of the rep offered it, through A
+    before A reads the announcements again (CHANGES_POLL an hour here), succeeds: what A keeps
+    would refuse it, so the refusal is judged on the graph, under the lead's lock."""
+    assert store.lead("L1").status == "new"  # kept by A (after its first read of them)
+    monkeypatch.setattr(caches, "CHANGES_POLL", 3600.0)
+    policy = load_policy()
+    other = open_store(graph_settings)
+    try:
+        offer = route_lead(other, "L1", policy=policy, now=NOW, actor="test")
+        rep = offer.reps[0]
+        assert store.lead("L1").status == "new"  # A has not read B's announcement
+        claimed = claim_lead(store, "L1", rep, policy=policy, now=NOW, actor="test")
+        assert (claimed.status, claimed.owner_rep_id) == ("claimed", rep)
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
 def test_concurrent_announcements_get_distinct_numbers(
     store: GraphStore, graph_settings: GraphSettings
 ) -> None:
