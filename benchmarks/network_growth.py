@@ -6,7 +6,7 @@ Builds the synthetic organisation (``BENCH_SCALE``: one of demo/organisation.py'
 the two queries the store reads the network from (``rep_contacts``,
 ``rep_contacts_employers``) from the snapshot's Arrow tables, without a database, and builds the
 network in memory as the store does. Prints the rows read, the build time, the bytes of the
-arrays the network keeps (the dense rep x rep ``shares_contact`` matrix separately) and this
+arrays the network keeps (the rep x rep ``shares_contact`` bits separately) and this
 process's resident memory before and after the build. What the store
 adds on top (reading the rows from the graph) is the "rep network read into memory" line of
 ``make bench``.
@@ -146,7 +146,7 @@ def main() -> int:
     print(
         f"rep network built in {built_s:.1f}s: {network.pairs:,} rep-contact pairs, "
         f"{len(network.keys):,} distinct contacts; arrays {sum(sizes.values()) / MB:,.0f} MB "
-        f"(shares_contact {shape.reps:,}x{shape.reps:,} bool: {dense / MB:,.0f} MB); "
+        f"(shares_contact {shape.reps:,}x{shape.reps:,} bits: {dense / MB:,.0f} MB); "
         f"resident {before:,.0f} MB before the build, {after:,.0f} MB after it (its rows "
         f"dropped); peak {_peak_mb():,.0f} MB",
         flush=True,

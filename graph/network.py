@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -30,6 +31,9 @@ SOURCE_BITS = 62
 """How many distinct tie sources (linkedin, facebook, crm, ...) the network can tell apart."""
 EVIDENCE_NAMES = 5
 """How many mutual connections or known people an explanation names per rep (all are counted)."""
+SHARING_BLOCK_CELLS = 16 * 1024**2
+"""How many rep x rep cells one step of building ``shares_contact`` works on at once (64 MB of
+float32): its memory stays bounded by this however many reps there are."""
 
 
 def _keys(ids: Iterable[str]) -> np.ndarray:
@@ -83,6 +87,25 @@ def _tie_steps(
         given = pc.fill_null(pc.cast(contacts.column("strength"), pa.float64()), np.nan)
         np.fmax.at(strength, tie_pair, given.to_numpy()[valid])
     return tuple(names.take(pa.array(by_name)).to_pylist()), bits, strength
+
+
+def _sharing(incidence: Any) -> np.ndarray:
+    """Which rows of a rep x contact incidence matrix (scipy CSR) share a column, as packed
+    bits (a rep does not share with itself): reps x ceil(reps / 8) bytes, an eighth of a bool
+    matrix (50 MB at 20,000 reps). Built a block of reps at a time, so the product's dense
+    block, not the whole reps x reps product, is what the build holds."""
+    reps = incidence.shape[0]
+    packed = np.zeros((reps, (reps + 7) // 8), np.uint8)
+    if reps == 0:
+        return packed
+    transposed = incidence.T.tocsr()
+    block = max(1, SHARING_BLOCK_CELLS // reps)
+    for start in range(0, reps, block):
+        stop = min(start + block, reps)
+        shared = (incidence[start:stop] @ transposed).toarray() > 0
+        shared[np.arange(stop - start), np.arange(start, stop)] = False
+        packed[start:stop] = np.packbits(shared, axis=1)
+    return packed
 
 
 class RepNetwork:
@@ -152,8 +175,9 @@ class RepNetwork:
             (np.ones(len(by_rep), np.float32), self.rep_contacts, self.rep_ptr),
             shape=(reps, max(size, 1)),
         )
-        self.shares_contact = np.asarray((incidence @ incidence.T).toarray() > 0)
-        np.fill_diagonal(self.shares_contact, False)
+        self.shares_contact = _sharing(incidence)
+        """Which reps share a contact, as bits: row i packs (``np.packbits``) one bit per rep,
+        set for every other rep who knows one of the people rep i knows."""
         staff = self.positions(_strings(employers, "person_id").to_pylist())
         companies = _strings(employers, "company_id").to_pylist()
         self.staff: dict[str, np.ndarray] = {}
@@ -329,9 +353,8 @@ class RepNetwork:
         far = np.flatnonzero(hops == 0)
         via_colleague = np.zeros(reps, bool)
         if near and len(far) and max_hops >= 3:
-            via_colleague[far] = self.shares_contact[np.ix_(far, np.asarray(near, np.int64))].any(
-                axis=1
-            )
+            sharing = np.bitwise_or.reduce(self.shares_contact[near], axis=0)
+            via_colleague[far] = np.unpackbits(sharing, count=reps).astype(bool)[far]
         hops[via_colleague] = 3
         bridges: dict[str, tuple[str, str]] = {}
         second_pairs: list[tuple[str, str]] = [
