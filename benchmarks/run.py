@@ -7,7 +7,10 @@ Environment: ``BENCH_BACKEND=ladybug|neo4j`` (default ladybug; for Neo4j see
 ``BENCH_JSON=path`` to also write the figures as JSON (with a ``fairness`` object: round robin,
 the unconstrained and the default proximity optimum of the routed batch; see
 :mod:`benchmarks.fairness`), ``BENCH_DB=path`` for the LadybugDB file
-(default: a temporary directory, removed afterwards), ``BENCH_SAMPLES`` (default 100).
+(default: a temporary directory, removed afterwards), ``BENCH_SAMPLES`` (default 100),
+``BENCH_SKIP`` (a comma-separated list of ``routing``, ``connections``, ``import`` and
+``bootstrap``: steps left out, e.g. at the large scale, whose ``route_batch`` of 40,000 leads
+needs more memory than a 24 GB machine has; the bulk load and the proximity questions always run).
 Figures are printed as p50/p95 in ms and as the ratio store/baseline of p50 and p95. Timings
 never fail the run; answers that disagree with the baseline do (exit code 1), and so does a
 step that cannot be measured (a CLI import that fails).
@@ -33,6 +36,20 @@ from demo.organisation import SCALES, generate_org
 from graph.errors import ConfigError
 from graph.store import CypherGraphStore, GraphStore
 from routing.background import shared_background
+
+STEPS = ("routing", "connections", "import", "bootstrap")
+"""The steps BENCH_SKIP may leave out."""
+
+
+def skipped_steps(value: str) -> frozenset[str]:
+    """The steps ``BENCH_SKIP`` names; ConfigError naming any other."""
+    names = {name.strip() for name in value.split(",") if name.strip()}
+    unknown = sorted(names - set(STEPS))
+    if unknown:
+        raise ConfigError(
+            f"BENCH_SKIP={value!r}: {', '.join(unknown)} is not one of {', '.join(STEPS)}"
+        )
+    return frozenset(names)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -110,6 +127,11 @@ def main() -> int:
         print(exc, file=sys.stderr)
         return 2
     samples = int(os.environ.get("BENCH_SAMPLES", "100"))
+    try:
+        skip = skipped_steps(os.environ.get("BENCH_SKIP", ""))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     shape = SCALES[scale]
     report = Report()
     rng = random.Random(11)
@@ -133,8 +155,9 @@ def main() -> int:
             with bench_graph(backend, scale, path) as graph:
                 print(f"graph: {graph.describe()}", flush=True)
                 given = graph.given
-                _bench_graph(graph, snapshot, report, rng, samples, Path(scratch))
-            _bench_bootstrap(backend, scale, snapshot, Path(scratch), report, given)
+                _bench_graph(graph, snapshot, report, rng, samples, Path(scratch), skip)
+            if "bootstrap" not in skip:
+                _bench_bootstrap(backend, scale, snapshot, Path(scratch), report, given)
         except ConfigError as exc:
             print(exc, file=sys.stderr)
             return 2
@@ -161,9 +184,10 @@ def _bench_graph(
     rng: random.Random,
     samples: int,
     scratch: Path,
+    skip: frozenset[str] = frozenset(),
 ) -> None:
-    """Bulk load, the proximity questions, ranking and routing, then one CLI import into the
-    loaded graph."""
+    """Bulk load, the proximity questions, ranking and routing, connected leads, then one CLI
+    import into the loaded graph (but the steps in ``skip``)."""
     store = graph.open()
     try:
         load_ms, loaded = _timed(lambda: store.bulk_load(snapshot, LoadProgress()))
@@ -176,13 +200,16 @@ def _bench_graph(
             f"({rows:,} rows, {rows / load_ms * 1000:,.0f} rows/s; baseline = build CSR)",
         )
         _bench_questions(store, org, snapshot, report, rng, samples)
-        _bench_routing(store, org, snapshot, report, rng, samples)
-        from benchmarks.connections import bench_connections  # connected leads (issue 14)
+        if "routing" not in skip:
+            _bench_routing(store, org, snapshot, report, rng, samples)
+        if "connections" not in skip:
+            from benchmarks.connections import bench_connections  # connected leads (issue 14)
 
-        bench_connections(store, org, snapshot, report, rng, samples)
+            bench_connections(store, org, snapshot, report, rng, samples)
     finally:
         store.close()
-    _bench_import(snapshot, graph, scratch, report)
+    if "import" not in skip:
+        _bench_import(snapshot, graph, scratch, report)
 
 
 def _bench_import(snapshot: Any, graph: BenchGraph, scratch: Path, report: Report) -> None:
