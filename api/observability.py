@@ -133,7 +133,19 @@ class JsonLines(logging.Formatter):
 
 
 class _WarmpathHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The handler configure_logging installs (and replaces when called again)."""
+    """The handler configure_logging installs (and replaces when called again). It writes to
+    the standard error it was configured with; once that stream is closed (a command run
+    in-process, whose captured stderr closes when it returns, while the server's threads still
+    log), to the standard error of the moment instead of failing every line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(self.stream, "closed", False):
+            self.acquire()
+            try:
+                self.stream = sys.stderr
+            finally:
+                self.release()
+        super().emit(record)
 
 
 def configure_logging(fmt: str) -> None:

@@ -10,6 +10,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -314,6 +315,31 @@ def test_text_log_lines_carry_the_request_id_and_a_bad_format_is_refused(
     assert rest.startswith("WARNING api.observability [probe-43] readyz: the graph database")
     with pytest.raises(ConfigError, match="WARMPATH_LOG_FORMAT='yaml': use text or json"):
         configure_logging("yaml")
+
+
+def test_a_line_logged_after_the_configured_stderr_closed_goes_to_the_stderr_of_the_moment(
+    restore_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`warmpath serve` run in-process (a test's CliRunner) configures logging on a stderr that
+    closes when the command returns; a thread of a later server logging then must not fail
+    ("--- Logging error ---: I/O operation on closed file", seen in CI after
+    tests/api/test_neo4j_faults.py)."""
+    gone = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "stderr", gone)
+        configure_logging("text")
+    gone.close()
+    done = threading.Event()
+
+    def warm_up() -> None:
+        logging.getLogger("api.app").info("reach of %d open leads read", 6)
+        done.set()
+
+    threading.Thread(target=warm_up).start()
+    assert done.wait(10)
+    err = capsys.readouterr().err
+    assert "Logging error" not in err
+    assert "INFO api.app [-] reach of 6 open leads read" in err
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
