@@ -23,11 +23,18 @@ import ladybug
 import pyarrow as pa
 
 from cypher import QueryCatalog, load_catalogs
-from graph.errors import DatabaseLocked, StoreError, StoreUnavailable
+from graph.errors import DatabaseLocked, NeedsGraph, StoreError, StoreUnavailable
 from graph.model import OrgSnapshot
 from graph.settings import LadybugSettings
 from graph.snapshot import NODE_TABLES, REL_ENDPOINTS, check_keys, ordered_ties
-from graph.store import SNAPSHOT_LOAD_ORDER, CypherGraphStore, Progress, Row, utc_params
+from graph.store import (
+    SNAPSHOT_LOAD_ORDER,
+    CypherGraphStore,
+    Progress,
+    Row,
+    in_place,
+    utc_params,
+)
 from graph.store.caches import GRAPH, REPS, changed_by
 
 log = logging.getLogger(__name__)
@@ -369,12 +376,19 @@ class LadybugStore(CypherGraphStore):
         own (a LadybugDB statement is atomic) and nobody writes between the unit's reads and
         that statement. A claim pays for one call into the engine instead of three, and holds
         the write lock that much shorter. A second write raises before it runs; the unit must
-        not fail after its write (what was written stays)."""
+        not fail after its write (what was written stays). Run in place (on the event loop,
+        ``graph.store.in_place``), it takes the write lock only if it is free at once, and
+        raises NeedsGraph otherwise, before anything ran."""
         nested = getattr(self._local, "in_transaction", False)
         if not one_write or nested or getattr(self._local, "writes_left", None) is not None:
             return super().run_atomic(unit)
         self._check_writable()
-        with WRITE_LOCK:
+        if in_place():  # on the event loop: never wait there for another thread's writes
+            if not WRITE_LOCK.acquire(blocking=False):
+                raise NeedsGraph("the write lock, which another thread holds")
+        else:
+            WRITE_LOCK.acquire()
+        try:
             self._local.writes_left = 1
             self.caches.began()
             try:
@@ -386,6 +400,8 @@ class LadybugStore(CypherGraphStore):
             finally:
                 self._local.writes_left = None
                 self._committed(self.caches.ended())  # the log folded once the unit is done
+        finally:
+            WRITE_LOCK.release()
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -396,6 +412,8 @@ class LadybugStore(CypherGraphStore):
         self._check_writable()
         if getattr(self._local, "writes_left", None) is not None:
             raise RuntimeError("a transaction inside a unit run as one write")
+        if in_place():  # work in place writes one statement (run_atomic's one_write) at most
+            raise NeedsGraph("a transaction, which may wait for the write lock")
         with WRITE_LOCK:
             if getattr(self._local, "in_transaction", False):
                 yield

@@ -39,7 +39,9 @@ from api.graphql.types.quotas import IntroductionRecorded, IntroductionResult
 from api.graphql.types.reps import RepType
 from api.graphql.types.whatif import PolicyResult, change_policy
 from api.observability import claim_decided
+from graph.errors import NeedsGraph
 from graph.model import Event, LeadView
+from graph.store import from_memory
 from routing import (
     activity,
     connections,
@@ -83,8 +85,16 @@ def _publish_after(context: Context, lead_id: str, seen: str) -> None:
     context.services.broker.publish_threadsafe(events)
 
 
-async def _change(context: Context, lead_id: str, step: Callable[[datetime], T]) -> T:
-    """Take a step on a lead, then publish the events it wrote: both in one worker thread."""
+async def _change(
+    context: Context, lead_id: str, step: Callable[[datetime], T], *, in_place: bool = False
+) -> T:
+    """Take a step on a lead, then publish the events it wrote: both in one worker thread.
+
+    ``in_place`` (a claim: its reads come from memory, its one write is a statement of about
+    2 ms): on a store that writes alone, the step is taken on the event loop when all it reads
+    is kept and the write lock is free at once (``from_memory(but_writes=True)``), else, before
+    anything was written, in a worker thread as any other step. In place it does not wait for
+    a thread to be free nor hand the interpreter lock back and forth around its statement."""
     now = context.now()
     seen = activity.watermark(now)
 
@@ -93,6 +103,12 @@ async def _change(context: Context, lead_id: str, step: Callable[[datetime], T])
         _publish_after(context, lead_id, seen)
         return done
 
+    if in_place and context.store.writes_alone:
+        try:
+            with from_memory(but_writes=True):
+                return step_and_publish()
+        except NeedsGraph:
+            pass  # nothing was written: taken again where the graph may be waited for
     return await off(step_and_publish)
 
 
@@ -197,6 +213,7 @@ class Mutation:
                     now=now,
                     actor=context.actor,
                 ),
+                in_place=True,
             )
             return Claimed(lead=LeadType.of(lead, context.now()))
 

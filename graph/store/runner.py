@@ -33,23 +33,41 @@ _thread = threading.local()
 
 
 @contextmanager
-def from_memory() -> Iterator[None]:
+def from_memory(*, but_writes: bool = False) -> Iterator[None]:
     """Within it, a query of any store in this thread raises NeedsGraph instead of running:
     for work that is cheap when what it needs is kept in memory (a ranking of a warm lead),
-    which the caller runs in place, and again off the event loop when it needs the graph."""
-    before = getattr(_thread, "memory_only", False)
-    _thread.memory_only = True
+    which the caller runs in place, and again off the event loop when it needs the graph.
+
+    ``but_writes``: a write may run (a claim's move, on a store that writes alone, when its
+    write lock is free at once: ``in_place``), and once one has started nothing raises for the
+    rest of the block: the work goes on in place from there, so NeedsGraph only ever comes
+    before anything was written, and running the work again elsewhere is safe."""
+    before = (
+        getattr(_thread, "memory_only", False),
+        getattr(_thread, "writes_in_place", False),
+    )
+    _thread.memory_only, _thread.writes_in_place = True, but_writes
     try:
         yield
     finally:
-        _thread.memory_only = before
+        _thread.memory_only, _thread.writes_in_place = before
 
 
-def needs_graph(what: str) -> None:
+def needs_graph(what: str, *, write: bool = False) -> None:
     """Say that the work about to be done needs the graph: within ``from_memory`` this raises
-    NeedsGraph (before taking a lock that a long read may hold, before a poll of the graph)."""
+    NeedsGraph (before taking a lock that a long read may hold, before a poll of the graph);
+    ``write``: a write, which ``from_memory(but_writes=True)`` lets run, and everything after it."""
     if getattr(_thread, "memory_only", False):
-        raise NeedsGraph(what)
+        if not (write and getattr(_thread, "writes_in_place", False)):
+            raise NeedsGraph(what)
+        _thread.memory_only = False  # written: the rest of the work runs here
+
+
+def in_place() -> bool:
+    """Whether this thread runs work in place that may write (``from_memory(but_writes=True)``)
+    and has not written yet: a lock it would wait for is NeedsGraph instead."""
+    memory_only = getattr(_thread, "memory_only", False)
+    return bool(memory_only and getattr(_thread, "writes_in_place", False))
 
 
 Params = Mapping[str, Any] | None
@@ -205,7 +223,7 @@ class QueryRunner:
             return
         params = {"kinds": shared, "lead_ids": leads, "kept": kept.LEADS_ANNOUNCED}
         try:
-            rows = self._timed(self._run_write, "announce_changes", params)
+            rows = self._timed(self._run_write, "announce_changes", params, write=True)
         except (StoreError, StoreUnavailable) as exc:  # written, not announced: the TTL remains
             logger.warning("a write of %s was not announced to other processes: %s", shared, exc)
             if leads:
@@ -228,8 +246,10 @@ class QueryRunner:
 
     # --- the one way every named query runs ------------------------------------------------
 
-    def _timed(self, run: Callable[[str, Params], R], name: str, params: Params) -> R:
-        needs_graph(name)
+    def _timed(
+        self, run: Callable[[str, Params], R], name: str, params: Params, *, write: bool = False
+    ) -> R:
+        needs_graph(name, write=write)
         observer = self.query_observer
         if observer is None:
             return run(name, params)
@@ -256,7 +276,7 @@ class QueryRunner:
 
     def _write(self, name: str, params: Params = None) -> list[Row]:
         with self._writing(name):
-            return self._timed(self._run_write, name, params)
+            return self._timed(self._run_write, name, params, write=True)
 
     # --- batching -----------------------------------------------------------------------------
 

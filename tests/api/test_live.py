@@ -160,8 +160,9 @@ def test_a_change_reads_its_events_back_only_while_someone_subscribes(api: Api) 
     events = api.store.events
 
     def counted(*args: Any, **kwargs: Any) -> Any:
+        found = events(*args, **kwargs)  # NeedsGraph in a claim tried in place: not a read
         reads.append(str(kwargs.get("lead_id")))
-        return events(*args, **kwargs)
+        return found
 
     api.store.events = counted  # type: ignore[method-assign]
     for lead_id in ("L1", "L2"):
@@ -291,3 +292,60 @@ def test_each_outbox_lease_is_taken_at_its_own_time(graph_settings: GraphSetting
             NOW + timedelta(seconds=15), worker="check", until=NOW + timedelta(hours=1), limit=50
         )
         assert len(due) == 10  # the first lease's ten; the last two were tried 3 minutes later
+
+
+def test_a_claim_of_a_kept_lead_is_made_in_place_on_the_only_writer(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the store that writes alone a claim whose lead and offers are kept is made on the
+    event loop, without a worker thread; one that would wait for the write lock another
+    thread holds is made in a worker thread once the lock is free. On Neo4j every claim is
+    made in a worker thread."""
+    from api.graphql import mutations
+    from graph.ladybug_store import WRITE_LOCK
+
+    steps: list[str] = []
+    off = mutations.off
+
+    async def counted(function: Any, *args: Any, **kwargs: Any) -> Any:
+        steps.append(getattr(function, "__name__", "?"))
+        return await off(function, *args, **kwargs)
+
+    monkeypatch.setattr(mutations, "off", counted)
+    for lead_id in ("L1", "L2"):
+        api.data("manager", f'mutation {{ routeLead(leadId: "{lead_id}") {{ __typename }} }}')
+    store = api.store
+    kept = store.leads_with_status(("offered",), keep=True)  # as the start-up's warm-up keeps
+    if store.writes_alone:
+        store.events_of_leads([lead.id for lead in kept], keep=True)
+    owners = {lead.id: lead.owner_rep_id for lead in kept}
+    for lead_id in owners:  # a ranking reads what a claim's standing needs (the workloads)
+        api.data("manager", '{ rankedReps(leadId: "%s") { __typename } }' % lead_id)
+
+    def claim(lead_id: str) -> None:
+        rep = next(name for name in api.tokens if rid(name) == owners[lead_id])
+        assert api.data(rep, CLAIM, {"id": lead_id})["claimLead"]["__typename"] == "Claimed"
+
+    steps.clear()
+    claim("L1")
+    assert steps == ([] if store.writes_alone else ["step_and_publish"])
+    if not store.writes_alone:
+        return
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with WRITE_LOCK:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(10)
+    threading.Timer(0.3, release.set).start()
+    try:
+        claim("L2")
+    finally:
+        release.set()
+        holder.join()
+    assert steps == ["step_and_publish"]
+    assert {lead.status for lead in store.leads_with_status(("claimed",))} == {"claimed"}

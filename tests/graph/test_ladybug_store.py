@@ -17,10 +17,11 @@ import pytest
 
 from demo.organisation import SCALES, generate_org
 from graph.backends import open_store
-from graph.errors import DatabaseLocked, StoreError, StoreUnavailable
-from graph.ladybug_store import LadybugStore, StatementGate, inline_nulls
+from graph.errors import DatabaseLocked, NeedsGraph, StoreError, StoreUnavailable
+from graph.ladybug_store import WRITE_LOCK, LadybugStore, StatementGate, inline_nulls
 from graph.model import OrgSnapshot, Person
 from graph.settings import LadybugSettings
+from graph.store import from_memory
 
 HOLD_OPEN = textwrap.dedent(
     """
@@ -286,5 +287,46 @@ def test_a_tidy_gives_up_rather_than_hold_the_server_behind_a_long_read(tmp_path
         assert outcome["total"] == LONG_N * (LONG_N + 1) // 2
         store.add_tombstones(_tombstones(1, 1), at=at)
         assert store.log_tidied == 1
+    finally:
+        store.close()
+
+
+def test_work_in_place_reads_only_memory_and_writes_only_when_the_write_lock_is_free(
+    tmp_path: Path,
+) -> None:
+    """A claim made on the event loop (``from_memory(but_writes=True)``): a read it would make
+    and a write lock it would wait for are NeedsGraph, before anything is written; a write with
+    the lock free runs, and so does everything after it."""
+    store = open_store(_settings(tmp_path / "in-place.lbdb"))
+    assert isinstance(store, LadybugStore)
+    ann, bob = Person(id="p:ann", name="Ann"), Person(id="p:bob", name="Bob")
+    try:
+        with from_memory(but_writes=True), pytest.raises(NeedsGraph):
+            store.people(["p:ann"])
+        held, release = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            with WRITE_LOCK:
+                held.set()
+                release.wait(10)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        assert held.wait(10)
+        try:
+            with from_memory(but_writes=True), pytest.raises(NeedsGraph):
+                store.run_atomic(lambda: store.merge_people([ann]), one_write=True)
+            with from_memory(but_writes=True), pytest.raises(NeedsGraph), store.atomic():
+                store.merge_people([ann])
+        finally:
+            release.set()
+            holder.join()
+        assert store.people(["p:ann"]) == {}  # nothing was written
+        with from_memory(but_writes=True):
+            store.run_atomic(lambda: store.merge_people([ann]), one_write=True)
+            assert set(store.people(["p:ann"])) == {"p:ann"}  # after the write: in place
+        with from_memory(), pytest.raises(NeedsGraph):
+            store.merge_people([bob])  # a plain from_memory() writes nothing either
+        assert set(store.people(["p:ann", "p:bob"])) == {"p:ann"}
     finally:
         store.close()
