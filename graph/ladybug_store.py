@@ -337,12 +337,22 @@ class LadybugStore(CypherGraphStore):
             self._committed(changed_by(name))  # committed, caches dropped: the log folded?
         return rows
 
-    def _committed(self, kinds: frozenset[str]) -> None:
+    def _committed(self, kinds: frozenset[str], *, wait: float = TIDY_WAIT) -> None:
         if kinds & BULK_KINDS:
             self._log_has_bulk = True
-        self.tidy_log()
+        self.tidy_log(wait=wait)
 
-    def tidy_log(self) -> bool:
+    def _log_too_big_in_place(self) -> bool:
+        """Whether the next commit may fold a log that is not the lifecycle's small one (an
+        import's, or past the tidy band: LadybugDB's own threshold), which work in place must
+        not do on the event loop."""
+        try:
+            size = self._log.stat().st_size
+        except OSError:
+            return False
+        return self._log_has_bulk or size > self.log_tidy_bytes[1]
+
+    def tidy_log(self, *, wait: float = TIDY_WAIT) -> bool:
         """After a commit: fold the write-ahead log into the file when it holds only the
         lifecycle's writes and its size is within ``LOG_TIDY_BYTES``, running alone (as every
         checkpoint here) if the statements running end within ``TIDY_WAIT``. True when it did.
@@ -358,7 +368,7 @@ class LadybugStore(CypherGraphStore):
         low, high = self.log_tidy_bytes
         if self._log_has_bulk or not low <= size <= high:
             return False
-        with WRITE_LOCK, self._gate.alone_within(TIDY_WAIT) as alone:
+        with WRITE_LOCK, self._gate.alone_within(wait) as alone:
             if not alone:
                 return False
             try:
@@ -383,7 +393,10 @@ class LadybugStore(CypherGraphStore):
         if not one_write or nested or getattr(self._local, "writes_left", None) is not None:
             return super().run_atomic(unit)
         self._check_writable()
-        if in_place():  # on the event loop: never wait there for another thread's writes
+        placed = in_place()
+        if placed:  # on the event loop: never wait there for another thread's writes
+            if self._log_too_big_in_place():
+                raise NeedsGraph("a commit that may fold a large write-ahead log")
             if not WRITE_LOCK.acquire(blocking=False):
                 raise NeedsGraph("the write lock, which another thread holds")
         else:
@@ -398,8 +411,13 @@ class LadybugStore(CypherGraphStore):
                     self.caches.rolled_back()
                 raise
             finally:
+                wrote = self._local.writes_left == 0
                 self._local.writes_left = None
-                self._committed(self.caches.ended())  # the log folded once the unit is done
+                kinds = self.caches.ended()
+                if not placed:
+                    self._committed(kinds)  # the log folded once the unit is done
+                elif wrote:  # in place: folded only if no statement runs (no wait on the loop)
+                    self._committed(kinds, wait=0.0)
         finally:
             WRITE_LOCK.release()
 

@@ -348,4 +348,4 @@ def test_a_claim_of_a_kept_lead_is_made_in_place_on_the_only_writer(
         release.set()
         holder.join()
     assert steps == ["step_and_publish"]
-    assert {lead.status for lead in store.leads_with_status(("claimed",))} == {"claimed"}
+    assert {lead.id for lead in store.leads_with_status(("claimed",))} >= {"L1", "L2"}

@@ -291,6 +291,22 @@ def test_a_tidy_gives_up_rather_than_hold_the_server_behind_a_long_read(tmp_path
         store.close()
 
 
+def _lock_free_elsewhere() -> bool:
+    """Whether another thread can take the write lock now."""
+    found: list[bool] = []
+
+    def take() -> None:
+        got = WRITE_LOCK.acquire(blocking=False)
+        if got:
+            WRITE_LOCK.release()
+        found.append(got)
+
+    other = threading.Thread(target=take)
+    other.start()
+    other.join()
+    return found == [True]
+
+
 def test_work_in_place_reads_only_memory_and_writes_only_when_the_write_lock_is_free(
     tmp_path: Path,
 ) -> None:
@@ -322,11 +338,16 @@ def test_work_in_place_reads_only_memory_and_writes_only_when_the_write_lock_is_
             release.set()
             holder.join()
         assert store.people(["p:ann"]) == {}  # nothing was written
+        assert _lock_free_elsewhere()  # and nothing kept the lock
         with from_memory(but_writes=True):
             store.run_atomic(lambda: store.merge_people([ann]), one_write=True)
             assert set(store.people(["p:ann"])) == {"p:ann"}  # after the write: in place
+        assert _lock_free_elsewhere()
         with from_memory(), pytest.raises(NeedsGraph):
             store.merge_people([bob])  # a plain from_memory() writes nothing either
+        # people in the log now: its fold may take long, which is not done on the event loop
+        with from_memory(but_writes=True), pytest.raises(NeedsGraph, match="write-ahead log"):
+            store.run_atomic(lambda: store.merge_people([bob]), one_write=True)
         assert set(store.people(["p:ann", "p:bob"])) == {"p:ann"}
     finally:
         store.close()
