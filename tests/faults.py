@@ -4,6 +4,8 @@ database or a bug would, everything else reaches the store."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from graph.store import GraphStore
@@ -50,3 +52,26 @@ class FaultyStore:
             return result
 
         return call
+
+
+@contextmanager
+def held_by_another_thread(
+    lock: AbstractContextManager[Any], *, for_seconds: float = 10.0
+) -> Iterator[None]:
+    """``lock`` taken by another thread for the block, or for ``for_seconds`` if that ends
+    first (a step waiting for it then goes on within the block)."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with lock:
+            held.set()
+            release.wait(for_seconds)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join()

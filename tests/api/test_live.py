@@ -33,6 +33,7 @@ from tests.api.apiworld import (
     uvicorn_thread,
     wait_ready,
 )
+from tests.faults import held_by_another_thread
 from tests.routing.world import NOW, rid
 
 CLAIM = """mutation($id: ID!) { claimLead(leadId: $id) {
@@ -331,21 +332,7 @@ def test_a_claim_of_a_kept_lead_is_made_in_place_on_the_only_writer(
     assert steps == ([] if store.writes_alone else ["step_and_publish"])
     if not store.writes_alone:
         return
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with WRITE_LOCK:
-            held.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert held.wait(10)
-    threading.Timer(0.3, release.set).start()
-    try:
-        claim("L2")
-    finally:
-        release.set()
-        holder.join()
+    with held_by_another_thread(WRITE_LOCK, for_seconds=0.3):
+        claim("L2")  # waits for the lock in a worker thread, not on the event loop
     assert steps == ["step_and_publish"]
     assert {lead.id for lead in store.leads_with_status(("claimed",))} >= {"L1", "L2"}

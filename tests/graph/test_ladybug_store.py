@@ -22,6 +22,7 @@ from graph.ladybug_store import WRITE_LOCK, LadybugStore, StatementGate, inline_
 from graph.model import OrgSnapshot, Person
 from graph.settings import LadybugSettings
 from graph.store import from_memory
+from tests.faults import held_by_another_thread
 
 HOLD_OPEN = textwrap.dedent(
     """
@@ -319,24 +320,11 @@ def test_work_in_place_reads_only_memory_and_writes_only_when_the_write_lock_is_
     try:
         with from_memory(but_writes=True), pytest.raises(NeedsGraph):
             store.people(["p:ann"])
-        held, release = threading.Event(), threading.Event()
-
-        def hold() -> None:
-            with WRITE_LOCK:
-                held.set()
-                release.wait(10)
-
-        holder = threading.Thread(target=hold)
-        holder.start()
-        assert held.wait(10)
-        try:
+        with held_by_another_thread(WRITE_LOCK):
             with from_memory(but_writes=True), pytest.raises(NeedsGraph):
                 store.run_atomic(lambda: store.merge_people([ann]), one_write=True)
             with from_memory(but_writes=True), pytest.raises(NeedsGraph), store.atomic():
                 store.merge_people([ann])
-        finally:
-            release.set()
-            holder.join()
         assert store.people(["p:ann"]) == {}  # nothing was written
         assert _lock_free_elsewhere()  # and nothing kept the lock
         with from_memory(but_writes=True):
