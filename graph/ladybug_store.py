@@ -342,15 +342,19 @@ class LadybugStore(CypherGraphStore):
             self._log_has_bulk = True
         self.tidy_log(wait=wait)
 
+    def _log_bytes(self) -> int | None:
+        """The write-ahead log's size now (None: it cannot be read, e.g. none yet)."""
+        try:
+            return self._log.stat().st_size
+        except OSError:
+            return None
+
     def _log_too_big_in_place(self) -> bool:
         """Whether the next commit may fold a log that is not the lifecycle's small one (an
         import's, or past the tidy band: LadybugDB's own threshold), which work in place must
         not do on the event loop."""
-        try:
-            size = self._log.stat().st_size
-        except OSError:
-            return False
-        return self._log_has_bulk or size > self.log_tidy_bytes[1]
+        size = self._log_bytes()
+        return size is not None and (self._log_has_bulk or size > self.log_tidy_bytes[1])
 
     def tidy_log(self, *, wait: float = TIDY_WAIT) -> bool:
         """After a commit: fold the write-ahead log into the file when it holds only the
@@ -358,9 +362,8 @@ class LadybugStore(CypherGraphStore):
         checkpoint here) if the statements running end within ``TIDY_WAIT``. True when it did.
         A failed checkpoint is logged and left for the next commit: what was committed is in
         the log either way."""
-        try:
-            size = self._log.stat().st_size
-        except OSError:
+        size = self._log_bytes()
+        if size is None:
             return False
         if size < self._log_seen:  # folded since (LadybugDB's threshold, a backup)
             self._log_has_bulk = False
