@@ -339,3 +339,38 @@ def test_work_in_place_reads_only_memory_and_writes_only_when_the_write_lock_is_
         assert set(store.people(["p:ann", "p:bob"])) == {"p:ann"}
     finally:
         store.close()
+
+
+def test_a_server_starts_with_the_log_left_by_earlier_writers_folded_in(tmp_path: Path) -> None:
+    """A log past the tidy band (a batch of offers, an import) is never folded by a commit, and
+    work in place refuses commits that may fold it: the warm-up at a server's start folds it,
+    so its claims are made in place from the first one, and what the log held stays."""
+    path = tmp_path / "left.lbdb"
+    at = datetime.now(UTC)
+    writer = open_store(_settings(path))
+    assert isinstance(writer, LadybugStore)
+    try:
+        writer.log_tidy_bytes = (1, 1)  # nothing fits: the log stays as the writer leaves it
+        with writer.atomic():
+            writer.add_tombstones(_tombstones(500), at=at)
+        left = _log_bytes(writer)
+    finally:
+        writer.close()
+    server = open_store(_settings(path))
+    assert isinstance(server, LadybugStore)
+    try:
+        server.log_tidy_bytes = (1, left // 2)  # what the writer left is past the band
+        assert _log_bytes(server) >= left // 2
+        with from_memory(but_writes=True), pytest.raises(NeedsGraph, match="write-ahead log"):
+            server.run_atomic(
+                lambda: server.add_tombstones(_tombstones(1, 500), at=at), one_write=True
+            )
+        server.warm_up()
+        assert _log_bytes(server) < left // 2
+        with from_memory(but_writes=True):
+            server.run_atomic(
+                lambda: server.add_tombstones(_tombstones(1, 500), at=at), one_write=True
+            )
+        assert set(_tombstones(501)) <= server.tombstone_hashes()
+    finally:
+        server.close()
