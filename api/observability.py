@@ -188,6 +188,7 @@ STALE_SWEEP_FLOOR_SECONDS."""
 STALE_SWEEP_FLOOR_SECONDS = 60.0
 """A short interval and one slow round (a slow webhook) are no reason to stop serving."""
 CLAIM_OUTCOMES = ("won", "lost", "refused")
+CLAIMS_RUN = ("event_loop", "worker_thread")
 _GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
 
 
@@ -234,6 +235,15 @@ class Metrics:
         )
         for outcome in CLAIM_OUTCOMES:
             self.claims.labels(outcome)
+        self.claims_run = Counter(
+            "warmpath_claims_run",
+            "claimLead steps by where they ran: event_loop (in place: LadybugDB, all they read "
+            "kept, the write lock free, the write-ahead log small) or worker_thread.",
+            ["where"],
+            registry=self.registry,
+        )
+        for where in CLAIMS_RUN:
+            self.claims_run.labels(where)
         self.breaches = Counter(
             "warmpath_sla_breaches",
             "Claims breached by this process's SLA sweeper (contact deadline passed).",
@@ -407,6 +417,13 @@ def claim_decided(result: T) -> T:
         outcome = "won" if code is None else "lost" if code == "ALREADY_CLAIMED" else "refused"
         metrics.claims.labels(outcome).inc()
     return result
+
+
+def claim_ran(where: str) -> None:
+    """Count where a claim's step ran (``CLAIMS_RUN``)."""
+    metrics = _metrics_in_use.get()
+    if metrics is not None:
+        metrics.claims_run.labels(where).inc()
 
 
 def _log_store_failure(what: str, exc: Exception) -> None:

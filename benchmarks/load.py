@@ -19,7 +19,8 @@ server has read the open leads' reach (``rankings_warm`` in /readyz). ``LOAD_JSO
 ``{"backend", "scale", "workers", "server_rss_mb", "requests_per_s", "errors",
 "floor": {"requests_per_s", "p50_ms", "p95_ms"},
 "operations": {"rankedReps": {"p50_ms", "p95_ms", "requests"}, "claimLead": {...}},
-"ratios": {...}}``.
+"ratios": {...}, "claims_run": {"event_loop", "worker_thread"}}`` (where the claims ran: the
+server's ``warmpath_claims_run_total``; with several workers, the one that answered).
 """
 
 from __future__ import annotations
@@ -203,6 +204,7 @@ async def run_load(
         tally, elapsed = await _phase(
             http, clients, seconds, limit, admin, leads, tokens, fresh, floor=False
         )
+        claims_run = _claims_run((await http.get("/metrics")).text)
     floor_figures = _figures(floor.times["me"], floor_elapsed)
     total = sum(len(tally.times[name]) for name in ("rankedReps", "claimLead"))
     summary: dict[str, Any] = {
@@ -246,10 +248,26 @@ async def run_load(
             f"(p95 {summary['ratios'][name + '_p95_to_floor_p95']}x the floor's)",
             flush=True,
         )
+    summary["claims_run"] = claims_run
+    print(
+        "  claims run on the event loop: {event_loop:,}, in worker threads: {worker_thread:,} "
+        "(the /metrics of the worker that answered)".format(**claims_run),
+        flush=True,
+    )
     for line in (floor.errors + tally.errors)[:10]:
         print("  error: " + line)
     tally.errors.extend(floor.errors)
     return tally, summary
+
+
+def _claims_run(exposition: str) -> dict[str, int]:
+    """Where the server ran its claims, from its /metrics (``warmpath_claims_run_total``)."""
+    found = {"event_loop": 0, "worker_thread": 0}
+    for line in exposition.splitlines():
+        for where in found:
+            if line.startswith(f'warmpath_claims_run_total{{where="{where}"}} '):
+                found[where] = int(float(line.rsplit(" ", 1)[1]))
+    return found
 
 
 def _free_port() -> int:

@@ -406,6 +406,16 @@ class LeadState:
 
 
 @dataclass(frozen=True)
+class ClaimedMove:
+    """What a claim's move read under its locks where several processes write the graph
+    (``LeadWriter.move_claimed``): the leads the rep holds besides this one, as committed, and
+    the lead's activity stream after the move, oldest first."""
+
+    held: int
+    events: list[Event]
+
+
+@dataclass(frozen=True)
 class OwnedLead:
     """A lead with an owner: its company, the owning rep, and when it was claimed and created
     (the facts of the account-owner rule, routing/accounts.py)."""

@@ -38,7 +38,7 @@ from routing.errors import (
 )
 from routing.policy import Policy
 from routing.ranking import Ranking, rank_lead, rep_standing
-from routing.roster import at_capacity
+from routing.roster import OPEN_STATUSES, at_capacity
 from routing.steps import (
     CLOSED_STATUSES,
     RESET_EVENTS,
@@ -149,12 +149,14 @@ def claim_lead(
     The claim asks this one rep's rules and score (rep_standing: the lead's reach is kept, the
     rep's workload is in memory), outside any write transaction; the claim itself is one short
     unit of work: the guarded move (which takes the lead's lock), a re-read of the lead's
-    offers, so a lead re-offered meanwhile cannot be claimed on an old offer (read before the
-    move where the store has the graph to itself, ``writes_alone``: from memory unless a
-    write dropped it), and the rep's capacity again (a claim of another lead may have filled
-    it meanwhile; the workload is kept in memory and follows this process's moves). The move
-    is its one write: where the store writes alone, it runs under the write lock without a
-    transaction around it (``run_atomic(one_write=True)``)."""
+    offers, so a lead re-offered meanwhile cannot be claimed on an old offer, and the rep's
+    capacity again (a claim of another lead may have filled it meanwhile). Where the store
+    has the graph to itself (``writes_alone``) both are asked before the move, from memory
+    unless a write dropped it (the workload kept follows this process's moves), and the move
+    is the unit's one write, run under the write lock without a transaction around it
+    (``run_atomic(one_write=True)``); where other processes write (Neo4j), the move takes the
+    rep's lock and reads both in the same statement (``move_claimed``), and a refusal after
+    it rolls it back."""
     lead = store.lead(lead_id)
     history = store.events(lead_id=lead_id)
     offered = lead.status == "offered" and rep_id in offers_from(history)
@@ -180,40 +182,51 @@ def claim_lead(
     )
     warm = is_warm_owner(store, lead, rep_id)  # within 2 hops when claimed: routing/quotas.py
 
-    def still_offered(moved: bool) -> None:
-        if rep_id not in offers_from(store.events(lead_id=lead_id)):
-            if not moved:  # taken, released or returned meanwhile: that first, as after a move
-                _claimable(store.lead(lead_id), lead_id, rep_id)
-            raise NotEligible(f"lead {lead_id} was not offered to you")  # re-offered meanwhile
+    claimed = lead_event(
+        "claimed",
+        lead_id,
+        rep_id,
+        actor,
+        now,
+        score=score,
+        policy=policy.version,
+        contact_due_at=due.isoformat(),
+        warm=warm,
+    )
 
     def claim() -> LeadView:
+        if store.writes_alone:
+            claim_alone()
+        else:
+            claim_shared()
+        return dataclasses.replace(lead, **{**state.values(), "value": lead.value})
+
+    def claim_alone() -> None:
+        """Nobody else writes: the rules are asked of what is kept in memory (unless a write
+        dropped it), and nobody can offer the lead again before the move."""
         full = at_capacity(store, rep_id, lead_id)
         if full is not None:
             raise NotEligible(f"you cannot claim lead {lead_id}: {full}")
-        if store.writes_alone:  # nobody can offer it again before the move: ask now, from
-            still_offered(moved=False)  # the stream kept in memory unless a write dropped it
-        moved = store.move_lead(
-            lead_id,
-            from_statuses=("offered",),
-            to=state,
-            event=lead_event(
-                "claimed",
-                lead_id,
-                rep_id,
-                actor,
-                now,
-                score=score,
-                policy=policy.version,
-                contact_due_at=due.isoformat(),
-                warm=warm,
-            ),
-        )
-        if not moved:
+        if rep_id not in offers_from(store.events(lead_id=lead_id)):
+            _claimable(store.lead(lead_id), lead_id, rep_id)  # taken, released or returned
+            raise NotEligible(f"lead {lead_id} was not offered to you")  # re-offered meanwhile
+        if not store.move_lead(lead_id, from_statuses=("offered",), to=state, event=claimed):
             _claimable(store.lead(lead_id), lead_id, rep_id)
             raise AlreadyClaimed(f"lead {lead_id} was already claimed by another rep")
-        if not store.writes_alone:  # the move took the lead's lock: its latest offers
-            still_offered(moved=True)
-        return dataclasses.replace(lead, **{**state.values(), "value": lead.value})
+
+    def claim_shared() -> None:
+        """Other processes write too: the move takes the rep's and the lead's locks and reads
+        what the claim checks again (the rep's held leads, the lead's latest offers) in the
+        same statement; a refusal after it rolls the move back with the transaction."""
+        moved = store.move_claimed(lead_id, to=state, event=claimed, held_statuses=OPEN_STATUSES)
+        if moved is None:
+            _claimable(store.lead(lead_id), lead_id, rep_id)
+            raise AlreadyClaimed(f"lead {lead_id} was already claimed by another rep")
+        full = at_capacity(store, rep_id, lead_id, held=moved.held)
+        if full is not None:
+            raise NotEligible(f"you cannot claim lead {lead_id}: {full}")
+        if rep_id not in offers_from(moved.events):
+            raise NotEligible(f"lead {lead_id} was not offered to you")  # re-offered meanwhile
 
     return store.run_atomic(claim, one_write=True)  # the move is its one write
 

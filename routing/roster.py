@@ -482,13 +482,17 @@ class ProfileMatch:
         return np.where(known, np.clip(fit, 0, 1), 0.5)
 
 
-def at_capacity(store: GraphStore, rep_id: str, lead_id: str) -> str | None:
+def at_capacity(
+    store: GraphStore, rep_id: str, lead_id: str, *, held: int | None = None
+) -> str | None:
     """Why the rep cannot take one more lead (this one not counted when they hold it already),
     or None: the one rule a claim checks again inside its write. It takes the rep's lock and
     counts what they hold in the graph (not the workload kept in memory, which another worker's
-    claim reaches only after a few seconds), so two claims by one rep never both pass."""
+    claim reaches only after a few seconds), so two claims by one rep never both pass; or
+    takes ``held``, counted so by the claim's move (``move_claimed``)."""
     profile = store.rep_profiles().get(rep_id)
     if profile is None or profile.capacity is None:
         return None
-    held = store.lock_rep(rep_id, OPEN_STATUSES, besides=lead_id)
+    if held is None:
+        held = store.lock_rep(rep_id, OPEN_STATUSES, besides=lead_id)
     return f"at capacity {held}/{profile.capacity}" if held >= profile.capacity else None

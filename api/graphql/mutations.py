@@ -38,7 +38,7 @@ from api.graphql.types.nurture import TouchChannel, TouchRecorded, TouchResult
 from api.graphql.types.quotas import IntroductionRecorded, IntroductionResult
 from api.graphql.types.reps import RepType
 from api.graphql.types.whatif import PolicyResult, change_policy
-from api.observability import claim_decided
+from api.observability import claim_decided, claim_ran
 from graph.errors import NeedsGraph
 from graph.model import Event, LeadView
 from graph.store import from_memory
@@ -104,11 +104,17 @@ async def _change(
         return done
 
     if in_place and context.store.writes_alone:
+        placed = True
         try:
             with from_memory(but_writes=True):
                 return step_and_publish()
         except NeedsGraph:
-            pass  # nothing was written: taken again where the graph may be waited for
+            placed = False  # nothing was written: taken again where the graph may be waited for
+        finally:
+            if placed:  # answered on the loop, a Problem included (the /metrics count)
+                claim_ran("event_loop")
+    if in_place:
+        claim_ran("worker_thread")
     return await off(step_and_publish)
 
 

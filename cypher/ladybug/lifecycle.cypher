@@ -17,6 +17,33 @@ CREATE (e:Event {id: $event_id, at: $at, kind: $kind, actor: $actor, lead_id: $l
 CREATE (e)-[:ABOUT]->(l)
 RETURN l.id AS lead_id, status AS before_status, before_owner
 
+// name: move_claimed
+// A claim's move (the Neo4j dialect's, where several processes write; here the one writer holds
+// every lock already, so $event_id does not lock): the leads the claiming rep holds in
+// $held_statuses but this one, then the move of move_lead (its status copied into a list, as
+// there), then the lead's events after it (sorted by the caller). No row when the lead was not
+// in $from_statuses or there is no such rep.
+MATCH (r:Rep {id: $rep_id})
+WHERE $event_id IS NOT NULL
+OPTIONAL MATCH (h:Lead)
+WHERE h.owner_rep_id = r.id AND h.status IN $held_statuses AND h.id <> $lead_id
+WITH r, count(h) AS held
+MATCH (l:Lead {id: $lead_id})
+WITH held, l, [l.status, l.owner_rep_id] AS before
+WITH held, l, before[1] AS status, before[2] AS before_owner
+WHERE status IN $from_statuses
+SET l.status = $status, l.owner_rep_id = $owner_rep_id, l.claimed_at = $claimed_at,
+    l.contact_due_at = $contact_due_at, l.contacted_at = $contacted_at, l.outcome = $outcome,
+    l.value = coalesce($value, l.value)
+CREATE (e:Event {id: $event_id, at: $at, kind: $kind, actor: $actor, lead_id: $lead_id,
+                 rep_id: $rep_id, reason: $reason, detail: $detail})
+CREATE (e)-[:ABOUT]->(l)
+WITH held, l, status, before_owner
+MATCH (l)<-[:ABOUT]-(x:Event)
+RETURN l.id AS lead_id, status AS before_status, before_owner, held,
+       collect({id: x.id, at: x.at, kind: x.kind, actor: x.actor, lead_id: x.lead_id,
+                rep_id: x.rep_id, reason: x.reason, detail: x.detail}) AS events
+
 // name: lead_events
 // The activity stream of one lead, oldest first (through the lead: no scan of the log).
 MATCH (l:Lead {id: $lead_id})<-[:ABOUT]-(e:Event)

@@ -15,6 +15,35 @@ CREATE (e:Event {id: $event_id, at: $at, kind: $kind, actor: $actor, lead_id: $l
 CREATE (e)-[:ABOUT]->(l)
 RETURN l.id AS lead_id, before_status, before_owner
 
+// name: move_claimed
+// A claim's move where several processes write (inside the claim's transaction): the claiming
+// rep's write lock first and the leads they hold in $held_statuses as committed (but this one:
+// two claims by one rep in two workers count one after the other), then the move of move_lead
+// (the lead's lock, its status checked, its event), then the lead's events after it (sorted by
+// the caller): one round trip instead of three. No row when the lead was not in $from_statuses
+// or there is no such rep.
+MATCH (r:Rep {id: $rep_id})
+SET r.lock_token = $event_id
+WITH r
+OPTIONAL MATCH (h:Lead {owner_rep_id: r.id})
+WHERE h.status IN $held_statuses AND h.id <> $lead_id
+WITH r, count(h) AS held
+MATCH (l:Lead {id: $lead_id})
+SET l.lock_token = $event_id
+WITH held, l, l.status AS before_status, l.owner_rep_id AS before_owner
+WHERE before_status IN $from_statuses
+SET l.status = $status, l.owner_rep_id = $owner_rep_id, l.claimed_at = $claimed_at,
+    l.contact_due_at = $contact_due_at, l.contacted_at = $contacted_at, l.outcome = $outcome,
+    l.value = coalesce($value, l.value)
+CREATE (e:Event {id: $event_id, at: $at, kind: $kind, actor: $actor, lead_id: $lead_id,
+                 rep_id: $rep_id, reason: $reason, detail: $detail})
+CREATE (e)-[:ABOUT]->(l)
+WITH held, l, before_status, before_owner
+MATCH (l)<-[:ABOUT]-(x:Event)
+RETURN l.id AS lead_id, before_status, before_owner, held,
+       collect({id: x.id, at: x.at, kind: x.kind, actor: x.actor, lead_id: x.lead_id,
+                rep_id: x.rep_id, reason: x.reason, detail: x.detail}) AS events
+
 // name: lead_events
 // The activity stream of one lead, oldest first (through the lead: no scan of the log).
 MATCH (l:Lead {id: $lead_id})<-[:ABOUT]-(e:Event)

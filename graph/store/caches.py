@@ -141,6 +141,7 @@ WRITES: Mapping[str, frozenset[str]] = {
     "merge_leads": frozenset({ACTIVITY, GRAPH}),
     "offer_leads": frozenset({ACTIVITY}),
     "move_lead": NOTHING,  # the activity is updated in place: StoreCaches.lead_moved
+    "move_claimed": NOTHING,  # as move_lead
     "append_events": frozenset({ACTIVITY}),
     "rewrite_events": frozenset({ACTIVITY}),
     "lock_lead": NOTHING,

@@ -10,11 +10,20 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from graph.errors import InvalidArgument, NotFound
-from graph.model import CommitteeMember, Event, LeadState, LeadView, OwnedLead, RepActivity
+from graph.model import (
+    ClaimedMove,
+    CommitteeMember,
+    Event,
+    LeadState,
+    LeadView,
+    OwnedLead,
+    RepActivity,
+)
 from graph.store.caches import LeadMove
 from graph.store.mappers import NEVER, committee_member, lead_view, record, sorted_committee
+from graph.store.mappers import event as mapped_event
 from graph.store.reps import CypherReps
-from graph.store.runner import utc, utc_params
+from graph.store.runner import Row, utc, utc_params
 
 
 class CypherLeads(CypherReps):
@@ -215,9 +224,47 @@ class CypherLeads(CypherReps):
         """Move a lead that is in one of ``from_statuses`` to the state ``to`` and append the
         event, in one statement. False when the lead was not in those statuses (another
         request moved it first)."""
+        rows = self._move("move_lead", lead_id, from_statuses, to, event, {})
+        return bool(rows)
+
+    def move_claimed(
+        self, lead_id: str, *, to: LeadState, event: Event, held_statuses: Sequence[str]
+    ) -> ClaimedMove | None:
+        """A claim's move where several processes write the graph, inside the claim's write
+        transaction: in one statement, take the lock of the claiming rep (``event.rep_id``)
+        and count the leads they hold in ``held_statuses`` as committed (this one not
+        counted), move the lead from ``offered`` to ``to`` with the event, and read the lead's
+        activity stream after the move. What ``lock_rep``, ``move_lead`` and ``events`` do in
+        three round trips; the claim checks the count and the offers after it and rolls the
+        move back when they refuse it. None when the lead was not offered (someone moved it
+        first) or there is no such rep."""
+        rows = self._move(
+            "move_claimed",
+            lead_id,
+            ("offered",),
+            to,
+            event,
+            {"held_statuses": list(held_statuses)},
+        )
+        if not rows:
+            return None
+        stream = sorted((mapped_event(e) for e in rows[0]["events"]), key=lambda e: (e.at, e.id))
+        return ClaimedMove(held=int(rows[0]["held"]), events=stream)
+
+    def _move(
+        self,
+        name: str,
+        lead_id: str,
+        from_statuses: Sequence[str],
+        to: LeadState,
+        event: Event,
+        extra: dict[str, object],
+    ) -> list[Row]:
+        """Run a move statement (``move_lead`` or ``move_claimed``) and follow the move in what
+        is kept: the rows it returned (none when the lead did not move)."""
         try:
             rows = self._write(
-                "move_lead",
+                name,
                 {
                     "lead_id": lead_id,
                     "from_statuses": list(from_statuses),
@@ -229,13 +276,14 @@ class CypherLeads(CypherReps):
                     "rep_id": event.rep_id,
                     "reason": event.reason,
                     "detail": event.detail,
+                    **extra,
                 },
             )
         except BaseException:
             self.caches.rolled_back()
             raise
         if not rows:
-            return False
+            return rows
         self.caches.lead_moved(
             LeadMove(
                 lead_id=lead_id,
@@ -251,7 +299,7 @@ class CypherLeads(CypherReps):
             )
         )
         self._announce_moves()
-        return True
+        return rows
 
     def overdue_leads(self, now: datetime) -> list[tuple[str, str | None]]:
         """Claimed leads past their contact deadline: (lead id, owner rep id)."""

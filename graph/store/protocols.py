@@ -14,6 +14,7 @@ from typing import Protocol, TypeVar
 from graph.model import (
     AuditSelection,
     BuyerTies,
+    ClaimedMove,
     CommitteeMember,
     Company,
     CompanyReach,
@@ -167,6 +168,9 @@ class LeadRepository(Protocol):
     def move_lead(
         self, lead_id: str, *, from_statuses: Sequence[str], to: LeadState, event: Event
     ) -> bool: ...
+    def move_claimed(
+        self, lead_id: str, *, to: LeadState, event: Event, held_statuses: Sequence[str]
+    ) -> ClaimedMove | None: ...
     def overdue_leads(self, now: datetime) -> list[tuple[str, str | None]]: ...
 
 

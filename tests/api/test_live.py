@@ -330,6 +330,8 @@ def test_a_claim_of_a_kept_lead_is_made_in_place_on_the_only_writer(
     steps.clear()
     claim("L1")
     assert steps == ([] if store.writes_alone else ["step_and_publish"])
+    where = "event_loop" if store.writes_alone else "worker_thread"
+    assert f'warmpath_claims_run_total{{where="{where}"}} 1.0' in api.client.get("/metrics").text
     if not store.writes_alone:
         return
     with held_by_another_thread(WRITE_LOCK, for_seconds=0.3):

@@ -95,6 +95,11 @@ def test_metrics_move_with_claims_problems_operations_and_the_outbox(api: Api) -
     assert value(after, "warmpath_claims_total", outcome="won") == 1
     assert value(after, "warmpath_claims_total", outcome="lost") == 1
     assert value(after, "warmpath_claims_total", outcome="refused") == 1
+    in_place = value(after, "warmpath_claims_run_total", where="event_loop")
+    in_threads = value(after, "warmpath_claims_run_total", where="worker_thread")
+    assert in_place is not None and in_threads is not None and in_place + in_threads == 3
+    if not api.store.writes_alone:
+        assert in_threads == 3  # Neo4j: every claim in a worker thread
     assert value(after, "warmpath_graphql_problems_total", code="ALREADY_CLAIMED") == 1
     assert value(after, "warmpath_graphql_problems_total", code="NOT_ELIGIBLE") == 1
     operations = "warmpath_graphql_operation_duration_seconds_count"

@@ -242,6 +242,7 @@ def parameters(name: str, ids: Mapping[str, Any]) -> dict[str, Any]:
         "company_id": ids["company_ids"][0],
         "token_hash": "hash-0001",
         "statuses": list(OPEN_STATUSES),
+        "held_statuses": list(OPEN_STATUSES),
         "from_statuses": ["offered"],
         "kinds": list(ASSIGNMENT_EVENTS),
         "since": NOW - timedelta(days=30),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from graph.store import GraphStore
 from routing.errors import AlreadyClaimed, InvalidArgument, NotEligible
 from routing.lifecycle import claim_lead, record_contact, route_lead
 from routing.policy import load_policy
+from routing.roster import OPEN_STATUSES
 from routing.sla import sweep_sla
 from tests.routing.world import NOW, World, rid
 
@@ -55,6 +57,41 @@ def test_sweep_breaches_once_then_the_rep_cannot_claim_it_back(
     assert (lead.status, lead.owner_rep_id) == ("offered", rid("bob"))
     with pytest.raises(NotEligible, match="was not offered to you"):
         claim_lead(store, "L1", rid("ann"), policy=policy, now=later, actor="test")
+
+
+def test_a_claims_move_where_several_write_locks_counts_moves_and_reads_in_one_statement(
+    world: World, store: GraphStore
+) -> None:
+    """``move_claimed`` (the claim's move on Neo4j; both dialects have it): the rep's held
+    leads but this one as committed, the move with its event, and the lead's stream after it;
+    None when the lead is no longer offered, with nothing written."""
+    policy = load_policy()
+    world.lead("L2", ("dana", "economic_buyer"))
+    offer = route_lead(store, "L1", policy=policy, now=NOW, actor="test")
+    assert store.move_lead(
+        "L2",
+        from_statuses=("new",),
+        to=LeadState(status="claimed", owner_rep_id=rid("ann"), claimed_at=NOW),
+        event=Event(id="assigned-L2", at=NOW, kind="assigned", actor="test", lead_id="L2"),
+    )
+    later = NOW + timedelta(seconds=1)
+    claimed = Event(
+        id="claimed-L1", at=later, kind="claimed", actor="test", lead_id="L1", rep_id=rid("ann")
+    )
+    to = LeadState(status="claimed", owner_rep_id=rid("ann"), claimed_at=later)
+    moved = store.move_claimed("L1", to=to, event=claimed, held_statuses=OPEN_STATUSES)
+    assert moved is not None and moved.held == 1  # L2; L1 itself not counted
+    assert [(e.id, e.kind) for e in moved.events] == [
+        (e.id, e.kind) for e in store.events(lead_id="L1")
+    ]
+    assert [e.kind for e in moved.events] == ["offered"] * len(offer.reps) + ["claimed"]
+    assert moved.events[-1].at == later and moved.events[-1].rep_id == rid("ann")
+    lead = store.lead("L1")
+    assert (lead.status, lead.owner_rep_id, lead.claimed_at) == ("claimed", rid("ann"), later)
+    again = dataclasses.replace(claimed, id="claimed-L1-again")
+    assert store.move_claimed("L1", to=to, event=again, held_statuses=OPEN_STATUSES) is None
+    assert [e.id for e in store.events(lead_id="L1")][-1] == "claimed-L1"
+    assert store.move_claimed("L2", to=to, event=again, held_statuses=OPEN_STATUSES) is None
 
 
 def _moved_before_the_claims_write(
