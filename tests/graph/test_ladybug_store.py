@@ -374,3 +374,51 @@ def test_a_server_starts_with_the_log_left_by_earlier_writers_folded_in(tmp_path
         assert set(_tombstones(501)) <= server.tombstone_hashes()
     finally:
         server.close()
+
+
+def test_a_write_in_place_folds_the_log_in_a_thread_of_its_own(tmp_path: Path) -> None:
+    """A claim on the event loop does not fold the log there (every request would wait for
+    it): the fold runs in another thread, and only one at a time; the write returns at once
+    even while a long read holds the fold back."""
+    store = open_store(_settings(tmp_path / "elsewhere.lbdb"))
+    assert isinstance(store, LadybugStore)
+    at = datetime.now(UTC)
+    folded_in: list[str] = []
+    tidy = store.tidy_log
+
+    def watched(**how: Any) -> bool:
+        done = tidy(**how)
+        if done:
+            folded_in.append(threading.current_thread().name)
+        return done
+
+    store.tidy_log = watched  # type: ignore[method-assign]
+    try:
+        store.log_tidy_bytes = (1, 64 * 1024**2)
+        with from_memory(but_writes=True):
+            store.run_atomic(lambda: store.add_tombstones(_tombstones(1), at=at), one_write=True)
+        deadline = time.monotonic() + 30
+        while not folded_in and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert folded_in == ["warmpath-log-tidy"] and store.log_tidied == 1
+        thread, outcome = _long_read_in_a_thread(store)
+        started = time.monotonic()
+        with from_memory(but_writes=True):
+            store.run_atomic(lambda: store.add_tombstones(_tombstones(1, 1), at=at), one_write=True)
+        assert time.monotonic() - started < 1.0
+        assert thread.is_alive(), "the read ended before the write: the test proves nothing"
+        thread.join(timeout=60)
+        assert outcome["total"] == LONG_N * (LONG_N + 1) // 2
+        store.add_tombstones(_tombstones(1, 2), at=at)  # a commit in a thread folds it there
+        assert folded_in[-1] == threading.current_thread().name and store.log_tidied == 2
+    finally:
+        store.close()
+    assert set(_tombstones(3)) <= _reopened_tombstones(tmp_path / "elsewhere.lbdb")
+
+
+def _reopened_tombstones(path: Path) -> set[str]:
+    reopened = open_store(_settings(path), read_only=True)
+    try:
+        return reopened.tombstone_hashes()
+    finally:
+        reopened.close()
