@@ -365,7 +365,11 @@ class LadybugStore(CypherGraphStore):
             if self._tidying or self._closed:
                 return
             self._tidying = True
-        threading.Thread(target=self._tidy_in_thread, name="warmpath-log-tidy").start()
+        try:
+            threading.Thread(target=self._tidy_in_thread, name="warmpath-log-tidy").start()
+        except RuntimeError:  # no new threads (the interpreter is exiting): the next commit
+            with self._tidier_lock:
+                self._tidying = False
 
     def _tidy_in_thread(self) -> None:
         try:
