@@ -1,9 +1,20 @@
-"""What ``make load`` reads from the server besides its timings."""
+"""What ``make load`` measures besides its timings: where the claims ran, and that the load
+stays half rankings, half claims (it stops when the offered leads are all claimed)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
+import httpx
+
 from api.observability import Metrics
-from benchmarks.load import _claims_run
+from benchmarks.load import Tally, _claims_run, _phase
+from graph.settings import GraphSettings
+from tests.api.apiworld import build_world, running_api
+from tests.routing.world import rid
+
+LEADS = [f"L{n}" for n in range(1, 7)]
 
 
 def test_the_load_reads_where_the_claims_ran_from_the_servers_metrics() -> None:
@@ -16,3 +27,32 @@ def test_the_load_reads_where_the_claims_ran_from_the_servers_metrics() -> None:
         "event_loop": 1234,
         "worker_thread": 7,
     }
+
+
+def test_the_load_stops_when_the_offered_leads_are_all_claimed(
+    graph_settings: GraphSettings,
+) -> None:
+    """Against the real app on each backend: six offered leads, four clients (two claiming)
+    asked for a minute; the phase ends once the six are claimed, with every claim won."""
+    tokens = build_world(graph_settings, leads=len(LEADS))
+    with running_api(graph_settings, tokens) as api:
+        owners = {}
+        for lead_id in LEADS:
+            api.data("manager", 'mutation { routeLead(leadId: "%s") { __typename } }' % lead_id)
+            owners[lead_id] = api.store.lead(lead_id).owner_rep_id
+        by_rep = {rid(name): token for name, token in tokens.items()}
+
+        async def load() -> tuple[Tally, float]:
+            transport = httpx.ASGITransport(app=api.client.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://load") as http:
+                fresh = [(lead_id, str(rep)) for lead_id, rep in owners.items()]
+                return await _phase(
+                    http, 4, 60.0, 10_000, tokens["admin"], LEADS, by_rep, fresh, floor=False
+                )
+
+        started = time.monotonic()
+        tally, elapsed = asyncio.run(load())
+    assert tally.ran_out and tally.errors == []
+    assert len(tally.times["claimLead"]) == len(LEADS)
+    assert len(tally.times["rankedReps"]) >= 1
+    assert elapsed < 30 and time.monotonic() - started < 45
