@@ -229,9 +229,6 @@ class LadybugStore(CypherGraphStore):
         self._log_has_bulk = False
         """Whether the log holds writes of ``BULK_KINDS`` (not tidied: see LOG_TIDY_BYTES)."""
         self._log_seen = 0
-        self._tidier_lock = threading.Lock()
-        self._tidying = False
-        """Whether a thread started by ``_tidy_elsewhere`` is running."""
         self.log_tidy_bytes = LOG_TIDY_BYTES
         self.log_tidied = 0
         """Checkpoints ``tidy_log`` ran."""
@@ -341,44 +338,10 @@ class LadybugStore(CypherGraphStore):
             self._committed(changed_by(name))  # committed, caches dropped: the log folded?
         return rows
 
-    def _committed(self, kinds: frozenset[str], *, in_place: bool = False) -> None:
-        """After a commit: fold the log if it is the lifecycle's small one, here or (work in
-        place, on the event loop) in a thread of its own (``_tidy_elsewhere``)."""
+    def _committed(self, kinds: frozenset[str], *, wait: float = TIDY_WAIT) -> None:
         if kinds & BULK_KINDS:
             self._log_has_bulk = True
-        if in_place:
-            self._tidy_elsewhere()
-        else:
-            self.tidy_log()
-
-    def _tidy_elsewhere(self) -> None:
-        """Start ``tidy_log`` in a thread of its own when the log is within the tidy band and
-        no such thread is running yet. A claim made on the event loop does not fold the log
-        there: a fold holds every statement back (60-110 ms at the full scale, every hundred
-        claims or so), and on the loop it would hold back every request too, rankings made
-        from memory included; from a thread it holds only those that need the graph."""
-        size = self._log_bytes()
-        low, high = self.log_tidy_bytes
-        if size is None or self._log_has_bulk or not low <= size <= high:
-            return
-        with self._tidier_lock:
-            if self._tidying or self._closed:
-                return
-            self._tidying = True
-        try:
-            threading.Thread(target=self._tidy_in_thread, name="warmpath-log-tidy").start()
-        except RuntimeError:  # no new threads (the interpreter is exiting): the next commit
-            with self._tidier_lock:
-                self._tidying = False
-
-    def _tidy_in_thread(self) -> None:
-        try:
-            self.tidy_log()
-        except Exception as exc:  # a thread of its own: nobody else would hear of it
-            log.warning("%s: could not fold the write-ahead log in: %s", self.path, exc)
-        finally:
-            with self._tidier_lock:
-                self._tidying = False
+        self.tidy_log(wait=wait)
 
     def _log_bytes(self) -> int | None:
         """The write-ahead log's size now (None: it cannot be read, e.g. none yet)."""
@@ -429,7 +392,7 @@ class LadybugStore(CypherGraphStore):
         if self._log_has_bulk or not low <= size <= high:
             return False
         with WRITE_LOCK, self._gate.alone_within(wait) as alone:
-            if not alone or self._closed:
+            if not alone:
                 return False
             try:
                 self._connection().execute("CHECKPOINT")
@@ -476,8 +439,8 @@ class LadybugStore(CypherGraphStore):
                 kinds = self.caches.ended()
                 if not placed:
                     self._committed(kinds)  # the log folded once the unit is done
-                elif wrote:  # in place: folded in a thread of its own, never on the loop
-                    self._committed(kinds, in_place=True)
+                elif wrote:  # in place: folded only if no statement runs (no wait on the loop)
+                    self._committed(kinds, wait=0.0)
         finally:
             WRITE_LOCK.release()
 
