@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
@@ -500,7 +501,7 @@ class LadybugStore(CypherGraphStore):
             batch = records[start : start + 50_000]
             columns = {}
             for f in schema:
-                values = [getattr(r, f.name) for r in batch]
+                values = list(map(attrgetter(f.name), batch))
                 if pa.types.is_list(f.type):
                     values = [None if v is None else list(v) for v in values]
                 columns[f.name] = pa.array(values, type=f.type)

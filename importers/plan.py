@@ -323,7 +323,9 @@ def _write(
     ]
     total = sum(len(records) for _, _, records in steps)
     done = 0
-    chunk = 5_000
+    # a transaction per batch of 5,000 when the plan is too large for one; in one transaction,
+    # batches of 50,000 (LadybugDB creates 50,000 ties 1.7x faster in one statement than in ten)
+    chunk = 5_000 if in_batches else 50_000
     for label, write, records in steps:
         for start in range(0, len(records), chunk):
             batch = records[start : start + chunk]

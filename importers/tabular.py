@@ -6,15 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import NamedTuple
 
 from graph.errors import UnusableInput
-from importers.text import clean_cell, decode_lines
+from importers.text import INVISIBLE, clean_cell, decode_lines
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
+    """One row (a tuple: a bootstrap makes millions, and a frozen dataclass costs 3x more)."""
+
     line: int  # 1-based physical line in the file where the record starts
     cells: dict[str, str]  # canonical column -> cleaned value
     problem: str | None = None  # set when the line could not be decoded
@@ -69,8 +72,8 @@ def read_table(
                 cells = next(csv.reader([line], delimiter=candidate), [])
             except csv.Error:
                 continue
-            names = {spellings.get(_header_key(c)) for c in cells}
-            if all(r in names for r in required):
+            found = {spellings.get(_header_key(c)) for c in cells}
+            if all(r in found for r in required):
                 header_index, delimiter = index, candidate
                 break
         if header_index is not None:
@@ -95,46 +98,41 @@ def read_table(
         delimiter=delimiter,
         header_line=header_index + 1,
     )
-    body = decoded.lines[header_index + 1 :]
-    reader = csv.reader(io.StringIO("\n".join(body)), delimiter=delimiter, strict=False)
+    # one text, not the list of lines: a quoted value that spans lines keeps its line breaks
+    body = "\n".join(decoded.lines[header_index + 1 :])
+    reader = csv.reader(io.StringIO(body), delimiter=delimiter, strict=False)
     consumed = 0
-    picked = list(positions.items())
-    width = max(positions, default=-1) + 1  # rows at least this wide need no bounds checks
+    names = tuple(positions.values())
+    at = tuple(positions)
+    pick = itemgetter(*at) if len(at) > 1 else lambda cells: (cells[at[0]],)
+    width = max(at) + 1  # rows at least this wide need no bounds checks
     header_width = len(header_cells)
+    bad_lines = decoded.bad_lines
+    # without invisible marks in the text, cleaning a cell is str.strip (one call in C)
+    clean = clean_cell if any(mark in body for mark in INVISIBLE) else str.strip
+    records = table.records
     try:
-        for cells in _rows(reader):
+        for cells in reader:
             start = header_index + 2 + consumed
             consumed = reader.line_num
-            end = header_index + 1 + consumed
-            bad = (
-                next(
-                    (decoded.bad_lines[n] for n in range(start, end + 1) if n in decoded.bad_lines),
-                    None,
-                )
-                if decoded.bad_lines
-                else None
-            )
+            bad = None
+            if bad_lines:
+                end = header_index + 1 + consumed
+                bad = next((bad_lines[n] for n in range(start, end + 1) if n in bad_lines), None)
             if bad is None and not "".join(cells).strip():  # a blank row
                 continue
-            record_cells = (
-                {name: clean_cell(cells[pos]) for pos, name in picked}
-                if len(cells) >= width
-                else {
-                    name: clean_cell(cells[pos]) if pos < len(cells) else "" for pos, name in picked
-                }
-            )
+            if len(cells) >= width:
+                values = pick(cells)
+            else:
+                values = tuple(cells[pos] if pos < len(cells) else "" for pos in at)
             if bad is None and len(cells) > header_width and "".join(cells[header_width:]).strip():
                 bad = (
                     f"{len(cells)} cells where the header has {len(header_cells)} "
                     f"(an unquoted '{delimiter}' inside a value?)"
                 )
-            table.records.append(Record(line=start, cells=record_cells, problem=bad))
+            records.append(Record(start, dict(zip(names, map(clean, values), strict=True)), bad))
     except csv.Error as exc:
         raise UnusableInput(
             f"{path}:{header_index + 2 + consumed}: unreadable CSV ({exc})"
         ) from None
     return table
-
-
-def _rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
-    yield from reader

@@ -30,6 +30,9 @@ _C = "[" + re.escape(_CONT) + "]"
 _MOJIBAKE = re.compile(
     f"[{re.escape(_LEAD2)}]{_C}|[{re.escape(_LEAD3)}]{_C}{{2}}|[{re.escape(_LEAD4)}]{_C}{{3}}"
 )
+# a lead character then a continuation: what every match of _MOJIBAKE starts with, found
+# several times faster (one character class, not three alternatives), so most texts need only it
+_MAYBE_MOJIBAKE = re.compile(f"[{re.escape(_LEAD2 + _LEAD3 + _LEAD4)}]{_C}")
 _TO_BYTE = {_cp1252_char(b): b for b in range(0x80, 0x100)}
 
 
@@ -72,13 +75,15 @@ def decode_lines(data: bytes) -> DecodedText:
         except UnicodeDecodeError:
             pass
         else:  # the common case: valid UTF-8 throughout, decoded in one go
-            lines = re.split(r"\r\n|\n|\r", text)
+            lines = text.split("\n") if "\r" not in text else re.split(r"\r\n|\n|\r", text)
             repaired = 0
-            if _MOJIBAKE.search(text):
+            ascii_only = text.isascii()
+            if not ascii_only and _MAYBE_MOJIBAKE.search(text) and _MOJIBAKE.search(text):
                 repaired_text = [repair_mojibake(line) for line in lines]
                 repaired = sum(1 for a, b in zip(lines, repaired_text, strict=True) if a != b)
                 lines = repaired_text
-            if not text.isascii():
+            # a text in NFC has every line in NFC (a line break composes with nothing)
+            if not ascii_only and (repaired or not unicodedata.is_normalized("NFC", text)):
                 lines = [unicodedata.normalize("NFC", line) for line in lines]
             if lines and lines[-1] == "":
                 lines.pop()
@@ -110,7 +115,8 @@ def decode_lines(data: bytes) -> DecodedText:
     return decoded
 
 
-_INVISIBLE = "\u200b\u200e\u200f\ufeff"
+INVISIBLE = "\u200b\u200e\u200f\ufeff"
+"""Marks that show nothing and are trimmed around a cell like spaces."""
 
 
 def clean_cell(value: str | None) -> str:
@@ -120,8 +126,8 @@ def clean_cell(value: str | None) -> str:
     if not value or (  # most cells: nothing to trim (asked first: a bootstrap reads millions)
         not value[0].isspace()
         and not value[-1].isspace()
-        and value[0] not in _INVISIBLE
-        and value[-1] not in _INVISIBLE
+        and value[0] not in INVISIBLE
+        and value[-1] not in INVISIBLE
     ):
         return value
-    return value.strip().strip(_INVISIBLE).strip()
+    return value.strip().strip(INVISIBLE).strip()
