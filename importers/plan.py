@@ -300,12 +300,14 @@ def _write(
     new_jobs = [e for (pid, _), e in plan.employments.items() if pid in new_people]
     old_jobs = [e for (pid, _), e in plan.employments.items() if pid not in new_people]
     stored_companies = store.companies(sorted(plan.companies))
-    companies = [
-        c for cid, c in plan.companies.items() if cid not in stored_companies or _has_details(c)
+    new_companies = [c for cid, c in plan.companies.items() if cid not in stored_companies]
+    old_companies = [
+        c for cid, c in plan.companies.items() if cid in stored_companies and _has_details(c)
     ]
     # what is known to be new is created (fast); what exists is merged (updated)
     steps: list[tuple[str, Callable[[list[Any]], int], list[Any]]] = [
-        ("companies", store.merge_companies, companies),
+        ("companies", store.create_companies, new_companies),
+        ("companies", store.merge_companies, old_companies),
         ("schools", store.merge_schools, list(plan.schools.values())),
         ("people", store.create_people, [plan.people[pid] for pid in sorted(new_people)]),
         ("people", store.update_people, old_people),

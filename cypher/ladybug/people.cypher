@@ -196,6 +196,14 @@ CREATE (p:Person {id: id, name: name, first_name: first_name, last_name: last_na
                   linkedin_url: linkedin_url, email: email, title: title, location: location})
 RETURN count(*) AS written
 
+// name: create_companies
+// Companies the importer found to be new (checked in the same write transaction; Arrow rows,
+// see create_people): a bootstrap's 2,400 employers in ~30 ms, where merge_companies took 400.
+LOAD FROM $rows
+CREATE (c:Company {id: id, name: name, domain: domain, industry: industry, region: region,
+                   size: size})
+RETURN count(*) AS written
+
 // name: create_ties
 // Ties known to be new, stored from the smaller id to the larger (Arrow rows, see create_people).
 LOAD FROM $rows

@@ -187,6 +187,15 @@ ON CREATE SET p.name = r.name, p.first_name = r.first_name, p.last_name = r.last
               p.location = r.location
 RETURN count(*) AS written
 
+// name: create_companies
+// Companies the importer found to be new. MERGE on the unique id keeps this safe when another
+// writer created one of them in the meantime (as create_people).
+UNWIND $rows AS r
+MERGE (c:Company {id: r.id})
+ON CREATE SET c.name = r.name, c.domain = r.domain, c.industry = r.industry,
+              c.region = r.region, c.size = r.size
+RETURN count(*) AS written
+
 // name: create_ties
 // Ties the importer found to be new; MERGE keeps it safe against concurrent writers (a large
 // import is written in several transactions: its new people are seen by others meanwhile).

@@ -106,6 +106,7 @@ WRITES: Mapping[str, frozenset[str]] = {
     "create_people": frozenset({GRAPH}),
     "update_people": frozenset({GRAPH}),
     "merge_companies": frozenset({GRAPH}),
+    "create_companies": frozenset({GRAPH}),
     "merge_schools": frozenset({GRAPH}),
     "merge_decision_makers": frozenset({GRAPH}),
     # reps and what the rep network is made of

@@ -82,6 +82,10 @@ class CypherImports(CypherPeople):
                 raise InvalidArgument(f"create_ties needs a < b (got {tie.a!r}, {tie.b!r})")
         return self._write_records("create_ties", ties)
 
+    def create_companies(self, companies: Sequence[Company]) -> int:
+        """Write companies that do not exist yet (checked by the caller in the same transaction)."""
+        return self._write_records("create_companies", companies)
+
     def create_employments(self, employments: Sequence[Employment]) -> int:
         """Write employments of people who are new to the graph."""
         return self._write_records("create_employments", employments)
