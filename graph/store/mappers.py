@@ -8,8 +8,6 @@ field's default. So a record's field list is written once, in graph/model.py.
 from __future__ import annotations
 
 import dataclasses
-import types
-import typing
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -26,34 +24,11 @@ from graph.model import (
     Stint,
     User,
 )
-from graph.store.runner import Row, utc
+from graph.store.runner import TIME, TUPLE, Row, record_shape, utc
 
 D = TypeVar("D")
 NEVER = datetime.min.replace(tzinfo=UTC)
 """A timestamp a record needs but the row lacks."""
-
-_TIME, _TUPLE, _PLAIN = "time", "tuple", "plain"
-
-
-_SHAPES: dict[type, tuple[tuple[str, str, Any], ...]] = {}
-
-
-def _shape(record_type: type) -> tuple[tuple[str, str, Any], ...]:
-    """(field, how its value is read, its default or MISSING) for each field of a record."""
-    known = _SHAPES.get(record_type)
-    if known is not None:
-        return known
-    hints = typing.get_type_hints(record_type)
-    shape = []
-    for f in dataclasses.fields(record_type):
-        hint = hints[f.name]
-        if typing.get_origin(hint) in (typing.Union, types.UnionType):
-            hint = next(k for k in typing.get_args(hint) if k is not type(None))
-        kind = typing.get_origin(hint) or hint
-        how = _TIME if kind is datetime else _TUPLE if kind is tuple else _PLAIN
-        shape.append((f.name, how, f.default))
-    _SHAPES[record_type] = tuple(shape)
-    return _SHAPES[record_type]
 
 
 def record(
@@ -68,7 +43,7 @@ def record(
     A null column takes the value in ``empty`` (which also replaces an empty string), else
     the field's default, else stays None."""
     values: dict[str, Any] = {}
-    for name, how, default in _shape(record_type):
+    for name, how, default in record_shape(record_type):
         if name in given:
             values[name] = given[name]
             continue
@@ -77,9 +52,9 @@ def record(
             value = empty[name]
         elif value is None and default is not dataclasses.MISSING:
             value = default
-        if how == _TIME:
+        if how == TIME:
             value = utc(value)
-        elif how == _TUPLE and value is not None:
+        elif how == TUPLE and value is not None:
             value = tuple(value)
         values[name] = value
     return record_type(**values)

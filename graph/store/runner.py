@@ -12,6 +12,8 @@ import dataclasses
 import logging
 import threading
 import time
+import types
+import typing
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
@@ -86,21 +88,34 @@ def batches(rows: Sequence[T], size: int) -> Iterator[list[T]]:
         yield list(rows[start : start + size])
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-"""The field names of each record dataclass, asked once per class (not once per record)."""
+TIME, TUPLE, PLAIN = "time", "tuple", "plain"
+"""How a record's field is read from a row (``record_shape``)."""
+_SHAPES: dict[type, tuple[tuple[str, str, Any], ...]] = {}
 
 
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return names
+def record_shape(record_type: type) -> tuple[tuple[str, str, Any], ...]:
+    """(field, how its value is read, its default or MISSING) for each field of a record
+    dataclass, worked out once per class (rows become records and records rows by the million)."""
+    known = _SHAPES.get(record_type)
+    if known is not None:
+        return known
+    hints = typing.get_type_hints(record_type)
+    shape = []
+    for f in dataclasses.fields(record_type):
+        hint = hints[f.name]
+        if typing.get_origin(hint) in (typing.Union, types.UnionType):
+            hint = next(k for k in typing.get_args(hint) if k is not type(None))
+        kind = typing.get_origin(hint) or hint
+        how = TIME if kind is datetime else TUPLE if kind is tuple else PLAIN
+        shape.append((f.name, how, f.default))
+    _SHAPES[record_type] = tuple(shape)
+    return _SHAPES[record_type]
 
 
 def as_row(record: Any) -> Row:
     """A record dataclass as query parameters (tuples as lists)."""
     row: Row = {}
-    for name in _field_names(type(record)):
+    for name, _, _ in record_shape(type(record)):
         value = getattr(record, name)
         row[name] = list(value) if isinstance(value, tuple) else value
     return row
@@ -114,7 +129,7 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-_PLAIN = frozenset({str, int, float, bool, type(None), date})
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None), date})
 """Types whose values are passed as they are (``datetime``, a subclass of ``date``, is not)."""
 
 
@@ -123,7 +138,7 @@ def utc_params(value: Any) -> Any:
     every adapter's boundary. A naive value (an import's "2026-11-01 09:00") is taken as UTC;
     an aware one is converted. Otherwise Neo4j would store LocalDateTime and DateTime side by
     side (they compare as null) and LadybugDB would keep a foreign zone's clock time."""
-    if type(value) in _PLAIN:  # most values: asked first (an import passes millions)
+    if type(value) in _AS_THEY_ARE:  # most values: asked first (an import passes millions)
         return value
     if isinstance(value, datetime):
         return utc(value)
