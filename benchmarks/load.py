@@ -7,7 +7,7 @@ neo4j: a server as described in :mod:`benchmarks.backend`), offers every lead to
 and then runs ``LOAD_CLIENTS`` (default 20) concurrent clients for ``LOAD_SECONDS`` (default
 60), bounded by ``LOAD_MAX_REQUESTS`` (default 100,000). Half the clients ask ``rankedReps`` for
 random leads (as an admin), half claim fresh offered leads as the rep they were offered to;
-when the offered leads are all claimed (the small organisation's 2,000 last about 35 s) the
+when the offered leads are all claimed (the small organisation's 2,000 last 20-40 s) the
 load stops there, so that what it measures stays that mix (``offered_leads_ran_out``). It
 prints throughput and p50/p95 per operation and counts errors (HTTP errors, GraphQL errors, or
 a claim that did not win); exit 1 when there was any.
