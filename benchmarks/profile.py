@@ -5,8 +5,9 @@ Builds the benchmark organisation (``BENCH_SCALE``, default small; ``BENCH_BACKE
 (ASGI, no network) with the same requests as ``make load``: ``PROFILE_REQUESTS`` (default 200)
 of each of ``{ me { id } }``, ``rankedReps`` with evidence and ``claimLead``, interleaved,
 under pyinstrument, with the app's worker-thread calls run inline so that the profile sees
-them. Prints each operation's mean time and the profile's top lines (the frames
-that cost most of the time, ``PROFILE_LINES``, default 40).
+them. Prints each operation's mean time, the named queries the app ran per 100 requests (what
+went to the graph rather than to what the process keeps), and the profile's top lines (the
+frames that cost most of the time, ``PROFILE_LINES``, default 40).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import random
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,6 +31,7 @@ from benchmarks.backend import BenchGraph, backend_from_env, bench_graph
 from benchmarks.load import CLAIM, RANKED, prepare
 from demo.organisation import SCALES
 from graph.errors import ConfigError
+from graph.store import GraphStore
 from routing.policy import load_policy
 
 T = TypeVar("T")
@@ -75,7 +78,14 @@ async def _profile(
     random.Random(1).shuffle(fresh)
     rng = random.Random(2)
     asyncio.to_thread = _inline
-    app = create_app(graph.open, policy=load_policy(), settings=ApiSettings(sweep_seconds=0))
+    opened: list[GraphStore] = []
+
+    def open_store() -> GraphStore:
+        opened.append(graph.open())
+        return opened[-1]
+
+    app = create_app(open_store, policy=load_policy(), settings=ApiSettings(sweep_seconds=0))
+    queries: Counter[str] = Counter()
     times: dict[str, list[float]] = {"me": [], "rankedReps": [], "claimLead": []}
     transport = httpx.ASGITransport(app=app)
     async with (
@@ -85,6 +95,15 @@ async def _profile(
         for lead_id in leads[:3]:  # the start-up warm-up ran inline in the lifespan
             await _ask(client, RANKED, admin, {"id": lead_id})
         print(f"ready: {(await client.get('/readyz')).json()}", flush=True)
+        for store in opened:  # the app's own observer (its metrics) sees them too
+            observed = store.query_observer
+
+            def counted(name: str, seconds: float, observed: Any = observed) -> None:
+                queries[name] += 1
+                if observed is not None:
+                    observed(name, seconds)
+
+            store.query_observer = counted
         profiler = Profiler(interval=0.0005, async_mode="enabled")
         profiler.start()
         for _ in range(requests):
@@ -99,6 +118,10 @@ async def _profile(
     for name, values in times.items():
         if values:
             print(f"{name:<11} {len(values):>5} requests, mean {sum(values) / len(values):8.2f} ms")
+    asked = sum(len(values) for values in times.values())
+    print(f"queries run per 100 requests ({asked:,} requests of the three kinds):")
+    for name, count in queries.most_common(15):
+        print(f"  {name:<32} {100 * count / max(asked, 1):7.1f}")
     lines = int(os.environ.get("PROFILE_LINES", "40"))
     text = profiler.output_text(unicode=False, color=False, show_all=False)
     print("\n".join(text.splitlines()[:lines]))
