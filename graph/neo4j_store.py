@@ -254,28 +254,20 @@ class Neo4jStore(CypherGraphStore):
     def run_atomic(self, unit: Callable[[], T], *, one_write: bool = False) -> T:
         """One managed write transaction (``execute_write``): the driver runs ``unit`` again
         on transient errors (a deadlock between two writers, a lost connection); with
-        ``one_write`` too (its statement takes locks that the transaction holds). What it
-        wrote is announced to the other processes by its last statement (``_announce_within``),
-        so it commits with the writes."""
+        ``one_write`` too (its statement takes locks that the transaction holds)."""
         if getattr(self._local, "tx", None) is not None:
             return unit()
 
         attempts = 0
-        announced: dict[str, int] | None = None
 
         def work(tx: neo4j.ManagedTransaction) -> T:
-            nonlocal attempts, announced
+            nonlocal attempts
             attempts += 1
             if attempts > 1:  # the driver runs it again: the last attempt did not commit
                 self.caches.rolled_back()
-                if announced is not None:  # the leads it named are owed to the next one
-                    announced = None
-                    self.caches.unannounced()
             self._local.tx, self._local.managed = tx, True
             try:
-                done = unit()
-                announced = self._announce_within()
-                return done
+                return unit()
             finally:
                 self._local.tx, self._local.managed = None, False
 
@@ -289,13 +281,10 @@ class Neo4jStore(CypherGraphStore):
                     done = session.execute_write(work)
                 except BaseException:
                     self.caches.rolled_back()
-                    if announced is not None:  # named leads whose write did not commit
-                        self.caches.unannounced()
                     raise
                 finally:
-                    self.caches.ended()
-            if announced is not None:
-                self.caches.announced(announced)
+                    written = self.caches.ended()
+            self._announce(written)
             return done
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreUnavailable(f"lost Neo4j at {self.settings.uri}: {_line(exc)}") from None

@@ -330,10 +330,6 @@ class StoreCaches:
             return [ALL_LEADS]
         return sorted(pending)
 
-    def written_so_far(self) -> frozenset[str]:
-        """The kinds the write transaction open in this thread has written so far."""
-        return frozenset(getattr(self._local, "kinds", None) or ())
-
     def began(self) -> None:
         """A write transaction began in this thread."""
         with self._lock:

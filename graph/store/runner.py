@@ -246,45 +246,22 @@ class QueryRunner:
 
     # --- other processes' writes ----------------------------------------------------------
 
-    def _announcement(self, kinds: frozenset[str]) -> Params:
-        """The parameters of ``announce_changes`` for a write of ``kinds`` and the leads moved
-        since the last announcement (caches.py ``LEADS``), or None when there is nothing
-        to tell (or nobody to tell it to)."""
-        leads = self.caches.announcement(kinds)
-        shared = sorted(kinds & SHARED) + ([LEADS] if leads else [])
-        if not self.shares_graph or not shared:
-            return None
-        return {"kinds": shared, "lead_ids": leads, "kept": kept.LEADS_ANNOUNCED}
-
     def _announce(self, kinds: frozenset[str]) -> None:
         """Tell other processes that this one has written (and committed) these kinds, and
         the leads it moved (caches.py ``LEADS``)."""
-        params = self._announcement(kinds)
-        if params is None:
+        leads = self.caches.announcement(kinds)
+        shared = sorted(kinds & SHARED) + ([LEADS] if leads else [])
+        if not self.shares_graph or not shared:
             return
+        params = {"kinds": shared, "lead_ids": leads, "kept": kept.LEADS_ANNOUNCED}
         try:
             rows = self._timed(self._run_write, "announce_changes", params, write=True)
         except (StoreError, StoreUnavailable) as exc:  # written, not announced: the TTL remains
-            logger.warning(
-                "a write of %s was not announced to other processes: %s", params["kinds"], exc
-            )
-            if params["lead_ids"]:
+            logger.warning("a write of %s was not announced to other processes: %s", shared, exc)
+            if leads:
                 self.caches.unannounced()  # the next announcement names every lead
             return
         self.caches.announced({str(r["kind"]): int(r["seq"]) for r in rows})
-
-    def _announce_within(self) -> dict[str, int] | None:
-        """The last statement of a short write transaction: announce what it wrote in it,
-        so that the announcement commits (or not) with the writes, with no second
-        transaction after the commit (on Neo4j: a round trip and a commit fewer per claim,
-        and no moment when a write is committed but not yet announced). Returns the counters
-        it moved, to pass to ``caches.announced`` once the transaction has committed; None
-        when there was nothing to announce. An error fails the transaction."""
-        params = self._announcement(self.caches.written_so_far())
-        if params is None:
-            return None
-        rows = self._timed(self._run_write, "announce_changes", params, write=True)
-        return {str(r["kind"]): int(r["seq"]) for r in rows}
 
     def _announce_moves(self) -> None:
         """A lead moved by one statement outside any transaction: announce it now (inside

@@ -554,45 +554,6 @@ def test_another_workers_claim_drops_that_lead_only(
 
 
 @pytest.mark.parametrize("backend", ["neo4j"])
-def test_a_claims_announcement_commits_with_its_move(
-    world: World, store: GraphStore, graph_settings: GraphSettings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A claim tells the other workers of its move with the last statement of its own
-    transaction (no second transaction after the commit, and no moment when the move is
-    committed but not yet announced); the other worker's next read of L1 shows the claim,
-    and this worker's next poll reads its own announcement back without dropping L2."""
-    monkeypatch.setattr(caches, "CHANGES_POLL", 0.0)
-    policy = load_policy()
-    route_lead(store, "L1", policy=policy, now=NOW, actor="test")
-    other = open_store(graph_settings)
-    try:
-        before = other.lead("L1")
-        owner = store.lead("L1").owner_rep_id
-        assert owner is not None and before.status == "offered"
-        kept_l2 = store.lead("L2")
-        ran: list[tuple[str, bool]] = []
-        monkeypatch.setattr(
-            store,
-            "query_observer",
-            lambda name, _: ran.append((name, store.caches.in_transaction())),
-        )
-        claim_lead(store, "L1", owner, policy=policy, now=NOW, actor="test")
-        written = [
-            (name, inside) for name, inside in ran if name in ("move_claimed", "announce_changes")
-        ]
-        assert written == [("move_claimed", True), ("announce_changes", True)]
-        assert ran[-1] == ("announce_changes", True)  # the last statement, inside
-        after = other.lead("L1")
-        assert (after.status, after.owner_rep_id) == ("claimed", owner)
-        ran.clear()
-        assert store.lead("L2") == kept_l2
-        assert "read_changes" in [name for name, _ in ran]
-        assert not LEAD_READS & {name for name, _ in ran}  # its own announcement: L2 kept
-    finally:
-        other.close()
-
-
-@pytest.mark.parametrize("backend", ["neo4j"])
 def test_announcements_missed_between_two_polls_drop_every_kept_lead(
     world: World, store: GraphStore, graph_settings: GraphSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
