@@ -275,6 +275,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = store_factory()
+        # where other processes write too (Neo4j), a claim answers without waiting for its
+        # announcement to them: graph/store/announcer.py
+        store.announce_in_background()
         services = Services(store=store, policy=chosen_policy, clock=clock)
         services.broker.bind(asyncio.get_running_loop())
         app.state.store = store

@@ -24,6 +24,7 @@ import pyarrow as pa
 from cypher import QueryCatalog
 from graph.errors import NeedsGraph, StoreError, StoreUnavailable
 from graph.store import caches as kept
+from graph.store.announcer import Announcer
 from graph.store.caches import LEADS, SHARED, StoreCaches
 
 Row = dict[str, Any]
@@ -169,6 +170,7 @@ class QueryRunner:
     1 s whatever its length), so point queries per id are cheaper there."""
     query_observer: QueryObserver | None = None
     """Told the name and duration of every named query an adapter runs (the API sets it)."""
+    _announcer: Announcer | None = None
 
     def __init__(self, catalog: QueryCatalog) -> None:
         self.catalog = catalog
@@ -248,20 +250,49 @@ class QueryRunner:
 
     def _announce(self, kinds: frozenset[str]) -> None:
         """Tell other processes that this one has written (and committed) these kinds, and
-        the leads it moved (caches.py ``LEADS``)."""
-        leads = self.caches.announcement(kinds)
+        the leads it moved (caches.py ``LEADS``): at once, or by the announcer's thread
+        when there is one (``announce_in_background``)."""
+        leads = self.caches.announcement(kinds)  # this thread's moves: taken in this thread
         shared = sorted(kinds & SHARED) + ([LEADS] if leads else [])
         if not self.shares_graph or not shared:
             return
-        params = {"kinds": shared, "lead_ids": leads, "kept": kept.LEADS_ANNOUNCED}
+        if self._announcer is not None:
+            self._announcer.add(shared, leads)
+            return
+        self._send_announcement({"kinds": shared, "lead_ids": leads})
+
+    def _send_announcement(self, announcement: Mapping[str, Any]) -> None:
+        """One ``announce_changes`` transaction; a failure is logged (what was written stays
+        written: the TTL remains) and makes the next announcement name every lead."""
+        params = {**announcement, "kept": kept.LEADS_ANNOUNCED}
         try:
             rows = self._timed(self._run_write, "announce_changes", params, write=True)
-        except (StoreError, StoreUnavailable) as exc:  # written, not announced: the TTL remains
-            logger.warning("a write of %s was not announced to other processes: %s", shared, exc)
-            if leads:
-                self.caches.unannounced()  # the next announcement names every lead
+        except (StoreError, StoreUnavailable) as exc:
+            logger.warning(
+                "a write of %s was not announced to other processes: %s", params["kinds"], exc
+            )
+            if params["lead_ids"]:
+                self.caches.unannounced()
             return
         self.caches.announced({str(r["kind"]): int(r["seq"]) for r in rows})
+
+    def announce_in_background(self) -> None:
+        """From now on, send this store's announcements from a thread of their own
+        (graph/store/announcer.py), so that a write does not wait for its announcement; the
+        API's server does. ``close`` sends what is left. Nothing to do where no other process
+        writes the graph."""
+        if self.shares_graph and self._announcer is None:
+            self._announcer = Announcer(self._send_announcement)
+
+    def flush_announcements(self) -> bool:
+        """Wait until what this store announced so far has been sent (at once without an
+        announcer); False if that took too long."""
+        return True if self._announcer is None else self._announcer.flush()
+
+    def _close_announcer(self) -> None:
+        """Send what waits and stop the announcer's thread (adapters call it as they close)."""
+        if self._announcer is not None:
+            self._announcer.close()
 
     def _announce_moves(self) -> None:
         """A lead moved by one statement outside any transaction: announce it now (inside

@@ -554,6 +554,48 @@ def test_another_workers_claim_drops_that_lead_only(
 
 
 @pytest.mark.parametrize("backend", ["neo4j"])
+def test_a_claim_announced_from_the_announcers_thread_shows_in_the_other_worker(
+    world: World, store: GraphStore, graph_settings: GraphSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker B sends its announcements from a thread of their own (as the API's server
+    does): its claim's transaction is the claim's only write in the claiming thread, the
+    announcement of L1 follows from the announcer's thread, and worker A, once B has sent it,
+    shows the claim and still keeps L2 (named by id). What waits when B closes is sent."""
+    monkeypatch.setattr(caches, "CHANGES_POLL", 0.0)
+    policy = load_policy()
+    route_lead(store, "L1", policy=policy, now=NOW, actor="test")
+    kept_l2 = store.lead("L2")
+    owner = store.lead("L1").owner_rep_id
+    assert owner is not None
+    other = open_store(graph_settings)
+    other.announce_in_background()
+    ran: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        other,
+        "query_observer",
+        lambda name, _: ran.append((name, threading.current_thread().name)),
+    )
+    try:
+        claim_lead(other, "L1", owner, policy=policy, now=NOW, actor="test")
+        assert other.flush_announcements()
+        here = threading.current_thread().name
+        assert ("move_claimed", here) in ran
+        assert [where for name, where in ran if name == "announce_changes"] == [
+            "warmpath-announcer"
+        ]
+        read: list[str] = []
+        monkeypatch.setattr(store, "query_observer", lambda name, _: read.append(name))
+        assert store.lead("L2") == kept_l2
+        assert "read_changes" in read and not LEAD_READS & set(read)
+        after = store.lead("L1")
+        assert (after.status, after.owner_rep_id) == ("claimed", owner)
+        World(other).give("L2", "bob", at=NOW)  # announced as B closes, if not before
+    finally:
+        other.close()
+    assert store.lead("L2").owner_rep_id == rid("bob")
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
 def test_announcements_missed_between_two_polls_drop_every_kept_lead(
     world: World, store: GraphStore, graph_settings: GraphSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
