@@ -11,7 +11,8 @@ after each one. A write query that is not declared drops everything.
 
 Where other processes write the same graph (Neo4j: several API workers, the CLI), a write of
 what is costly to read again (``SHARED``: the rep network, people, committees) is announced
-after it commits, by moving a counter in the graph; every process reads the counters at most
+after it commits, by moving a counter in the graph (in the API's server, from a thread of its
+own: graph/store/announcer.py); every process reads the counters at most
 every ``CHANGES_POLL`` seconds when it is about to use what it keeps, and drops what another
 process changed (``changes_seen``). So the rep network and the rankings' reach are kept for
 ``REP_NETWORK_TTL`` (an hour: only a write made outside warmpath needs it) and are still fresh
