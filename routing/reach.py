@@ -9,9 +9,10 @@ and a few array operations over the reps.
 
 An entry is kept with the store's generations of what it was read from
 (``GraphStore.cache_generation``): a write in this process to any of it makes it stale at
-once, and another process's within about a second (its writes are announced in the graph:
-graph/store/caches.py). ``REACH_TTL`` is only a backstop for writes made outside warmpath, as
-for the rep network the reach is computed with (``REP_NETWORK_TTL``).
+once, and another process's within about a second of its announcement (its writes are
+announced in the graph: graph/store/caches.py, graph/store/announcer.py). ``REACH_TTL`` is
+only a backstop for writes made outside warmpath, as for the rep network the reach is
+computed with (``REP_NETWORK_TTL``).
 """
 
 from __future__ import annotations

@@ -6,9 +6,12 @@ counter node that every announcement locks. Made by the writer after its commit,
 every claim by that transaction, and the claims of all workers queued for that one lock. The
 API's server sends them from this thread instead: a claim answers once its own transaction has
 committed, and the announcements made while one is being sent go together in the next (the
-kinds written, and the moved leads by id, up to ``MOVES_NAMED``, else every lead). The other
-workers read announcements at most every ``CHANGES_POLL`` seconds anyway, and judge a refusal
-on the graph (routing/lifecycle.py), so what they keep is at most that much later than before.
+kinds written, and the moved leads by id, ``MOVES_NAMED`` to an announcement). So another
+worker learns of a write after its next poll (``CHANGES_POLL``) that follows the send: about
+as late as before, plus the announcements waiting ahead of it. A send that fails is tried
+again (every lead then, since some of its moves may be lost), with a growing pause, until it
+goes through or the announcer closes; the claims judge a refusal on the graph meanwhile
+(routing/lifecycle.py), and what is kept has its TTLs.
 """
 
 from __future__ import annotations
@@ -23,15 +26,20 @@ from graph.store.caches import ALL_LEADS, LEADS, MOVES_NAMED
 
 logger = logging.getLogger(__name__)
 
-CLOSE_SECONDS = 10.0
-"""How long ``close`` waits for the last announcement to be sent."""
+CLOSE_SECONDS = 30.0
+"""How long ``close`` waits for the last announcements (longer than a Neo4j round trip's
+retries: RETRY_SECONDS, 10 s)."""
+RETRY_PAUSES = (0.5, 1.0, 2.0, 5.0)
+"""The pauses before each new try of a failed send (the last one repeats)."""
+
+Send = Callable[[Mapping[str, Any]], bool]
+"""Sends one ``{"kinds", "lead_ids"}`` announcement; False (or an exception) when it failed."""
 
 
 class Announcer:
-    """Sends ``{"kinds", "lead_ids"}`` announcements with ``send``, one at a time, merging
-    those that wait."""
+    """Sends announcements with ``send``, one at a time, merging those that wait."""
 
-    def __init__(self, send: Callable[[Mapping[str, Any]], None]) -> None:
+    def __init__(self, send: Send) -> None:
         self._send = send
         self._changed = threading.Condition()
         self._kinds: set[str] = set()
@@ -41,58 +49,80 @@ class Announcer:
         self._sending = False
         self._closed = False
         self.sent = 0
-        """How many announcements were sent (each may carry several writes)."""
+        """Announcements sent (each may carry several writes)."""
+        self.failed = 0
+        """Sends that failed (each is tried again)."""
         self._thread = threading.Thread(target=self._run, name="warmpath-announcer", daemon=True)
         self._thread.start()
 
     def add(self, kinds: Collection[str], lead_ids: Collection[str]) -> None:
-        """Announce these kinds and these moved leads (ALL_LEADS: every lead) soon; sent
-        now when the announcer is closed."""
+        """Announce these kinds and these moved leads (ALL_LEADS: every lead) soon; at once,
+        in the caller's thread, once the announcer is closed (or its thread is gone)."""
         with self._changed:
-            if not self._closed:
-                self._merge(kinds, lead_ids)
+            if not self._closed and self._thread.is_alive():
+                self._merge(kinds, lead_ids, every_lead=False)
                 self._changed.notify_all()
                 return
-        self._send(self._announcement(set(kinds), set(lead_ids), ALL_LEADS in lead_ids))
+        for announcement in _announcements(set(kinds), set(lead_ids), ALL_LEADS in lead_ids):
+            self._try(announcement)
 
-    def _merge(self, kinds: Collection[str], lead_ids: Collection[str]) -> None:
-        self._kinds.update(kind for kind in kinds if kind != LEADS)
-        if ALL_LEADS in lead_ids:
+    def _merge(self, kinds: Collection[str], lead_ids: Collection[str], every_lead: bool) -> None:
+        self._kinds.update(kinds)
+        if every_lead or ALL_LEADS in lead_ids:
             self._every_lead = True
         else:
             self._leads.update(lead_ids)
         self._waiting = True
 
-    @staticmethod
-    def _announcement(kinds: set[str], leads: set[str], every_lead: bool) -> dict[str, Any]:
-        """The kinds in one order for every announcer (the counters are locked in it), the
-        moved leads last."""
-        named = [ALL_LEADS] if every_lead or len(leads) > MOVES_NAMED else sorted(leads)
-        shared = sorted(kinds - {LEADS}) + ([LEADS] if named else [])
-        return {"kinds": shared, "lead_ids": named}
+    def _try(self, announcement: Mapping[str, Any]) -> bool:
+        try:
+            done = self._send(announcement)
+        except Exception:
+            logger.exception("an announcement to the other processes failed")
+            done = False
+        with self._changed:
+            if done:
+                self.sent += 1
+            else:
+                self.failed += 1
+        return done
 
     def _run(self) -> None:
+        failures = 0
         while True:
             with self._changed:
+                if failures:  # a pause before the next try, cut short by close
+                    pause = RETRY_PAUSES[min(failures, len(RETRY_PAUSES)) - 1]
+                    self._changed.wait_for(lambda: self._closed, timeout=pause)
                 while not self._waiting and not self._closed:
                     self._changed.wait()
                 if not self._waiting:  # closed, and nothing left
                     return
+                if self._closed and failures >= len(RETRY_PAUSES):
+                    self._waiting = False
+                    self._changed.notify_all()
+                    logger.warning(
+                        "the last announcements to the other processes could not be sent: "
+                        "they drop what they keep of those writes when its TTL ends"
+                    )
+                    return
                 kinds, leads, every = self._kinds, self._leads, self._every_lead
                 self._kinds, self._leads, self._every_lead = set(), set(), False
                 self._waiting, self._sending = False, True
+            sent = False
             try:
-                self._send(self._announcement(kinds, leads, every))
-            except Exception:  # the thread must go on: the caller's send logs what it can
-                logger.exception("an announcement to the other processes failed")
+                sent = all(self._try(a) for a in _announcements(kinds, leads, every))
             finally:
                 with self._changed:
+                    if not sent:  # again, naming every lead: some of its moves may be lost
+                        self._merge(kinds, (), every_lead=True)
                     self._sending = False
-                    self.sent += 1
                     self._changed.notify_all()
+            failures = 0 if sent else failures + 1
 
     def flush(self, timeout: float = CLOSE_SECONDS) -> bool:
-        """Wait until what was added before has been sent; False if it took over ``timeout``."""
+        """Wait until what was added before has been sent; False when that took over
+        ``timeout`` (a failed send waits to be tried again meanwhile)."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while self._waiting or self._sending:
@@ -108,3 +138,26 @@ class Announcer:
             self._closed = True
             self._changed.notify_all()
         self._thread.join(CLOSE_SECONDS)
+        if self._thread.is_alive():
+            logger.warning(
+                "announcements to the other processes were still being sent after %.0f s; "
+                "closing without them",
+                CLOSE_SECONDS,
+            )
+
+
+def _announcements(kinds: set[str], leads: set[str], every_lead: bool) -> list[dict[str, Any]]:
+    """What to send: the kinds in one order for every process (the counters are locked in it,
+    the moved leads' last), the leads by id in announcements of MOVES_NAMED (every lead only
+    when a write said so, or a send failed), the kinds with the first."""
+    shared = sorted(kinds - {LEADS})
+    if every_lead:
+        return [{"kinds": [*shared, LEADS], "lead_ids": [ALL_LEADS]}]
+    named = sorted(leads)
+    if not named:
+        return [{"kinds": shared, "lead_ids": []}] if shared else []
+    chunks = [named[start : start + MOVES_NAMED] for start in range(0, len(named), MOVES_NAMED)]
+    return [
+        {"kinds": [*(shared if first == 0 else []), LEADS], "lead_ids": chunk}
+        for first, chunk in enumerate(chunks)
+    ]

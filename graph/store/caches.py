@@ -300,7 +300,8 @@ class StoreCaches:
     def unannounced(self) -> None:
         """An announcement failed (its leads are lost): the next announcement names every
         lead, so that no other process keeps a moved lead past its next read of them."""
-        self._owed = True
+        with self._lock:  # set by the announcer's thread, taken by the writers'
+            self._owed = True
 
     def in_transaction(self) -> bool:
         """Whether a write transaction is open in this thread."""
@@ -321,7 +322,8 @@ class StoreCaches:
         announced by the next (it may have committed: extra drops, never a missed one)."""
         pending = getattr(self._local, "announce", None) or set()
         self._local.announce = None
-        owed, self._owed = self._owed, False
+        with self._lock:
+            owed, self._owed = self._owed, False
         if self.announces_leads and (
             owed
             or ACTIVITY in kinds

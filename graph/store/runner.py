@@ -261,9 +261,11 @@ class QueryRunner:
             return
         self._send_announcement({"kinds": shared, "lead_ids": leads})
 
-    def _send_announcement(self, announcement: Mapping[str, Any]) -> None:
-        """One ``announce_changes`` transaction; a failure is logged (what was written stays
-        written: the TTL remains) and makes the next announcement name every lead."""
+    def _send_announcement(self, announcement: Mapping[str, Any]) -> bool:
+        """One ``announce_changes`` transaction: whether it went through. A failure is logged
+        (what was written stays written: the TTLs remain) and, when it named leads, makes
+        this process's next announcement name every lead (the announcer also tries it
+        again)."""
         params = {**announcement, "kept": kept.LEADS_ANNOUNCED}
         try:
             rows = self._timed(self._run_write, "announce_changes", params, write=True)
@@ -273,8 +275,9 @@ class QueryRunner:
             )
             if params["lead_ids"]:
                 self.caches.unannounced()
-            return
+            return False
         self.caches.announced({str(r["kind"]): int(r["seq"]) for r in rows})
+        return True
 
     def announce_in_background(self) -> None:
         """From now on, send this store's announcements from a thread of their own

@@ -1,7 +1,7 @@
 """The announcer's thread (graph/store/announcer.py): announcements that wait while one is
-being sent go together in the next, in one order of kinds, with the moved leads by id up to
-MOVES_NAMED; closing sends what waits. The store's side, on a real Neo4j, is in
-tests/routing/test_ranking_cache.py."""
+being sent go together in the next, in one order of kinds, with the moved leads by id
+(MOVES_NAMED to an announcement); a failed send is tried again naming every lead; closing
+sends what waits. The store's side, on a real Neo4j, is in tests/routing/test_ranking_cache.py."""
 
 from __future__ import annotations
 
@@ -11,23 +11,33 @@ from typing import Any
 
 import pytest
 
+from graph.store import announcer as announcer_module
 from graph.store.announcer import Announcer
 from graph.store.caches import ALL_LEADS, GRAPH, LEADS, MOVES_NAMED, REPS
 
 
 class Wire:
-    """What was sent, in order; the first send waits until ``release`` (so that others wait)."""
+    """What was sent, in order; the first send waits until ``release`` (so that others wait);
+    the sends numbered in ``failing`` fail (counted from 0, failed ones included)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, failing: tuple[int, ...] = (), raising: bool = False) -> None:
         self.sent: list[dict[str, Any]] = []
+        self.tries = 0
+        self.failing, self.raising = failing, raising
         self.first_started = threading.Event()
         self.release = threading.Event()
 
-    def send(self, announcement: Mapping[str, Any]) -> None:
-        if not self.sent:
+    def send(self, announcement: Mapping[str, Any]) -> bool:
+        number, self.tries = self.tries, self.tries + 1
+        if number == 0:
             self.first_started.set()
             assert self.release.wait(10)
+        if number in self.failing:
+            if self.raising:
+                raise RuntimeError("the graph went away")
+            return False
         self.sent.append(dict(announcement))
+        return True
 
 
 def test_announcements_that_wait_are_sent_together_in_one_order() -> None:
@@ -45,30 +55,56 @@ def test_announcements_that_wait_are_sent_together_in_one_order() -> None:
             {"kinds": [LEADS], "lead_ids": ["L1"]},
             {"kinds": [*sorted([REPS, GRAPH]), LEADS], "lead_ids": ["L2", "L3"]},
         ]
-        assert announcer.sent == 2
+        assert (announcer.sent, announcer.failed) == (2, 0)
     finally:
         announcer.close()
 
 
-def test_every_lead_is_announced_when_one_write_said_so_or_too_many_moved() -> None:
+def test_many_moved_leads_go_by_id_in_several_announcements() -> None:
     wire = Wire()
     wire.release.set()
     announcer = Announcer(wire.send)
     try:
-        announcer.add([LEADS], ["L1", ALL_LEADS])
+        announcer.add([LEADS], ["L1", ALL_LEADS])  # a write that said every lead
         assert announcer.flush()
-        many = [f"L{n}" for n in range(MOVES_NAMED + 1)]
-        announcer.add([LEADS], many)
+        many = sorted(f"L{n:03d}" for n in range(MOVES_NAMED + 1))
+        announcer.add([GRAPH, LEADS], many)
         assert announcer.flush()
-        announcer.add([GRAPH], [])  # no lead moved: only the kind
+        announcer.add([REPS], [])  # no lead moved: only the kind
         assert announcer.flush()
     finally:
         announcer.close()
     assert wire.sent == [
         {"kinds": [LEADS], "lead_ids": [ALL_LEADS]},
-        {"kinds": [LEADS], "lead_ids": [ALL_LEADS]},
-        {"kinds": [GRAPH], "lead_ids": []},
+        {"kinds": [GRAPH, LEADS], "lead_ids": many[:MOVES_NAMED]},
+        {"kinds": [LEADS], "lead_ids": many[MOVES_NAMED:]},
+        {"kinds": [REPS], "lead_ids": []},
     ]
+
+
+@pytest.mark.parametrize("raising", [False, True])
+def test_a_failed_send_is_tried_again_naming_every_lead(
+    raising: bool, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first send fails (refused, or an exception); the announcer goes on, and its next
+    try names every lead, since the moves it named may be lost."""
+    monkeypatch.setattr(announcer_module, "RETRY_PAUSES", (0.01,))
+    wire = Wire(failing=(0,), raising=raising)
+    wire.release.set()
+    announcer = Announcer(wire.send)
+    try:
+        announcer.add([REPS, LEADS], ["L1"])
+        assert announcer.flush()
+        announcer.add([LEADS], ["L2"])
+        assert announcer.flush()
+    finally:
+        announcer.close()
+    assert wire.sent == [
+        {"kinds": [REPS, LEADS], "lead_ids": [ALL_LEADS]},
+        {"kinds": [LEADS], "lead_ids": ["L2"]},
+    ]
+    assert (announcer.sent, announcer.failed) == (2, 1)
+    assert ("an announcement to the other processes failed" in caplog.text) == raising
 
 
 def test_closing_sends_what_waits_and_later_announcements_go_at_once() -> None:
@@ -91,24 +127,14 @@ def test_closing_sends_what_waits_and_later_announcements_go_at_once() -> None:
     assert announcer.flush()
 
 
-def test_a_failed_send_is_logged_and_does_not_stop_the_announcer(
-    caplog: pytest.LogCaptureFixture,
+def test_closing_gives_up_a_send_that_keeps_failing(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    sent: list[Mapping[str, Any]] = []
-
-    def flaky(announcement: Mapping[str, Any]) -> None:
-        if not sent:
-            sent.append({})
-            raise RuntimeError("the graph went away")
-        sent.append(announcement)
-
-    announcer = Announcer(flaky)
-    try:
-        announcer.add([LEADS], ["L1"])
-        assert announcer.flush()
-        announcer.add([LEADS], ["L2"])
-        assert announcer.flush()
-    finally:
-        announcer.close()
-    assert sent[1:] == [{"kinds": [LEADS], "lead_ids": ["L2"]}]
-    assert "an announcement to the other processes failed" in caplog.text
+    monkeypatch.setattr(announcer_module, "RETRY_PAUSES", (0.01, 0.01))
+    wire = Wire(failing=tuple(range(100)))
+    wire.release.set()
+    announcer = Announcer(wire.send)
+    announcer.add([LEADS], ["L1"])
+    announcer.close()
+    assert wire.sent == [] and 2 <= announcer.failed < 100
+    assert "could not be sent" in caplog.text
