@@ -279,14 +279,11 @@ async def ranking_for(
             context.visible_lead(lead_id)
             return shown(context.ranking(lead_id))
 
-        # Where what is kept stays until a write drops it (the only writer, or Neo4j's workers,
-        # which announce what they write), a warm lead is ranked from memory, in place: a
-        # worker thread costs more, and on Neo4j it waits behind the claims' statements
-        if context.store.keeps_bulk_reads:
-            try:
+        if context.store.writes_alone:  # what it keeps stays until it writes: a warm lead
+            try:  # is ranked from memory, in place (a worker thread costs more)
                 with from_memory():
                     return alone()
-            except NeedsGraph:  # something must be read (or others' announcements polled)
+            except NeedsGraph:  # something must be read
                 pass
         return await off(alone)  # checked, ranked and shown off the loop
 
