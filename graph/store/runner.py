@@ -24,8 +24,8 @@ import pyarrow as pa
 from cypher import QueryCatalog
 from graph.errors import NeedsGraph, StoreError, StoreUnavailable
 from graph.store import caches as kept
-from graph.store.announcer import Announcer
-from graph.store.caches import LEADS, SHARED, StoreCaches
+from graph.store.announcer import Announcer, announcements
+from graph.store.caches import ALL_LEADS, LEADS, SHARED, StoreCaches
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -253,13 +253,14 @@ class QueryRunner:
         the leads it moved (caches.py ``LEADS``): at once, or by the announcer's thread
         when there is one (``announce_in_background``)."""
         leads = self.caches.announcement(kinds)  # this thread's moves: taken in this thread
-        shared = sorted(kinds & SHARED) + ([LEADS] if leads else [])
-        if not self.shares_graph or not shared:
+        shared = kinds & SHARED
+        if not self.shares_graph or not (shared or leads):
             return
         if self._announcer is not None:
             self._announcer.add(shared, leads)
             return
-        self._send_announcement({"kinds": shared, "lead_ids": leads})
+        for announcement in announcements(set(shared), set(leads), ALL_LEADS in leads):
+            self._send_announcement(announcement)
 
     def _send_announcement(self, announcement: Mapping[str, Any]) -> bool:
         """One ``announce_changes`` transaction: whether it went through. A failure is logged
