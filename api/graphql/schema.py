@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -20,6 +21,21 @@ from api.graphql.mutations import Mutation
 from api.graphql.queries import Query
 from api.graphql.subscriptions import Subscription
 from api.observability import GraphQLMetrics
+
+_LIMITS = (
+    *QueryDepthLimiter(max_depth=10).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=15).validation_rules,
+)
+"""The depth and alias limits as validation rules, made once: Strawberry's limiters make a new
+rule class each time one is built, and an extension is built for every request (a text that
+passed before is not validated again: ``KnownDocuments``)."""
+
+
+class RequestLimits(AddValidationRules):
+    """At most 10 levels deep and 15 aliases (the rules of ``_LIMITS``)."""
+
+    def __init__(self) -> None:
+        super().__init__(list(_LIMITS))
 
 
 class _Schema(strawberry.Schema):
@@ -34,9 +50,8 @@ schema = _Schema(
     subscription=Subscription,
     extensions=[
         GraphQLMetrics,
-        lambda: QueryDepthLimiter(max_depth=10),
+        RequestLimits,
         lambda: MaxTokensLimiter(max_token_count=2000),
-        lambda: MaxAliasesLimiter(max_alias_count=15),
         ErrorBoundary,
         lambda: ParserCache(maxsize=KNOWN_DOCUMENTS),  # each text parsed once
         KnownDocuments,  # and validated once (api/graphql/documents.py)

@@ -328,7 +328,8 @@ def test_query_size_is_limited(api: Api) -> None:
     deep = "{ leads { nodes { rankedReps { ... on Ranking { ranked { evidence { committee { member { id } paths { id } } } } } } } } }"
     assert "errors" not in api.gql("admin", deep)
     aliases = "{ " + " ".join(f"a{n}: me {{ id }}" for n in range(20)) + " }"
-    assert "aliases" in api.gql("admin", aliases)["errors"][0]["message"]
+    for _ in range(2):  # refused again: a text that fails is not kept as passed
+        assert "aliases" in api.gql("admin", aliases)["errors"][0]["message"]
     huge = "{ me { " + " ".join(["id"] * 2500) + " } }"
     assert "token" in api.gql("admin", huge)["errors"][0]["message"].lower()
 
