@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -341,6 +342,44 @@ class RepActivity:
     open_leads: int = 0
     last_assigned_at: datetime | None = None
     breaches: tuple[datetime, ...] = ()
+
+
+ACTIVITY_TRAIL = 8
+"""How many of the activities a moved one was made from it names (``RepActivities.trail``)."""
+
+
+class RepActivities(dict[str, RepActivity]):
+    """Every rep's activity as the store keeps it (reps without any are absent). A lead's move
+    makes a new one (``moved``) whose ``trail`` names, weakly, the last ACTIVITY_TRAIL it was
+    made from, each with the reps whose entries changed since: what was worked out from one
+    of them is brought up to date for those reps only (routing/roster.py), not for every rep
+    after every claim."""
+
+    trail: tuple[tuple[weakref.ref[RepActivities], frozenset[str]], ...] = ()
+
+    @classmethod
+    def of(cls, found: Mapping[str, RepActivity]) -> RepActivities:
+        """``found`` as RepActivities (itself when it is one)."""
+        return found if isinstance(found, RepActivities) else cls(found)
+
+    def moved(self, changes: Mapping[str, RepActivity]) -> RepActivities:
+        """A copy with ``changes`` (rep id: their activity now)."""
+        after = RepActivities(self)
+        after.update(changes)
+        changed = frozenset(changes)
+        after.trail = (
+            (weakref.ref(self), changed),
+            *((ref, seen | changed) for ref, seen in self.trail[: ACTIVITY_TRAIL - 1]),
+        )
+        return after
+
+    def changed_since(self, earlier: Mapping[str, RepActivity]) -> frozenset[str] | None:
+        """The reps whose entries changed since ``earlier``, when it is one of those this was
+        made from (None: look at every rep)."""
+        for ref, changed in self.trail:
+            if ref() is earlier:
+                return changed
+        return None
 
 
 @dataclass(frozen=True)

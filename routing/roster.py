@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
-from graph.model import Rep, RepActivity, RepRef
+from graph.model import Rep, RepActivities, RepActivity, RepRef
 from graph.store import GraphStore
 from routing.policy import Policy
 
@@ -199,6 +199,7 @@ class _DynamicRoster:
     policy: Policy
     acts: list[RepActivity]
     fields: dict[str, Any]
+    index: dict[str, int]
 
 
 _IDLE = RepActivity()
@@ -212,13 +213,20 @@ def _dynamic_roster(
     after every change: a lead's move, a write, a read from the graph) and of the policy.
     A lead's move replaces the activity of its one or two reps and keeps every other rep's
     object, so the arrays of the last activity are copied and only those reps' entries
-    worked out again (not every rep's, after every claim)."""
+    worked out again (not every rep's, after every claim): the reps a move names
+    (``RepActivities.changed_since``), else those whose object is not the same."""
     for kept in _DYNAMIC:
         if kept.activity is activity and kept.policy is policy and kept.rep_ids == rep_ids:
             return kept.fields
-    acts = [activity.get(r, _IDLE) for r in rep_ids]
     base = next((k for k in _DYNAMIC if k.policy is policy and k.rep_ids == rep_ids), None)
+    named = (
+        activity.changed_since(base.activity)
+        if base is not None and isinstance(activity, RepActivities)
+        else None
+    )
     if base is None:
+        acts = [activity.get(r, _IDLE) for r in rep_ids]
+        index = {rep_id: i for i, rep_id in enumerate(rep_ids)}
         changed: Iterable[int] = range(len(rep_ids))
         fields: dict[str, Any] = {
             "open_leads": np.zeros(len(rep_ids), np.int64),
@@ -227,7 +235,17 @@ def _dynamic_roster(
             "boxed_until": [None] * len(rep_ids),
         }
     else:
-        changed = [i for i, (a, b) in enumerate(zip(acts, base.acts, strict=True)) if a is not b]
+        index = base.index
+        if named is not None:  # only these reps' entries can differ
+            changed = sorted(index[r] for r in named if r in index)
+            acts = list(base.acts)
+            for i in changed:
+                acts[i] = activity.get(rep_ids[i], _IDLE)
+        else:
+            acts = [activity.get(r, _IDLE) for r in rep_ids]
+            changed = [
+                i for i, (a, b) in enumerate(zip(acts, base.acts, strict=True)) if a is not b
+            ]
         fields = {
             "open_leads": base.fields["open_leads"].copy(),
             "last_assigned": base.fields["last_assigned"].copy(),
@@ -247,7 +265,7 @@ def _dynamic_roster(
         else:
             boxed.add(i)
     fields["boxed_reps"] = tuple(sorted(boxed))
-    _DYNAMIC[:] = [_DynamicRoster(activity, rep_ids, policy, acts, fields), *_DYNAMIC[:1]]
+    _DYNAMIC[:] = [_DynamicRoster(activity, rep_ids, policy, acts, fields, index), *_DYNAMIC[:1]]
     return fields
 
 

@@ -43,6 +43,7 @@ from graph.model import (
     LeadView,
     OwnedLead,
     Rep,
+    RepActivities,
     RepActivity,
     RepRef,
     Stint,
@@ -197,7 +198,7 @@ ActivityKey = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 class ActivitySnapshot:
     key: ActivityKey
     breaches_since: datetime
-    found: dict[str, RepActivity]
+    found: RepActivities
     loaded_at: float
 
     @functools.cached_property
@@ -508,24 +509,35 @@ class StoreCaches:
         if kept is None:
             return
         open_statuses, assignment_kinds, breach_kinds = kept.key
-        found = dict(kept.found)
+        before = kept.found
+        changes: dict[str, RepActivity] = {}
         idle = RepActivity()
+
+        def now(rep_id: str) -> RepActivity:
+            return changes.get(rep_id) or before.get(rep_id, idle)
 
         def change(rep_id: str | None, **values: object) -> None:
             if rep_id:
-                found[rep_id] = dataclasses.replace(found.get(rep_id, idle), **values)  # type: ignore[arg-type]
+                changes[rep_id] = dataclasses.replace(now(rep_id), **values)  # type: ignore[arg-type]
 
         if move.before_status in open_statuses and move.before_owner:
-            change(move.before_owner, open_leads=found.get(move.before_owner, idle).open_leads - 1)
+            change(move.before_owner, open_leads=now(move.before_owner).open_leads - 1)
         if move.after_status in open_statuses and move.after_owner:
-            change(move.after_owner, open_leads=found.get(move.after_owner, idle).open_leads + 1)
+            change(move.after_owner, open_leads=now(move.after_owner).open_leads + 1)
         rep = move.event_rep
         if rep and move.event_kind in assignment_kinds:
-            last = found.get(rep, idle).last_assigned_at
+            last = now(rep).last_assigned_at
             change(rep, last_assigned_at=move.at if last is None else max(last, move.at))
-        if rep and move.event_kind in breach_kinds and move.at >= kept.breaches_since:
-            change(rep, breaches=tuple(sorted((*found.get(rep, idle).breaches, move.at))))
-        self._activity = dataclasses.replace(kept, found=found)
+        breach = bool(rep and move.event_kind in breach_kinds and move.at >= kept.breaches_since)
+        if rep and breach:
+            change(rep, breaches=tuple(sorted((*now(rep).breaches, move.at))))
+        after = dataclasses.replace(kept, found=RepActivities.of(before).moved(changes))
+        if "oldest_breach" in vars(kept):  # worked out for the activity before: carried on
+            oldest = kept.oldest_breach
+            if breach:
+                oldest = move.at if oldest is None else min(oldest, move.at)
+            vars(after)["oldest_breach"] = oldest
+        self._activity = after
 
     def _after(self, move: LeadMove) -> _Followed | None:
         """The lead's view, stream and company owners after the move, from those kept."""
@@ -635,7 +647,9 @@ class StoreCaches:
         """Keep what was read, unless the activity changed while it was being read."""
         with self._lock:
             if self._keepable(changes_before, self._activity_changes):
-                self._activity = ActivitySnapshot(key, breaches_since, found, time.monotonic())
+                self._activity = ActivitySnapshot(
+                    key, breaches_since, RepActivities.of(found), time.monotonic()
+                )
 
     def lead_changes(self) -> tuple[int, int]:
         """A counter of changes to leads: read it before reading a lead or its stream, and

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from graph.model import Company, LeadView
+from graph.model import ACTIVITY_TRAIL, Company, LeadView, RepActivities, RepActivity
 from graph.store import caches
 from graph.store.caches import StoreCaches
 
@@ -132,3 +132,55 @@ def test_a_workers_own_announcement_is_not_read_back_as_anothers() -> None:
     assert kept.leads_seen() == 4
     kept.changes_seen({"leads": 6}, ["5\nL2", "6\nL1"])
     assert kept.lead("L1") is None and kept.lead("L2") is None
+
+
+def test_a_moved_activity_names_the_reps_changed_since_each_of_the_last_it_was_made_from() -> None:
+    """What a roster worked out from an earlier activity needs updating for those reps only;
+    past ACTIVITY_TRAIL moves, or for an activity it was not made from, nothing is named."""
+    first = RepActivities({"r0": RepActivity(open_leads=1), "r9": RepActivity(open_leads=9)})
+    chain = [first]
+    for n in range(ACTIVITY_TRAIL + 1):
+        chain.append(chain[-1].moved({f"r{n % 3}": RepActivity(open_leads=10 + n)}))
+    last = chain[-1]
+    assert last.changed_since(chain[-2]) == {"r2"}  # the last move: n = 8
+    assert last.changed_since(chain[-3]) == {"r1", "r2"}
+    assert last.changed_since(chain[1]) == {"r0", "r1", "r2"}  # eight moves ago
+    assert last.changed_since(chain[0]) is None  # nine: not named any more
+    assert last.changed_since(RepActivities(last)) is None  # equal, but not one it was made from
+    assert first == {"r0": RepActivity(open_leads=1), "r9": RepActivity(open_leads=9)}
+    assert last["r9"] is first["r9"] and last["r2"] == RepActivity(open_leads=18)
+
+
+def test_the_oldest_breach_kept_follows_the_moves_that_add_breaches() -> None:
+    """A breach moved in after the oldest one was worked out is counted: a later question with
+    a window that leaves the older ones out gets the rep's breaches without them."""
+    kept = StoreCaches()
+    kept.single_writer = True
+    key = (("claimed", "contacted"), ("offered", "claimed"), ("sla_breached",))
+    day = datetime(2026, 11, 1, tzinfo=UTC)
+    ann = RepActivity(open_leads=1, breaches=(day.replace(day=10),))
+    kept.keep_activity(key, day, {"rep:ann": ann}, kept.activity_changes())
+    assert kept.activity(key, day) == {"rep:ann": ann}  # works out the oldest breach: Nov 10
+    for at, rep, before in (
+        (day.replace(day=5), "rep:bob", "offered"),
+        (day.replace(day=20), "rep:ann", "claimed"),
+    ):
+        kept.lead_moved(
+            caches.LeadMove(
+                lead_id="L1",
+                before_status=before,
+                before_owner=rep,
+                after_status="new",
+                after_owner=None,
+                event_kind="sla_breached",
+                event_rep=rep,
+                at=at,
+            )
+        )
+    since_the_7th = kept.activity(key, day.replace(day=7))  # bob's breach of the 5th left out
+    assert since_the_7th == {
+        "rep:ann": RepActivity(open_leads=0, breaches=(day.replace(day=10), day.replace(day=20))),
+        "rep:bob": RepActivity(),
+    }
+    everything = kept.activity(key, day)
+    assert everything is not None and everything["rep:bob"].breaches == (day.replace(day=5),)

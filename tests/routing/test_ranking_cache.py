@@ -11,7 +11,15 @@ import pytest
 
 from graph.backends import open_store
 from graph.errors import NotFound
-from graph.model import DecisionMaker, Event, Lead, LeadState, LeadView, OwnedLead
+from graph.model import (
+    DecisionMaker,
+    Event,
+    Lead,
+    LeadState,
+    LeadView,
+    OwnedLead,
+    RepActivities,
+)
 from graph.settings import GraphSettings
 from graph.store import GraphStore, caches
 from routing import roster
@@ -153,6 +161,9 @@ def test_the_roster_after_a_move_is_the_roster_built_afresh(
     assert workload()[2][reps.index(rid("ann"))] == later
     world.give("L2", "bob", at=later)  # new -> claimed: one more open lead
     patched = workload()
+    if store.writes_alone:  # worked out from the activity before for the reps the move named
+        now, earlier = roster._DYNAMIC[0].activity, roster._DYNAMIC[1].activity
+        assert isinstance(now, RepActivities) and now.changed_since(earlier) == {rid("bob")}
     roster._DYNAMIC.clear()  # what a first question builds: every rep's
     assert patched == workload()
     bob = reps.index(rid("bob"))
