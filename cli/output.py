@@ -27,11 +27,15 @@ def _json_default(value: Any) -> Any:
 def _plain(value: Any) -> Any:
     """Records (dataclasses, named tuples), mappings and sequences as JSON-ready values."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        fields = {
+            f.name: getattr(value, f.name)
+            for f in dataclasses.fields(value)
+            if f.metadata.get("shown", True)  # not a builder (Ranking.exclusions)
+        }
         plain = {k: _plain(v) for k, v in fields.items()}
-        for name in ("warm_owner_rate", "gain_over_greedy"):
+        for name in ("excluded", "warm_owner_rate", "gain_over_greedy"):
             if hasattr(type(value), name):
-                plain[name] = getattr(value, name)
+                plain[name] = _plain(getattr(value, name))
         return plain
     if isinstance(value, tuple) and hasattr(value, "_asdict"):
         return {k: _plain(v) for k, v in value._asdict().items()}

@@ -276,10 +276,11 @@ def _explain(
         rep_person = roster.refs[index].person_id
         committee = []
         for member, found, hops, mutual_ids, bridge in ways_of[rep_id]:
+            mutual_refs = tuple(named(m) for m in mutual_ids)  # each name looked up once
             if hops == 1:
                 paths: tuple[tuple[PersonRef, ...], ...] = ((),)
             elif hops == 2:
-                paths = tuple((named(m),) for m in mutual_ids)
+                paths = tuple((m,) for m in mutual_refs)
             elif bridge is not None:
                 paths = ((named(bridge[0]), named(bridge[1])),)
             else:
@@ -291,9 +292,11 @@ def _explain(
                     hops=hops or None,
                     paths=paths,
                     mutual_count=int(found.mutual_counts[index]) if found is not None else 0,
-                    mutuals=tuple(named(m) for m in mutual_ids),
+                    mutuals=mutual_refs,
                     colleagues=tuple(
-                        named(m) for m in mutual_ids if m in colleague_people and m != rep_person
+                        ref
+                        for m, ref in zip(mutual_ids, mutual_refs, strict=True)
+                        if m in colleague_people and m != rep_person
                     ),
                 )
             )

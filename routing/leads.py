@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from graph.model import LeadView
 from graph.store import GraphStore
@@ -52,7 +53,12 @@ class LeadPage:
 class VisibleRanking:
     ranking: Ranking
     ranked: list[RankedRep]
-    excluded: list[Exclusion]
+    viewer: Viewer
+
+    @cached_property
+    def excluded(self) -> list[Exclusion]:
+        """The excluded reps the viewer may see (worked out when first read)."""
+        return [e for e in self.ranking.excluded if self.viewer.can_see_rep(e.rep.id)]
 
 
 def visible(viewer: Viewer, lead: LeadView, offered: set[str] | None = None) -> bool:
@@ -184,5 +190,4 @@ def visible_ranking(
     ranked = list(every[rows]) if explain else every.brief(rows)
     if user.role == "manager":
         ranked = [item for item in ranked if viewer.can_see_rep(item.rep.id)]
-    excluded = [e for e in ranking.excluded if viewer.can_see_rep(e.rep.id)]
-    return VisibleRanking(ranking=ranking, ranked=ranked, excluded=excluded)
+    return VisibleRanking(ranking=ranking, ranked=ranked, viewer=viewer)

@@ -34,9 +34,9 @@ connected open lead comes next.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 
 import numpy as np
 
@@ -87,8 +87,16 @@ class Ranking:
     policy_version: str
     computed_at: datetime
     ranked: RankedReps
-    excluded: tuple[Exclusion, ...]
     eligible: int
+    exclusions: Callable[[], tuple[Exclusion, ...]] = field(
+        repr=False, compare=False, metadata={"shown": False}
+    )
+    """Builds ``excluded`` when it is first read (most questions do not ask for it)."""
+
+    @cached_property
+    def excluded(self) -> tuple[Exclusion, ...]:
+        """The reps a rule leaves out, by name, each with the first rule and every reason."""
+        return self.exclusions()
 
 
 def background_value(background: SharedBackground) -> float:
@@ -225,24 +233,27 @@ def build_ranking(
     policy = roster.policy
     order = scores.order(roster, lead.id, policy.mode)
     shown = order if limit is None else order[:limit]
-    excluded = tuple(
-        Exclusion(
-            rep=roster.refs[index],
-            rule=rules[0][0],
-            reason="; ".join(reason for _, reason in rules),
+
+    def exclusions() -> tuple[Exclusion, ...]:
+        return tuple(
+            Exclusion(
+                rep=roster.refs[index],
+                rule=rules[0][0],
+                reason="; ".join(reason for _, reason in rules),
+            )
+            for index, rules in sorted(
+                scores.reasons.items(), key=lambda item: (roster.refs[item[0]].name, item[0])
+            )
         )
-        for index, rules in sorted(
-            scores.reasons.items(), key=lambda item: (roster.refs[item[0]].name, item[0])
-        )
-    )
+
     return Ranking(
         lead=lead,
         mode=policy.mode,
         policy_version=policy.version,
         computed_at=roster.now,
         ranked=RankedReps(lead, reach, roster, scores, shown, explain),
-        excluded=excluded,
         eligible=len(order),
+        exclusions=exclusions,
     )
 
 
