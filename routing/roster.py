@@ -219,11 +219,6 @@ def _dynamic_roster(
         if kept.activity is activity and kept.policy is policy and kept.rep_ids == rep_ids:
             return kept.fields
     base = next((k for k in _DYNAMIC if k.policy is policy and k.rep_ids == rep_ids), None)
-    named = (
-        activity.changed_since(base.activity)
-        if base is not None and isinstance(activity, RepActivities)
-        else None
-    )
     if base is None:
         acts = [activity.get(r, _IDLE) for r in rep_ids]
         index = {rep_id: i for i, rep_id in enumerate(rep_ids)}
@@ -236,6 +231,9 @@ def _dynamic_roster(
         }
     else:
         index = base.index
+        named = (
+            activity.changed_since(base.activity) if isinstance(activity, RepActivities) else None
+        )
         if named is not None:  # only these reps' entries can differ
             changed = sorted(index[r] for r in named if r in index)
             acts = list(base.acts)

@@ -63,7 +63,7 @@ class Announcer:
                 self._merge(kinds, lead_ids, every_lead=False)
                 self._changed.notify_all()
                 return
-        for announcement in announcements(set(kinds), set(lead_ids), ALL_LEADS in lead_ids):
+        for announcement in announcements(kinds, lead_ids):
             self._try(announcement)
 
     def _merge(self, kinds: Collection[str], lead_ids: Collection[str], every_lead: bool) -> None:
@@ -111,7 +111,9 @@ class Announcer:
                 self._waiting, self._sending = False, True
             sent = False
             try:
-                sent = all(self._try(a) for a in announcements(kinds, leads, every))
+                sent = all(
+                    self._try(a) for a in announcements(kinds, {ALL_LEADS} if every else leads)
+                )
             finally:
                 with self._changed:
                     if not sent:  # again, naming every lead: some of its moves may be lost
@@ -146,15 +148,15 @@ class Announcer:
             )
 
 
-def announcements(kinds: set[str], leads: set[str], every_lead: bool) -> list[dict[str, Any]]:
+def announcements(kinds: Collection[str], lead_ids: Collection[str]) -> list[dict[str, Any]]:
     """What to send, at once or from the announcer's thread: the kinds in one order for every
-    process (the counters are locked in it, the moved leads' last), the leads by id in
-    announcements of MOVES_NAMED (every lead only when a write said so, or a send failed),
-    the kinds with the first."""
-    shared = sorted(kinds - {LEADS})
-    if every_lead:
+    process (the counters are locked in it, the moved leads' last), the moved leads by id in
+    announcements of MOVES_NAMED (every lead, ALL_LEADS, only when a write said so or a send
+    failed), the kinds with the first."""
+    shared = sorted(set(kinds) - {LEADS})
+    if ALL_LEADS in lead_ids:
         return [{"kinds": [*shared, LEADS], "lead_ids": [ALL_LEADS]}]
-    named = sorted(leads)
+    named = sorted(set(lead_ids))
     if not named:
         return [{"kinds": shared, "lead_ids": []}] if shared else []
     chunks = [named[start : start + MOVES_NAMED] for start in range(0, len(named), MOVES_NAMED)]

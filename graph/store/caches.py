@@ -531,7 +531,7 @@ class StoreCaches:
         breach = bool(rep and move.event_kind in breach_kinds and move.at >= kept.breaches_since)
         if rep and breach:
             change(rep, breaches=tuple(sorted((*now(rep).breaches, move.at))))
-        after = dataclasses.replace(kept, found=RepActivities.of(before).moved(changes))
+        after = dataclasses.replace(kept, found=before.moved(changes))
         if "oldest_breach" in vars(kept):  # worked out for the activity before: carried on
             oldest = kept.oldest_breach
             if breach:

@@ -25,7 +25,7 @@ from cypher import QueryCatalog
 from graph.errors import NeedsGraph, StoreError, StoreUnavailable
 from graph.store import caches as kept
 from graph.store.announcer import Announcer, announcements
-from graph.store.caches import ALL_LEADS, LEADS, SHARED, StoreCaches
+from graph.store.caches import LEADS, SHARED, StoreCaches
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -259,7 +259,7 @@ class QueryRunner:
         if self._announcer is not None:
             self._announcer.add(shared, leads)
             return
-        for announcement in announcements(set(shared), set(leads), ALL_LEADS in leads):
+        for announcement in announcements(shared, leads):
             self._send_announcement(announcement)
 
     def _send_announcement(self, announcement: Mapping[str, Any]) -> bool:
