@@ -7,6 +7,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from functools import cached_property
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -62,13 +63,22 @@ class Context(BaseContext):
         super().__init__()
         self.services = services
         self.user = user
-        self.rankings: DataLoader[tuple[str, int], Ranking] = DataLoader(self._load_rankings)
-        self.links: DataLoader[str, LeadLinks] = DataLoader(self._load_links)
-        """Leads' connections and influence (checked leads only: see ``visible_lead``)."""
         self.pages: dict[str, LeadView] = {}
         """The leads this request has read and checked, by id (a page's leads, a lead asked for)."""
         self._every_lead: list[LeadView] | None = None
         self._every_lead_read = threading.Lock()
+
+    @cached_property
+    def rankings(self) -> DataLoader[tuple[str, int], Ranking]:
+        """A page's leads' rankings, asked together. Made when first asked: a loader holds
+        its context (a reference cycle, freed only by the cyclic garbage collector), and most
+        requests (a claim, ``me``) never ask."""
+        return DataLoader(self._load_rankings)
+
+    @cached_property
+    def links(self) -> DataLoader[str, LeadLinks]:
+        """Leads' connections and influence (checked leads only: see ``visible_lead``)."""
+        return DataLoader(self._load_links)
 
     @property
     def store(self) -> GraphStore:

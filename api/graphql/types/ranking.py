@@ -239,22 +239,25 @@ class RankingType:
 RankingResult = Annotated[RankingType | Problem, strawberry.union("RankingResult")]
 
 
+def _selects(selections: Sequence[Selection], path: tuple[str, ...]) -> bool:
+    """Whether ``selections`` (or a fragment among them) select ``path``. A function of the
+    module, not a closure: a closure that calls itself is a reference cycle that only the
+    cyclic garbage collector frees, one more for every request."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name != path[0]:
+                continue
+            if len(path) == 1 or _selects(selection.selections, path[1:]):
+                return True
+        elif _selects(selection.selections, path):  # a fragment: the same level
+            return True
+    return False
+
+
 def asks_evidence(info: Info[Context, None]) -> bool:
     """Whether the query selects ``ranked { evidence }`` of this rankedReps field (through
     fragments too): a ranking asked without it does not build it."""
-
-    def selects(selections: Sequence[Selection], path: tuple[str, ...]) -> bool:
-        for selection in selections:
-            if isinstance(selection, SelectedField):
-                if selection.name != path[0]:
-                    continue
-                if len(path) == 1 or selects(selection.selections, path[1:]):
-                    return True
-            elif selects(selection.selections, path):  # a fragment: the same level
-                return True
-        return False
-
-    return any(selects(field.selections, ("ranked", "evidence")) for field in info.selected_fields)
+    return any(_selects(field.selections, ("ranked", "evidence")) for field in info.selected_fields)
 
 
 async def ranking_for(
