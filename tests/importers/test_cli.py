@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
@@ -13,6 +16,7 @@ from benchmarks.exports import connections_csv, synthetic_connections
 from cli import app
 from graph.neo4j_launcher import free_port
 from graph.settings import GraphSettings, LadybugSettings
+from importers import linkedin
 from tests.api.test_processes import _serve, _wait_healthy
 from tests.conftest import graph_env
 from tests.importers.conftest import ROSTER, write
@@ -66,6 +70,31 @@ def test_import_reps_then_connections_summary_and_exit_codes(
         40,
         0,
     )
+
+
+def test_an_import_runs_without_the_cycle_collector_and_turns_it_back_on(
+    tmp_path: Path, graph_settings: GraphSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import in the CLI's process runs with the cyclic garbage collector off (its rows
+    live until written and it makes next to no cycles); it is on again after, also when the
+    import fails."""
+    seen: list[bool] = []
+    real = linkedin.import_linkedin
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(linkedin, "import_linkedin", watched)
+    assert _run(graph_settings, "reps", str(write(tmp_path, "reps.csv", ROSTER)))[0] == 0
+    export = write(tmp_path, "Connections.csv", connections_csv(synthetic_connections(20, seed=3)))
+    assert gc.isenabled()
+    code, out, err = _run(graph_settings, "linkedin", "--rep", "alice@seller.example", str(export))
+    assert code == 0, err
+    assert out.startswith("Connections.csv: 21 rows read; people 20 created")
+    code, _, err = _run(graph_settings, "linkedin", "--rep", "nobody@seller.example", str(export))
+    assert code == 2 and "nobody@seller.example" in err  # refused inside the import
+    assert seen == [False, False] and gc.isenabled()
 
 
 def test_invalid_rows_exit_1_and_are_listed_with_lines(
