@@ -125,8 +125,9 @@ GC_THRESHOLDS = (20_000, 20, 100)
 a full one after 100 of the middle generation's, not 10. A request leaves about 140 objects in
 reference cycles (graphql-core's, Starlette's and FastAPI's, mostly), which the youngest
 collections free; with Python's defaults (700, 10, 10) everything the caches made since
-start-up was walked again every two seconds or so: under ``make load`` at the full scale, 35 full
-collections of 358 ms each in 75 s, 17 s of collections in all; with these, none and 4.4 s."""
+start-up was walked again every four seconds or so: under ``make load`` at the full scale, 17 full
+collections of 323 ms each in the 78 s of the floor and the load, 8.3 s of collections in all;
+with these, none and 2.8 s."""
 
 
 def warm_rankings(store: GraphStore, metrics: Metrics, stop: asyncio.Event) -> None:
