@@ -25,6 +25,14 @@ leads or events that is not a few leads' moves), and another process drops those
 views, streams and companies' owners. Where announcements are read (``announces_leads``),
 leads are kept for ``ANNOUNCED_LEAD_TTL`` instead of ``LEAD_TTL``; announcements missed (more
 than the counter keeps between two reads) drop every kept lead.
+
+A read is kept unless what it read was dropped while it ran: a lead's view, stream or standing
+by a drop of that lead, a company's owners by a drop of one of its leads, the activity by a
+write that drops it (and, where this store is the only writer, by one of its own moves, which
+the kept activity follows in place). Nothing read inside a write transaction is kept (it may see
+the transaction's own writes); what another thread's open transaction writes is dropped again
+when it ends. A transaction that rolls back drops what it wrote and the leads it moved, nothing
+else; one that only moved leads leaves them as it moved them (``keeps_moves``).
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ import dataclasses
 import functools
 import threading
 import time
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TypeVar
 
@@ -221,8 +229,9 @@ class LeadMove:
     event_rep: str | None
     at: datetime
     state: LeadState | None = None
-    """The lead's new lifecycle fields and its event: with them, a store that writes alone
-    keeps the lead's view, stream and company owners as the move left them (``ended``)."""
+    """The lead's new lifecycle fields and its event: with them, a store that keeps moves
+    (``keeps_moves``) keeps the lead's view, stream and company owners as the move left them
+    (``ended``)."""
     event: Event | None = None
 
 
@@ -234,6 +243,9 @@ class _Followed:
     view: LeadView | None
     stream: list[Event] | None
     owners: dict[tuple[str, tuple[str, ...]], list[OwnedLead]]
+    since: int = 0
+    """The lead changes counter once the move dropped the lead: a drop after it (another
+    process's move of the lead or of its company's, announced meanwhile) is not undone."""
 
 
 class StoreCaches:
@@ -276,6 +288,21 @@ class StoreCaches:
         company's entries by key, not by a walk over every company's."""
         self._streams: dict[str, tuple[list[Event], float]] = {}
         self._lead_changes = 0
+        self._dropped: dict[str, int] = {}
+        """The ``_lead_changes`` at which a lead's view, stream and standing were last dropped,
+        by lead id, and a company's owners by company id (``_dropped_all``: every one), so that
+        a read is kept unless what it read was dropped while it ran (``_unchanged``), rather
+        than unless any lead moved meanwhile: under a stream of claims, nearly every read of
+        a lead overlaps some other lead's move."""
+        self._dropped_owners: dict[str, int] = {}
+        self._dropped_all = 0
+        self._dropped_all_owners = 0
+        self._activity_drops = 0
+        """Times the activity was dropped by a write (not followed by a move in place)."""
+        self.activity_read = threading.Lock()
+        """Held while the activity is read from the graph (three scans): the requests that
+        find it expired meanwhile wait for that read instead of making their own (on Neo4j
+        under load, five or so at each expiry, every five seconds)."""
         self._generations = dict.fromkeys(EVERYTHING, 0)
         self.rep_network_read_at: float | None = None
         """When the rep network was last read (kept when it is dropped)."""
@@ -353,12 +380,26 @@ class StoreCaches:
         with self._lock:
             self._open -= 1
             self._epoch += 1
-            self.forget(kinds - {ACTIVITY})  # the activity follows moves in place
+            # the activity follows moves in place; where other processes write, one read
+            # while this transaction was open may have been kept (keep_activity): dropped again
+            self.forget(kinds - {ACTIVITY} if self.single_writer else kinds)
+            fresh = self._followable(followed) if not kinds else {}  # only moves (and locks)
             for lead_id in moved:
                 self._forget_leads(lead_id)
-            if not kinds:  # only moves (and locks): the moved leads as they are now
-                self._follow(followed)
+            self._follow(fresh)  # the moved leads as they are now
         return kinds
+
+    def _followable(self, followed: Mapping[str, _Followed | None]) -> dict[str, _Followed]:
+        """What the moves left, but for what was dropped since by others' announcements."""
+        fresh = {}
+        for lead_id, after in followed.items():
+            if after is None or max(self._dropped_all, self._dropped.get(lead_id, 0)) > after.since:
+                continue
+            company = self._companies.get(lead_id)
+            dropped = max(self._dropped_all_owners, self._dropped_owners.get(company or "", 0))
+            owners = after.owners if company is not None and dropped <= after.since else {}
+            fresh[lead_id] = dataclasses.replace(after, owners=owners)
+        return fresh
 
     def _follow(self, followed: Mapping[str, _Followed | None]) -> None:
         """Keep the moved leads' views, streams and company owners as their moves left them,
@@ -385,26 +426,49 @@ class StoreCaches:
         """The last announcement of moved leads read (-1: none read yet)."""
         return -1 if self._seen is None else self._seen[LEADS]
 
-    def changes_seen(self, counters: Mapping[str, int], recent: Sequence[str] = ()) -> None:
+    def counters_seen(self) -> dict[str, int] | None:
+        """The announcement counters as last read (moved on by this process's own
+        announcements since): taken before a read of them and passed to ``changes_seen``."""
+        with self._lock:
+            return None if self._seen is None else dict(self._seen)
+
+    def changes_seen(
+        self,
+        counters: Mapping[str, int],
+        recent: Sequence[str] = (),
+        before: Mapping[str, int] | None = None,
+    ) -> None:
         """The counters as just read: drop what another process changed since the last read.
         ``recent``: the announcements of moved leads after ``leads_seen``, each its sequence
-        number and lead ids, one per line."""
+        number and lead ids, one per line. ``before``: ``counters_seen()`` when the read
+        began. This process's own announcements made while the read ran (``announced``) may
+        have moved past what it found: that is no news, and no sign of a graph replaced, which
+        only a counter behind ``before`` is (before, such a read dropped every lead kept: a
+        Neo4j worker under claims did so every few seconds)."""
         with self._lock:
             self._polled_at = time.monotonic()
             seen = self._seen
-            self._seen = {kind: counters.get(kind, 0) for kind in (*SHARED, LEADS)}
+            found = {kind: counters.get(kind, 0) for kind in (*SHARED, LEADS)}
             if seen is None:  # leads kept before the first read (the warm-up's) may be stale
+                self._seen = found
                 self._forget_leads()
                 return
-            self._forget(frozenset(k for k in SHARED if self._seen[k] != seen[k]))
-            last, now = seen[LEADS], self._seen[LEADS]
-            if now == last:
+            since = before or seen
+            back = {kind for kind in found if found[kind] < since[kind]}  # the graph replaced
+            self._seen = {
+                kind: found[kind] if kind in back else max(found[kind], seen[kind])
+                for kind in found
+            }
+            self._forget(frozenset(k for k in SHARED if k in back or found[k] > seen[k]))
+            last, now = seen[LEADS], found[LEADS]
+            if LEADS in back:
+                self._forget_leads()
+                return
+            if now <= last:  # nothing this process did not know (its own, or read already)
                 return
             moved = {int(seq): ids for seq, *ids in (r.split("\n") for r in recent)}
-            if now < last or any(
-                seq not in moved for seq in range(last + 1, now + 1)
-            ):  # some were missed (or the graph was replaced): drop every kept lead
-                self._forget_leads()
+            if any(seq not in moved for seq in range(last + 1, now + 1)):
+                self._forget_leads()  # some were missed: drop every kept lead
                 return
             for seq in range(last + 1, now + 1):
                 for lead_id in moved[seq]:
@@ -443,6 +507,7 @@ class StoreCaches:
         if ACTIVITY in kinds:
             self._activity = None
             self._activity_changes += 1
+            self._activity_drops += 1
         if USERS in kinds:
             self._users = {}
         if GRAPH in kinds or ACTIVITY in kinds:
@@ -450,27 +515,43 @@ class StoreCaches:
 
     def forget_lead(self, lead_id: str) -> None:
         """Read this lead (its view, stream, standing) from the graph next time."""
-        self._forget_leads(lead_id)
+        with self._lock:
+            self._forget_leads(lead_id)
 
     def _forget_leads(self, lead_id: str | None = None) -> None:
         moved = getattr(self._local, "moved", None)
         if moved is not None and lead_id is not None:
             moved.add(lead_id)
         self._lead_changes += 1
+        now = self._lead_changes
         self._answers = {}  # one moved lead changes every answer made from all of them
+        if lead_id is None or len(self._dropped) >= 2 * LEADS_KEPT:
+            self._dropped_all = self._dropped_all_owners = now
+            self._dropped, self._dropped_owners = {}, {}
         if lead_id is None:
             self._leads, self._streams, self._standings = {}, {}, {}
             self._companies, self._owners = {}, {}
+            return
+        self._dropped[lead_id] = now
+        self._leads.pop(lead_id, None)
+        self._streams.pop(lead_id, None)
+        self._standings.pop(lead_id, None)
+        company = self._companies.get(lead_id)
+        if company is None:
+            self._owners = {}
+            self._dropped_all_owners = now
+            self._dropped_owners = {}
         else:
-            self._leads.pop(lead_id, None)
-            self._streams.pop(lead_id, None)
-            self._standings.pop(lead_id, None)
-            company = self._companies.get(lead_id)
-            if company is None:
-                self._owners = {}
-            else:
-                for statuses in self._owner_statuses:
-                    self._owners.pop((company, statuses), None)
+            self._dropped_owners[company] = now
+            for statuses in self._owner_statuses:
+                self._owners.pop((company, statuses), None)
+
+    @property
+    def keeps_moves(self) -> bool:
+        """Whether a transaction that only moved leads leaves them in memory as it moved them
+        (``ended``): where nothing else writes the graph, or where every process announces
+        the leads it moves, so that what another one moved meanwhile is dropped (Neo4j)."""
+        return self.single_writer or self.announces_leads
 
     def _expired(self, loaded_at: float, ttl: float) -> bool:
         return not self.single_writer and time.monotonic() - loaded_at > ttl
@@ -482,12 +563,25 @@ class StoreCaches:
         return tuple(self._generations[kind] for kind in kinds)
 
     def rolled_back(self) -> None:
-        """A write transaction failed or is being run again: what was updated in place
-        (lead_moved) and what was read after its writes may not have happened."""
+        """A write transaction failed or is being run again: what it wrote may or may not
+        have happened. What it wrote is dropped, and the leads it moved with the activity
+        their moves changed in place (lead_moved); nothing read in it was kept
+        (``_unchanged``). A transaction that wrote nothing (a claim refused before its move,
+        or by the graph's answer to it) drops nothing: where every claim is a transaction
+        (Neo4j), each refused claim dropped every lead and the activity kept."""
         written = frozenset(getattr(self._local, "kinds", None) or ())
+        moved = set(getattr(self._local, "moved", None) or ())
         if getattr(self._local, "followed", None) is not None:
             self._local.followed = {}  # nothing it moved is kept as moved
-        self.forget(written | {ACTIVITY})
+        with self._lock:
+            self._forget(written)
+            for lead_id in moved:
+                self._forget_leads(lead_id)
+            if moved and ACTIVITY not in written:
+                self._activity = None
+                self._activity_changes += 1
+                self._activity_drops += 1
+                self._generations[ACTIVITY] += 1
 
     def lead_moved(self, move: LeadMove) -> None:
         """A lead moved (a claim, a release, an outcome): the kept activity follows in place
@@ -499,10 +593,13 @@ class StoreCaches:
     def _lead_moved(self, move: LeadMove) -> None:
         self._to_announce(move.lead_id)
         followed = getattr(self._local, "followed", None)
-        if followed is not None and self.single_writer:
+        left = None
+        if followed is not None and self.keeps_moves:
             first = move.lead_id not in followed  # moved twice: read again after commit
-            followed[move.lead_id] = self._after(move) if first else None
+            left = self._after(move) if first else None
         self._forget_leads(move.lead_id)
+        if followed is not None and self.keeps_moves:
+            followed[move.lead_id] = left and dataclasses.replace(left, since=self._lead_changes)
         self._activity_changes += 1
         self._generations[ACTIVITY] += 1
         kept = self._activity
@@ -567,10 +664,10 @@ class StoreCaches:
             owners[(company, statuses)] = owned
         return _Followed(view=view, stream=stream, owners=owners)
 
-    def activity_changes(self) -> tuple[int, int]:
+    def activity_changes(self) -> tuple[int, int, int]:
         """Read it before reading the activity from the graph, and pass it to
         ``keep_activity`` (a change meanwhile makes the read stale)."""
-        return self.token(self._activity_changes)
+        return (*self.token(self._activity_changes), self._activity_drops)
 
     # --- reading and keeping --------------------------------------------------------------
 
@@ -642,11 +739,23 @@ class StoreCaches:
         key: ActivityKey,
         breaches_since: datetime,
         found: dict[str, RepActivity],
-        changes_before: tuple[int, int],
+        changes_before: tuple[int, int, int],
     ) -> None:
-        """Keep what was read, unless the activity changed while it was being read."""
+        """Keep what was read, unless the activity changed while it was being read.
+
+        Where this store is the only writer, a move of this process meanwhile (or a write
+        transaction open) makes the read stale: the kept activity is exact there, and claims
+        count a rep's leads from it (``held``). Where other processes write, what is kept is
+        up to ACTIVITY_TTL behind theirs anyway, and claims count in the graph: a read is kept
+        unless a write dropped the activity meanwhile (a move of this process it may have
+        missed shows within the TTL, as another process's). Under a stream of claims every
+        read overlapped a move, so none was kept and each ranking read it again."""
         with self._lock:
-            if self._keepable(changes_before, self._activity_changes):
+            if self.single_writer:
+                keepable = self._keepable(changes_before[:2], self._activity_changes)
+            else:
+                keepable = not self.in_transaction() and changes_before[2] == self._activity_drops
+            if keepable:
                 self._activity = ActivitySnapshot(
                     key, breaches_since, RepActivities.of(found), time.monotonic()
                 )
@@ -667,18 +776,42 @@ class StoreCaches:
         limit: int,
         changes_before: tuple[int, int],
     ) -> bool:
-        """Keep what was read about the leads (one, or many read together) if nothing changed
-        them meanwhile (True when kept). A full map makes room by dropping the entry kept
-        longest ago (the warm-up's open leads are not all lost to a burst of other reads)."""
+        """Keep answers made from every lead if nothing changed meanwhile (True when kept)."""
         with self._lock:
             if not self._keepable(changes_before, self._lead_changes):
                 return False
-            now = time.monotonic()
-            for key, value in values.items():
-                if kept.pop(key, None) is None and len(kept) >= limit:
-                    del kept[next(iter(kept))]
-                kept[key] = (value, now)
+            self._put(kept, values, limit)
             return True
+
+    def _put(self, kept: dict[K, tuple[T, float]], values: Mapping[K, T], limit: int) -> None:
+        """A full map makes room by dropping the entry kept longest ago (the warm-up's open
+        leads are not all lost to a burst of other reads)."""
+        now = time.monotonic()
+        for key, value in values.items():
+            if kept.pop(key, None) is None and len(kept) >= limit:
+                del kept[next(iter(kept))]
+            kept[key] = (value, now)
+
+    def _unchanged(
+        self, keys: Iterable[str], changes_before: tuple[int, int], *, owners: bool = False
+    ) -> list[str]:
+        """Of the leads (``owners``: the companies whose owned leads) a read found, those not
+        dropped since it began: neither moved here nor announced by another process meanwhile.
+        Nothing read in a write transaction is kept (it may see its uncommitted writes); what
+        another thread's open transaction writes is dropped again when it ends (``ended``)."""
+        since = changes_before[0]
+        if self.in_transaction():
+            return []
+        if since == self._lead_changes:
+            return list(keys)
+        every, dropped = (
+            (self._dropped_all_owners, self._dropped_owners)
+            if owners
+            else (self._dropped_all, self._dropped)
+        )
+        if every > since:
+            return []
+        return [key for key in keys if dropped.get(key, 0) <= since]
 
     def lead(self, lead_id: str) -> LeadView | None:
         return self._fresh(self._leads, lead_id, self._lead_ttl())
@@ -690,10 +823,13 @@ class StoreCaches:
         """Keep lead views (one, or many read together: every open lead, at start-up)."""
         views = {lead.id: lead for lead in leads}
         with self._lock:
-            if self._keep(self._leads, views, LEADS_KEPT, changes_before):
-                if len(self._companies) >= 2 * LEADS_KEPT:
-                    self._companies, self._owners = {}, {}
-                self._companies.update((lead.id, lead.company.id) for lead in leads)
+            unchanged = self._unchanged(views, changes_before)
+            if not unchanged:
+                return
+            self._put(self._leads, {i: views[i] for i in unchanged}, LEADS_KEPT)
+            if len(self._companies) >= 2 * LEADS_KEPT:
+                self._companies, self._owners = {}, {}
+            self._companies.update((i, views[i].company.id) for i in unchanged)
 
     def owners(self, company_id: str, statuses: Sequence[str]) -> list[OwnedLead] | None:
         """The owned leads at a company read by ``keep_owners`` (a copy), or None. Dropped when
@@ -709,10 +845,13 @@ class StoreCaches:
         changes_before: tuple[int, int],
     ) -> None:
         """Keep the owned leads of these companies (by company id) read together."""
-        kept = {(company_id, tuple(statuses)): list(owned) for company_id, owned in found.items()}
         with self._lock:
             self._owner_statuses.add(tuple(statuses))
-            self._keep(self._owners, kept, LEADS_KEPT, changes_before)
+            kept = {
+                (company_id, tuple(statuses)): list(found[company_id])
+                for company_id in self._unchanged(found, changes_before, owners=True)
+            }
+            self._put(self._owners, kept, LEADS_KEPT)
 
     def stream(self, lead_id: str) -> list[Event] | None:
         found = self._fresh(self._streams, lead_id, self._lead_ttl())
@@ -727,8 +866,9 @@ class StoreCaches:
         self, streams: Mapping[str, list[Event]], changes_before: tuple[int, int]
     ) -> None:
         """Keep leads' whole activity streams (copies: the caller keeps its lists)."""
-        copies = {lead_id: list(found) for lead_id, found in streams.items()}
-        self._keep(self._streams, copies, LEADS_KEPT, changes_before)
+        with self._lock:
+            unchanged = self._unchanged(streams, changes_before)
+            self._put(self._streams, {i: list(streams[i]) for i in unchanged}, LEADS_KEPT)
 
     def standing(self, lead_id: str) -> object | None:
         """What another repository derived from one lead (its standing among connected
@@ -736,7 +876,9 @@ class StoreCaches:
         return self._fresh(self._standings, lead_id, self._lead_ttl())
 
     def keep_standing(self, lead_id: str, value: object, changes_before: tuple[int, int]) -> None:
-        self._keep(self._standings, {lead_id: value}, LEADS_KEPT, changes_before)
+        with self._lock:
+            if self._unchanged([lead_id], changes_before):
+                self._put(self._standings, {lead_id: value}, LEADS_KEPT)
 
     def answer(self, key: Hashable) -> object | None:
         """An answer kept by ``keep_answer`` (``lead_changes`` before reading it), or None."""

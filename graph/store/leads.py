@@ -19,11 +19,11 @@ from graph.model import (
     OwnedLead,
     RepActivity,
 )
-from graph.store.caches import LeadMove
+from graph.store.caches import ActivityKey, LeadMove
 from graph.store.mappers import NEVER, committee_member, lead_view, record, sorted_committee
 from graph.store.mappers import event as mapped_event
 from graph.store.reps import CypherReps
-from graph.store.runner import Row, utc, utc_params
+from graph.store.runner import Row, needs_graph, utc, utc_params
 
 
 class CypherLeads(CypherReps):
@@ -106,6 +106,15 @@ class CypherLeads(CypherReps):
         kept = self.caches.activity(key, breaches_since)
         if kept is not None:
             return kept
+        needs_graph("open_leads_per_rep")  # in place (from_memory): never wait for the lock
+        with self.caches.activity_read:  # once it expires, one read: the others wait for it
+            kept = self.caches.activity(key, breaches_since)
+            if kept is not None:
+                return kept
+            return self._read_activity(key, breaches_since)
+
+    def _read_activity(self, key: ActivityKey, breaches_since: datetime) -> dict[str, RepActivity]:
+        open_statuses, assignment_kinds, breach_kinds = key
         changes_before = self.caches.activity_changes()
         open_leads = {
             r["rep_id"]: int(r["open_leads"])

@@ -307,9 +307,12 @@ class QueryRunner:
     def _fresh_changes(self) -> None:
         """Before using what is kept: read other processes' announcements, if due."""
         if self.shares_graph and self.caches.changes_due():
-            rows = self._read("read_changes", {"leads_seen": self.caches.leads_seen()})
+            before = self.caches.counters_seen()
+            seen = -1 if before is None else before[LEADS]
+            rows = self._read("read_changes", {"leads_seen": seen})
             recent = [str(r) for row in rows if row["kind"] == LEADS for r in row["recent"] or ()]
-            self.caches.changes_seen({str(r["kind"]): int(r["seq"]) for r in rows}, recent)
+            counters = {str(r["kind"]): int(r["seq"]) for r in rows}
+            self.caches.changes_seen(counters, recent, before)
 
     # --- the one way every named query runs ------------------------------------------------
 

@@ -6,6 +6,7 @@ sends what waits. The store's side, on a real Neo4j, is in tests/routing/test_ra
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,6 +57,25 @@ def test_announcements_that_wait_are_sent_together_in_one_order() -> None:
             {"kinds": [*sorted([REPS, GRAPH]), LEADS], "lead_ids": ["L2", "L3"]},
         ]
         assert (announcer.sent, announcer.failed) == (2, 0)
+    finally:
+        announcer.close()
+
+
+def test_announcements_added_close_together_go_in_one_send(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The thread waits GATHER_SECONDS for more before it sends: each send is a write
+    transaction on the counter node that every worker's announcements lock."""
+    monkeypatch.setattr(announcer_module, "GATHER_SECONDS", 1.0)
+    wire = Wire()
+    wire.release.set()
+    announcer = Announcer(wire.send)
+    try:
+        announcer.add([LEADS], ["L1"])
+        time.sleep(0.05)  # without the wait, L1 would be on its way alone by now
+        announcer.add([LEADS], ["L2"])
+        assert announcer.flush()
+        assert wire.sent == [{"kinds": [LEADS], "lead_ids": ["L1", "L2"]}]
     finally:
         announcer.close()
 

@@ -1,13 +1,22 @@
-"""What a store keeps in memory when its maps are full (graph/store/caches.py): the entry kept
-longest ago makes room, the others stay."""
+"""What a store keeps in memory (graph/store/caches.py): what drops it (its own writes, other
+workers' announcements, a rollback), and the entry kept longest ago making room in a full map."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
 
-from graph.model import ACTIVITY_TRAIL, Company, LeadView, RepActivities, RepActivity
+from graph.model import (
+    ACTIVITY_TRAIL,
+    Company,
+    Event,
+    LeadState,
+    LeadView,
+    RepActivities,
+    RepActivity,
+)
 from graph.store import caches
 from graph.store.caches import StoreCaches
 
@@ -184,3 +193,118 @@ def test_the_oldest_breach_kept_follows_the_moves_that_add_breaches() -> None:
     }
     everything = kept.activity(key, day)
     assert everything is not None and everything["rep:bob"].breaches == (day.replace(day=5),)
+
+
+def test_a_poll_read_before_this_workers_own_announcement_drops_nothing() -> None:
+    """The counters read while this worker's announcer sends its own announcement may be
+    behind what ``announced`` has moved to since: no news, not a graph replaced (each such
+    read dropped every lead kept, every few seconds under claims). A counter behind what was
+    known when the read began still is."""
+    kept = StoreCaches()
+    kept.announces_leads = True
+    kept.changes_seen({"leads": 3, "reps": 7})
+    kept.keep_leads([_view("L1"), _view("L2")], kept.lead_changes())
+    before = kept.counters_seen()
+    kept.announced({"leads": 4})  # its own, sent while the read below ran
+    kept.changes_seen({"leads": 3, "reps": 7}, [], before)
+    assert kept.lead("L1") is not None and kept.lead("L2") is not None
+    assert kept.leads_seen() == 4
+    generation = kept.generation(caches.REPS)
+    kept.changes_seen({"leads": 5, "reps": 7}, ["4\nL9", "5\nL2"], kept.counters_seen())
+    assert kept.lead("L1") is not None and kept.lead("L2") is None
+    assert kept.generation(caches.REPS) == generation  # reps unchanged: the network stays
+    kept.keep_leads([_view("L2")], kept.lead_changes())
+    kept.changes_seen({"leads": 1, "reps": 7}, [], kept.counters_seen())  # the graph replaced
+    assert kept.lead("L1") is None and kept.lead("L2") is None and kept.leads_seen() == 1
+
+
+def test_where_others_write_an_activity_read_while_a_write_of_events_is_open_is_dropped_after() -> (
+    None
+):
+    """Another thread's read of the activity during this process's open transaction is kept
+    where other processes write (it read what was committed), and dropped when the
+    transaction that wrote events ends."""
+    kept = StoreCaches()
+    key = (("claimed",), ("claimed",), ("sla_breach",))
+    since = datetime(2026, 9, 1, tzinfo=UTC)
+    kept.began()
+    kept.written("append_events")
+
+    def read() -> None:
+        kept.keep_activity(
+            key, since, {"r:ann": RepActivity(open_leads=1)}, kept.activity_changes()
+        )
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join()
+    assert kept.activity(key, since) is not None
+    kept.ended()
+    assert kept.activity(key, since) is None
+
+
+def test_a_transaction_that_wrote_nothing_drops_nothing_when_it_rolls_back() -> None:
+    """A claim refused inside its transaction (where every claim is one: Neo4j) keeps every
+    lead and the activity; one that moved a lead drops that lead and the activity."""
+    kept = StoreCaches()
+    key = (("claimed",), ("claimed",), ("sla_breach",))
+    since = datetime(2026, 9, 1, tzinfo=UTC)
+    kept.keep_leads([_view("L1"), _view("L2")], kept.lead_changes())
+    kept.keep_activity(key, since, {}, kept.activity_changes())
+    kept.began()
+    kept.rolled_back()
+    kept.ended()
+    assert kept.lead("L1") is not None and kept.activity(key, since) is not None
+    kept.began()
+    _moved(kept, "L1")
+    kept.rolled_back()
+    kept.ended()
+    assert kept.lead("L1") is None and kept.lead("L2") is not None
+    assert kept.activity(key, since) is None
+
+
+def _claimed(kept: StoreCaches, lead_id: str) -> None:
+    at = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    kept.lead_moved(
+        caches.LeadMove(
+            lead_id=lead_id,
+            before_status="offered",
+            before_owner=None,
+            after_status="claimed",
+            after_owner="rep:ann",
+            event_kind="claimed",
+            event_rep="rep:ann",
+            at=at,
+            state=LeadState(status="claimed", owner_rep_id="rep:ann", claimed_at=at),
+            event=Event(id="e1", at=at, kind="claimed", actor="rep:ann", lead_id=lead_id),
+        )
+    )
+
+
+@pytest.mark.parametrize("announced_meanwhile", [False, True])
+def test_a_claim_is_kept_as_it_moved_unless_another_worker_moved_the_lead_meanwhile(
+    announced_meanwhile: bool,
+) -> None:
+    """Where every worker announces its moves, a claim's transaction leaves its lead (view,
+    stream, its company's owners) as it moved it; a move of that lead by another worker,
+    announced before the claim's commit, is not undone by it."""
+    kept = StoreCaches()
+    kept.announces_leads = True
+    kept.changes_seen({"leads": 3})
+    kept.keep_leads([_view("L1"), _view("L2")], kept.lead_changes())
+    kept.keep_stream("L1", [], kept.lead_changes())
+    kept.keep_owners(("claimed",), {"c:acme": []}, kept.lead_changes())
+    kept.began()
+    _claimed(kept, "L1")
+    if announced_meanwhile:
+        kept.changes_seen({"leads": 4}, ["4\nL1"], kept.counters_seen())
+    kept.ended()
+    view, stream = kept.lead("L1"), kept.stream("L1")
+    owners = kept.owners("c:acme", ("claimed",))
+    if announced_meanwhile:
+        assert view is None and stream is None and owners is None
+    else:
+        assert view is not None and (view.status, view.owner_rep_id) == ("claimed", "rep:ann")
+        assert [e.kind for e in stream or ()] == ["claimed"]
+        assert owners is not None and [o.rep_id for o in owners] == ["rep:ann"]
+    assert kept.lead("L2") is not None
