@@ -599,27 +599,36 @@ def test_the_workload_read_while_this_process_writes(
     assert ("open_leads_per_rep" in reads) == read_again
 
 
-def test_requests_that_find_the_workload_expired_wait_for_one_read(
-    world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("kind", "query"), [(caches.ACTIVITY, "open_leads_per_rep"), (caches.REPS, "all_reps")]
+)
+def test_requests_that_find_a_projection_expired_wait_for_one_read(
+    world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch, kind: str, query: str
 ) -> None:
-    """Once the workloads kept have expired (or were dropped), the requests that ask meanwhile
-    wait for one read of them (three scans) and use what it kept."""
-    expected = _activity(store)
-    store.caches.forget(frozenset({caches.ACTIVITY}))
+    """Once the workloads (three scans) or the rep directory kept have expired (or were
+    dropped), the requests that ask meanwhile wait for one read and use what it kept."""
+
+    def asked() -> object:
+        if kind == caches.ACTIVITY:
+            return _activity(store)
+        return dict(store.rep_profiles())
+
+    expected = asked()
+    store.caches.forget(frozenset({kind}))
     reads: list[str] = []
     started = threading.Barrier(4)
 
     def observe(name: str, _: float) -> None:
         reads.append(name)
-        if name == "open_leads_per_rep":
+        if name == query:
             time.sleep(0.3)  # the others ask while this read is still going on
 
     monkeypatch.setattr(store, "query_observer", observe)
-    found: list[dict[str, tuple[int, object]]] = []
+    found: list[object] = []
 
     def ask() -> None:
         started.wait(10)
-        found.append(_activity(store))
+        found.append(asked())
 
     askers = [threading.Thread(target=ask) for _ in range(4)]
     for asker in askers:
@@ -627,7 +636,7 @@ def test_requests_that_find_the_workload_expired_wait_for_one_read(
     for asker in askers:
         asker.join(30)
     assert found == [expected] * 4
-    assert reads.count("open_leads_per_rep") == 1
+    assert reads.count(query) == 1
 
 
 @pytest.mark.parametrize("backend", ["neo4j"])
