@@ -380,9 +380,9 @@ class StoreCaches:
         with self._lock:
             self._open -= 1
             self._epoch += 1
-            # the activity follows moves in place; where other processes write, one read
-            # while this transaction was open may have been kept (keep_activity): dropped again
-            self.forget(kinds - {ACTIVITY} if self.single_writer else kinds)
+            # what another thread read while this was open (the state before it) and kept:
+            # dropped again, the activity too where other processes write (keep_activity)
+            self.forget(kinds)
             fresh = self._followable(followed) if not kinds else {}  # only moves (and locks)
             for lead_id in moved:
                 self._forget_leads(lead_id)

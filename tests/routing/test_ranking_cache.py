@@ -473,31 +473,39 @@ def test_a_rep_whose_capacity_filled_meanwhile_cannot_claim(
     assert store.lead("L1").status == "offered"
 
 
+@pytest.mark.parametrize("write", ["move", "event"])
 def test_a_read_made_while_another_thread_writes_is_not_kept(
-    world: World, store: GraphStore
+    world: World, store: GraphStore, write: str
 ) -> None:
-    """Another thread reads the lead while a transaction that moves it is open: what it read
-    (the state before the commit) is not what the next question gets after the commit."""
+    """Another thread reads the lead while a transaction that moves it (or appends an event to
+    its stream) is open: what it read (the state before the commit) is not what the next
+    question gets after the commit."""
     route_lead(store, "L1", policy=load_policy(), now=NOW, actor="test")
     assert store.lead("L1").status == "offered"  # kept
     moved, release = threading.Event(), threading.Event()
 
     def unit() -> None:
-        world.give("L1", "bob", at=NOW)
+        if write == "move":
+            world.give("L1", "bob", at=NOW)
+        else:
+            world.event("word_travels", "bob", at=NOW, lead_id="L1")
         moved.set()
         release.wait(30)
 
     writer = threading.Thread(target=lambda: store.run_atomic(unit))
     writer.start()
     assert moved.wait(30)
-    reader = threading.Thread(target=lambda: store.lead("L1"))
+    reader = threading.Thread(target=lambda: (store.lead("L1"), store.events(lead_id="L1")))
     reader.start()
     reader.join(2)  # a backend whose reads wait for the writer: read after the commit
     release.set()
     writer.join(30)
     reader.join(30)
-    after = store.lead("L1")
-    assert (after.status, after.owner_rep_id) == ("claimed", rid("bob"))
+    if write == "move":
+        after = store.lead("L1")
+        assert (after.status, after.owner_rep_id) == ("claimed", rid("bob"))
+    else:
+        assert "word_travels" in [e.kind for e in store.events(lead_id="L1")]
 
 
 @pytest.mark.parametrize(("moved", "read_again"), [("L2", False), ("L1", True)])
