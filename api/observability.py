@@ -237,8 +237,8 @@ class Metrics:
             self.claims.labels(outcome)
         self.claims_run = Counter(
             "warmpath_claims_run",
-            "claimLead steps by where they ran: event_loop (in place: LadybugDB, all they read "
-            "kept, the write lock free, the write-ahead log small) or worker_thread.",
+            "claimLead steps by where their checks ran: event_loop (in place: LadybugDB, all "
+            "they read kept; the move then in a worker thread) or worker_thread.",
             ["where"],
             registry=self.registry,
         )

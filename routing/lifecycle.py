@@ -157,6 +157,17 @@ def claim_lead(
     (``run_atomic(one_write=True)``); where other processes write (Neo4j), the move takes the
     rep's lock and reads both in the same statement (``move_claimed``), and a refusal after
     it rolls it back."""
+    unit = claim_unit(store, lead_id, rep_id, policy=policy, now=now, actor=actor)
+    return store.run_atomic(unit, one_write=True)  # the move is its one write
+
+
+def claim_unit(
+    store: GraphStore, lead_id: str, rep_id: str, *, policy: Policy, now: datetime, actor: str
+) -> Callable[[], LeadView]:
+    """What ``claim_lead`` asks before its unit of work (refusing the claim when a rule does),
+    and that unit, to run with ``store.run_atomic(unit, one_write=True)``. The API's server
+    asks in place, on the event loop, when everything is kept in memory, and runs the unit in
+    a worker thread: the loop answers other requests while the move's statement runs."""
     lead = store.lead(lead_id)
     history = store.events(lead_id=lead_id)
     offered = lead.status == "offered" and rep_id in offers_from(history)
@@ -228,7 +239,7 @@ def claim_lead(
         if rep_id not in offers_from(moved.events):
             raise NotEligible(f"lead {lead_id} was not offered to you")  # re-offered meanwhile
 
-    return store.run_atomic(claim, one_write=True)  # the move is its one write
+    return claim
 
 
 def _claimable(lead: LeadView, lead_id: str, rep_id: str) -> None:

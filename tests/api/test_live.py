@@ -295,13 +295,13 @@ def test_each_outbox_lease_is_taken_at_its_own_time(graph_settings: GraphSetting
         assert len(due) == 10  # the first lease's ten; the last two were tried 3 minutes later
 
 
-def test_a_claim_of_a_kept_lead_is_made_in_place_on_the_only_writer(
+def test_a_claim_of_a_kept_lead_is_checked_in_place_and_moved_in_a_worker_thread(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On the store that writes alone a claim whose lead and offers are kept is made on the
-    event loop, without a worker thread; one that would wait for the write lock another
-    thread holds is made in a worker thread once the lock is free. On Neo4j every claim is
-    made in a worker thread."""
+    """On the store that writes alone a claim whose lead and offers are kept is checked on
+    the event loop, and only its move (with the events published) goes to a worker thread,
+    where it waits for the write lock if another thread holds it, while the loop answers
+    other requests. On Neo4j every claim is made in a worker thread."""
     from api.graphql import mutations
     from graph.ladybug_store import WRITE_LOCK
 
@@ -329,12 +329,14 @@ def test_a_claim_of_a_kept_lead_is_made_in_place_on_the_only_writer(
 
     steps.clear()
     claim("L1")
-    assert steps == ([] if store.writes_alone else ["step_and_publish"])
+    assert steps == (["moved"] if store.writes_alone else ["asked_and_moved"])
     where = "event_loop" if store.writes_alone else "worker_thread"
     assert f'warmpath_claims_run_total{{where="{where}"}} 1.0' in api.client.get("/metrics").text
     if not store.writes_alone:
         return
+    steps.clear()
     with held_by_another_thread(WRITE_LOCK, for_seconds=0.3):
-        claim("L2")  # waits for the lock in a worker thread, not on the event loop
-    assert steps == ["step_and_publish"]
+        claim("L2")  # checked on the loop; the move waits for the lock in a worker thread
+    assert steps == ["moved"]
+    assert 'warmpath_claims_run_total{where="event_loop"} 2.0' in api.client.get("/metrics").text
     assert {lead.id for lead in store.leads_with_status(("claimed",))} >= {"L1", "L2"}
