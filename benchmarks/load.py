@@ -22,7 +22,7 @@ server has read the open leads' reach (``rankings_warm`` in /readyz). ``LOAD_JSO
 "offered_leads_ran_out",
 "floor": {"requests_per_s", "p50_ms", "p95_ms"},
 "operations": {"rankedReps": {"p50_ms", "p95_ms", "requests"}, "claimLead": {...}},
-"ratios": {...}, "claims_run": {"event_loop", "worker_thread"}}`` (where the claims ran: the
+"ratios": {...}, "claims_run": {"event_loop", "worker_thread"}}`` (where the claims were checked: the
 server's ``warmpath_claims_run_total``; with several workers, the one that answered).
 """
 
@@ -265,7 +265,7 @@ async def run_load(
         )
     summary["claims_run"] = claims_run
     print(
-        "  claims run on the event loop: {event_loop:,}, in worker threads: {worker_thread:,} "
+        "  claims checked on the event loop: {event_loop:,}, in worker threads: {worker_thread:,} "
         "(the /metrics of the worker that answered)".format(**claims_run),
         flush=True,
     )
