@@ -48,7 +48,10 @@ def test_a_full_answer_map_keeps_every_answer_but_the_oldest(
     ]
 
 
-def _moved(kept: StoreCaches, *lead_ids: str) -> None:
+def _moved(kept: StoreCaches, *lead_ids: str, as_claimed: bool = False) -> None:
+    """Ann claims the leads; ``as_claimed``: with the new state and event, as a claim's move
+    tells the caches (what a store that keeps moves keeps of it)."""
+    at = datetime(2026, 12, 1, 9, tzinfo=UTC)
     for lead_id in lead_ids:
         kept.lead_moved(
             caches.LeadMove(
@@ -59,7 +62,13 @@ def _moved(kept: StoreCaches, *lead_ids: str) -> None:
                 after_owner="rep:ann",
                 event_kind="claimed",
                 event_rep="rep:ann",
-                at=datetime(2026, 12, 1, tzinfo=UTC),
+                at=at,
+                state=LeadState(status="claimed", owner_rep_id="rep:ann", claimed_at=at)
+                if as_claimed
+                else None,
+                event=Event(id="e1", at=at, kind="claimed", actor="rep:ann", lead_id=lead_id)
+                if as_claimed
+                else None,
             )
         )
 
@@ -263,24 +272,6 @@ def test_a_transaction_that_wrote_nothing_drops_nothing_when_it_rolls_back() -> 
     assert kept.activity(key, since) is None
 
 
-def _claimed(kept: StoreCaches, lead_id: str) -> None:
-    at = datetime(2026, 12, 1, 9, tzinfo=UTC)
-    kept.lead_moved(
-        caches.LeadMove(
-            lead_id=lead_id,
-            before_status="offered",
-            before_owner=None,
-            after_status="claimed",
-            after_owner="rep:ann",
-            event_kind="claimed",
-            event_rep="rep:ann",
-            at=at,
-            state=LeadState(status="claimed", owner_rep_id="rep:ann", claimed_at=at),
-            event=Event(id="e1", at=at, kind="claimed", actor="rep:ann", lead_id=lead_id),
-        )
-    )
-
-
 @pytest.mark.parametrize("announced_meanwhile", [False, True])
 def test_a_claim_is_kept_as_it_moved_unless_another_worker_moved_the_lead_meanwhile(
     announced_meanwhile: bool,
@@ -295,7 +286,7 @@ def test_a_claim_is_kept_as_it_moved_unless_another_worker_moved_the_lead_meanwh
     kept.keep_stream("L1", [], kept.lead_changes())
     kept.keep_owners(("claimed",), {"c:acme": []}, kept.lead_changes())
     kept.began()
-    _claimed(kept, "L1")
+    _moved(kept, "L1", as_claimed=True)
     if announced_meanwhile:
         kept.changes_seen({"leads": 4}, ["4\nL1"], kept.counters_seen())
     kept.ended()
