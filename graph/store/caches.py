@@ -591,6 +591,9 @@ class StoreCaches:
             self._lead_moved(move)
 
     def _lead_moved(self, move: LeadMove) -> None:
+        moved = getattr(self._local, "moved", None)
+        if moved is not None:  # first: a failure below still has the rollback drop it
+            moved.add(move.lead_id)
         self._to_announce(move.lead_id)
         followed = getattr(self._local, "followed", None)
         left = None

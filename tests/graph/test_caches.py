@@ -299,3 +299,28 @@ def test_a_claim_is_kept_as_it_moved_unless_another_worker_moved_the_lead_meanwh
         assert [e.kind for e in stream or ()] == ["claimed"]
         assert owners is not None and [o.rep_id for o in owners] == ["rep:ann"]
     assert kept.lead("L2") is not None
+
+
+def test_a_move_whose_following_fails_is_dropped_by_the_rollback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The move's statement ran (and, on the only writer, committed): if following it in
+    memory fails, the rollback still drops the lead and the activity."""
+    kept = StoreCaches()
+    kept.single_writer = True
+    key = (("claimed",), ("claimed",), ("sla_breach",))
+    since = datetime(2026, 9, 1, tzinfo=UTC)
+    kept.keep_leads([_view("L1"), _view("L2")], kept.lead_changes())
+    kept.keep_activity(key, since, {}, kept.activity_changes())
+
+    def broken(move: caches.LeadMove) -> None:
+        raise ValueError("cannot compare naive and aware datetimes")
+
+    monkeypatch.setattr(kept, "_after", broken)
+    kept.began()
+    with pytest.raises(ValueError):
+        _moved(kept, "L1", as_claimed=True)
+    kept.rolled_back()
+    kept.ended()
+    assert kept.lead("L1") is None and kept.lead("L2") is not None
+    assert kept.activity(key, since) is None
