@@ -22,8 +22,9 @@ server has read the open leads' reach (``rankings_warm`` in /readyz). ``LOAD_JSO
 "offered_leads_ran_out",
 "floor": {"requests_per_s", "p50_ms", "p95_ms"},
 "operations": {"rankedReps": {"p50_ms", "p95_ms", "requests"}, "claimLead": {...}},
-"ratios": {...}, "claims_run": {"event_loop", "worker_thread"}}`` (where the claims were checked: the
-server's ``warmpath_claims_run_total``; with several workers, the one that answered).
+"ratios": {...}, "claims_run": {"event_loop", "worker_thread"}}`` (where the claims were
+checked: the server's ``warmpath_claims_run_total``; with several workers, the one that
+answered).
 """
 
 from __future__ import annotations
