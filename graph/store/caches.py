@@ -299,10 +299,6 @@ class StoreCaches:
         self._dropped_all_owners = 0
         self._activity_drops = 0
         """Times the activity was dropped by a write (not followed by a move in place)."""
-        self.activity_read = threading.Lock()
-        """Held while the activity is read from the graph (three scans): the requests that
-        find it expired meanwhile wait for that read instead of making their own (on Neo4j
-        under load, five or so at each expiry, every five seconds)."""
         self._generations = dict.fromkeys(EVERYTHING, 0)
         self.rep_network_read_at: float | None = None
         """When the rep network was last read (kept when it is dropped)."""

@@ -23,7 +23,7 @@ from graph.store.caches import ActivityKey, LeadMove
 from graph.store.mappers import NEVER, committee_member, lead_view, record, sorted_committee
 from graph.store.mappers import event as mapped_event
 from graph.store.reps import CypherReps
-from graph.store.runner import Row, needs_graph, utc, utc_params
+from graph.store.runner import Row, utc, utc_params
 
 
 class CypherLeads(CypherReps):
@@ -103,15 +103,12 @@ class CypherLeads(CypherReps):
         kept for ACTIVITY_TTL seconds and dropped when this process writes a lead or an event
         (another process's writes show up within the TTL); a lead's move updates it in place."""
         key = (tuple(open_statuses), tuple(assignment_kinds), tuple(breach_kinds))
-        kept = self.caches.activity(key, breaches_since)
-        if kept is not None:
-            return kept
-        needs_graph("open_leads_per_rep")  # in place (from_memory): never wait for the lock
-        with self.caches.activity_read:  # once it expires, one read: the others wait for it
-            kept = self.caches.activity(key, breaches_since)
-            if kept is not None:
-                return kept
-            return self._read_activity(key, breaches_since)
+        return self._one_read_at_a_time(
+            self._activity_read,
+            "open_leads_per_rep",
+            lambda: self.caches.activity(key, breaches_since),
+            lambda: self._read_activity(key, breaches_since),
+        )
 
     def _read_activity(self, key: ActivityKey, breaches_since: datetime) -> dict[str, RepActivity]:
         open_statuses, assignment_kinds, breach_kinds = key

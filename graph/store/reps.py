@@ -27,6 +27,7 @@ class CypherReps(QueryRunner):
         super().__init__(catalog)
         self._rep_side_lock = threading.Lock()
         self._rep_directory_read = threading.Lock()
+        self._activity_read = threading.Lock()
 
     def _rep_directory(self) -> RepDirectory:
         """Every rep, kept in memory: reps are few and change rarely.
@@ -35,19 +36,16 @@ class CypherReps(QueryRunner):
         so a rep added by another process (another API replica on Neo4j) shows up soon after.
         """
         self._fresh_changes()
-        directory = self.caches.directory()
-        if directory is not None:
-            return directory
-        needs_graph("all_reps")  # in place (from_memory): never wait for the lock
-        with self._rep_directory_read:  # once it expires, one read: the others wait for it
-            directory = self.caches.directory()
-            if directory is None:
-                (before,) = self.caches.generation(REPS)
-                rows = self._read("all_reps")
-                profiles = [rep_profile(r) for r in rows]
-                directory = RepDirectory([rep_ref(r) for r in rows], profiles)
-                self.caches.keep_directory(directory, before)
-            return directory
+        return self._one_read_at_a_time(
+            self._rep_directory_read, "all_reps", self.caches.directory, self._read_directory
+        )
+
+    def _read_directory(self) -> RepDirectory:
+        (before,) = self.caches.generation(REPS)
+        rows = self._read("all_reps")
+        directory = RepDirectory([rep_ref(r) for r in rows], [rep_profile(r) for r in rows])
+        self.caches.keep_directory(directory, before)
+        return directory
 
     def forget_rep_network(self) -> None:
         """Drop the rep directory and network kept in memory, so that the next question reads

@@ -304,6 +304,21 @@ class QueryRunner:
         if self.shares_graph and not self.caches.in_transaction():
             self._announce(frozenset())
 
+    def _one_read_at_a_time(
+        self, lock: threading.Lock, name: str, kept: Callable[[], T | None], read: Callable[[], T]
+    ) -> T:
+        """What is kept, else one read of it at a time (``name``: its first query): the
+        requests that find it expired meanwhile wait for that read and use what it kept,
+        instead of making their own (the workloads' three scans on Neo4j under load: five or
+        so at each expiry). In place (``from_memory``) it never waits for the lock."""
+        found = kept()
+        if found is not None:
+            return found
+        needs_graph(name)
+        with lock:
+            found = kept()
+            return read() if found is None else found
+
     def _fresh_changes(self) -> None:
         """Before using what is kept: read other processes' announcements, if due."""
         if self.shares_graph and self.caches.changes_due():
