@@ -282,12 +282,11 @@ async def ranking_for(
             context.visible_lead(lead_id)
             return shown(context.ranking(lead_id))
 
-        if context.store.writes_alone:  # what it keeps stays until it writes: a warm lead
-            try:  # is ranked from memory, in place (a worker thread costs more)
-                with from_memory():
-                    return alone()
-            except NeedsGraph:  # something must be read
-                pass
+        try:  # a warm lead is ranked from memory, in place (a worker thread costs more)
+            with from_memory():
+                return alone()
+        except NeedsGraph:  # something must be read (on Neo4j, a poll of announcements too)
+            pass
         return await off(alone)  # checked, ranked and shown off the loop
 
     return await answer(run)
