@@ -49,8 +49,7 @@ class Announcer:
         self._send = send
         self._changed = threading.Condition()
         self._kinds: set[str] = set()
-        self._leads: dict[str, str] = {}
-        """The moved leads to announce, each as announced (its id, with its move's facts)."""
+        self._leads: set[str] = set()
         self._every_lead = False
         self._waiting = False
         self._sending = False
@@ -78,11 +77,7 @@ class Announcer:
         if every_lead or ALL_LEADS in lead_ids:
             self._every_lead = True
         else:
-            for entry in lead_ids:
-                lead_id = entry.split("\n", 1)[0]
-                known = self._leads.get(lead_id)
-                # moved again before the last move was sent: by id alone (read again)
-                self._leads[lead_id] = entry if known is None or known == entry else lead_id
+            self._leads.update(lead_ids)
         self._waiting = True
 
     def _try(self, announcement: Mapping[str, Any]) -> bool:
@@ -119,8 +114,8 @@ class Announcer:
                         "they drop what they keep of those writes when its TTL ends"
                     )
                     return
-                kinds, leads, every = self._kinds, list(self._leads.values()), self._every_lead
-                self._kinds, self._leads, self._every_lead = set(), {}, False
+                kinds, leads, every = self._kinds, self._leads, self._every_lead
+                self._kinds, self._leads, self._every_lead = set(), set(), False
                 self._waiting, self._sending = False, True
             sent = False
             try:

@@ -22,9 +22,7 @@ Leads move all the time (every claim), so a counter alone would drop every kept 
 second; the leads a process moved are announced by id instead (``LEADS``: the counter keeps its
 last ``LEADS_ANNOUNCED`` announcements, each with its lead ids; ``ALL_LEADS`` for a write of
 leads or events that is not a few leads' moves), and another process drops those leads'
-views, streams and companies' owners. A claim's announcement also says what its move did to
-its company's owned leads (``FACTS``), and the others add that to the owners they keep instead
-of reading them again. Where announcements are read (``announces_leads``),
+views, streams and companies' owners. Where announcements are read (``announces_leads``),
 leads are kept for ``ANNOUNCED_LEAD_TTL`` instead of ``LEAD_TTL``; announcements missed (more
 than the counter keeps between two reads) drop every kept lead.
 
@@ -44,7 +42,7 @@ import functools
 import threading
 import time
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TypeVar
 
 from graph.model import (
@@ -111,15 +109,6 @@ LEADS = "leads"
 """The announcement of the leads a process moved, by id (not a kind of cache: see above)."""
 ALL_LEADS = "*"
 """Announced as a lead id: a write of leads or events other than one lead's move."""
-FACTS = "\x1e"
-"""Starts the line that may follow a moved lead's id in an announcement: what the move did to
-its company's owned leads (``_owner_facts``), so that another process adds the lead's new
-owner to the owners it keeps of that company (as this one does for its own moves, ``_after``)
-instead of reading them again (on Neo4j under claims, the most read query: each claim made
-the other workers read its company's owners again). A process that does not know the mark
-drops a lead of that name, which no lead has."""
-_FIELD = "\x1f"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 WRITES: Mapping[str, frozenset[str]] = {
     # people, companies, schools, leads' committees: what rankings are read from
@@ -342,22 +331,20 @@ class StoreCaches:
         """Whether a write transaction is open in this thread."""
         return getattr(self._local, "kinds", None) is not None
 
-    def _to_announce(self, lead_id: str, facts: str | None = None) -> None:
-        """A lead this thread wrote, to announce once its write commits (``announcement``),
-        with what its move did to its company's owned leads (``FACTS``; none for a lead moved
-        twice before the announcement: the others read its company's owners again)."""
+    def _to_announce(self, lead_id: str) -> None:
+        """A lead this thread wrote, to announce once its write commits (``announcement``)."""
         if self.announces_leads:
             pending = getattr(self._local, "announce", None)
             if pending is None:
-                pending = self._local.announce = {}
-            pending[lead_id] = facts if lead_id not in pending else None
+                pending = self._local.announce = set()
+            pending.add(lead_id)
 
     def announcement(self, kinds: frozenset[str]) -> list[str]:
         """The leads this thread moved since the last announcement, to announce now that
         its write of ``kinds`` committed (ALL_LEADS when it wrote leads or events otherwise,
         or when an announcement failed); forgotten here. The moves of a write that failed are
         announced by the next (it may have committed: extra drops, never a missed one)."""
-        pending: dict[str, str | None] = getattr(self._local, "announce", None) or {}
+        pending = getattr(self._local, "announce", None) or set()
         self._local.announce = None
         with self._lock:
             owed, self._owed = self._owed, False
@@ -365,13 +352,10 @@ class StoreCaches:
             owed
             or ACTIVITY in kinds
             or len(pending) > MOVES_NAMED
-            or any("\n" in lead_id or FACTS in lead_id for lead_id in pending)  # separators
+            or any("\n" in lead_id for lead_id in pending)  # the announcement's separator
         ):
             return [ALL_LEADS]
-        return [
-            lead_id if facts is None else f"{lead_id}\n{FACTS}{facts}"
-            for lead_id, facts in sorted(pending.items())
-        ]
+        return sorted(pending)
 
     def began(self) -> None:
         """A write transaction began in this thread."""
@@ -483,11 +467,8 @@ class StoreCaches:
                 self._forget_leads()  # some were missed: drop every kept lead
                 return
             for seq in range(last + 1, now + 1):
-                for lead_id, facts in _moves(moved[seq]):
-                    if lead_id == ALL_LEADS:
-                        self._forget_leads()
-                    else:
-                        self._moved_elsewhere(lead_id, facts)
+                for lead_id in moved[seq]:
+                    self._forget_leads(None if lead_id == ALL_LEADS else lead_id)
 
     def announced(self, counters: Mapping[str, int]) -> None:
         """This process moved these counters: a counter one past the last one read was moved
@@ -533,7 +514,7 @@ class StoreCaches:
         with self._lock:
             self._forget_leads(lead_id)
 
-    def _forget_leads(self, lead_id: str | None = None, company: str | None = None) -> None:
+    def _forget_leads(self, lead_id: str | None = None) -> None:
         moved = getattr(self._local, "moved", None)
         if moved is not None and lead_id is not None:
             moved.add(lead_id)
@@ -551,7 +532,7 @@ class StoreCaches:
         self._leads.pop(lead_id, None)
         self._streams.pop(lead_id, None)
         self._standings.pop(lead_id, None)
-        company = company or self._companies.get(lead_id)
+        company = self._companies.get(lead_id)
         if company is None:
             self._owners = {}
             self._dropped_all_owners = now
@@ -588,9 +569,6 @@ class StoreCaches:
         moved = set(getattr(self._local, "moved", None) or ())
         if getattr(self._local, "followed", None) is not None:
             self._local.followed = {}  # nothing it moved is kept as moved
-        pending = getattr(self._local, "announce", None)
-        if pending:  # announced by id alone: the others read them (and their owners) again
-            self._local.announce = dict.fromkeys(pending)
         with self._lock:
             self._forget(written)
             for lead_id in moved:
@@ -612,7 +590,7 @@ class StoreCaches:
         moved = getattr(self._local, "moved", None)
         if moved is not None:  # first: a failure below still has the rollback drop it
             moved.add(move.lead_id)
-        self._to_announce(move.lead_id, self._owner_facts(move) if self.announces_leads else None)
+        self._to_announce(move.lead_id)
         followed = getattr(self._local, "followed", None)
         left = None
         if followed is not None and self.keeps_moves:
@@ -656,55 +634,6 @@ class StoreCaches:
                 oldest = move.at if oldest is None else min(oldest, move.at)
             vars(after)["oldest_breach"] = oldest
         self._activity = after
-
-    def _owner_facts(self, move: LeadMove) -> str | None:
-        """What the move did to its company's owned leads, for the other processes (``FACTS``):
-        the company, the lead's status and owner before and after, when it was claimed and
-        created. None where this process does not keep the lead's view (its company and
-        creation are not known here)."""
-        company = self._companies.get(move.lead_id)
-        view = self._fresh(self._leads, move.lead_id, self._lead_ttl())
-        if company is None or view is None or move.state is None:
-            return None
-        fields = [
-            company,
-            move.before_status,
-            move.before_owner or "",
-            move.after_status,
-            move.after_owner or "",
-            _micros(move.state.claimed_at),
-            _micros(view.created_at),
-        ]
-        if any(_FIELD in field or "\n" in field for field in fields):
-            return None
-        return _FIELD.join(fields)
-
-    def _moved_elsewhere(self, lead_id: str, facts: str | None) -> None:
-        """Another process moved this lead: drop it, and its company's owners, but for those
-        that the move's facts (``FACTS``) let this process follow (``_after``'s rule: a move
-        that only adds an owned lead adds it; one that takes an owned lead away drops them,
-        since which of the entries was this lead's is not known). A lead added twice (the
-        owners were read after the move committed) leaves the company's owner as it is."""
-        parts = facts.split(_FIELD) if facts is not None else []
-        if len(parts) != 7:
-            self._forget_leads(lead_id)
-            return
-        company, before_status, before_owner, after_status, after_owner, claimed, created = parts
-        now = time.monotonic()
-        followed: dict[tuple[str, tuple[str, ...]], tuple[list[OwnedLead], float]] = {}
-        for statuses in self._owner_statuses:
-            owned = self._owners.get((company, statuses))
-            if owned is None or now - owned[1] > self._lead_ttl():
-                continue
-            if before_status in statuses and before_owner:
-                continue
-            kept, loaded_at = owned
-            if after_status in statuses and after_owner:
-                entry = OwnedLead(company, after_owner, _at(claimed), _at(created))
-                kept = [*kept, entry]
-            followed[(company, statuses)] = (kept, loaded_at)
-        self._forget_leads(lead_id, company)  # reads of its owners under way are not kept
-        self._owners.update(followed)
 
     def _after(self, move: LeadMove) -> _Followed | None:
         """The lead's view, stream and company owners after the move, from those kept."""
@@ -970,29 +899,3 @@ class StoreCaches:
         if len(self._users) >= USERS_KEPT:
             self._users = {}
         self._users[token_hash] = (user, time.monotonic())
-
-
-def _moves(lines: Sequence[str]) -> list[tuple[str, str | None]]:
-    """An announcement's moved leads: each id, with the facts of its move when the next line
-    has them (``FACTS``)."""
-    found: list[tuple[str, str | None]] = []
-    for line in lines:
-        if line.startswith(FACTS) and found and found[-1][1] is None:
-            found[-1] = (found[-1][0], line[len(FACTS) :])
-        else:
-            found.append((line, None))
-    return found
-
-
-def _micros(at: datetime | None) -> str:
-    """A time as whole microseconds since the epoch, exactly ('' for none; a time without a
-    zone, which the graph never gives, as a field no move's facts pass: see _owner_facts)."""
-    if at is None:
-        return ""
-    if at.tzinfo is None:
-        return _FIELD
-    return str((at - _EPOCH) // timedelta(microseconds=1))
-
-
-def _at(micros: str) -> datetime | None:
-    return None if not micros else _EPOCH + timedelta(microseconds=int(micros))

@@ -11,9 +11,12 @@ import pytest
 
 from api.app import ApiSettings, run_background_once
 from api.graphql import schema
+from api.graphql.context import Context
 from api.graphql.types import ranking as ranking_type
+from graph.errors import NeedsGraph
 from graph.settings import GraphSettings
 from graph.store import caches
+from routing import leads as leads_module
 from tests.api.apiworld import Api, build_world, running_api, wait_ready
 from tests.routing.world import rid
 
@@ -292,7 +295,7 @@ def test_a_warm_lead_is_ranked_in_place_and_a_cold_one_off_the_loop(
       ranked { position score rep { id } signals { name value }
         evidence { committee { hops paths { id name } } knownAtCompany { id } } } } } }"""
     wait_ready(api.client)  # the start-up warm-up is done: it keeps nothing after the forget
-    monkeypatch.setattr(caches, "CHANGES_POLL", 3600.0)  # polled by the cold one, not due after
+    monkeypatch.setattr(caches, "CHANGES_POLL", 3600.0)  # Neo4j: no poll of announcements due
     api.store.caches.forget()
     cold = api.data("manager", query)
     assert threaded == ["alone"]
@@ -304,6 +307,36 @@ def test_a_warm_lead_is_ranked_in_place_and_a_cold_one_off_the_loop(
     assert polled == cold
     # the only writer never polls (LadybugDB); on Neo4j the poll reads the graph, off the loop
     assert threaded == (["alone"] if api.store.writes_alone else ["alone", "alone"])
+
+
+def test_a_ranking_sent_off_the_loop_midway_reads_its_lead_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ranking tried in place that needs the graph after it found its lead in memory (a
+    poll that falls due meanwhile, an expired workload) is made again in a worker thread,
+    and there its lead is read again with the rest, not taken from the attempt: what the
+    attempt found may be older than what the thread reads next."""
+    wait_ready(api.client)
+    query = '{ rankedReps(leadId: "L1", limit: 3) { ... on Ranking { eligible } } }'
+    assert api.data("manager", query)["rankedReps"]["eligible"]  # L1 is kept from here
+    real_ranking, real_visible = Context.ranking, leads_module.visible_lead
+    given: list[object] = []
+    attempts: list[bool] = []
+
+    def ranking(self: Context, lead_id: str) -> Any:
+        attempts.append(True)
+        if len(attempts) == 1:  # the attempt in place: the graph is needed after the lead
+            raise NeedsGraph("a poll fell due")
+        return real_ranking(self, lead_id)
+
+    def visible_lead(*args: Any, known: Any = None, **kwargs: Any) -> Any:
+        given.append(known)
+        return real_visible(*args, known=known, **kwargs)
+
+    monkeypatch.setattr(Context, "ranking", ranking)
+    monkeypatch.setattr(leads_module, "visible_lead", visible_lead)
+    assert api.data("manager", query)["rankedReps"]["eligible"]
+    assert len(attempts) == 2 and given == [None, None]
 
 
 def test_pagination_and_bad_arguments(api: Api) -> None:

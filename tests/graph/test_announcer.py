@@ -14,7 +14,7 @@ import pytest
 
 from graph.store import announcer as announcer_module
 from graph.store.announcer import Announcer
-from graph.store.caches import ALL_LEADS, FACTS, GRAPH, LEADS, MOVES_NAMED, REPS
+from graph.store.caches import ALL_LEADS, GRAPH, LEADS, MOVES_NAMED, REPS
 
 
 class Wire:
@@ -57,25 +57,6 @@ def test_announcements_that_wait_are_sent_together_in_one_order() -> None:
             {"kinds": [*sorted([REPS, GRAPH]), LEADS], "lead_ids": ["L2", "L3"]},
         ]
         assert (announcer.sent, announcer.failed) == (2, 0)
-    finally:
-        announcer.close()
-
-
-def test_a_lead_moved_twice_before_its_announcement_is_sent_goes_by_id_alone() -> None:
-    """A move's facts (caches.FACTS) say what that one move did: a lead moved again before
-    they were sent goes by id alone, and the other workers read its company's owners again;
-    the same facts twice stay."""
-    wire = Wire()
-    announcer = Announcer(wire.send)
-    facts = f"L1\n{FACTS}c:acme"
-    try:
-        announcer.add([LEADS], ["L0"])
-        assert wire.first_started.wait(10)  # the first is being sent: the next ones wait
-        announcer.add([LEADS], [facts, f"L2\n{FACTS}c:acme"])
-        announcer.add([LEADS], [f"L1\n{FACTS}c:other", f"L2\n{FACTS}c:acme"])
-        wire.release.set()
-        assert announcer.flush()
-        assert wire.sent[1] == {"kinds": [LEADS], "lead_ids": ["L1", f"L2\n{FACTS}c:acme"]}
     finally:
         announcer.close()
 

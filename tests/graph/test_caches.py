@@ -14,7 +14,6 @@ from graph.model import (
     Event,
     LeadState,
     LeadView,
-    OwnedLead,
     RepActivities,
     RepActivity,
 )
@@ -116,71 +115,13 @@ def test_another_workers_announcements_drop_the_leads_they_name(
     assert kept.leads_seen() == 5
 
 
-@pytest.mark.parametrize("how", ["claimed", "rolled back", "taken away", "owners unknown"])
-def test_a_claim_announced_with_its_facts_adds_its_owner_to_the_others_kept_owners(
-    how: str,
-) -> None:
-    """Worker B's claim of L1 is announced with what it did to its company's owned leads
-    (caches.FACTS): worker A adds B's new owned lead to the owners it keeps of that company,
-    and drops L1 itself. A move whose transaction rolled back goes by id alone (it may not
-    have happened: A reads the owners again), as does one that took an owned lead away (A
-    cannot tell which entry was L1's), or one whose lead B did not keep (no facts)."""
-    at = datetime(2026, 12, 1, 9, tzinfo=UTC)
-    b = StoreCaches()
-    b.announces_leads = True
-    if how != "owners unknown":
-        b.keep_leads(
-            [_view("L1", owner="rep:bob" if how == "taken away" else None)], b.lead_changes()
-        )
-    b.began()
-    if how == "taken away":
-        b.lead_moved(
-            caches.LeadMove(
-                lead_id="L1",
-                before_status="claimed",
-                before_owner="rep:bob",
-                after_status="returned",
-                after_owner=None,
-                event_kind="returned",
-                event_rep="rep:bob",
-                at=at,
-                state=LeadState(status="returned"),
-                event=Event(id="e1", at=at, kind="returned", actor="rep:bob", lead_id="L1"),
-            )
-        )
-    else:
-        _moved(b, "L1", as_claimed=True)
-    if how == "rolled back":
-        b.rolled_back()
-    b.ended()
-    entries = b.announcement(frozenset())
-    followed = how == "claimed"
-    assert len(entries) == 1 and entries[0].startswith("L1")
-    assert (caches.FACTS in entries[0]) == (how in ("claimed", "taken away"))
-
-    a = StoreCaches()
-    a.announces_leads = True
-    a.changes_seen({"leads": 3})
-    a.keep_leads([_view("L1"), _view("L2")], a.lead_changes())
-    before = [OwnedLead("c:acme", "rep:cat", at, None)]
-    a.keep_owners(("claimed", "contacted"), {"c:acme": before}, a.lead_changes())
-    a.changes_seen({"leads": 4}, ["4\n" + "\n".join(entries)], a.counters_seen())
-    assert a.lead("L1") is None and a.lead("L2") is not None
-    owners = a.owners("c:acme", ("claimed", "contacted"))
-    if followed:
-        assert owners == [*before, OwnedLead("c:acme", "rep:ann", at, None)]
-    else:
-        assert owners is None
-
-
-def _view(lead_id: str, owner: str | None = None) -> LeadView:
+def _view(lead_id: str) -> LeadView:
     return LeadView(
         id=lead_id,
         title=lead_id,
-        status="offered" if owner is None else "claimed",
+        status="offered",
         grade="warm",
         company=Company(id="c:acme", name="Acme"),
-        owner_rep_id=owner,
     )
 
 

@@ -26,7 +26,7 @@ from graph.store import GraphStore, caches
 from routing import roster
 from routing.accounts import account_owners
 from routing.errors import NotEligible
-from routing.lifecycle import claim_lead, release_lead, route_lead
+from routing.lifecycle import claim_lead, route_lead
 from routing.policy import load_policy
 from routing.ranking import rank_lead
 from routing.reach import reach_cache
@@ -707,42 +707,6 @@ def test_another_workers_claim_drops_that_lead_only(
         assert [e.kind for e in store.events(lead_id="L2")][-1] == "note"
         assert store.lead("L1") == after
         assert {"lead_events"} <= set(read) and LEAD_READS & set(read)
-    finally:
-        other.close()
-
-
-@pytest.mark.parametrize("backend", ["neo4j"])
-def test_another_workers_claim_adds_its_owner_to_the_owners_kept_here(
-    world: World, store: GraphStore, graph_settings: GraphSettings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Worker B's claim of L1 is announced with what it did to Acme's owned leads: worker A,
-    which keeps Acme's owners, adds B's new owned lead instead of reading them again, and
-    has them as the graph does. B's release of L1 (an owned lead taken away: which of A's
-    entries was L1's is not known) has A read them again."""
-    monkeypatch.setattr(caches, "CHANGES_POLL", 0.0)
-    policy = load_policy()
-    route_lead(store, "L1", policy=policy, now=NOW, actor="test")
-    owner = store.lead("L1").owner_rep_id
-    assert owner is not None
-    assert account_owners(store, OWNER_STATUSES, "c:acme") == {}
-    other = open_store(graph_settings)
-    try:
-        other.lead("L1")  # B keeps L1's view, as the claim's own read would
-        claim_lead(other, "L1", owner, policy=policy, now=NOW, actor="test")
-        read: list[str] = []
-        monkeypatch.setattr(store, "query_observer", lambda name, _: read.append(name))
-        kept = store.account_owners(OWNER_STATUSES, "c:acme")
-        assert "read_changes" in read and "company_owners" not in read
-        graph = [o for o in store.account_owners(OWNER_STATUSES) if o.company_id == "c:acme"]
-        assert kept == graph and [o.rep_id for o in kept] == [owner]
-        release_lead(other, "L1", owner, "not my territory", policy=policy, now=NOW, actor="t")
-        read.clear()
-        after = store.account_owners(OWNER_STATUSES, "c:acme")
-        assert "company_owners" in read
-        assert after == [
-            o for o in store.account_owners(OWNER_STATUSES) if o.company_id == "c:acme"
-        ]
-        assert all(o.rep_id != owner or o.claimed_at != kept[0].claimed_at for o in after)
     finally:
         other.close()
 

@@ -286,7 +286,7 @@ async def ranking_for(
             with from_memory():
                 return alone()
         except NeedsGraph:  # something must be read (on Neo4j, a poll of announcements too)
-            pass
+            context.pages.pop(lead_id, None)  # the lead is read again with the rest
         return await off(alone)  # checked, ranked and shown off the loop
 
     return await answer(run)
