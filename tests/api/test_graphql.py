@@ -296,6 +296,9 @@ def test_a_warm_lead_is_ranked_in_place_and_a_cold_one_off_the_loop(
         evidence { committee { hops paths { id name } } knownAtCompany { id } } } } } }"""
     wait_ready(api.client)  # the start-up warm-up is done: it keeps nothing after the forget
     monkeypatch.setattr(caches, "CHANGES_POLL", 3600.0)  # Neo4j: no poll of announcements due
+    monkeypatch.setattr(caches, "ACTIVITY_TTL", 3600.0)  # nor a workload expired (a slow machine)
+    services = api.client.app.state.services  # type: ignore[attr-defined]
+    monkeypatch.setattr(services.policies, "poll_seconds", 3600.0)  # nor a policy poll
     api.store.caches.forget()
     cold = api.data("manager", query)
     assert threaded == ["alone"]
