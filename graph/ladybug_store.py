@@ -9,7 +9,9 @@ read commands) can share it.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -58,6 +60,19 @@ small. A log that holds an import's writes (people, ties, employments: ``BULK_KI
 grew past the band, is left to LadybugDB's own threshold, a backup or the next open: its
 checkpoint rewrites pages all over the file (seconds on a 2M-person graph)."""
 BULK_KINDS = frozenset({REPS, GRAPH})
+
+UNDO_MAX_BYTES = 256 * 1024**2
+"""A bulk import (``LadybugStore.bulk_writes``) first copies the database file, its undo: done
+while the file is at most this large (a first bootstrap, into a graph of reps and leads, copies
+a few megabytes); a larger graph imports in one transaction instead."""
+COPIED = {
+    "create_people": ("Person", ()),
+    "create_companies": ("Company", ()),
+    "create_ties": ("KNOWS", ("a", "b")),
+    "create_employments": ("WORKS_AT", ("person_id", "company_id")),
+}
+"""The writes of records known to be new that a bulk import runs as ``COPY FROM``: the query, its
+table and the record fields that are a relationship's two ends."""
 TIDY_WAIT = 0.02
 """How long a tidy waits for the statements running (new ones held back meanwhile) before it
 gives up until the next commit: a long report is never stalled behind it."""
@@ -220,13 +235,21 @@ class LadybugStore(CypherGraphStore):
             )
         if not read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._settings = settings
+        self._undo = Path(f"{self.path}.undo")
+        self._log = Path(f"{self.path}.wal")
+        self.undo_max_bytes = UNDO_MAX_BYTES
         self._db = self._open(settings, read_only)
+        if self._undo.exists():
+            self._db = self._undo_interrupted_bulk(settings, read_only)
+        self._generation = 0
+        """Counts the reopenings of the database (``_put_back``): a connection of an earlier
+        one is never used again."""
         self._local = threading.local()
         self._connections: list[ladybug.Connection] = []
         self._connections_lock = threading.Lock()
         self._gate = StatementGate()
         self._closed = False
-        self._log = Path(f"{self.path}.wal")
         self._log_has_bulk = False
         """Whether the log holds writes of ``BULK_KINDS`` (not tidied: see LOG_TIDY_BYTES)."""
         self._log_seen = 0
@@ -241,6 +264,23 @@ class LadybugStore(CypherGraphStore):
             # (the log of one import rewrites pages all over the file). The next open replays
             # the log (0.3 s for a 5,000-row import).
             self._execute("CALL force_checkpoint_on_close=false", None)
+
+    def _undo_interrupted_bulk(
+        self, settings: LadybugSettings, read_only: bool
+    ) -> ladybug.Database:
+        """A bulk import was cut off (``bulk_writes``: a crash or kill left its undo): put the
+        file back as it was before that import, holding the file's lock (this process opened
+        it). A read-only open has a read-write one do it first."""
+        self._db.close()
+        if read_only:
+            LadybugStore(settings, read_only=False, catalog=self.catalog).close()
+        else:
+            log.warning("%s: undoing an import that was cut off", self.path)
+            with suppress(FileNotFoundError):  # another process put it back meanwhile
+                os.replace(self._undo, self.path)
+                self._log.unlink(missing_ok=True)
+                _sync_folder(self._undo.parent)
+        return self._open(settings, read_only)
 
     def _open(self, settings: LadybugSettings, read_only: bool) -> ladybug.Database:
         """Open the file. A write-ahead log torn by a crash or kill holds only the transaction that
@@ -272,9 +312,10 @@ class LadybugStore(CypherGraphStore):
         if self._closed:
             raise StoreUnavailable(f"the store for {self.path} is closed")
         conn = getattr(self._local, "conn", None)
-        if conn is None:
+        if conn is None or self._local.generation != self._generation:
             conn = ladybug.Connection(self._db)
             self._local.conn = conn
+            self._local.generation = self._generation
             with self._connections_lock:
                 self._connections.append(conn)
         return conn
@@ -489,9 +530,104 @@ class LadybugStore(CypherGraphStore):
                 kinds = self.caches.ended()
             self._committed(kinds)
 
+    @contextmanager
+    def bulk_writes(self) -> Iterator[bool]:
+        """Writes of a large import: records known to be new (``COPIED``) go in with ``COPY
+        FROM``, LadybugDB's bulk loader, and the whole is undone from a copy of the file if it
+        fails. Yields whether that applies: no transaction is open and the file is at most
+        ``undo_max_bytes`` (a first bootstrap); if not, the caller writes as usual.
+
+        Why a copy of the file: LadybugDB 0.22 cannot roll a ``COPY`` back (after a ROLLBACK,
+        or a COPY that failed, in the transaction the next COPY crashes the process), and in one
+        transaction the commit of a bootstrap's 1.6M ties took 38 s (its ``reported_by`` lists
+        are folded in at the checkpoint), against 11 s for COPY statements that each commit.
+        So each statement commits, and the undo, ``<file>.undo`` (copied after a checkpoint,
+        synced, renamed into place), makes the whole all or nothing: a failure closes the
+        database, puts the undo back and opens it again; a crash or kill leaves the undo for the
+        next open, which puts it back before anything else (``_undo_interrupted_bulk``). Done,
+        the log is folded in and the undo removed. Holds the write lock throughout.
+        """
+        self._check_writable()
+        with WRITE_LOCK:
+            if (
+                getattr(self._local, "in_transaction", False)
+                or (self.path.stat().st_size if self.path.exists() else 0) > self.undo_max_bytes
+            ):
+                yield False
+                return
+            self.checkpoint()
+            partial = self._undo.with_name(self._undo.name + ".partial")
+            shutil.copyfile(self.path, partial)
+            _sync_file(partial)
+            os.replace(partial, self._undo)
+            _sync_folder(self._undo.parent)
+            self.caches.forget()  # COPY runs no named query: nothing kept in memory holds now
+            self._local.bulk = True
+            try:
+                yield True
+                self._local.bulk = False
+                self.checkpoint()
+            except BaseException:
+                self._local.bulk = False
+                self._put_back()
+                raise
+            finally:
+                self.caches.forget()
+            self._undo.unlink()
+            _sync_folder(self._undo.parent)
+
+    def _put_back(self) -> None:
+        """Close the database, put the undo of ``bulk_writes`` in its place, open it again."""
+        with self._gate.alone():
+            with self._connections_lock:
+                for conn in self._connections:
+                    conn.close()
+                self._connections.clear()
+            self._db.close()
+            self._generation += 1
+            os.replace(self._undo, self.path)
+            self._log.unlink(missing_ok=True)
+            _sync_folder(self._undo.parent)
+            self._db = self._open(self._settings, False)
+        self._execute("CALL force_checkpoint_on_close=false", None)
+        self._log_has_bulk = False
+        self._log_seen = 0
+
+    def _copy_rows(self, name: str, records: Sequence[Any]) -> list[Row]:
+        """``COPY`` the records of a ``COPIED`` write into its table, as one Arrow table in the
+        table's column order (columns the records lack are null)."""
+        table, ends = COPIED[name]
+        schema = _arrow_schema(type(records[0]))
+        given = {}
+        for f in schema:
+            values = list(map(attrgetter(f.name), records))
+            if pa.types.is_list(f.type):
+                values = [None if v is None else list(v) for v in values]
+            given[f.name] = pa.array(values, type=f.type)
+        names = ["from", "to"] if ends else []
+        arrays = [given[end] for end in ends]
+        for column, type_name in self._columns(table):
+            names.append(column)
+            arrays.append(
+                given[column].cast(_ARROW_TYPES[type_name])
+                if column in given
+                else pa.nulls(len(records), _ARROW_TYPES[type_name])
+            )
+        with self._gate.shared():
+            try:
+                self._connection().execute(
+                    f"COPY {table} FROM $rows", {"rows": pa.table(arrays, names=names)}
+                )
+            except RuntimeError as exc:
+                raise StoreError(f"LadybugDB could not copy the new {table} rows: {exc}") from None
+        return [{"written": len(records)}]
+
     def _write_rows(self, name: str, records: Sequence[Any]) -> list[Row]:
         """Queries that start with ``LOAD FROM $rows`` get their rows as an Arrow table, typed
-        from the record's dataclass: no per-row conversion in Python."""
+        from the record's dataclass: no per-row conversion in Python. In ``bulk_writes`` the
+        ``COPIED`` ones are a ``COPY``."""
+        if records and name in COPIED and getattr(self._local, "bulk", False):
+            return self._copy_rows(name, records)
         query = self.catalog[name]
         if not query.text.startswith("LOAD FROM $rows") or not records:
             return super()._write_rows(name, records)
@@ -615,3 +751,17 @@ class LadybugStore(CypherGraphStore):
             prepared["KNOWS"] = ordered_ties(prepared["KNOWS"])
         check_keys(prepared)
         return prepared
+
+
+def _sync_file(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename or removal in ``folder`` durable."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

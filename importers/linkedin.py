@@ -431,7 +431,7 @@ def import_linkedin_folder(
     if prune:
         report.dry_run = dry_run
         return report
-    return apply_plan(store, plan, report, dry_run=dry_run, progress=progress)
+    return apply_plan(store, plan, report, dry_run=dry_run, progress=progress, bulk=True)
 
 
 def _add_up(total: ImportReport, one: ImportReport) -> None:

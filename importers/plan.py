@@ -199,6 +199,7 @@ def apply_plan(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
+    bulk: bool = False,
 ) -> ImportReport:
     """Count what is new against the graph, then write it (unless dry).
 
@@ -208,12 +209,21 @@ def apply_plan(
     live in the server's heap) is written in batches, each its own transaction, nodes before
     the relationships between them: a crash leaves whole batches, and a rerun counts again,
     finds what was written and writes the rest, ending with the graph of an uninterrupted import.
+
+    With ``bulk`` (a bootstrap, run where no server holds the graph), a store that can write
+    the plan's new records in bulk and undo the whole on failure does
+    (``GraphStore.bulk_writes``: LadybugDB's COPY FROM into a small graph).
     """
     report.dry_run = dry_run
     _leave_out_erased(store, plan, report)
     if dry_run:
         _count(store, plan, report)
         return report
+    if bulk:
+        with store.bulk_writes() as copying:
+            if copying:
+                _write(store, plan, report, progress, in_batches=False, chunk=None)
+                return report
     limit = store.transaction_rows
     if limit is None or _planned_rows(plan) <= limit:
         with store.atomic():
@@ -290,7 +300,10 @@ def _write(
     progress: Progress | None,
     *,
     in_batches: bool,
+    chunk: int | None = 50_000,
 ) -> None:
+    """Write the plan: a transaction per batch of 5,000 with ``in_batches``, else statements of
+    ``chunk`` records (all of a kind at once with None)."""
     counted = _count(store, plan, report)
     new_people, known_ties = counted.new_people, counted.known_ties
     old_people = [p for pid, p in plan.people.items() if pid not in new_people]
@@ -327,10 +340,11 @@ def _write(
     done = 0
     # a transaction per batch of 5,000 when the plan is too large for one; in one transaction,
     # batches of 50,000 (LadybugDB creates 50,000 ties 1.7x faster in one statement than in ten)
-    chunk = 5_000 if in_batches else 50_000
+    size = 5_000 if in_batches else chunk
     for label, write, records in steps:
-        for start in range(0, len(records), chunk):
-            batch = records[start : start + chunk]
+        step = size or max(len(records), 1)
+        for start in range(0, len(records), step):
+            batch = records[start : start + step]
             if in_batches:
                 store.run_atomic(partial(write, batch))
             else:

@@ -15,7 +15,7 @@ import time
 import types
 import typing
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
@@ -236,6 +236,11 @@ class QueryRunner:
     def atomic(self) -> AbstractContextManager[None]:
         """Everything written inside is one transaction (imports: long, never re-run)."""
         raise NotImplementedError
+
+    def bulk_writes(self) -> AbstractContextManager[bool]:
+        """Writes of a large import, in bulk and undone as a whole on failure, where the
+        adapter can (yields True); here it cannot: the caller writes as usual."""
+        return nullcontext(False)
 
     def run_atomic(self, unit: Callable[[], T], *, one_write: bool = False) -> T:
         """Run a short unit of work (reads and writes, no other side effects) as one write

@@ -1,0 +1,165 @@
+"""A bootstrap written in bulk (``GraphStore.bulk_writes``): LadybugDB copies its new records in
+with ``COPY FROM`` and undoes the whole from a copy of the file; Neo4j writes as usual. Either
+way the graph is the one a transaction writes, and a failure or a kill leaves nothing of it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.exports import Connection, connections_csv, synthetic_connections
+from graph.backends import open_store
+from graph.ladybug_store import LadybugStore
+from graph.model import GraphCounts
+from graph.settings import LadybugSettings
+from graph.store import GraphStore
+from importers.crm import import_reps
+from importers.linkedin import import_linkedin, import_linkedin_folder
+from tests.importers.conftest import ROSTER, write
+
+DUMP = (
+    "MATCH (p:Person) RETURN p.id, p.name, p.first_name, p.last_name, p.linkedin_url, p.email, "
+    "p.title, p.location ORDER BY p.id",
+    "MATCH (a:Person)-[k:KNOWS]->(b:Person) RETURN a.id, b.id, k.source, k.since, k.strength, "
+    "k.reported_by ORDER BY a.id, b.id, k.source",
+    "MATCH (p:Person)-[w:WORKS_AT]->(c:Company) RETURN p.id, c.id, w.title, w.current, "
+    "w.started, w.ended ORDER BY p.id, c.id",
+    "MATCH (c:Company) RETURN c.id, c.name, c.domain, c.industry, c.region, c.size ORDER BY c.id",
+)
+
+
+def _folder(tmp_path: Path, rows: int = 400) -> Path:
+    """Three reps' exports that share some people (a tie two reps report, people named twice)."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    shared = [
+        Connection("Dana", "Whitfield", "https://www.linkedin.com/in/dana-w", "", "Acme", "CFO", date(2020, 1, 1)),
+        Connection("Carol", "Cruz", "https://www.linkedin.com/in/carol-rep", "", "", "Rep", None),
+    ]
+    for seed, rep in enumerate(("alice", "bob", "carol"), start=31):
+        mine = synthetic_connections(rows, seed=seed, quirks=False)
+        write(folder, f"{rep}@seller.example.csv", connections_csv(shared + mine + mine[:5]))
+    return folder
+
+
+def _dump(store: LadybugStore) -> list[list[dict[str, Any]]]:
+    return [store._execute(query, None) for query in DUMP]
+
+
+def _ladybug(path: Path) -> LadybugStore:
+    store = open_store(LadybugSettings(path=path, buffer_pool_bytes=256 * 1024**2))
+    assert isinstance(store, LadybugStore)
+    import_reps(store, write(path.parent, "reps.csv", ROSTER))
+    return store
+
+
+def _named_queries(store: GraphStore) -> list[str]:
+    seen: list[str] = []
+    store.query_observer = lambda name, seconds: seen.append(name)
+    return seen
+
+
+def test_a_bootstrap_copied_in_bulk_is_the_graph_one_transaction_writes(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    (tmp_path / "bulk").mkdir()
+    (tmp_path / "transaction").mkdir()
+    bulk = _ladybug(tmp_path / "bulk" / "g.lbdb")
+    one = _ladybug(tmp_path / "transaction" / "g.lbdb")
+    try:
+        one.undo_max_bytes = 0  # too large to copy: one transaction, as before
+        copied, written = _named_queries(bulk), _named_queries(one)
+        by_copy = import_linkedin_folder(bulk, folder)
+        by_transaction = import_linkedin_folder(one, folder)
+        assert "create_ties" in written and "create_ties" not in copied  # COPY ran instead
+        assert by_copy.as_json() == by_transaction.as_json()
+        assert by_copy.ties_created == 3 * 400 + 5  # Dana thrice; Carol's own row skipped
+        assert _dump(bulk) == _dump(one)
+        assert not Path(f"{bulk.path}.undo").exists()
+        # the graph goes on as usual: a rerun finds everything, a file adds to it, reopened too
+        again = import_linkedin_folder(bulk, folder)
+        assert (again.people_created, again.ties_created) == (0, 0)
+        more = write(tmp_path, "more.csv", connections_csv(synthetic_connections(50, seed=40)))
+        assert import_linkedin(bulk, "alice@seller.example", more).ties_created == 50
+        counts = bulk.counts()
+    finally:
+        bulk.close()
+        one.close()
+    reopened = _ladybug(tmp_path / "bulk" / "g.lbdb")
+    try:
+        assert reopened.counts() == counts
+        assert len(reopened.ties_of("li:dana-w", "linkedin")) == 3
+    finally:
+        reopened.close()
+
+
+class Crash(Exception):
+    pass
+
+
+def test_a_bulk_bootstrap_that_fails_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    store = _ladybug(tmp_path / "g.lbdb")
+    try:
+        before = _dump(store)
+
+        def crash_after_the_ties(label: str, done: int, total: int) -> None:
+            if label == "employments":  # people and ties are copied in by now
+                raise Crash("killed while writing employments")
+
+        with pytest.raises(Crash):
+            import_linkedin_folder(store, _folder(tmp_path), progress=crash_after_the_ties)
+        assert _dump(store) == before
+        assert not Path(f"{store.path}.undo").exists()
+        report = import_linkedin_folder(store, tmp_path / "exports")  # the same store goes on
+        assert report.ties_created == 3 * 400 + 5
+    finally:
+        store.close()
+
+
+def test_bulk_writes_apply_only_to_a_file_small_enough_to_copy(store: GraphStore) -> None:
+    if isinstance(store, LadybugStore):
+        store.undo_max_bytes = 0
+    with store.bulk_writes() as copying:
+        assert copying is False
+
+
+def _counts(path: Path) -> GraphCounts:
+    store = open_store(LadybugSettings(path=path, buffer_pool_bytes=256 * 1024**2), read_only=True)
+    try:
+        return store.counts()
+    finally:
+        store.close()
+
+
+def test_a_bulk_bootstrap_killed_midway_is_undone_at_the_next_open(tmp_path: Path) -> None:
+    db = tmp_path / "g.lbdb"
+    _ladybug(db).close()
+    before = _counts(db)
+    folder = _folder(tmp_path, rows=60_000)
+    env = {**os.environ, "WARMPATH_GRAPH_URI": f"ladybug://{db}"}
+    command = [sys.executable, "-m", "cli", "import", "linkedin-folder", str(folder)]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    undo = Path(f"{db}.undo")
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None and not undo.exists():
+        time.sleep(0.002)
+    assert process.poll() is None, "the import finished before it could be interrupted"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert undo.exists()
+    assert _counts(db) == before  # a read-only open had the undo put back first
+    assert not undo.exists()
+    rerun = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert _counts(db).ties == before.ties + 3 * 60_000 + 5
