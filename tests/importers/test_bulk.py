@@ -41,7 +41,15 @@ def _folder(tmp_path: Path, rows: int = 400) -> Path:
     folder = tmp_path / "exports"
     folder.mkdir()
     shared = [
-        Connection("Dana", "Whitfield", "https://www.linkedin.com/in/dana-w", "", "Acme", "CFO", date(2020, 1, 1)),
+        Connection(
+            "Dana",
+            "Whitfield",
+            "https://www.linkedin.com/in/dana-w",
+            "",
+            "Acme",
+            "CFO",
+            date(2020, 1, 1),
+        ),
         Connection("Carol", "Cruz", "https://www.linkedin.com/in/carol-rep", "", "", "Rep", None),
     ]
     for seed, rep in enumerate(("alice", "bob", "carol"), start=31):
