@@ -191,6 +191,20 @@ _ARROW_TYPES = {
 _LOCK_MESSAGE = re.compile(r"Could not set lock on file|Lock is held", re.I)
 
 
+def _arrow_columns(records: Sequence[Any]) -> tuple[list[str], list[pa.Array]]:
+    """The fields of records of one dataclass as typed Arrow columns (a tuple field as a list):
+    each record's fields are read in one go, then turned into columns in C (a bootstrap's 1.6M
+    ties, read a field at a time, took 6 passes over objects spread across memory: 10 s of 90)."""
+    schema = _arrow_schema(type(records[0]))
+    names = [f.name for f in schema]
+    read = attrgetter(*names)
+    if len(names) == 1:
+        columns = [tuple(map(read, records))]
+    else:
+        columns = list(zip(*map(read, records), strict=True))
+    return names, [pa.array(values, type=f.type) for f, values in zip(schema, columns, strict=True)]
+
+
 def _arrow_schema(record_type: type) -> pa.Schema:
     """Arrow types for a record dataclass's fields, from its annotations."""
     simple = {
@@ -597,13 +611,7 @@ class LadybugStore(CypherGraphStore):
         """``COPY`` the records of a ``COPIED`` write into its table, as one Arrow table in the
         table's column order (columns the records lack are null)."""
         table, ends = COPIED[name]
-        schema = _arrow_schema(type(records[0]))
-        given = {}
-        for f in schema:
-            values = list(map(attrgetter(f.name), records))
-            if pa.types.is_list(f.type):
-                values = [None if v is None else list(v) for v in values]
-            given[f.name] = pa.array(values, type=f.type)
+        given = dict(zip(*_arrow_columns(records), strict=True))
         names = ["from", "to"] if ends else []
         arrays = [given[end] for end in ends]
         for column, type_name in self._columns(table):
@@ -631,17 +639,10 @@ class LadybugStore(CypherGraphStore):
         query = self.catalog[name]
         if not query.text.startswith("LOAD FROM $rows") or not records:
             return super()._write_rows(name, records)
-        schema = _arrow_schema(type(records[0]))
         rows: list[Row] = []
         for start in range(0, len(records), 50_000):
-            batch = records[start : start + 50_000]
-            columns = {}
-            for f in schema:
-                values = list(map(attrgetter(f.name), batch))
-                if pa.types.is_list(f.type):
-                    values = [None if v is None else list(v) for v in values]
-                columns[f.name] = pa.array(values, type=f.type)
-            rows.extend(self._write(name, {"rows": pa.table(columns)}))
+            names, arrays = _arrow_columns(records[start : start + 50_000])
+            rows.extend(self._write(name, {"rows": pa.table(arrays, names=names)}))
         return rows
 
     def _run_read_table(self, name: str, params: Mapping[str, Any] | None = None) -> pa.Table:

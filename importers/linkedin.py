@@ -121,17 +121,19 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
             continue
         seen.add(person_id)
         position = cells.get("position", "") or None
-        plan.add_person(
-            Person(
-                id=person_id,
-                name=name or (url or ""),
-                first_name=first or None,
-                last_name=last or None,
-                linkedin_url=url,
-                email=email,
-                title=position,
+        shown = name or (url or "")
+        if not plan.adds_nothing(person_id, shown, first, last, url, email, position):
+            plan.add_person(
+                Person(
+                    id=person_id,
+                    name=shown,
+                    first_name=first or None,
+                    last_name=last or None,
+                    linkedin_url=url,
+                    email=email,
+                    title=position,
+                )
             )
-        )
         a, b = (me, person_id) if me < person_id else (person_id, me)  # as the plan keeps it
         plan.add_tie(Tie(a, b, SOURCE, since, None, reported_by))
         plan.tie_owners.add(owner)
@@ -139,9 +141,7 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
         if company_key:
             if company_key not in plan.companies:
                 plan.add_company(Company(id=company_key, name=company))
-            plan.employments[(person_id, company_key)] = Employment(
-                person_id=person_id, company_id=company_key, title=position, current=True
-            )
+            plan.add_current_job(person_id, company_key, position)
 
 
 def plan_positions(plan: Plan, report: ImportReport, rep: RepRef, table: Table) -> None:

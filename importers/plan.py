@@ -175,6 +175,47 @@ class Plan:
         if counted:
             self.counted_people.add(person.id)
 
+    def adds_nothing(
+        self,
+        person_id: str,
+        name: str,
+        first_name: str | None,
+        last_name: str | None,
+        linkedin_url: str | None,
+        email: str | None,
+        title: str | None,
+    ) -> bool:
+        """Whether the plan has this person with every one of these fields that is set, so that
+        ``add_person`` would keep them as they are; if so they are counted. A bootstrap lists
+        most people in several exports: their later rows need no Person made and compared."""
+        known = self.people.get(person_id)
+        if known is None or (
+            (name and not known.name)
+            or (first_name and not known.first_name)
+            or (last_name and not known.last_name)
+            or (linkedin_url and not known.linkedin_url)
+            or (email and not known.email)
+            or (title and not known.title)
+        ):
+            return False
+        self.counted_people.add(person_id)
+        return True
+
+    def add_current_job(self, person_id: str, company_id: str, title: str | None) -> None:
+        """A current employment without dates (an export's company and position): the last row
+        of a person at a company wins."""
+        known = self.employments.get((person_id, company_id))
+        if (
+            known is None
+            or known.title != title
+            or known.current is not True
+            or known.started is not None
+            or known.ended is not None
+        ):
+            self.employments[(person_id, company_id)] = Employment(
+                person_id=person_id, company_id=company_id, title=title, current=True
+            )
+
     def add_tie(self, tie: Tie) -> bool:
         """Add a tie; False when the plan has it already (its reporters are added to it)."""
         a, b = (tie.a, tie.b) if tie.a < tie.b else (tie.b, tie.a)

@@ -171,3 +171,36 @@ def test_a_bulk_bootstrap_killed_midway_is_undone_at_the_next_open(tmp_path: Pat
     )
     assert rerun.returncode == 0, rerun.stderr
     assert _counts(db).ties == before.ties + 3 * 60_000 + 5
+
+
+def test_the_planners_shortcuts_keep_what_add_person_and_the_last_job_would() -> None:
+    """``Plan.adds_nothing`` says a row adds nothing only when ``add_person`` would keep the
+    person as planned, and ``add_current_job`` leaves the plan as a plain assignment would:
+    every combination of set and unset fields, known and new."""
+    from itertools import product
+
+    from graph.model import Employment, Person
+    from importers.plan import Plan
+
+    values = (None, "x", "y")
+    for known, row in product(product(values, repeat=5), repeat=2):
+        plan, reference = Plan(), Plan()
+        for target in (plan, reference):
+            target.add_person(Person("p", "Known", *known), counted=False)
+        person = Person("p", "Row", *row)
+        fields = (person.first_name, person.last_name, person.linkedin_url, person.email)
+        if not plan.adds_nothing("p", person.name, *fields, person.title):
+            plan.add_person(person)
+        reference.add_person(person)
+        assert plan.people == reference.people and plan.counted_people == {"p"}
+    titles = (None, "CFO", "CEO")
+    for first, second in product(titles, repeat=2):
+        for earlier in (
+            Employment("p", "c", first, current=True),
+            Employment("p", "c", first, current=False),
+        ):
+            plan, reference = Plan(), Plan()
+            plan.employments[("p", "c")] = reference.employments[("p", "c")] = earlier
+            plan.add_current_job("p", "c", second)
+            reference.employments[("p", "c")] = Employment("p", "c", second, current=True)
+            assert plan.employments == reference.employments
