@@ -44,7 +44,7 @@ from graph.errors import (
     StoreUnavailable,
     WarmpathError,
 )
-from graph.settings import GraphSettings, LadybugSettings
+from graph.settings import SIDECARS, GraphSettings, LadybugSettings
 from graph.store import GraphStore
 
 if TYPE_CHECKING:
@@ -54,8 +54,6 @@ NEO4J_BACKUP = (
     "warmpath backs up only its embedded LadybugDB file: for Neo4j use neo4j-admin database "
     "dump/load (Community, database stopped) or neo4j-admin database backup (Enterprise, online)"
 )
-SIDECARS = (".wal", ".wal.checkpoint", ".shadow")
-"""Files LadybugDB keeps next to a database file: committed pages not yet folded into it."""
 CHUNK = 1024 * 1024
 _TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -8,6 +8,7 @@ read commands) can share it.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
@@ -28,7 +29,7 @@ import pyarrow as pa
 from cypher import QueryCatalog, load_catalogs
 from graph.errors import DatabaseLocked, NeedsGraph, StoreError, StoreUnavailable
 from graph.model import OrgSnapshot
-from graph.settings import LadybugSettings
+from graph.settings import SIDECARS, LadybugSettings
 from graph.snapshot import NODE_TABLES, REL_ENDPOINTS, check_keys, ordered_ties
 from graph.store import (
     SNAPSHOT_LOAD_ORDER,
@@ -253,9 +254,9 @@ class LadybugStore(CypherGraphStore):
         self._undo = Path(f"{self.path}.undo")
         self._log = Path(f"{self.path}.wal")
         self.undo_max_bytes = UNDO_MAX_BYTES
-        self._db = self._open(settings, read_only)
         if self._undo.exists():
-            self._db = self._undo_interrupted_bulk(settings, read_only)
+            self._undo_interrupted_bulk()
+        self._db = self._open(settings, read_only)
         self._generation = 0
         """Counts the reopenings of the database (``_put_back``): a connection of an earlier
         one is never used again."""
@@ -279,22 +280,23 @@ class LadybugStore(CypherGraphStore):
             # the log (0.3 s for a 5,000-row import).
             self._execute("CALL force_checkpoint_on_close=false", None)
 
-    def _undo_interrupted_bulk(
-        self, settings: LadybugSettings, read_only: bool
-    ) -> ladybug.Database:
-        """A bulk import was cut off (``bulk_writes``: a crash or kill left its undo): put the
-        file back as it was before that import, holding the file's lock (this process opened
-        it). A read-only open has a read-write one do it first."""
-        self._db.close()
-        if read_only:
-            LadybugStore(settings, read_only=False, catalog=self.catalog).close()
-        else:
-            log.warning("%s: undoing an import that was cut off", self.path)
-            with suppress(FileNotFoundError):  # another process put it back meanwhile
-                os.replace(self._undo, self.path)
-                self._log.unlink(missing_ok=True)
-                _sync_folder(self._undo.parent)
-        return self._open(settings, read_only)
+    def _undo_interrupted_bulk(self) -> None:
+        """Before the file is opened: an undo of ``bulk_writes`` is there. If no process holds
+        its lock, the import that made it was cut off (a crash or kill): put the file back as it
+        was before it. If one does, an import is writing in bulk now: refuse to open (a reader
+        would see part of it; a writer cannot open the file anyway)."""
+        guard = _bulk_guard(self.path)
+        if guard is None:
+            raise DatabaseLocked(
+                f"{self.path} is being written in bulk by another warmpath process (an import "
+                "of a folder of exports): wait until it is done"
+            )
+        try:
+            if self._undo.exists():  # not put back by another process meanwhile
+                log.warning("%s: undoing an import of a folder that was cut off", self.path)
+                _put_undo_back(self.path, self._undo)
+        finally:
+            os.close(guard)
 
     def _open(self, settings: LadybugSettings, read_only: bool) -> ladybug.Database:
         """Open the file. A write-ahead log torn by a crash or kill holds only the transaction that
@@ -558,37 +560,59 @@ class LadybugStore(CypherGraphStore):
         So each statement commits, and the undo, ``<file>.undo`` (copied after a checkpoint,
         synced, renamed into place), makes the whole all or nothing: a failure closes the
         database, puts the undo back and opens it again; a crash or kill leaves the undo for the
-        next open, which puts it back before anything else (``_undo_interrupted_bulk``). Done,
-        the log is folded in and the undo removed. Holds the write lock throughout.
+        next open, which puts it back before it opens the file (``_undo_interrupted_bulk``).
+        Done, the log is folded in and the undo removed. Holds the write lock throughout, and
+        the undo's lock (``<file>.undo.lock``): another process that opens the file meanwhile,
+        even read-only, is refused rather than shown part of the import.
         """
         self._check_writable()
         with WRITE_LOCK:
-            if (
-                getattr(self._local, "in_transaction", False)
-                or (self.path.stat().st_size if self.path.exists() else 0) > self.undo_max_bytes
-            ):
+            if getattr(self._local, "in_transaction", False):
                 yield False
                 return
-            self.checkpoint()
-            partial = self._undo.with_name(self._undo.name + ".partial")
+            self.checkpoint()  # then the file holds everything: its size is the copy's
+            guard = _bulk_guard(self.path)
+            if self.path.stat().st_size > self.undo_max_bytes or guard is None:
+                if guard is not None:
+                    os.close(guard)
+                yield False
+                return
+            try:
+                yield from self._undoable()
+            finally:
+                os.close(guard)
+
+    def _undoable(self) -> Iterator[bool]:
+        """``bulk_writes`` once the file is checkpointed and the undo's lock taken."""
+        partial = self._undo.with_name(self._undo.name + ".partial")
+        try:
             shutil.copyfile(self.path, partial)
             _sync_file(partial)
             os.replace(partial, self._undo)
             _sync_folder(self._undo.parent)
-            self.caches.forget()  # COPY runs no named query: nothing kept in memory holds now
-            self._local.bulk = True
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise StoreError(
+                f"cannot copy the graph to {self._undo.name} before the import ({exc.strerror}); "
+                "nothing was written"
+            ) from None
+        self.caches.forget()  # COPY runs no named query: nothing kept in memory holds now
+        self._local.bulk = True
+        try:
+            yield True
+            self._local.bulk = False
+            self.checkpoint()
+        except BaseException:
+            self._local.bulk = False
             try:
-                yield True
-                self._local.bulk = False
-                self.checkpoint()
-            except BaseException:
-                self._local.bulk = False
                 self._put_back()
-                raise
-            finally:
-                self.caches.forget()
-            self._undo.unlink()
-            _sync_folder(self._undo.parent)
+            except Exception:  # left for the next open, which puts it back
+                log.exception("%s: could not put the file back after a failed import", self.path)
+            raise
+        finally:
+            self.caches.forget()
+        self._undo.unlink()
+        _sync_folder(self._undo.parent)
 
     def _put_back(self) -> None:
         """Close the database, put the undo of ``bulk_writes`` in its place, open it again."""
@@ -599,9 +623,7 @@ class LadybugStore(CypherGraphStore):
                 self._connections.clear()
             self._db.close()
             self._generation += 1
-            os.replace(self._undo, self.path)
-            self._log.unlink(missing_ok=True)
-            _sync_folder(self._undo.parent)
+            _put_undo_back(self.path, self._undo)
             self._db = self._open(self._settings, False)
         self._execute("CALL force_checkpoint_on_close=false", None)
         self._log_has_bulk = False
@@ -615,11 +637,14 @@ class LadybugStore(CypherGraphStore):
         names = ["from", "to"] if ends else []
         arrays = [given[end] for end in ends]
         for column, type_name in self._columns(table):
+            arrow_type = _ARROW_TYPES.get(type_name)
+            if arrow_type is None:
+                raise StoreError(f"{table}.{column} has type {type_name} the loader cannot fill")
             names.append(column)
             arrays.append(
-                given[column].cast(_ARROW_TYPES[type_name])
+                given[column].cast(arrow_type)
                 if column in given
-                else pa.nulls(len(records), _ARROW_TYPES[type_name])
+                else pa.nulls(len(records), arrow_type)
             )
         with self._gate.shared():
             try:
@@ -627,7 +652,10 @@ class LadybugStore(CypherGraphStore):
                     f"COPY {table} FROM $rows", {"rows": pa.table(arrays, names=names)}
                 )
             except RuntimeError as exc:
-                raise StoreError(f"LadybugDB could not copy the new {table} rows: {exc}") from None
+                raise StoreError(
+                    f"LadybugDB could not copy the new {table} rows ({exc}); the graph is put "
+                    "back as it was before the import"
+                ) from None
         return [{"written": len(records)}]
 
     def _write_rows(self, name: str, records: Sequence[Any]) -> list[Row]:
@@ -752,6 +780,29 @@ class LadybugStore(CypherGraphStore):
             prepared["KNOWS"] = ordered_ties(prepared["KNOWS"])
         check_keys(prepared)
         return prepared
+
+
+def _bulk_guard(database: Path) -> int | None:
+    """The lock of ``bulk_writes`` (``<file>.undo.lock``, taken without waiting): a descriptor
+    that holds it until closed, or None when another process holds it."""
+    guard = os.open(f"{database}.undo.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(guard, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(guard)
+        return None
+    return guard
+
+
+def _put_undo_back(database: Path, undo: Path) -> None:
+    """Put the copy of the file ``bulk_writes`` made in its place: LadybugDB's files of the
+    import go first (they would be replayed into it), then the copy is renamed over it; the
+    copy is there until that rename, so a crash in between leaves this to do again."""
+    for suffix in SIDECARS:
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    _sync_folder(database.parent)
+    os.replace(undo, database)
+    _sync_folder(database.parent)
 
 
 def _sync_file(path: Path) -> None:

@@ -48,6 +48,10 @@ NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 ENV_PREFIX = "WARMPATH_"
 
 
+SIDECARS = (".wal", ".wal.checkpoint", ".shadow")
+"""Files LadybugDB keeps next to a database file: committed pages not yet folded into it."""
+
+
 @dataclass(frozen=True)
 class LadybugSettings:
     path: Path

@@ -397,9 +397,11 @@ def import_linkedin_folder(
     ``Connections.csv`` or the zip archive.
 
     Without ``--prune`` the whole folder is one plan, which lets new people and ties be created
-    in bulk: one transaction on LadybugDB (all or nothing), batches of transactions on Neo4j when
-    it is larger than the server should hold at once (a rerun after a crash completes it). Safe
-    to rerun either way. With ``--prune`` each export is its own plan, since pruning is per rep.
+    in bulk: all or nothing on LadybugDB (one transaction, or, into a graph file small enough
+    to copy first, LadybugDB's bulk loader undone from that copy on failure:
+    ``LadybugStore.bulk_writes``), batches of transactions on Neo4j when it is larger than the
+    server should hold at once (a rerun after a crash completes it). Safe to rerun either way.
+    With ``--prune`` each export is its own plan, since pruning is per rep.
     """
     if not folder.is_dir():
         raise UnusableInput(f"{folder} is not a folder")

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,8 @@ import pytest
 
 from benchmarks.exports import Connection, connections_csv, synthetic_connections
 from graph.backends import open_store
-from graph.ladybug_store import LadybugStore
-from graph.model import GraphCounts
+from graph.errors import DatabaseLocked
+from graph.ladybug_store import LadybugStore, _bulk_guard
 from graph.settings import LadybugSettings
 from graph.store import GraphStore
 from importers.crm import import_reps
@@ -36,10 +35,10 @@ DUMP = (
 )
 
 
-def _folder(tmp_path: Path, rows: int = 400) -> Path:
+def _folder(tmp_path: Path, rows: int = 400, seeds: int = 31) -> Path:
     """Three reps' exports that share some people (a tie two reps report, people named twice)."""
     folder = tmp_path / "exports"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     shared = [
         Connection(
             "Dana",
@@ -52,7 +51,7 @@ def _folder(tmp_path: Path, rows: int = 400) -> Path:
         ),
         Connection("Carol", "Cruz", "https://www.linkedin.com/in/carol-rep", "", "", "Rep", None),
     ]
-    for seed, rep in enumerate(("alice", "bob", "carol"), start=31):
+    for seed, rep in enumerate(("alice", "bob", "carol"), start=seeds):
         mine = synthetic_connections(rows, seed=seed, quirks=False)
         write(folder, f"{rep}@seller.example.csv", connections_csv(shared + mine + mine[:5]))
     return folder
@@ -91,6 +90,13 @@ def test_a_bootstrap_copied_in_bulk_is_the_graph_one_transaction_writes(tmp_path
         assert by_copy.ties_created == 3 * 400 + 5  # Dana thrice; Carol's own row skipped
         assert _dump(bulk) == _dump(one)
         assert not Path(f"{bulk.path}.undo").exists()
+        # a second folder, of other people and some known ones, into graphs that have ties
+        second = _folder(tmp_path / "second", seeds=41)
+        assert import_linkedin_folder(bulk, second).as_json() == (
+            import_linkedin_folder(one, second).as_json()
+        )
+        assert _dump(bulk) == _dump(one)
+        folder = tmp_path / "exports"
         # the graph goes on as usual: a rerun finds everything, a file adds to it, reopened too
         again = import_linkedin_folder(bulk, folder)
         assert (again.people_created, again.ties_created) == (0, 0)
@@ -138,39 +144,70 @@ def test_bulk_writes_apply_only_to_a_file_small_enough_to_copy(store: GraphStore
         assert copying is False
 
 
-def _counts(path: Path) -> GraphCounts:
+KILLED_AMONG_THE_WRITES = """
+import os, signal, sys
+from pathlib import Path
+from graph.backends import open_store
+from graph.settings import LadybugSettings
+from importers.linkedin import import_linkedin_folder
+
+store = open_store(LadybugSettings(path=Path(sys.argv[1]), buffer_pool_bytes=256 * 1024**2))
+
+def progress(label, done, total):
+    if label == "employments":  # people, companies, ties and employments are copied in
+        os.kill(os.getpid(), signal.SIGKILL)
+
+import_linkedin_folder(store, Path(sys.argv[2]), progress=progress)
+"""
+
+
+def _read_only_dump(path: Path) -> list[list[dict[str, Any]]]:
     store = open_store(LadybugSettings(path=path, buffer_pool_bytes=256 * 1024**2), read_only=True)
     try:
-        return store.counts()
+        assert isinstance(store, LadybugStore)
+        return _dump(store)
     finally:
         store.close()
 
 
-def test_a_bulk_bootstrap_killed_midway_is_undone_at_the_next_open(tmp_path: Path) -> None:
+def test_a_bulk_bootstrap_killed_midway_is_undone_before_the_next_open(tmp_path: Path) -> None:
     db = tmp_path / "g.lbdb"
     _ladybug(db).close()
-    before = _counts(db)
-    folder = _folder(tmp_path, rows=60_000)
-    env = {**os.environ, "WARMPATH_GRAPH_URI": f"ladybug://{db}"}
-    command = [sys.executable, "-m", "cli", "import", "linkedin-folder", str(folder)]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    before = _read_only_dump(db)
+    folder = _folder(tmp_path)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_AMONG_THE_WRITES, str(db), str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
     undo = Path(f"{db}.undo")
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and process.poll() is None and not undo.exists():
-        time.sleep(0.002)
-    assert process.poll() is None, "the import finished before it could be interrupted"
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
     assert undo.exists()
-    assert _counts(db) == before  # a read-only open had the undo put back first
+    # while another process holds the undo's lock (an import in bulk), nobody opens the file
+    guard = _bulk_guard(db)
+    assert guard is not None
+    try:
+        with pytest.raises(DatabaseLocked, match="being written in bulk"):
+            _read_only_dump(db)
+    finally:
+        os.close(guard)
+    assert undo.exists()
+    assert _read_only_dump(db) == before  # a read-only open had the undo put back first
     assert not undo.exists()
+    env = {**os.environ, "WARMPATH_GRAPH_URI": f"ladybug://{db}"}
     rerun = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=600, check=False
+        [sys.executable, "-m", "cli", "import", "linkedin-folder", str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert rerun.returncode == 0, rerun.stderr
-    assert _counts(db).ties == before.ties + 3 * 60_000 + 5
+    assert "ties 1205 created" in rerun.stdout
+    assert len(_read_only_dump(db)[1]) == len(before[1]) + 1205
 
 
 def test_the_planners_shortcuts_keep_what_add_person_and_the_last_job_would() -> None:
