@@ -44,6 +44,7 @@ from graph.errors import (
     StoreUnavailable,
     WarmpathError,
 )
+from graph.files import sync_file, sync_folder
 from graph.settings import SIDECARS, GraphSettings, LadybugSettings
 from graph.store import GraphStore
 
@@ -366,24 +367,11 @@ def _write_failed(target: Path, exc: OSError) -> BackupFailed:
 def _place(partial: Path, target: Path) -> None:
     """Flush the finished file to disk, then give it its final name in one step."""
     try:
-        _sync(partial)
+        sync_file(partial)
         os.replace(partial, target)
-        _sync_directory(target.parent)
+        sync_folder(target.parent)
     except OSError as exc:
         raise _write_failed(target, exc) from None
-
-
-def _sync(path: Path) -> None:
-    with path.open("rb+") as file:
-        os.fsync(file.fileno())
-
-
-def _sync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _verified(
@@ -477,7 +465,7 @@ def _replace_database(partial: Path, target: Path) -> None:
     first (they would be replayed into the new one); they come back if the rename fails."""
     moved: list[tuple[Path, Path]] = []
     try:
-        _sync(partial)
+        sync_file(partial)
         for suffix in SIDECARS:
             old = _sidecar(target, suffix)
             if old.exists():
@@ -485,7 +473,7 @@ def _replace_database(partial: Path, target: Path) -> None:
                 os.replace(old, aside)
                 moved.append((aside, old))
         os.replace(partial, target)
-        _sync_directory(target.parent)
+        sync_folder(target.parent)
     except OSError as exc:
         for aside, old in moved:
             with contextlib.suppress(OSError):

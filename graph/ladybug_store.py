@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from cypher import QueryCatalog, load_catalogs
 from graph.errors import DatabaseLocked, NeedsGraph, StoreError, StoreUnavailable
+from graph.files import sync_file, sync_folder
 from graph.model import OrgSnapshot
 from graph.settings import SIDECARS, LadybugSettings
 from graph.snapshot import NODE_TABLES, REL_ENDPOINTS, check_keys, ordered_ties
@@ -587,9 +588,9 @@ class LadybugStore(CypherGraphStore):
         partial = self._undo.with_name(self._undo.name + ".partial")
         try:
             shutil.copyfile(self.path, partial)
-            _sync_file(partial)
+            sync_file(partial)
             os.replace(partial, self._undo)
-            _sync_folder(self._undo.parent)
+            sync_folder(self._undo.parent)
         except OSError as exc:
             partial.unlink(missing_ok=True)
             raise StoreError(
@@ -612,7 +613,7 @@ class LadybugStore(CypherGraphStore):
         finally:
             self.caches.forget()
         self._undo.unlink()
-        _sync_folder(self._undo.parent)
+        sync_folder(self._undo.parent)
 
     def _put_back(self) -> None:
         """Close the database, put the undo of ``bulk_writes`` in its place, open it again."""
@@ -800,20 +801,6 @@ def _put_undo_back(database: Path, undo: Path) -> None:
     copy is there until that rename, so a crash in between leaves this to do again."""
     for suffix in SIDECARS:
         Path(f"{database}{suffix}").unlink(missing_ok=True)
-    _sync_folder(database.parent)
+    sync_folder(database.parent)
     os.replace(undo, database)
-    _sync_folder(database.parent)
-
-
-def _sync_file(path: Path) -> None:
-    with path.open("rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename or removal in ``folder`` durable."""
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    sync_folder(database.parent)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from benchmarks.exports import Connection
 from graph.store import GraphStore
 from importers.crm import import_reps
 
@@ -20,6 +22,10 @@ ROSTER = (
     ",,,,10,,2025-01-01,false,,yes\n"
 )
 """The roster of the importer tests: every rep consented (yes, or the date they agreed)."""
+DANA = Connection(
+    "Dana", "Whitfield", "https://www.linkedin.com/in/dana-w", "", "Acme", "CFO", date(2020, 1, 1)
+)
+"""A connection several reps' exports list."""
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from graph.settings import LadybugSettings
 from graph.store import GraphStore
 from importers.crm import import_reps
 from importers.linkedin import import_linkedin, import_linkedin_folder
-from tests.importers.conftest import ROSTER, write
+from tests.importers.conftest import DANA, ROSTER, write
 
 DUMP = (
     "MATCH (p:Person) RETURN p.id, p.name, p.first_name, p.last_name, p.linkedin_url, p.email, "
@@ -40,15 +39,7 @@ def _folder(tmp_path: Path, rows: int = 400, seeds: int = 31) -> Path:
     folder = tmp_path / "exports"
     folder.mkdir(parents=True)
     shared = [
-        Connection(
-            "Dana",
-            "Whitfield",
-            "https://www.linkedin.com/in/dana-w",
-            "",
-            "Acme",
-            "CFO",
-            date(2020, 1, 1),
-        ),
+        DANA,
         Connection("Carol", "Cruz", "https://www.linkedin.com/in/carol-rep", "", "", "Rep", None),
     ]
     for seed, rep in enumerate(("alice", "bob", "carol"), start=seeds):

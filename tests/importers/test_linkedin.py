@@ -22,7 +22,7 @@ from graph.errors import NotFound, UnusableInput
 from graph.store import GraphStore
 from importers.linkedin import import_education, import_linkedin, import_positions
 from routing.background import shared_background
-from tests.importers.conftest import write
+from tests.importers.conftest import DANA, write
 
 ALICE = "alice@seller.example"
 ALICE_PERSON = "li:alice-rep"
@@ -380,17 +380,7 @@ def test_folder_of_exports_is_one_transaction_and_safe_to_rerun(
 
     folder = tmp_path / "exports"
     folder.mkdir()
-    shared = [
-        Connection(
-            "Dana",
-            "Whitfield",
-            "https://www.linkedin.com/in/dana-w",
-            "",
-            "Acme",
-            "CFO",
-            date(2020, 1, 1),
-        )
-    ]
+    shared = [DANA]
     write(
         folder,
         "alice@seller.example.csv",
