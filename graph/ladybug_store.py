@@ -568,12 +568,12 @@ class LadybugStore(CypherGraphStore):
         """
         self._check_writable()
         with WRITE_LOCK:
-            if getattr(self._local, "in_transaction", False):
-                yield False
+            if getattr(self._local, "in_transaction", False) or self._too_big_to_copy():
+                yield False  # (a large graph is not checkpointed for nothing: seconds at 2M)
                 return
             self.checkpoint()  # then the file holds everything: its size is the copy's
             guard = _bulk_guard(self.path)
-            if self.path.stat().st_size > self.undo_max_bytes or guard is None:
+            if self._too_big_to_copy() or guard is None:
                 if guard is not None:
                     os.close(guard)
                 yield False
@@ -582,6 +582,9 @@ class LadybugStore(CypherGraphStore):
                 yield from self._undoable()
             finally:
                 os.close(guard)
+
+    def _too_big_to_copy(self) -> bool:
+        return self.path.exists() and self.path.stat().st_size > self.undo_max_bytes
 
     def _undoable(self) -> Iterator[bool]:
         """``bulk_writes`` once the file is checkpointed and the undo's lock taken."""
