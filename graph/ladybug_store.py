@@ -16,6 +16,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from functools import lru_cache
@@ -348,6 +349,7 @@ class LadybugStore(CypherGraphStore):
                 conn.close()
 
     def _execute(self, text: str, params: Mapping[str, Any] | None) -> list[Row]:
+        self._copied()
         with self._gate.shared():
             conn = self._connection()
             try:
@@ -360,6 +362,13 @@ class LadybugStore(CypherGraphStore):
             rows = [dict(zip(columns, values, strict=True)) for values in result.get_all()]
             result.close()
         return rows
+
+    def _copied(self) -> None:
+        """In ``bulk_writes``: wait for the copies under way, so that a statement sees them
+        (and raise if one failed)."""
+        copies: _Copies | None = getattr(self._local, "copies", None)
+        if copies is not None:
+            copies.wait()
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the database file, with no other statement of this
@@ -562,6 +571,8 @@ class LadybugStore(CypherGraphStore):
         synced, renamed into place), makes the whole all or nothing: a failure closes the
         database, puts the undo back and opens it again; a crash or kill leaves the undo for the
         next open, which puts it back before it opens the file (``_undo_interrupted_bulk``).
+        The copies run one after the other in a thread of their own (``_Copies``) while this
+        thread builds the next table; any other statement first waits for them.
         Done, the log is folded in and the undo removed. Holds the write lock throughout, and
         the undo's lock (``<file>.undo.lock``): another process that opens the file meanwhile,
         even read-only, is refused rather than shown part of the import.
@@ -602,18 +613,23 @@ class LadybugStore(CypherGraphStore):
             ) from None
         self.caches.forget()  # COPY runs no named query: nothing kept in memory holds now
         self._local.bulk = True
+        self._local.copies = _Copies()
         try:
             yield True
             self._local.bulk = False
+            self._local.copies.wait()
             self.checkpoint()
         except BaseException:
             self._local.bulk = False
+            self._local.copies.stop()  # before the file is put back: nothing copies into it
             try:
                 self._put_back()
             except Exception:  # left for the next open, which puts it back
                 log.exception("%s: could not put the file back after a failed import", self.path)
             raise
         finally:
+            self._local.copies.stop()
+            self._local.copies = None
             self.caches.forget()
         self._undo.unlink()
         sync_folder(self._undo.parent)
@@ -634,10 +650,28 @@ class LadybugStore(CypherGraphStore):
         self._log_seen = 0
 
     def _copy_rows(self, name: str, records: Sequence[Any]) -> list[Row]:
-        """``COPY`` the records of a ``COPIED`` write into its table, as one Arrow table in the
-        table's column order (columns the records lack are null)."""
+        """``COPY`` the records of a ``COPIED`` write into its table. In ``bulk_writes`` the
+        copy runs in the thread of ``_Copies``: this thread goes on to the next records while
+        LadybugDB copies (in C++, without Python's lock)."""
         table, ends = COPIED[name]
-        given = dict(zip(*_arrow_columns(records), strict=True))
+        columns = _arrow_columns(records)
+        copies: _Copies | None = getattr(self._local, "copies", None)
+        if copies is None:
+            self._copy(table, ends, columns, len(records))
+        else:
+            copies.start(self._copy, table, ends, columns, len(records))
+        return [{"written": len(records)}]
+
+    def _copy(
+        self,
+        table: str,
+        ends: tuple[str, ...],
+        columns: tuple[list[str], list[pa.Array]],
+        count: int,
+    ) -> None:
+        """One ``COPY`` of the records' columns as an Arrow table in the table's column order
+        (columns the records lack are null)."""
+        given = dict(zip(*columns, strict=True))
         names = ["from", "to"] if ends else []
         arrays = [given[end] for end in ends]
         for column, type_name in self._columns(table):
@@ -646,9 +680,7 @@ class LadybugStore(CypherGraphStore):
                 raise StoreError(f"{table}.{column} has type {type_name} the loader cannot fill")
             names.append(column)
             arrays.append(
-                given[column].cast(arrow_type)
-                if column in given
-                else pa.nulls(len(records), arrow_type)
+                given[column].cast(arrow_type) if column in given else pa.nulls(count, arrow_type)
             )
         with self._gate.shared():
             try:
@@ -660,7 +692,6 @@ class LadybugStore(CypherGraphStore):
                     f"LadybugDB could not copy the new {table} rows ({exc}); the graph is put "
                     "back as it was before the import"
                 ) from None
-        return [{"written": len(records)}]
 
     def _write_rows(self, name: str, records: Sequence[Any]) -> list[Row]:
         """Queries that start with ``LOAD FROM $rows`` get their rows as an Arrow table, typed
@@ -678,6 +709,7 @@ class LadybugStore(CypherGraphStore):
         return rows
 
     def _run_read_table(self, name: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        self._copied()
         with self._gate.shared():
             conn = self._connection()
             try:
@@ -784,6 +816,41 @@ class LadybugStore(CypherGraphStore):
             prepared["KNOWS"] = ordered_ties(prepared["KNOWS"])
         check_keys(prepared)
         return prepared
+
+
+class _Copies:
+    """The ``COPY`` statements of a bulk import, run one after the other in a thread of their
+    own while the importing thread builds the next table. After one fails, none runs: the
+    import is undone (and LadybugDB 0.22 crashed on a ``COPY`` after a failed one)."""
+
+    def __init__(self) -> None:
+        self._runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warmpath-copy")
+        self._started: list[Future[None]] = []
+        self._failed = threading.Event()
+
+    def start(self, copy: Callable[..., None], table: str, *args: Any) -> None:
+        """Run ``copy(table, *args)`` after the copies started before."""
+        self._started.append(self._runner.submit(self._run, copy, table, *args))
+
+    def _run(self, copy: Callable[..., None], table: str, *args: Any) -> None:
+        if self._failed.is_set():
+            raise StoreError(f"the {table} rows were not copied: an earlier copy failed")
+        try:
+            copy(table, *args)
+        except BaseException:
+            self._failed.set()
+            raise
+
+    def wait(self) -> None:
+        """Wait until every copy started is done; raise the first failure."""
+        while self._started:
+            self._started.pop(0).result()
+
+    def stop(self) -> None:
+        """Cancel the copies not begun; wait for the one running (it cannot be interrupted)."""
+        self._failed.set()
+        self._runner.shutdown(wait=True, cancel_futures=True)
+        self._started.clear()
 
 
 def _bulk_guard(database: Path) -> int | None:

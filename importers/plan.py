@@ -263,7 +263,7 @@ def apply_plan(
     if bulk:
         with store.bulk_writes() as copying:
             if copying:
-                _write(store, plan, report, progress, in_batches=False, chunk=None)
+                _write(store, plan, report, progress, in_batches=False, bulk=True)
                 return report
     limit = store.transaction_rows
     if limit is None or _planned_rows(plan) <= limit:
@@ -341,10 +341,11 @@ def _write(
     progress: Progress | None,
     *,
     in_batches: bool,
-    chunk: int | None = 50_000,
+    bulk: bool = False,
 ) -> None:
     """Write the plan: a transaction per batch of 5,000 with ``in_batches``, else statements of
-    ``chunk`` records (all of a kind at once with None)."""
+    50,000 records; in ``bulk_writes`` all of a kind at once, the records known to be new
+    first (the store may copy them in while the next are prepared: ``LadybugStore``)."""
     counted = _count(store, plan, report)
     new_people, known_ties = counted.new_people, counted.known_ties
     old_people = [p for pid, p in plan.people.items() if pid not in new_people]
@@ -377,11 +378,13 @@ def _write(
         ("pruned ties", store.delete_ties, counted.pruned),
         ("pruned ties", store.set_tie_reporters, counted.unreported),
     ]
+    if bulk:  # the create_ steps first, in their order: nodes still before relationships
+        steps.sort(key=lambda step: not step[1].__name__.startswith("create_"))
     total = sum(len(records) for _, _, records in steps)
     done = 0
     # a transaction per batch of 5,000 when the plan is too large for one; in one transaction,
     # batches of 50,000 (LadybugDB creates 50,000 ties 1.7x faster in one statement than in ten)
-    size = 5_000 if in_batches else chunk
+    size = 5_000 if in_batches else None if bulk else 50_000
     for label, write, records in steps:
         step = size or max(len(records), 1)
         for start in range(0, len(records), step):
@@ -398,7 +401,12 @@ def _write(
 def _count(store: GraphStore, plan: Plan, report: ImportReport) -> _Counted:
     """Fill the report's counts; return the people new to the graph, the planned ties that exist
     already (with their reporters), those this import reports too, and the ties to prune."""
-    existing = set(store.people(sorted(plan.people)))
+    # into a graph of a few people (a first bootstrap), reading all their ids is cheaper than
+    # looking up each planned one (1.8 s for 484,000 ids on LadybugDB)
+    few = store.person_ids_if_at_most(len(plan.people) // 4) if len(plan.people) > 1_000 else None
+    existing = (
+        few & plan.people.keys() if few is not None else set(store.people(sorted(plan.people)))
+    )
     new_people = set(plan.people) - existing
     report.people_matched = len(plan.counted_people & existing)
     report.people_created = len(plan.counted_people - existing)

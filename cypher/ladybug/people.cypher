@@ -116,6 +116,12 @@ MATCH (p:Person {id: pid})
 RETURN p.id AS id, p.name AS name, p.title AS title, p.linkedin_url AS linkedin_url,
        p.email AS email
 
+// name: some_person_ids
+// The ids of at most $limit people: all of them, on a graph that small.
+MATCH (p:Person)
+RETURN p.id AS id
+LIMIT $limit
+
 // name: people_by_email
 // People whose stored email is exactly this (lower-cased) address.
 MATCH (p:Person)

@@ -43,6 +43,12 @@ class CypherPeople(CypherReps):
             for r in self._read_in_batches("people_by_ids", "ids", list(dict.fromkeys(ids)))
         }
 
+    def person_ids_if_at_most(self, count: int) -> set[str] | None:
+        """Every person's id if the graph holds at most ``count`` people, else None (one read of
+        at most ``count + 1`` ids)."""
+        rows = self._read("some_person_ids", {"limit": count + 1})
+        return {row["id"] for row in rows} if len(rows) <= count else None
+
     def person(self, person_id: str) -> PersonRef:
         found = self.people([person_id]).get(person_id)
         if found is None:

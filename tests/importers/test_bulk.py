@@ -15,8 +15,9 @@ import pytest
 
 from benchmarks.exports import Connection, connections_csv, synthetic_connections
 from graph.backends import open_store
-from graph.errors import DatabaseLocked
+from graph.errors import DatabaseLocked, StoreError
 from graph.ladybug_store import LadybugStore, _bulk_guard
+from graph.model import Person, Tie
 from graph.settings import LadybugSettings
 from graph.store import GraphStore
 from importers.crm import import_reps
@@ -109,20 +110,64 @@ class Crash(Exception):
     pass
 
 
-def test_a_bulk_bootstrap_that_fails_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "crash_at",
+    [
+        # the last copy started: the copies before it may still run, in the copier's thread
+        ["companies", "people", "ties", "employments"],
+        # the known people updated: a statement waits for the copies started, so all are done
+        ["companies", "people", "ties", "employments", "people"],
+    ],
+)
+def test_a_bulk_bootstrap_that_fails_leaves_the_file_as_it_was(
+    tmp_path: Path, crash_at: list[str]
+) -> None:
     store = _ladybug(tmp_path / "g.lbdb")
     try:
         before = _dump(store)
+        written: list[str] = []
 
-        def crash_after_the_ties(label: str, done: int, total: int) -> None:
-            if label == "employments":  # people and ties are copied in by now
-                raise Crash("killed while writing employments")
+        def crash(label: str, done: int, total: int) -> None:
+            if label != "reading exports":
+                written.append(label)
+            if written == crash_at:
+                raise Crash(f"killed after {label}")
 
         with pytest.raises(Crash):
-            import_linkedin_folder(store, _folder(tmp_path), progress=crash_after_the_ties)
+            import_linkedin_folder(store, _folder(tmp_path), progress=crash)
         assert _dump(store) == before
         assert not Path(f"{store.path}.undo").exists()
         report = import_linkedin_folder(store, tmp_path / "exports")  # the same store goes on
+        assert report.ties_created == 3 * 400 + 5
+    finally:
+        store.close()
+
+
+def test_a_copy_that_fails_in_the_background_undoes_the_import(tmp_path: Path) -> None:
+    """A ``COPY`` that fails (a person already in the graph: its key taken) stops the copies
+    started after it, the import is undone, and the store goes on."""
+    store = _ladybug(tmp_path / "g.lbdb")
+    try:
+        before = _dump(store)
+        taken = store.resolve_rep("alice@seller.example").person_id
+        copy, copied = store._copy, []
+
+        def copy_and_say(table: str, *args: Any) -> None:
+            copied.append(table)
+            copy(table, *args)
+
+        store._copy = copy_and_say  # type: ignore[method-assign]
+        failing = pytest.raises(StoreError, match="could not copy the new Person rows")
+        with failing, store.bulk_writes() as copying:
+            assert copying
+            store.create_people([Person(id="li:new-one", name="New One")])
+            store.create_people([Person(id=taken, name="Alice Again")])
+            store.create_ties([Tie(taken, "li:new-one", "linkedin")])  # never copied
+        assert copied == ["Person", "Person"]
+        del store._copy
+        assert _dump(store) == before
+        assert not Path(f"{store.path}.undo").exists()
+        report = import_linkedin_folder(store, _folder(tmp_path))
         assert report.ties_created == 3 * 400 + 5
     finally:
         store.close()
@@ -144,8 +189,12 @@ from importers.linkedin import import_linkedin_folder
 
 store = open_store(LadybugSettings(path=Path(sys.argv[1]), buffer_pool_bytes=256 * 1024**2))
 
+labels = []
+
 def progress(label, done, total):
-    if label == "employments":  # people, companies, ties and employments are copied in
+    labels.append(label)
+    # the known people updated, after every copy (a statement waits for the copies started)
+    if labels.count("people") == 2:
         os.kill(os.getpid(), signal.SIGKILL)
 
 import_linkedin_folder(store, Path(sys.argv[2]), progress=progress)

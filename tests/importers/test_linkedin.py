@@ -401,3 +401,27 @@ def test_folder_of_exports_is_one_transaction_and_safe_to_rerun(
     with pytest.raises(NotFound, match=r"ghost@seller\.example"):
         import_linkedin_folder(roster, folder)
     assert roster.counts() == counts
+
+
+def test_a_large_folder_into_a_graph_of_a_few_people_counts_who_is_new(
+    roster: GraphStore, tmp_path: Path
+) -> None:
+    """Over 1,000 planned people into a graph of a few (a first bootstrap): the import reads the
+    graph's few ids instead of looking up each planned person, and counts the same."""
+    from importers.linkedin import import_linkedin_folder
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    carol = Connection("Carol", "Cruz", "https://www.linkedin.com/in/carol-rep", "", "", "", None)
+    for seed, rep in enumerate(("alice", "bob"), start=21):
+        rows = [DANA, carol, *synthetic_connections(600, seed=seed, quirks=False)]
+        write(folder, f"{rep}@seller.example.csv", connections_csv(rows))
+    assert roster.person_ids_if_at_most(1_201 // 4) is not None  # the graph holds the reps alone
+    asked: list[str] = []
+    roster.query_observer = lambda name, seconds: asked.append(name)
+    report = import_linkedin_folder(roster, folder)
+    assert "some_person_ids" in asked and "people_by_ids" not in asked
+    assert (report.people_created, report.people_matched) == (1_201, 1)  # Carol is in the graph
+    assert report.ties_created == 1_204  # Alice and Bob each know Dana and Carol
+    again = import_linkedin_folder(roster, folder)  # now the ids are looked up one by one
+    assert (again.people_created, again.people_matched, again.ties_unchanged) == (0, 1_202, 1_204)

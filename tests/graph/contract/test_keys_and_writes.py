@@ -178,6 +178,17 @@ def test_people_by_emails(store: GraphStore, org: SmallOrg) -> None:
     assert {email: p.id for email, p in found.items()} == {"mia.chen@example.org": org.mia}
 
 
+def test_person_ids_if_at_most(store: GraphStore, org: SmallOrg) -> None:
+    """All of the graph's person ids when it holds that few people (what an import reads
+    instead of looking up each planned person in a nearly empty graph), else None."""
+    everyone = store.counts().people
+    ids = store.person_ids_if_at_most(everyone)
+    assert ids is not None and len(ids) == everyone
+    assert {org.dana, org.mia, org.noah, org.omar, org.pa} <= ids
+    assert store.people(sorted(ids)).keys() == ids
+    assert store.person_ids_if_at_most(everyone - 1) is None
+
+
 def test_a_store_asked_to_answer_from_memory_runs_no_query(
     store: GraphStore, org: SmallOrg
 ) -> None:
