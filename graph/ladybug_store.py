@@ -1,7 +1,8 @@
 """The embedded LadybugDB adapter (the default backend).
 
 LadybugDB allows one writer at a time and errors (rather than waits) on a second one, so every
-write in this process goes through one lock; reads run concurrently, one connection per thread.
+write in this process goes through one lock (a bulk import's copies run in a thread of their own
+while the importing thread holds it); reads run concurrently, one connection per thread.
 The database file is locked by the process that opens it read-write; read-only opens (the CLI's
 read commands) can share it.
 """
@@ -374,6 +375,7 @@ class LadybugStore(CypherGraphStore):
         """Fold the write-ahead log into the database file, with no other statement of this
         process running (``StatementGate``). Writers must already be held (``WRITE_LOCK``)."""
         self._check_writable()
+        self._copied()
         with WRITE_LOCK, self._gate.alone():
             try:
                 self._connection().execute("CHECKPOINT")
@@ -519,6 +521,7 @@ class LadybugStore(CypherGraphStore):
         Holds the process-wide write lock for its whole duration; nested uses join the outer one.
         """
         self._check_writable()
+        self._copied()
         if getattr(self._local, "writes_left", None) is not None:
             raise RuntimeError("a transaction inside a unit run as one write")
         if in_place():  # work in place writes one statement (run_atomic's one_write) at most
@@ -572,7 +575,9 @@ class LadybugStore(CypherGraphStore):
         database, puts the undo back and opens it again; a crash or kill leaves the undo for the
         next open, which puts it back before it opens the file (``_undo_interrupted_bulk``).
         The copies run one after the other in a thread of their own (``_Copies``) while this
-        thread builds the next table; any other statement first waits for them.
+        thread builds the next table; any other statement of this thread (a read, a write, a
+        transaction, a checkpoint) first waits for them. This thread holds the write lock for
+        the copier's writes.
         Done, the log is folded in and the undo removed. Holds the write lock throughout, and
         the undo's lock (``<file>.undo.lock``): another process that opens the file meanwhile,
         even read-only, is refused rather than shown part of the import.
@@ -613,7 +618,7 @@ class LadybugStore(CypherGraphStore):
             ) from None
         self.caches.forget()  # COPY runs no named query: nothing kept in memory holds now
         self._local.bulk = True
-        self._local.copies = _Copies()
+        self._local.copies = _Copies(self._discard_connection)
         try:
             yield True
             self._local.bulk = False
@@ -823,8 +828,9 @@ class _Copies:
     own while the importing thread builds the next table. After one fails, none runs: the
     import is undone (and LadybugDB 0.22 crashed on a ``COPY`` after a failed one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, discard_connection: Callable[[], None]) -> None:
         self._runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warmpath-copy")
+        self._discard_connection = discard_connection  # the copier's, when it is done
         self._started: list[Future[None]] = []
         self._failed = threading.Event()
 
@@ -847,10 +853,15 @@ class _Copies:
             self._started.pop(0).result()
 
     def stop(self) -> None:
-        """Cancel the copies not begun; wait for the one running (it cannot be interrupted)."""
+        """Cancel the copies not begun; wait for the one running (it cannot be interrupted);
+        close the copier's connection."""
         self._failed.set()
-        self._runner.shutdown(wait=True, cancel_futures=True)
+        for started in self._started:
+            started.cancel()
         self._started.clear()
+        with suppress(RuntimeError):  # stopped before
+            self._runner.submit(self._discard_connection)
+        self._runner.shutdown(wait=True)
 
 
 def _bulk_guard(database: Path) -> int | None:

@@ -403,7 +403,7 @@ def import_linkedin_folder(
     ``LadybugStore.bulk_writes``), batches of transactions on Neo4j when it is larger than the
     server should hold at once (a rerun after a crash completes it). Safe to rerun either way.
     With ``--prune`` each export is its own plan, since pruning is per rep. Without it, 16 MiB
-    of exports or more are read on two cores (``importers.planning``).
+    of exports or more are read on two cores, on a machine with two (``importers.planning``).
     """
     if not folder.is_dir():
         raise UnusableInput(f"{folder} is not a folder")

@@ -343,9 +343,10 @@ def _write(
     in_batches: bool,
     bulk: bool = False,
 ) -> None:
-    """Write the plan: a transaction per batch of 5,000 with ``in_batches``, else statements of
-    50,000 records; in ``bulk_writes`` all of a kind at once, the records known to be new
-    first (the store may copy them in while the next are prepared: ``LadybugStore``)."""
+    """Write the plan: a transaction per batch of 5,000 with ``in_batches``; else, in the
+    caller's transaction, statements of 50,000 records; with ``bulk`` (in ``bulk_writes``, no
+    transaction) all of a kind at once, the records known to be new first (the store may copy
+    them in while the next are prepared: ``LadybugStore``)."""
     counted = _count(store, plan, report)
     new_people, known_ties = counted.new_people, counted.known_ties
     old_people = [p for pid, p in plan.people.items() if pid not in new_people]

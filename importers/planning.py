@@ -15,10 +15,10 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
-from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
 
@@ -61,15 +61,20 @@ def plan_files(
         _plan_here(plan, report, jobs, planner, progress, 0, len(jobs), None)
         return
     context = multiprocessing.get_context("spawn")  # not fork: the store's threads hold locks
-    done = context.Value("i", 0)
-    receiving, sending = context.Pipe(duplex=False)
-    worker_reads, giving = context.Pipe(duplex=False)
-    worker = context.Process(
-        target=_worker,
-        args=(worker_reads, planner, sending, done),
-        name="warmpath-planner",
-        daemon=True,
-    )
+    try:
+        done = context.RawValue("i", 0)  # files the worker planned: only it writes, no lock
+        receiving, sending = context.Pipe(duplex=False)
+        worker_reads, giving = context.Pipe(duplex=False)
+        worker = context.Process(
+            target=_worker,
+            args=(worker_reads, planner, sending, done),
+            name="warmpath-planner",
+            daemon=True,
+        )
+    except OSError as exc:  # no shared memory or pipes to be had: plan them all here
+        log.warning("planning on one core: no worker process (%s)", exc)
+        _plan_here(plan, report, jobs, planner, progress, 0, len(jobs), None)
+        return
     try:
         worker.start()
         sending.close()
@@ -114,6 +119,7 @@ def _stop(worker: BaseProcess) -> None:
 
 
 def _cores() -> int:
+    """The cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
@@ -135,7 +141,7 @@ def _plan_here(
     progress: Progress | None,
     before: int,
     total: int,
-    elsewhere: Synchronized[int] | None,
+    elsewhere: Any | None,
 ) -> None:
     for number, (rep, path, shown) in enumerate(jobs, start=before + 1):
         report.current_file = shown
@@ -151,7 +157,7 @@ def _receive(
     progress: Progress | None,
     mine: int,
     total: int,
-    done: Synchronized[int],
+    done: Any,
 ) -> _WorkerPlan | BaseException | None:
     """The worker's plan (or the error of a file), reporting its progress while it plans; None
     when it died without sending one."""
@@ -162,7 +168,7 @@ def _receive(
             progress(READING, mine + done.value, total)
     try:
         outcome: _WorkerPlan | BaseException = receiving.recv()
-    except (EOFError, OSError):
+    except Exception:  # cut off, or an error that does not unpickle: as if it died
         return None
     if progress is not None:
         progress(READING, total, total)
@@ -173,19 +179,22 @@ def _worker(
     reading: multiprocessing.connection.Connection,
     planner: FilePlanner,
     sending: multiprocessing.connection.Connection,
-    done: Synchronized[int],
+    done: Any,
 ) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the importing process stops it
     gc.disable()  # as in the importing process: planning makes millions of objects, no cycles
     jobs: list[tuple[RepRef, Path, str]] = reading.recv()
     reading.close()
+    importing = multiprocessing.parent_process()
     plan, report = Plan(), ImportReport(file="", kind="")
     outcome: _WorkerPlan | BaseException
     try:
         for rep, path, shown in jobs:
+            if importing is not None and not importing.is_alive():
+                return  # the import was killed: nobody waits for this plan
             report.current_file = shown
             planner(plan, report, rep, path)
-            with done.get_lock():
-                done.value += 1
+            done.value += 1
         outcome = _WorkerPlan.of(plan, report)
     except Exception as exc:  # the file's error, raised by the importing process
         outcome = exc

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -110,31 +111,58 @@ class Crash(Exception):
     pass
 
 
-@pytest.mark.parametrize(
-    "crash_at",
-    [
-        # the last copy started: the copies before it may still run, in the copier's thread
-        ["companies", "people", "ties", "employments"],
-        # the known people updated: a statement waits for the copies started, so all are done
-        ["companies", "people", "ties", "employments", "people"],
-    ],
-)
+def _copies_seen(store: LadybugStore) -> tuple[list[str], threading.Event, threading.Event]:
+    """Make the store's copies say which table each one is for, and which failed; the ties'
+    copy starts, says so, then waits for ``go`` (so that a test acts while a copy runs)."""
+    copy, copied = store._copy, []
+    started, go = threading.Event(), threading.Event()
+
+    def copy_and_say(table: str, *args: Any) -> None:
+        copied.append(table)
+        if table == "KNOWS":
+            started.set()
+            assert go.wait(60)
+        try:
+            copy(table, *args)
+        except StoreError:
+            copied.append(f"{table} failed")
+            raise
+
+    store._copy = copy_and_say  # type: ignore[method-assign]
+    return copied, started, go
+
+
+@pytest.mark.parametrize("while_copying", [True, False])
 def test_a_bulk_bootstrap_that_fails_leaves_the_file_as_it_was(
-    tmp_path: Path, crash_at: list[str]
+    tmp_path: Path, while_copying: bool
 ) -> None:
+    """A failure while the ties are being copied (the employments' copy waiting behind it), or
+    after every copy ended (the known people updated: a statement waits for the copies)."""
     store = _ladybug(tmp_path / "g.lbdb")
     try:
         before = _dump(store)
+        copied, started, go = _copies_seen(store)
         written: list[str] = []
+        crash_at = ["companies", "people", "ties", "employments"]
+        if not while_copying:
+            go.set()
+            crash_at.append("people")
 
         def crash(label: str, done: int, total: int) -> None:
             if label != "reading exports":
                 written.append(label)
             if written == crash_at:
+                assert started.wait(60)
+                go.set()  # the ties' copy goes on while the import fails
                 raise Crash(f"killed after {label}")
 
         with pytest.raises(Crash):
             import_linkedin_folder(store, _folder(tmp_path), progress=crash)
+        if while_copying:  # the employments were never copied
+            assert copied == ["Company", "Person", "KNOWS"]
+        else:
+            assert copied == ["Company", "Person", "KNOWS", "WORKS_AT"]
+        del store._copy
         assert _dump(store) == before
         assert not Path(f"{store.path}.undo").exists()
         report = import_linkedin_folder(store, tmp_path / "exports")  # the same store goes on
@@ -150,25 +178,37 @@ def test_a_copy_that_fails_in_the_background_undoes_the_import(tmp_path: Path) -
     try:
         before = _dump(store)
         taken = store.resolve_rep("alice@seller.example").person_id
-        copy, copied = store._copy, []
-
-        def copy_and_say(table: str, *args: Any) -> None:
-            copied.append(table)
-            copy(table, *args)
-
-        store._copy = copy_and_say  # type: ignore[method-assign]
+        copied, _, go = _copies_seen(store)
+        go.set()
         failing = pytest.raises(StoreError, match="could not copy the new Person rows")
         with failing, store.bulk_writes() as copying:
             assert copying
             store.create_people([Person(id="li:new-one", name="New One")])
             store.create_people([Person(id=taken, name="Alice Again")])
             store.create_ties([Tie(taken, "li:new-one", "linkedin")])  # never copied
-        assert copied == ["Person", "Person"]
+        assert copied == ["Person", "Person", "Person failed"]
         del store._copy
         assert _dump(store) == before
         assert not Path(f"{store.path}.undo").exists()
         report = import_linkedin_folder(store, _folder(tmp_path))
         assert report.ties_created == 3 * 400 + 5
+    finally:
+        store.close()
+
+
+def test_a_statement_in_bulk_writes_waits_for_the_copies_started(tmp_path: Path) -> None:
+    store = _ladybug(tmp_path / "g.lbdb")
+    try:
+        copied, started, go = _copies_seen(store)
+        with store.bulk_writes() as copying:
+            assert copying
+            store.create_people([Person(id="li:new-one", name="New One")])
+            taken = store.resolve_rep("alice@seller.example").person_id
+            store.create_ties([Tie(taken, "li:new-one", "linkedin")])
+            assert started.wait(60)  # the tie's copy has begun; let it go on after a moment
+            threading.Timer(0.5, go.set).start()
+            assert len(store.ties_of("li:new-one", "linkedin")) == 1  # read after the copy
+        assert copied == ["Person", "KNOWS"]
     finally:
         store.close()
 

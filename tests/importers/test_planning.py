@@ -103,7 +103,14 @@ def _planned(plan: Plan, report: ImportReport) -> dict[str, Any]:
     return {
         **{name: list(v.items()) if isinstance(v, dict) else v for name, v in held.items()},
         "report": report.as_json(),
+        "skipped, in order": list(report.skipped.items()),
     }
+
+
+@pytest.fixture(autouse=True)
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker runs whatever the machine (on one core it would only be slower)."""
+    monkeypatch.setattr(planning, "_cores", lambda: 2)
 
 
 def _in_order(jobs: list[tuple[RepRef, Path, str]]) -> dict[str, Any]:
@@ -173,12 +180,14 @@ def test_planning_on_two_cores_gives_the_plan_and_report_of_one(
     assert multiprocessing.active_children() == []
 
 
-@pytest.mark.parametrize("where", ["first", "last"])
-def test_a_file_that_is_no_export_fails_as_on_one_core(tmp_path: Path, where: str) -> None:
+@pytest.mark.parametrize("where", [[0], [5], [0, 5]])
+def test_a_file_that_is_no_export_fails_as_on_one_core(tmp_path: Path, where: list[int]) -> None:
+    """Planned in order, the first file that is no export raises: so too on two cores, with
+    one in this process's part, in the worker's, or in both."""
     jobs = _exports(tmp_path / "exports")
-    junk = write(tmp_path, "notes.csv", "these are my notes\r\nnothing else\r\n")
-    at = 0 if where == "first" else len(jobs) - 1
-    jobs[at] = (jobs[at][0], junk, junk.name)
+    for at in where:
+        junk = write(tmp_path, f"notes{at}.csv", f"these are my notes {at}\r\nnothing else\r\n")
+        jobs[at] = (jobs[at][0], junk, junk.name)
     with pytest.raises(UnusableInput) as on_one:
         planning.plan_files(Plan(), ImportReport(file="", kind=""), jobs, plan_linkedin_file)
     with pytest.raises(UnusableInput) as on_two:
@@ -186,7 +195,7 @@ def test_a_file_that_is_no_export_fails_as_on_one_core(tmp_path: Path, where: st
             Plan(), ImportReport(file="", kind=""), jobs, plan_linkedin_file, parallel_min_bytes=0
         )
     assert str(on_two.value) == str(on_one.value)
-    assert "no header with the columns" in str(on_two.value)
+    assert f"notes{where[0]}.csv: no header with the columns" in str(on_two.value)
     assert multiprocessing.active_children() == []  # the worker is stopped either way
 
 
@@ -208,8 +217,12 @@ def test_a_worker_that_dies_has_its_files_planned_here(
 
 
 def test_a_folder_planned_on_two_cores_imports_as_on_one(
-    roster: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    roster: GraphStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger=planning.__name__)
     folder = tmp_path / "exports"
     folder.mkdir()
     for seed, name in enumerate(("alice", "bob", "carol"), start=11):
@@ -217,7 +230,9 @@ def test_a_folder_planned_on_two_cores_imports_as_on_one(
         write(folder, f"{name}@seller.example.csv", connections_csv([DANA, *rows]))
     dry = import_linkedin_folder(roster, folder, dry_run=True)  # planned on one core
     monkeypatch.setattr(planning, "PARALLEL_MIN_BYTES", 0)
+    assert "exports in process" not in caplog.text
     report = import_linkedin_folder(roster, folder)
+    assert "planning 1 of 3 exports in process" in caplog.text
     assert report.as_json() == {**dry.as_json(), "dry_run": False}
     assert report.people_created == 601 and report.ties_created == 603
     again = import_linkedin_folder(roster, folder)
