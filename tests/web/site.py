@@ -123,7 +123,11 @@ def signed_in(
 
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
+    # a full-page shot leaves Chromium scrolled elsewhere, and its next focus jumps back: a
+    # click's mousedown and mouseup then land on different elements and the click is lost
+    where = page.evaluate("[window.scrollX, window.scrollY]")
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.evaluate("([x, y]) => window.scrollTo(x, y)", where)
 
 
 def no_sideways_scroll(page: Page) -> None:

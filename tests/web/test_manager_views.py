@@ -286,6 +286,8 @@ def test_every_new_view_at_390px_with_labels(browser: Browser, site: Site) -> No
         page.goto(site.url + f"#/{section}")
         expect(page.locator("#view h2")).to_have_text(title)
         expect(page.locator(ready)).to_be_visible(timeout=30_000)
+        if section == "whatif":  # its widest content, the replay's tables, comes later
+            expect(page.locator("#wi-compare")).to_be_visible(timeout=60_000)
         no_sideways_scroll(page)
         unlabelled = page.evaluate(
             """[...document.querySelectorAll('#view input, #view select, #view textarea')]
