@@ -29,13 +29,20 @@ RETURN count(*) AS written
 
 // name: merge_companies
 // Create or update companies by id. The first name seen is kept ("Globex Inc." stays when a
-// later export says "Globex"); other fields take the newest non-null value.
+// later export says "Globex"); other fields take the newest non-null value. Only a company
+// the row changes (or a new one) is written (see update_people).
 UNWIND $rows AS r
 WITH r, r.id AS cid
 MERGE (c:Company {id: cid})
+WITH c, r, CAST(r.size AS INT64) AS size
+WHERE (c.name IS NULL AND r.name IS NOT NULL)
+   OR (r.domain IS NOT NULL AND (c.domain IS NULL OR c.domain <> r.domain))
+   OR (r.industry IS NOT NULL AND (c.industry IS NULL OR c.industry <> r.industry))
+   OR (r.region IS NOT NULL AND (c.region IS NULL OR c.region <> r.region))
+   OR (size IS NOT NULL AND (c.size IS NULL OR c.size <> size))
 SET c.name = coalesce(c.name, r.name), c.domain = coalesce(r.domain, c.domain),
     c.industry = coalesce(r.industry, c.industry), c.region = coalesce(r.region, c.region),
-    c.size = coalesce(CAST(r.size AS INT64), c.size)
+    c.size = coalesce(size, c.size)
 RETURN count(*) AS written
 
 // name: merge_schools
@@ -60,13 +67,20 @@ SET k.since = coalesce(CAST(r.since AS DATE), k.since), k.strength = coalesce(CA
 RETURN count(*) AS written
 
 // name: merge_employments
-// One WORKS_AT edge per person and company; later imports update title, dates and current.
+// One WORKS_AT edge per person and company; later imports update title, dates and current. Only
+// an edge the row changes (or a new one) is written (see update_people).
 UNWIND $rows AS r
 MATCH (p:Person {id: r.person_id})
 MATCH (c:Company {id: r.company_id})
 MERGE (p)-[w:WORKS_AT]->(c)
-SET w.title = coalesce(r.title, w.title), w.current = CAST(r.current AS BOOLEAN),
-    w.started = coalesce(CAST(r.started AS DATE), w.started), w.ended = CAST(r.ended AS DATE)
+WITH w, r, CAST(r.current AS BOOLEAN) AS current, CAST(r.started AS DATE) AS started,
+     CAST(r.ended AS DATE) AS ended
+WHERE (r.title IS NOT NULL AND (w.title IS NULL OR w.title <> r.title))
+   OR (current IS NULL) <> (w.current IS NULL) OR w.current <> current
+   OR (started IS NOT NULL AND (w.started IS NULL OR w.started <> started))
+   OR (ended IS NULL) <> (w.ended IS NULL) OR w.ended <> ended
+SET w.title = coalesce(r.title, w.title), w.current = current,
+    w.started = coalesce(started, w.started), w.ended = ended
 RETURN count(*) AS written
 
 // name: merge_studies
@@ -227,9 +241,19 @@ CREATE (p)-[:WORKS_AT {title: title, current: current, started: started, ended: 
 RETURN count(*) AS written
 
 // name: update_people
-// People known to exist: MATCH then SET (no MERGE); a null field keeps the stored value.
+// People known to exist: MATCH then SET (no MERGE); a null field keeps the stored value. Only
+// people a field of the row changes are written: LadybugDB logs a SET of the stored value as a
+// change, and its checkpoint then rewrites the column around each such row (an import's
+// unchanged people were half of a 2M-person graph's checkpoint).
 LOAD FROM $rows
 MATCH (p:Person {id: id})
+WHERE (name IS NOT NULL AND (p.name IS NULL OR p.name <> name))
+   OR (first_name IS NOT NULL AND (p.first_name IS NULL OR p.first_name <> first_name))
+   OR (last_name IS NOT NULL AND (p.last_name IS NULL OR p.last_name <> last_name))
+   OR (linkedin_url IS NOT NULL AND (p.linkedin_url IS NULL OR p.linkedin_url <> linkedin_url))
+   OR (email IS NOT NULL AND (p.email IS NULL OR p.email <> email))
+   OR (title IS NOT NULL AND (p.title IS NULL OR p.title <> title))
+   OR (location IS NOT NULL AND (p.location IS NULL OR p.location <> location))
 SET p.name = coalesce(name, p.name), p.first_name = coalesce(first_name, p.first_name),
     p.last_name = coalesce(last_name, p.last_name),
     p.linkedin_url = coalesce(linkedin_url, p.linkedin_url), p.email = coalesce(email, p.email),

@@ -28,10 +28,17 @@ RETURN count(*) AS written
 
 // name: merge_companies
 // Create or update companies by id. The first name seen is kept ("Globex Inc." stays when a
-// later export says "Globex"); other fields take the newest non-null value.
+// later export says "Globex"); other fields take the newest non-null value. Only a company
+// the row changes (or a new one) is written (see update_people).
 UNWIND $rows AS r
 WITH r, r.id AS cid
 MERGE (c:Company {id: cid})
+WITH c, r
+WHERE (c.name IS NULL AND r.name IS NOT NULL)
+   OR (r.domain IS NOT NULL AND (c.domain IS NULL OR c.domain <> r.domain))
+   OR (r.industry IS NOT NULL AND (c.industry IS NULL OR c.industry <> r.industry))
+   OR (r.region IS NOT NULL AND (c.region IS NULL OR c.region <> r.region))
+   OR (r.size IS NOT NULL AND (c.size IS NULL OR c.size <> r.size))
 SET c.name = coalesce(c.name, r.name), c.domain = coalesce(r.domain, c.domain),
     c.industry = coalesce(r.industry, c.industry), c.region = coalesce(r.region, c.region),
     c.size = coalesce(r.size, c.size)
@@ -59,11 +66,17 @@ SET k.since = coalesce(r.since, k.since), k.strength = coalesce(r.strength, k.st
 RETURN count(*) AS written
 
 // name: merge_employments
-// One WORKS_AT edge per person and company; later imports update title, dates and current.
+// One WORKS_AT edge per person and company; later imports update title, dates and current. Only
+// an edge the row changes (or a new one) is written (see update_people).
 UNWIND $rows AS r
 MATCH (p:Person {id: r.person_id})
 MATCH (c:Company {id: r.company_id})
 MERGE (p)-[w:WORKS_AT]->(c)
+WITH w, r
+WHERE (r.title IS NOT NULL AND (w.title IS NULL OR w.title <> r.title))
+   OR (r.current IS NULL) <> (w.current IS NULL) OR w.current <> r.current
+   OR (r.started IS NOT NULL AND (w.started IS NULL OR w.started <> r.started))
+   OR (r.ended IS NULL) <> (w.ended IS NULL) OR w.ended <> r.ended
 SET w.title = coalesce(r.title, w.title), w.current = r.current,
     w.started = coalesce(r.started, w.started), w.ended = r.ended
 RETURN count(*) AS written
@@ -225,9 +238,17 @@ ON CREATE SET w.title = r.title, w.current = r.current, w.started = r.started, w
 RETURN count(*) AS written
 
 // name: update_people
-// People known to exist: MATCH then SET; a null field keeps the stored value.
+// People known to exist: MATCH then SET; a null field keeps the stored value. Only people a
+// field of the row changes are written (as on LadybugDB, where it matters most).
 UNWIND $rows AS r
 MATCH (p:Person {id: r.id})
+WHERE (r.name IS NOT NULL AND (p.name IS NULL OR p.name <> r.name))
+   OR (r.first_name IS NOT NULL AND (p.first_name IS NULL OR p.first_name <> r.first_name))
+   OR (r.last_name IS NOT NULL AND (p.last_name IS NULL OR p.last_name <> r.last_name))
+   OR (r.linkedin_url IS NOT NULL AND (p.linkedin_url IS NULL OR p.linkedin_url <> r.linkedin_url))
+   OR (r.email IS NOT NULL AND (p.email IS NULL OR p.email <> r.email))
+   OR (r.title IS NOT NULL AND (p.title IS NULL OR p.title <> r.title))
+   OR (r.location IS NOT NULL AND (p.location IS NULL OR p.location <> r.location))
 SET p.name = coalesce(r.name, p.name), p.first_name = coalesce(r.first_name, p.first_name),
     p.last_name = coalesce(r.last_name, p.last_name),
     p.linkedin_url = coalesce(r.linkedin_url, p.linkedin_url), p.email = coalesce(r.email, p.email),

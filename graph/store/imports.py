@@ -71,7 +71,8 @@ class CypherImports(CypherPeople):
         return self._write_records("create_people", people)
 
     def update_people(self, people: Sequence[Person]) -> int:
-        """Update people known to exist (a null field keeps the stored value)."""
+        """Update people known to exist (a null field keeps the stored value); the number a
+        field of theirs changed (the others are not written)."""
         return self._write_records("update_people", people)
 
     def create_ties(self, ties: Sequence[Tie]) -> int:
@@ -98,6 +99,8 @@ class CypherImports(CypherPeople):
         return self._merge("merge_reps", _rows(reps))
 
     def merge_companies(self, companies: Sequence[Company]) -> int:
+        """Create or update companies; the number created or changed (the others are not
+        written)."""
         return self._merge("merge_companies", _rows(companies))
 
     def merge_schools(self, schools: Sequence[School]) -> int:
@@ -112,6 +115,8 @@ class CypherImports(CypherPeople):
         return self._merge("merge_ties", _rows(stored_ties(ties)))
 
     def merge_employments(self, employments: Sequence[Employment]) -> int:
+        """Create or update employments; the number created or changed (the others are not
+        written)."""
         return self._merge("merge_employments", _rows(employments))
 
     def merge_studies(self, studies: Sequence[Study]) -> int:

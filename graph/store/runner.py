@@ -385,13 +385,15 @@ class QueryRunner:
     def _merge(
         self, name: str, rows: Sequence[Row], progress: Progress | None = None, label: str = ""
     ) -> int:
-        """Write plain rows as ``$rows`` in batches; returns the sum of ``written``."""
-        written = 0
+        """Write plain rows as ``$rows`` in batches; returns the sum of ``written`` (a query may
+        leave out rows it has nothing to write for: progress counts the rows sent)."""
+        written = sent = 0
         with self._writing(name):
             for batch in batches(rows, WRITE_BATCH):
                 written += first_count(self._write(name, {"rows": batch}), "written")
+                sent += len(batch)
                 if progress is not None:
-                    progress(label or name, min(written, len(rows)), len(rows))
+                    progress(label or name, sent, len(rows))
         return written
 
     def _write_in_batches(

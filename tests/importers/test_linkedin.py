@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from benchmarks.exports import (
 )
 from graph import keys
 from graph.errors import NotFound, UnusableInput
+from graph.ladybug_store import LadybugStore
 from graph.store import GraphStore
 from importers.linkedin import import_education, import_linkedin, import_positions
 from routing.background import shared_background
@@ -222,6 +224,30 @@ def test_reimport_changes_nothing_and_prune_is_the_only_way_ties_go(
     assert pruned.ties_removed == len(gone)
     assert not gone & set(_ties(roster))
     assert roster.counts().people == counts.people  # people stay; only the ties go
+
+
+@pytest.mark.parametrize("backend", ["ladybug"])
+def test_an_export_imported_again_writes_nothing_to_the_log(
+    roster: GraphStore, tmp_path: Path
+) -> None:
+    """LadybugDB logs a SET of the stored value as a change, and its checkpoint then rewrites
+    the columns around every such row (seconds on a 2M-person graph): the people, companies
+    and employments an import finds unchanged are not written."""
+    assert isinstance(roster, LadybugStore)
+    rows = synthetic_connections(80, seed=5)
+    path = write(tmp_path, "c.csv", connections_csv(rows))
+    import_linkedin(roster, ALICE, path)
+    roster.checkpoint()
+    assert not roster._log_bytes()
+    import_linkedin(roster, ALICE, path)
+    assert not roster._log_bytes()
+    moved = next(r for r in rows if r.url and r.company and r.position)
+    promoted = [
+        replace(moved, position="Chief Promoted Officer") if r is moved else r for r in rows
+    ]
+    import_linkedin(roster, ALICE, write(tmp_path, "promoted.csv", connections_csv(promoted)))
+    assert roster._log_bytes()
+    assert roster.person(_pid(moved.url)).title == "Chief Promoted Officer"
 
 
 def test_one_person_from_many_reps_is_one_node_with_many_ties(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from datetime import date
+from typing import Any
 
 import pytest
 
 from demo.organisation import SCALES, generate_org
 from graph.errors import InvalidArgument, NeedsGraph, NotFound
-from graph.model import Lead, Person, Tie
+from graph.model import Company, Employment, Lead, Person, Tie
 from graph.store import CypherGraphStore, GraphStore, from_memory
 from tests.factories import SmallOrg, build_small_org
 
@@ -72,6 +74,57 @@ def test_merging_the_same_records_twice_changes_nothing(store: GraphStore, org: 
 def test_a_null_field_keeps_the_stored_value(store: GraphStore, org: SmallOrg) -> None:
     store.merge_people([Person(id=org.dana, name="Dana Whitfield", title=None)])
     assert store.resolve_person(org.dana).title == "CFO"
+
+
+def _stored(store: GraphStore, table: str) -> list[dict[str, Any]]:
+    """Every row of a table with every property, as the transfer reads them (both backends)."""
+    page = {"after": "", "until": "", "bounded": False, "limit": 1_000}
+    return [dict(row) for row in store._read(f"transfer_read_{table}", page)]
+
+
+def test_records_that_change_nothing_are_not_written(store: GraphStore, org: SmallOrg) -> None:
+    """An import of what the graph holds already writes nothing (LadybugDB logs a SET of the
+    stored value as a change, and its checkpoint rewrites the columns around it): the writes
+    count only what they changed, and what they store is what a blind SET would have."""
+    people, companies, jobs = (_stored(store, t) for t in ("person", "company", "works_at"))
+    dana = next(p for p in people if p["id"] == org.dana)
+    assert store.update_people([Person(**dana)]) == 0
+    assert store.update_people([Person(id=org.dana, name=dana["name"], title=None)]) == 0
+    assert store.update_people([Person(id=org.dana, name=dana["name"], location="Lisbon")]) == 1
+    acme = Company(id=org.acme, name="Acme Corp", domain="acme.example", industry="software")
+    assert store.merge_companies([acme, dataclasses.replace(acme, name="Acme")]) == 0
+    assert store.merge_companies([Company(id=org.initech, name="Initech", region="EU")]) == 1
+    job = Employment(org.dana, org.acme, "CFO", current=True, started=date(2021, 7, 1))
+    assert store.merge_employments([job, dataclasses.replace(job, title=None, started=None)]) == 0
+    ended = dataclasses.replace(job, current=False, ended=date(2024, 1, 31))
+    assert store.merge_employments([ended]) == 1
+    assert store.merge_employments([ended]) == 0
+    assert store.merge_employments([dataclasses.replace(ended, title="CEO")]) == 1
+    assert store.merge_employments([job]) == 1  # current again, the end cleared, CFO again
+    assert store.merge_employments([Employment(org.mia, org.globex, current=False)]) == 1  # new
+    expected_people = [p | {"location": "Lisbon"} if p["id"] == org.dana else p for p in people]
+    assert _stored(store, "person") == expected_people
+    companies_now = {c["id"]: c for c in _stored(store, "company")}
+    assert companies_now[org.acme] == next(c for c in companies if c["id"] == org.acme)
+    assert companies_now[org.initech]["region"] == "EU"
+    dana_jobs = {
+        j["company_id"]: j for j in _stored(store, "works_at") if j["person_id"] == org.dana
+    }
+    assert dana_jobs[org.acme] == {
+        "person_id": org.dana,
+        "company_id": org.acme,
+        "title": "CFO",
+        "current": True,
+        "started": date(2021, 7, 1),
+        "ended": None,
+    }
+    others = [j for j in _stored(store, "works_at") if j["person_id"] != org.dana]
+    mia = {"person_id": org.mia, "company_id": org.globex, "title": None, "current": False}
+    assert others == [
+        mia | {"started": None, "ended": None} if j["person_id"] == org.mia else j
+        for j in jobs
+        if j["person_id"] != org.dana
+    ]
 
 
 def test_a_lead_imported_again_at_another_company_moves_there(
