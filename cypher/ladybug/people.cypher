@@ -1,8 +1,17 @@
 // name: merge_people
-// Create or update people by id; a null field keeps the stored value.
+// Create or update people by id; a null field keeps the stored value. Only a person the row
+// changes (or a new one) is written (see update_people).
 UNWIND $rows AS r
 WITH r, r.id AS pid
 MERGE (p:Person {id: pid})
+WITH p, r
+WHERE (r.name IS NOT NULL AND (p.name IS NULL OR p.name <> r.name))
+   OR (r.first_name IS NOT NULL AND (p.first_name IS NULL OR p.first_name <> r.first_name))
+   OR (r.last_name IS NOT NULL AND (p.last_name IS NULL OR p.last_name <> r.last_name))
+   OR (r.linkedin_url IS NOT NULL AND (p.linkedin_url IS NULL OR p.linkedin_url <> r.linkedin_url))
+   OR (r.email IS NOT NULL AND (p.email IS NULL OR p.email <> r.email))
+   OR (r.title IS NOT NULL AND (p.title IS NULL OR p.title <> r.title))
+   OR (r.location IS NOT NULL AND (p.location IS NULL OR p.location <> r.location))
 SET p.name = coalesce(r.name, p.name),
     p.first_name = coalesce(r.first_name, p.first_name),
     p.last_name = coalesce(r.last_name, p.last_name),

@@ -64,6 +64,8 @@ class CypherImports(CypherPeople):
     """Idempotent merges (safe to rerun) and the create/update writes of an import plan."""
 
     def merge_people(self, people: Sequence[Person]) -> int:
+        """Create or update people (a null field keeps the stored value); the number created or
+        changed (the others are not written)."""
         return self._merge("merge_people", _rows(people))
 
     def create_people(self, people: Sequence[Person]) -> int:

@@ -90,7 +90,9 @@ def test_records_that_change_nothing_are_not_written(store: GraphStore, org: Sma
     dana = next(p for p in people if p["id"] == org.dana)
     assert store.update_people([Person(**dana)]) == 0
     assert store.update_people([Person(id=org.dana, name=dana["name"], title=None)]) == 0
+    assert store.merge_people([Person(**dana), Person(id=org.dana, name=dana["name"])]) == 0
     assert store.update_people([Person(id=org.dana, name=dana["name"], location="Lisbon")]) == 1
+    assert store.merge_people([Person(id="li:new-1", name="New One")]) == 1
     acme = Company(id=org.acme, name="Acme Corp", domain="acme.example", industry="software")
     assert store.merge_companies([acme, dataclasses.replace(acme, name="Acme")]) == 0
     assert store.merge_companies([Company(id=org.initech, name="Initech", region="EU")]) == 1
@@ -102,7 +104,11 @@ def test_records_that_change_nothing_are_not_written(store: GraphStore, org: Sma
     assert store.merge_employments([dataclasses.replace(ended, title="CEO")]) == 1
     assert store.merge_employments([job]) == 1  # current again, the end cleared, CFO again
     assert store.merge_employments([Employment(org.mia, org.globex, current=False)]) == 1  # new
-    expected_people = [p | {"location": "Lisbon"} if p["id"] == org.dana else p for p in people]
+    new_one = dict.fromkeys(dana, None) | {"id": "li:new-1", "name": "New One"}
+    expected_people = sorted(
+        [p | {"location": "Lisbon"} if p["id"] == org.dana else p for p in people] + [new_one],
+        key=lambda p: str(p["id"]),
+    )
     assert _stored(store, "person") == expected_people
     companies_now = {c["id"]: c for c in _stored(store, "company")}
     assert companies_now[org.acme] == next(c for c in companies if c["id"] == org.acme)
@@ -118,7 +124,7 @@ def test_records_that_change_nothing_are_not_written(store: GraphStore, org: Sma
         "started": date(2021, 7, 1),
         "ended": None,
     }
-    others = [j for j in _stored(store, "works_at") if j["person_id"] != org.dana]
+    others = [j for j in _stored(store, "works_at") if j["person_id"] not in (org.dana, "li:new-1")]
     mia = {"person_id": org.mia, "company_id": org.globex, "title": None, "current": False}
     assert others == [
         mia | {"started": None, "ended": None} if j["person_id"] == org.mia else j
