@@ -41,6 +41,43 @@ def _rows(records: Sequence[Any]) -> list[Row]:
     return [as_row(r) for r in records]
 
 
+PERSON_KEY = ("id",)
+COMPANY_KEY = ("id",)
+EMPLOYMENT_KEY = ("person_id", "company_id")
+EMPLOYMENT_SET = frozenset({"current", "ended"})
+"""Fields of an employment that a write sets as given, null too (the others keep the stored
+value when null); a company keeps its first name (``COMPANY_FIRST``)."""
+COMPANY_FIRST = frozenset({"name"})
+
+
+def _folded(
+    rows: list[Row],
+    key: tuple[str, ...],
+    *,
+    set_as_given: frozenset[str] = frozenset(),
+    first: frozenset[str] = frozenset(),
+) -> list[Row]:
+    """Rows with the same key as one, holding what writing them one after the other would
+    leave: a field takes the last non-null value, one in ``set_as_given`` the last row's, one
+    in ``first`` the first non-null. The update queries compare each row with the graph as it
+    was before the statement (to write only what changes), so two rows of one key must not
+    reach them: the one that repeats the stored value would be left out, the other kept."""
+    folded: dict[tuple[Any, ...], Row] = {}
+    for row in rows:
+        at = tuple(row[k] for k in key)
+        seen = folded.get(at)
+        if seen is None:
+            folded[at] = row
+            continue
+        seen = folded[at] = dict(seen)
+        for name, value in row.items():
+            if name in set_as_given or (
+                value is not None and not (name in first and seen.get(name) is not None)
+            ):
+                seen[name] = value
+    return list(folded.values()) if len(folded) < len(rows) else rows
+
+
 def _rows_of(
     tables: Mapping[str, pa.Table], name: str, rename: Mapping[str, str] | None = None
 ) -> list[Row]:
@@ -64,17 +101,19 @@ class CypherImports(CypherPeople):
     """Idempotent merges (safe to rerun) and the create/update writes of an import plan."""
 
     def merge_people(self, people: Sequence[Person]) -> int:
-        """Create or update people (a null field keeps the stored value); the number created or
-        changed (the others are not written)."""
-        return self._merge("merge_people", _rows(people))
+        """Create or update people (a null field keeps the stored value); the number of rows
+        that set a value (a row that changes nothing is not written)."""
+        return self._merge("merge_people", _folded(_rows(people), PERSON_KEY))
 
     def create_people(self, people: Sequence[Person]) -> int:
         """Write people that do not exist yet (checked by the caller in the same transaction)."""
         return self._write_records("create_people", people)
 
     def update_people(self, people: Sequence[Person]) -> int:
-        """Update people known to exist (a null field keeps the stored value); the number a
-        field of theirs changed (the others are not written)."""
+        """Update people known to exist (a null field keeps the stored value); the number of
+        rows that set a value (a row that changes nothing is not written)."""
+        if len({person.id for person in people}) < len(people):
+            people = [Person(**row) for row in _folded(_rows(people), PERSON_KEY)]
         return self._write_records("update_people", people)
 
     def create_ties(self, ties: Sequence[Tie]) -> int:
@@ -101,9 +140,11 @@ class CypherImports(CypherPeople):
         return self._merge("merge_reps", _rows(reps))
 
     def merge_companies(self, companies: Sequence[Company]) -> int:
-        """Create or update companies; the number created or changed (the others are not
-        written)."""
-        return self._merge("merge_companies", _rows(companies))
+        """Create or update companies (the first name stays); the number of rows that set a
+        value (a row that changes nothing is not written)."""
+        return self._merge(
+            "merge_companies", _folded(_rows(companies), COMPANY_KEY, first=COMPANY_FIRST)
+        )
 
     def merge_schools(self, schools: Sequence[School]) -> int:
         return self._merge("merge_schools", _rows(schools))
@@ -117,9 +158,10 @@ class CypherImports(CypherPeople):
         return self._merge("merge_ties", _rows(stored_ties(ties)))
 
     def merge_employments(self, employments: Sequence[Employment]) -> int:
-        """Create or update employments; the number created or changed (the others are not
-        written)."""
-        return self._merge("merge_employments", _rows(employments))
+        """Create or update employments (``current`` and ``ended`` as given, null too); the
+        number of rows that set a value (a row that changes nothing is not written)."""
+        rows = _folded(_rows(employments), EMPLOYMENT_KEY, set_as_given=EMPLOYMENT_SET)
+        return self._merge("merge_employments", rows)
 
     def merge_studies(self, studies: Sequence[Study]) -> int:
         return self._merge("merge_studies", _rows(studies))
@@ -138,7 +180,8 @@ class CypherImports(CypherPeople):
         """Load a whole organisation through the idempotent merge queries, in batches.
 
         Safe to rerun: every row is merged on its key. Adapters may override this with a faster
-        path for an empty database.
+        path for an empty database. Returns the rows written per table (people, companies and
+        employments that a row leaves as stored are not written, nor counted).
         """
         tables = snapshot.tables
         reps = _rows_of(tables, "Rep")
@@ -164,8 +207,12 @@ class CypherImports(CypherPeople):
             if tie["a"] > tie["b"]:
                 tie["a"], tie["b"] = tie["b"], tie["a"]
         plan: list[tuple[str, str, list[Row]]] = [
-            ("Person", "merge_people", _rows_of(tables, "Person")),
-            ("Company", "merge_companies", _rows_of(tables, "Company")),
+            ("Person", "merge_people", _folded(_rows_of(tables, "Person"), PERSON_KEY)),
+            (
+                "Company",
+                "merge_companies",
+                _folded(_rows_of(tables, "Company"), COMPANY_KEY, first=COMPANY_FIRST),
+            ),
             ("School", "merge_schools", _rows_of(tables, "School")),
             ("Rep", "merge_reps", reps),
             ("Rep consent", "record_consents", consents),
@@ -174,7 +221,11 @@ class CypherImports(CypherPeople):
             (
                 "WORKS_AT",
                 "merge_employments",
-                _rows_of(tables, "WORKS_AT", {"from": "person_id", "to": "company_id"}),
+                _folded(
+                    _rows_of(tables, "WORKS_AT", {"from": "person_id", "to": "company_id"}),
+                    EMPLOYMENT_KEY,
+                    set_as_given=EMPLOYMENT_SET,
+                ),
             ),
             (
                 "STUDIED_AT",

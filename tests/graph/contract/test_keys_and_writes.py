@@ -82,55 +82,72 @@ def _stored(store: GraphStore, table: str) -> list[dict[str, Any]]:
     return [dict(row) for row in store._read(f"transfer_read_{table}", page)]
 
 
-def test_records_that_change_nothing_are_not_written(store: GraphStore, org: SmallOrg) -> None:
+def test_people_that_change_nothing_are_not_written(store: GraphStore, org: SmallOrg) -> None:
     """An import of what the graph holds already writes nothing (LadybugDB logs a SET of the
     stored value as a change, and its checkpoint rewrites the columns around it): the writes
-    count only what they changed, and what they store is what a blind SET would have."""
-    people, companies, jobs = (_stored(store, t) for t in ("person", "company", "works_at"))
+    count the rows that set a value, and store what writing every row in turn would have."""
+    people = _stored(store, "person")
     dana = next(p for p in people if p["id"] == org.dana)
+    name = dana["name"]
     assert store.update_people([Person(**dana)]) == 0
-    assert store.update_people([Person(id=org.dana, name=dana["name"], title=None)]) == 0
-    assert store.merge_people([Person(**dana), Person(id=org.dana, name=dana["name"])]) == 0
-    assert store.update_people([Person(id=org.dana, name=dana["name"], location="Lisbon")]) == 1
+    assert store.update_people([Person(id=org.dana, name=name, title=None)]) == 0
+    assert store.merge_people([Person(**dana), Person(id=org.dana, name=name)]) == 0
+    assert store.update_people([Person(id=org.dana, name=name, location="Lisbon")]) == 1  # was null
+    assert store.update_people([Person(id=org.dana, name=name, title="CEO")]) == 1  # was CFO
+    assert store.merge_people([Person(id=org.dana, name=name, email="dana@new.example")]) == 1
+    # two rows of one person in one call: as if written in turn (the last non-null value)
+    assert (
+        store.update_people([Person(id=org.dana, name="D. W."), Person(id=org.dana, name=name)])
+        == 0
+    )
     assert store.merge_people([Person(id="li:new-1", name="New One")]) == 1
+    changed = {"location": "Lisbon", "title": "CEO", "email": "dana@new.example"}
+    new_one = dict.fromkeys(dana, None) | {"id": "li:new-1", "name": "New One"}
+    expected = [p | changed if p["id"] == org.dana else p for p in people] + [new_one]
+    assert _stored(store, "person") == sorted(expected, key=lambda p: str(p["id"]))
+
+
+def test_companies_that_change_nothing_are_not_written(store: GraphStore, org: SmallOrg) -> None:
+    companies = _stored(store, "company")
     acme = Company(id=org.acme, name="Acme Corp", domain="acme.example", industry="software")
-    assert store.merge_companies([acme, dataclasses.replace(acme, name="Acme")]) == 0
-    assert store.merge_companies([Company(id=org.initech, name="Initech", region="EU")]) == 1
+    assert store.merge_companies([acme, dataclasses.replace(acme, name="Acme")]) == 0  # first name
+    assert store.merge_companies([Company(id=org.initech, name="Initech", size=50)]) == 1
+    assert store.merge_companies([Company(id=org.initech, name="Initech", size=50)]) == 0
+    assert store.merge_companies([Company(id=org.initech, name="Initech", size=60)]) == 1
+    assert store.merge_companies([dataclasses.replace(acme, domain="acme.test")]) == 1
+    two = [Company(id=org.globex, name="Globex", region="EU"), Company(id=org.globex, name="G")]
+    assert store.merge_companies(two) == 1  # one company, its region set
+    expected = {c["id"]: c for c in companies}
+    expected[org.acme] = expected[org.acme] | {"domain": "acme.test"}
+    expected[org.initech] = expected[org.initech] | {"size": 60}
+    expected[org.globex] = expected[org.globex] | {"region": "EU"}
+    assert {c["id"]: c for c in _stored(store, "company")} == expected
+
+
+def test_employments_that_change_nothing_are_not_written(store: GraphStore, org: SmallOrg) -> None:
+    jobs = _stored(store, "works_at")
     job = Employment(org.dana, org.acme, "CFO", current=True, started=date(2021, 7, 1))
     assert store.merge_employments([job, dataclasses.replace(job, title=None, started=None)]) == 0
-    ended = dataclasses.replace(job, current=False, ended=date(2024, 1, 31))
+    ended = dataclasses.replace(job, ended=date(2024, 1, 31))
     assert store.merge_employments([ended]) == 1
     assert store.merge_employments([ended]) == 0
-    assert store.merge_employments([dataclasses.replace(ended, title="CEO")]) == 1
-    assert store.merge_employments([job]) == 1  # current again, the end cleared, CFO again
+    assert store.merge_employments([job]) == 1  # the end cleared
+    assert store.merge_employments([dataclasses.replace(job, current=False)]) == 1
+    assert store.merge_employments([job]) == 1  # current again
+    promoted = dataclasses.replace(job, title="CEO")
+    assert store.merge_employments([promoted]) == 1
+    earlier = Employment(org.dana, org.acme, "VP", False, date(2015, 1, 1), date(2019, 12, 31))
+    assert store.merge_employments([earlier, promoted]) == 0  # in turn: the last one stays
     assert store.merge_employments([Employment(org.mia, org.globex, current=False)]) == 1  # new
-    new_one = dict.fromkeys(dana, None) | {"id": "li:new-1", "name": "New One"}
-    expected_people = sorted(
-        [p | {"location": "Lisbon"} if p["id"] == org.dana else p for p in people] + [new_one],
-        key=lambda p: str(p["id"]),
-    )
-    assert _stored(store, "person") == expected_people
-    companies_now = {c["id"]: c for c in _stored(store, "company")}
-    assert companies_now[org.acme] == next(c for c in companies if c["id"] == org.acme)
-    assert companies_now[org.initech]["region"] == "EU"
-    dana_jobs = {
-        j["company_id"]: j for j in _stored(store, "works_at") if j["person_id"] == org.dana
-    }
-    assert dana_jobs[org.acme] == {
-        "person_id": org.dana,
-        "company_id": org.acme,
-        "title": "CFO",
-        "current": True,
-        "started": date(2021, 7, 1),
-        "ended": None,
-    }
-    others = [j for j in _stored(store, "works_at") if j["person_id"] not in (org.dana, "li:new-1")]
     mia = {"person_id": org.mia, "company_id": org.globex, "title": None, "current": False}
-    assert others == [
-        mia | {"started": None, "ended": None} if j["person_id"] == org.mia else j
+    expected = [
+        j | {"title": "CEO"} if (j["person_id"], j["company_id"]) == (org.dana, org.acme) else j
         for j in jobs
-        if j["person_id"] != org.dana
     ]
+    expected = [
+        mia | {"started": None, "ended": None} if j["person_id"] == org.mia else j for j in expected
+    ]
+    assert _stored(store, "works_at") == expected
 
 
 def test_a_lead_imported_again_at_another_company_moves_there(
