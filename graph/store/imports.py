@@ -4,6 +4,7 @@ leads and their buying committees, one batch at a time, or a whole organisation 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -41,41 +42,50 @@ def _rows(records: Sequence[Any]) -> list[Row]:
     return [as_row(r) for r in records]
 
 
-PERSON_KEY = ("id",)
-COMPANY_KEY = ("id",)
-EMPLOYMENT_KEY = ("person_id", "company_id")
-EMPLOYMENT_SET = frozenset({"current", "ended"})
-"""Fields of an employment that a write sets as given, null too (the others keep the stored
-value when null); a company keeps its first name (``COMPANY_FIRST``)."""
-COMPANY_FIRST = frozenset({"name"})
+@dataclass(frozen=True)
+class _Fold:
+    """How rows of one key in one write become one, holding what writing them one after the
+    other would leave: a field takes the last non-null value, one in ``set_as_given`` the last
+    row's (null too), one in ``first`` the first non-null. The update queries compare each row
+    with the graph as it was before the statement (to write only what changes), so two rows
+    of one key must not reach them: the one that repeats the stored value would be left out,
+    the other kept."""
+
+    key: tuple[str, ...]
+    set_as_given: frozenset[str] = frozenset()
+    first: frozenset[str] = frozenset()
+
+    def __call__(self, rows: list[Row]) -> list[Row]:
+        folded: dict[tuple[Any, ...], Row] = {}
+        for row in rows:
+            at = tuple(row[k] for k in self.key)
+            seen = folded.get(at)
+            if seen is None:
+                folded[at] = row
+                continue
+            seen = folded[at] = dict(seen)
+            for name, value in row.items():
+                if name in self.set_as_given or (
+                    value is not None and not (name in self.first and seen.get(name) is not None)
+                ):
+                    seen[name] = value
+        return list(folded.values()) if len(folded) < len(rows) else rows
 
 
-def _folded(
-    rows: list[Row],
-    key: tuple[str, ...],
-    *,
-    set_as_given: frozenset[str] = frozenset(),
-    first: frozenset[str] = frozenset(),
-) -> list[Row]:
-    """Rows with the same key as one, holding what writing them one after the other would
-    leave: a field takes the last non-null value, one in ``set_as_given`` the last row's, one
-    in ``first`` the first non-null. The update queries compare each row with the graph as it
-    was before the statement (to write only what changes), so two rows of one key must not
-    reach them: the one that repeats the stored value would be left out, the other kept."""
-    folded: dict[tuple[Any, ...], Row] = {}
-    for row in rows:
-        at = tuple(row[k] for k in key)
-        seen = folded.get(at)
-        if seen is None:
-            folded[at] = row
-            continue
-        seen = folded[at] = dict(seen)
-        for name, value in row.items():
-            if name in set_as_given or (
-                value is not None and not (name in first and seen.get(name) is not None)
-            ):
-                seen[name] = value
-    return list(folded.values()) if len(folded) < len(rows) else rows
+FOLDS = {
+    "merge_people": _Fold(("id",)),
+    "update_people": _Fold(("id",)),
+    "merge_companies": _Fold(("id",), first=frozenset({"name"})),
+    "merge_employments": _Fold(
+        ("person_id", "company_id"), set_as_given=frozenset({"current", "ended"})
+    ),
+}
+"""The writes that compare rows with the graph, and how their rows of one key are folded."""
+
+
+def _folded(name: str, rows: list[Row]) -> list[Row]:
+    fold = FOLDS.get(name)
+    return fold(rows) if fold is not None else rows
 
 
 def _rows_of(
@@ -103,7 +113,7 @@ class CypherImports(CypherPeople):
     def merge_people(self, people: Sequence[Person]) -> int:
         """Create or update people (a null field keeps the stored value); the number of rows
         that set a value (a row that changes nothing is not written)."""
-        return self._merge("merge_people", _folded(_rows(people), PERSON_KEY))
+        return self._merge("merge_people", _folded("merge_people", _rows(people)))
 
     def create_people(self, people: Sequence[Person]) -> int:
         """Write people that do not exist yet (checked by the caller in the same transaction)."""
@@ -113,7 +123,7 @@ class CypherImports(CypherPeople):
         """Update people known to exist (a null field keeps the stored value); the number of
         rows that set a value (a row that changes nothing is not written)."""
         if len({person.id for person in people}) < len(people):
-            people = [Person(**row) for row in _folded(_rows(people), PERSON_KEY)]
+            people = [Person(**row) for row in _folded("update_people", _rows(people))]
         return self._write_records("update_people", people)
 
     def create_ties(self, ties: Sequence[Tie]) -> int:
@@ -142,9 +152,7 @@ class CypherImports(CypherPeople):
     def merge_companies(self, companies: Sequence[Company]) -> int:
         """Create or update companies (the first name stays); the number of rows that set a
         value (a row that changes nothing is not written)."""
-        return self._merge(
-            "merge_companies", _folded(_rows(companies), COMPANY_KEY, first=COMPANY_FIRST)
-        )
+        return self._merge("merge_companies", _folded("merge_companies", _rows(companies)))
 
     def merge_schools(self, schools: Sequence[School]) -> int:
         return self._merge("merge_schools", _rows(schools))
@@ -160,8 +168,7 @@ class CypherImports(CypherPeople):
     def merge_employments(self, employments: Sequence[Employment]) -> int:
         """Create or update employments (``current`` and ``ended`` as given, null too); the
         number of rows that set a value (a row that changes nothing is not written)."""
-        rows = _folded(_rows(employments), EMPLOYMENT_KEY, set_as_given=EMPLOYMENT_SET)
-        return self._merge("merge_employments", rows)
+        return self._merge("merge_employments", _folded("merge_employments", _rows(employments)))
 
     def merge_studies(self, studies: Sequence[Study]) -> int:
         return self._merge("merge_studies", _rows(studies))
@@ -207,12 +214,8 @@ class CypherImports(CypherPeople):
             if tie["a"] > tie["b"]:
                 tie["a"], tie["b"] = tie["b"], tie["a"]
         plan: list[tuple[str, str, list[Row]]] = [
-            ("Person", "merge_people", _folded(_rows_of(tables, "Person"), PERSON_KEY)),
-            (
-                "Company",
-                "merge_companies",
-                _folded(_rows_of(tables, "Company"), COMPANY_KEY, first=COMPANY_FIRST),
-            ),
+            ("Person", "merge_people", _rows_of(tables, "Person")),
+            ("Company", "merge_companies", _rows_of(tables, "Company")),
             ("School", "merge_schools", _rows_of(tables, "School")),
             ("Rep", "merge_reps", reps),
             ("Rep consent", "record_consents", consents),
@@ -221,11 +224,7 @@ class CypherImports(CypherPeople):
             (
                 "WORKS_AT",
                 "merge_employments",
-                _folded(
-                    _rows_of(tables, "WORKS_AT", {"from": "person_id", "to": "company_id"}),
-                    EMPLOYMENT_KEY,
-                    set_as_given=EMPLOYMENT_SET,
-                ),
+                _rows_of(tables, "WORKS_AT", {"from": "person_id", "to": "company_id"}),
             ),
             (
                 "STUDIED_AT",
@@ -243,7 +242,7 @@ class CypherImports(CypherPeople):
         loaded: dict[str, int] = {}
         for table_name, query, rows in plan:
             if rows:
-                loaded[table_name] = self._merge(query, rows, progress, table_name)
+                loaded[table_name] = self._merge(query, _folded(query, rows), progress, table_name)
         return loaded
 
 
