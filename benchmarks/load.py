@@ -393,7 +393,36 @@ def _serve_and_load(graph: BenchGraph, scale: str, scratch: Path) -> int:
     finally:
         server.terminate()
         server.wait(timeout=60)
+    if tally.errors:  # what the server said about them (its log goes with the scratch dir)
+        for line in _notable(log.read_text(errors="replace"))[-15:]:
+            print("  server: " + line, flush=True)
     return 1 if tally.errors else 0
+
+
+def _notable(log: str) -> list[str]:
+    """The server log's lines above INFO, and uvicorn's word of a worker that died or was
+    started (text or JSON lines: ``WARMPATH_LOG_FORMAT``)."""
+    found = []
+    for line in log.splitlines():
+        level, message = _level_and_message(line)
+        if level not in ("", "DEBUG", "INFO") or any(
+            word in message for word in ("died", "Started server process")
+        ):
+            found.append(line)
+    return found
+
+
+def _level_and_message(line: str) -> tuple[str, str]:
+    if line.startswith("{"):
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            return "?", line
+        if isinstance(entry, dict):
+            return str(entry.get("level", "?")), str(entry.get("message", ""))
+        return "?", line
+    parts = line.split(" ", 2)
+    return (parts[1], parts[2]) if len(parts) == 3 else ("", line)
 
 
 if __name__ == "__main__":

@@ -741,6 +741,7 @@ class LadybugStore(CypherGraphStore):
 
     def close(self) -> None:
         """Waits for the statements running in other threads: closing under one crashes."""
+        self._close_background()
         with WRITE_LOCK, self._gate.alone():
             if self._closed:
                 return

@@ -331,5 +331,5 @@ class Neo4jStore(CypherGraphStore):
                 self._run(statement, None, RoutingControl.WRITE)
 
     def close(self) -> None:
-        self._close_announcer()  # what waits is sent while the driver is still open
+        self._close_background()  # what waits is sent while the driver is still open
         self._driver.close()

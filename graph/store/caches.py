@@ -10,10 +10,10 @@ changes, and the runner's write path (``QueryRunner._write``) calls ``StoreCache
 after each one. A write query that is not declared drops everything.
 
 Where other processes write the same graph (Neo4j: several API workers, the CLI), a write of
-what is costly to read again (``SHARED``: the rep network, people, committees) is announced
-after it commits, by moving a counter in the graph (in the API's server, from a thread of its
-own: graph/store/announcer.py); every process reads the counters at most
-every ``CHANGES_POLL`` seconds when it is about to use what it keeps, and drops what another
+what is costly to read again or read often (``SHARED``: the rep network, people, committees,
+the API's users) is announced after it commits, by moving a counter in the graph (in the API's
+server, from a thread of its own: graph/store/announcer.py); every process reads the counters
+at most every ``CHANGES_POLL`` seconds when it is about to use what it keeps, and drops what another
 process changed (``changes_seen``). So the rep network and the rankings' reach are kept for
 ``REP_NETWORK_TTL`` (an hour: only a write made outside warmpath needs it) and are still fresh
 within about a second of another worker's import.
@@ -68,7 +68,17 @@ REP_NETWORK_TTL = 3600.0
 outside warmpath (a Cypher shell) or an announcement lost with its process."""
 CHANGES_POLL = 1.0
 ACTIVITY_TTL = 5.0
+READ_AHEAD = 0.6
+"""The share of its TTL after which the server reads the workloads or the rep directory again
+in the background while what is kept is still served (``QueryRunner.read_ahead``): under load
+on Neo4j, the requests that found the workloads expired every ACTIVITY_TTL waited together for
+their three scans (a few hundred ms), which was much of the claims' p95."""
 USER_TTL = 30.0
+ANNOUNCED_USER_TTL = 300.0
+"""Where user writes are announced (``announces_leads``: Neo4j, every process): a user kept
+is dropped by another process's user write at its next poll, so the TTL is only a backstop.
+Under ``make load``'s 200 reps, every rep's token was read again every 30 s in each worker:
+a fifth of all requests made a graph read to sign in."""
 USERS_KEPT = 10_000
 LEAD_TTL = 2.0
 """Where other processes' lead writes are not announced (a backstop elsewhere: see below)."""
@@ -102,9 +112,9 @@ GRAPH = "graph"
 """What rankings are read from besides the rep network: people, companies, committees."""
 NOTHING: frozenset[str] = frozenset()
 EVERYTHING = frozenset({REPS, ACTIVITY, USERS, GRAPH})
-SHARED = frozenset({REPS, GRAPH})
-"""The kinds whose writes are announced to other processes (costly to read again, rarely
-written); the others are kept for a few seconds only."""
+SHARED = frozenset({REPS, GRAPH, USERS})
+"""The kinds whose writes are announced to other processes (costly to read again, or read
+often, and rarely written); the others are kept for a few seconds only."""
 LEADS = "leads"
 """The announcement of the leads a process moved, by id (not a kind of cache: see above)."""
 ALL_LEADS = "*"
@@ -552,6 +562,17 @@ class StoreCaches:
     def _expired(self, loaded_at: float, ttl: float) -> bool:
         return not self.single_writer and time.monotonic() - loaded_at > ttl
 
+    def activity_due(self) -> bool:
+        """Whether the workloads kept are past READ_AHEAD of their TTL (never where this
+        process is the only writer: nothing expires there)."""
+        kept = self._activity
+        return kept is not None and self._expired(kept.loaded_at, ACTIVITY_TTL * READ_AHEAD)
+
+    def directory_due(self) -> bool:
+        """Whether the rep directory kept is past READ_AHEAD of its TTL (as ``activity_due``)."""
+        kept = self._directory
+        return kept is not None and self._expired(kept.loaded_at, REP_DIRECTORY_TTL * READ_AHEAD)
+
     def _lead_ttl(self) -> float:
         return ANNOUNCED_LEAD_TTL if self.announces_leads else LEAD_TTL
 
@@ -891,11 +912,19 @@ class StoreCaches:
 
     def user(self, token_hash: str) -> User | None:
         kept = self._users.get(token_hash)
-        if kept is None or self._expired(kept[1], USER_TTL):
+        ttl = ANNOUNCED_USER_TTL if self.announces_leads else USER_TTL
+        if kept is None or self._expired(kept[1], ttl):
             return None
         return kept[0]
 
-    def keep_user(self, token_hash: str, user: User) -> None:
+    def keep_user(self, token_hash: str, user: User, users_before: int) -> None:
+        """Keep it unless users were dropped while it was read (``users_before``: the USERS
+        generation taken before reading): a user erased meanwhile is not kept again."""
+        with self._lock:
+            if self._generations[USERS] == users_before:
+                self._keep_user(token_hash, user)
+
+    def _keep_user(self, token_hash: str, user: User) -> None:
         if len(self._users) >= USERS_KEPT:
             self._users = {}
         self._users[token_hash] = (user, time.monotonic())

@@ -108,6 +108,7 @@ class CypherLeads(CypherReps):
             "open_leads_per_rep",
             lambda: self.caches.activity(key, breaches_since),
             lambda: self._read_activity(key, breaches_since),
+            self.caches.activity_due,
         )
 
     def _read_activity(self, key: ActivityKey, breaches_since: datetime) -> dict[str, RepActivity]:

@@ -37,7 +37,11 @@ class CypherReps(QueryRunner):
         """
         self._fresh_changes()
         return self._one_read_at_a_time(
-            self._rep_directory_read, "all_reps", self.caches.directory, self._read_directory
+            self._rep_directory_read,
+            "all_reps",
+            self.caches.directory,
+            self._read_directory,
+            self.caches.directory_due,
         )
 
     def _read_directory(self) -> RepDirectory:

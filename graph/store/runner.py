@@ -32,6 +32,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 logger = logging.getLogger(__name__)
 
+CLOSE_AHEAD_SECONDS = 30.0
+"""How long ``close`` waits for a read ahead still running (a Neo4j round trip's retries)."""
+
 _thread = threading.local()
 
 
@@ -171,11 +174,14 @@ class QueryRunner:
     query_observer: QueryObserver | None = None
     """Told the name and duration of every named query an adapter runs (the API sets it)."""
     _announcer: Announcer | None = None
+    _reads_ahead = False
 
     def __init__(self, catalog: QueryCatalog) -> None:
         self.catalog = catalog
         self.caches = StoreCaches()
         self._kept: dict[str, Any] = {}
+        self._ahead: dict[str, threading.Thread] = {}
+        """The last read ahead of each projection, by its first query (``read_ahead``)."""
 
     @property
     def keeps_bulk_reads(self) -> bool:
@@ -298,10 +304,21 @@ class QueryRunner:
         announcer); False if that took too long."""
         return True if self._announcer is None else self._announcer.flush()
 
-    def _close_announcer(self) -> None:
-        """Send what waits and stop the announcer's thread (adapters call it as they close)."""
+    def read_ahead(self) -> None:
+        """From now on, read the workloads and the rep directory again in a thread of their
+        own once they are past READ_AHEAD of their TTL, serving what is kept meanwhile: the
+        requests that would find them expired then find them read (the API's server does;
+        caches.py ``READ_AHEAD``). Nothing changes where this process is the only writer."""
+        self._reads_ahead = True
+
+    def _close_background(self) -> None:
+        """Send what waits and stop the announcer's thread, and wait for a read ahead still
+        running (adapters call it as they close)."""
         if self._announcer is not None:
             self._announcer.close()
+        self._reads_ahead = False
+        for ahead in list(self._ahead.values()):
+            ahead.join(CLOSE_AHEAD_SECONDS)
 
     def _announce_moves(self) -> None:
         """A lead moved by one statement outside any transaction: announce it now (inside
@@ -310,19 +327,49 @@ class QueryRunner:
             self._announce(frozenset())
 
     def _one_read_at_a_time(
-        self, lock: threading.Lock, name: str, kept: Callable[[], T | None], read: Callable[[], T]
+        self,
+        lock: threading.Lock,
+        name: str,
+        kept: Callable[[], T | None],
+        read: Callable[[], T],
+        due: Callable[[], bool] | None = None,
     ) -> T:
         """What is kept, else one read of it at a time (``name``: its first query): the
         requests that find it expired meanwhile wait for that read and use what it kept,
         instead of making their own (the workloads' three scans on Neo4j under load: five or
-        so at each expiry). In place (``from_memory``) it never waits for the lock."""
+        so at each expiry). In place (``from_memory``) it never waits for the lock. With
+        ``read_ahead``, what is kept and ``due`` is read again in a thread of its own (one at
+        a time, under the same lock) while it is served."""
         found = kept()
         if found is not None:
+            if self._reads_ahead and due is not None and due() and lock.acquire(blocking=False):
+                self._read_ahead_of_expiry(lock, name, read)
             return found
         needs_graph(name)
         with lock:
             found = kept()
             return read() if found is None else found
+
+    def _read_ahead_of_expiry(self, lock: threading.Lock, name: str, read: Callable[[], T]) -> None:
+        """``read`` in a new thread, which releases ``lock`` (held by the caller) when done; a
+        failure is logged, and the requests after the expiry read it themselves."""
+
+        def run() -> None:
+            try:
+                read()
+            except Exception as exc:  # what is kept still serves until it expires
+                logger.warning("reading %s ahead of its expiry failed: %s", name, exc)
+            finally:
+                lock.release()
+
+        thread = threading.Thread(target=run, name=f"warmpath-read-ahead-{name}", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError as exc:  # no thread to be had: the requests after expiry read it
+            lock.release()
+            logger.warning("reading %s ahead of its expiry: no thread started: %s", name, exc)
+            return
+        self._ahead[name] = thread
 
     def _fresh_changes(self) -> None:
         """Before using what is kept: read other processes' announcements, if due."""

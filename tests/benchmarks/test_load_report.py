@@ -4,12 +4,13 @@ stays half rankings, half claims (it stops when the offered leads are all claime
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import httpx
 
 from api.observability import Metrics
-from benchmarks.load import Tally, _claims_run, _phase
+from benchmarks.load import Tally, _claims_run, _notable, _phase
 from graph.settings import GraphSettings
 from tests.api.apiworld import build_world, running_api
 from tests.routing.world import rid
@@ -27,6 +28,35 @@ def test_the_load_reads_where_the_claims_ran_from_the_servers_metrics() -> None:
         "event_loop": 1234,
         "worker_thread": 7,
     }
+
+
+def test_a_load_with_errors_shows_what_the_server_logged_above_info() -> None:
+    """The server's log is in the scratch directory, gone after the run: when the load saw
+    errors it prints the lines that may explain them (warnings, errors, a worker that died
+    and the one started instead), not the request lines."""
+    log = "\n".join(
+        [
+            "2026-12-04T09:03:11.171Z INFO uvicorn.error [-] Started server process [22684]",
+            '2026-12-04T09:03:12.000Z INFO uvicorn.access [-] 127.0.0.1 "POST /graphql" 200',
+            "2026-12-04T09:03:13.000Z WARNING graph.store.runner [-] reading x failed: gone",
+            "2026-12-04T09:03:14.000Z INFO uvicorn.error [-] Child process [22684] died",
+            "2026-12-04T09:03:15.000Z ERROR api.graphql.errors [ab12] unexpected error",
+        ]
+    )
+    assert [line.split(" ", 2)[1] for line in _notable(log)] == [
+        "INFO",
+        "WARNING",
+        "INFO",
+        "ERROR",
+    ]
+    assert "POST /graphql" not in "\n".join(_notable(log))
+    as_json = [
+        json.dumps({"level": "INFO", "logger": "uvicorn.access", "message": "POST /graphql"}),
+        "",
+        json.dumps({"level": "WARNING", "logger": "graph", "message": "reading x failed"}),
+        json.dumps({"level": "INFO", "logger": "uvicorn.error", "message": "Child [1] died"}),
+    ]
+    assert _notable("\n".join(as_json)) == as_json[2:]
 
 
 def test_the_load_stops_when_the_offered_leads_are_all_claimed(

@@ -11,7 +11,7 @@ from datetime import timedelta, timezone
 import pytest
 
 from graph.backends import open_store
-from graph.errors import NotFound
+from graph.errors import NotFound, StoreUnavailable
 from graph.model import (
     DecisionMaker,
     Event,
@@ -20,6 +20,7 @@ from graph.model import (
     LeadView,
     OwnedLead,
     RepActivities,
+    User,
 )
 from graph.settings import GraphSettings
 from graph.store import GraphStore, caches
@@ -647,6 +648,94 @@ def test_requests_that_find_a_projection_expired_wait_for_one_read(
     assert reads.count(query) == 1
 
 
+def _asked(store: GraphStore, kind: str) -> object:
+    return _activity(store) if kind == caches.ACTIVITY else dict(store.rep_profiles())
+
+
+def _loaded_at(store: GraphStore, kind: str) -> float:
+    kept = store.caches._activity if kind == caches.ACTIVITY else store.caches._directory
+    assert kept is not None
+    return kept.loaded_at
+
+
+@pytest.mark.parametrize("shared", [True, False])
+@pytest.mark.parametrize(
+    ("kind", "query"), [(caches.ACTIVITY, "open_leads_per_rep"), (caches.REPS, "all_reps")]
+)
+def test_the_server_reads_a_projection_again_before_it_expires(
+    world: World,
+    store: GraphStore,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    query: str,
+    shared: bool,
+) -> None:
+    """With ``read_ahead`` (the API's server), the workloads or the rep directory kept past
+    READ_AHEAD of their TTL (0 here: at once) are served as kept while one read of them runs
+    in a thread of its own; a request meanwhile starts no second one, and what that read
+    finds is kept. Where this process is the only writer nothing expires: nothing is read."""
+    monkeypatch.setattr(store.caches, "single_writer", not shared)
+    monkeypatch.setattr(caches, "READ_AHEAD", 0.0)
+    store.read_ahead()
+    expected = _asked(store, kind)
+    before = _loaded_at(store, kind)
+    readers: list[threading.Thread] = []
+    running, release = threading.Event(), threading.Event()
+
+    def observe(name: str, _: float) -> None:
+        if name == query:
+            readers.append(threading.current_thread())
+            running.set()
+            release.wait(30)  # held up until both requests below were answered
+
+    monkeypatch.setattr(store, "query_observer", observe)
+    assert _asked(store, kind) == expected
+    if shared:
+        assert running.wait(30)
+    assert _asked(store, kind) == expected
+    release.set()
+    ahead = store._ahead.get(query)
+    if not shared:
+        assert (readers, ahead) == ([], None)
+        return
+    assert ahead is not None
+    ahead.join(30)
+    assert readers == [ahead] and ahead is not threading.current_thread()
+    assert _loaded_at(store, kind) > before
+    monkeypatch.setattr(caches, "READ_AHEAD", 1.0)
+    assert _asked(store, kind) == expected
+    assert store._ahead.get(query) is ahead  # fresh again: no other read started
+
+
+@pytest.mark.parametrize(
+    ("kind", "query"), [(caches.ACTIVITY, "open_leads_per_rep"), (caches.REPS, "all_reps")]
+)
+def test_a_read_ahead_that_fails_leaves_what_is_kept_and_the_next_one_tries_again(
+    world: World, store: GraphStore, monkeypatch: pytest.MonkeyPatch, kind: str, query: str
+) -> None:
+    """A read ahead that fails (the database gone a moment) is logged; what is kept is served
+    until it expires, and the next request past READ_AHEAD starts another read."""
+    monkeypatch.setattr(store.caches, "single_writer", False)
+    monkeypatch.setattr(caches, "READ_AHEAD", 0.0)
+    store.read_ahead()
+    expected = _asked(store, kind)
+    tries: list[str] = []
+
+    def observe(name: str, _: float) -> None:
+        if name == query:
+            tries.append(name)
+            if len(tries) == 1:
+                raise StoreUnavailable("the graph database is not reachable")
+
+    monkeypatch.setattr(store, "query_observer", observe)
+    for attempt in (1, 2):
+        assert _asked(store, kind) == expected
+        ahead = store._ahead.get(query)
+        assert ahead is not None
+        ahead.join(30)
+        assert len(tries) == attempt
+
+
 @pytest.mark.parametrize("backend", ["neo4j"])
 def test_another_workers_write_shows_within_the_poll(
     world: World, store: GraphStore, graph_settings: GraphSettings, monkeypatch: pytest.MonkeyPatch
@@ -670,6 +759,75 @@ def test_another_workers_write_shows_within_the_poll(
         assert {m.member.id: m.hops for m in ann.evidence.committee}[pid("dana")] == 1
     finally:
         other.close()
+
+
+def test_a_user_kept_outlives_user_ttl_where_user_writes_are_known(
+    store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token's user is kept past USER_TTL (0 here) where every user write is known: the
+    only writer of a LadybugDB file, or Neo4j, where other processes announce theirs
+    (ANNOUNCED_USER_TTL is the backstop)."""
+    monkeypatch.setattr(caches, "USER_TTL", 0.0)
+    user = User(id="u-ann", name="Ann", role="rep", rep_id=rid("ann"))
+    store.create_user(user, "hash-ann", at=NOW)
+    reads: list[str] = []
+    monkeypatch.setattr(store, "query_observer", lambda name, _: reads.append(name))
+    assert store.user_by_token_hash("hash-ann") == user
+    time.sleep(0.01)
+    assert store.user_by_token_hash("hash-ann") == user
+    assert reads.count("user_by_token_hash") == 1
+
+
+def test_a_user_read_while_users_were_dropped_is_not_kept(
+    store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user write (here, or announced by another process) while a token's user was being
+    read drops users: what that read found is not kept (an erased user would otherwise be
+    signed in from memory until ANNOUNCED_USER_TTL)."""
+    user = User(id="u-ann", name="Ann", role="rep", rep_id=rid("ann"))
+    store.create_user(user, "hash-ann", at=NOW)
+    reads: list[str] = []
+
+    def observe(name: str, _: float) -> None:
+        reads.append(name)
+        if name == "user_by_token_hash" and reads.count(name) == 1:
+            store.caches.forget(frozenset({caches.USERS}))
+
+    monkeypatch.setattr(store, "query_observer", observe)
+    assert store.user_by_token_hash("hash-ann") == user
+    assert store.user_by_token_hash("hash-ann") == user
+    assert store.user_by_token_hash("hash-ann") == user
+    assert reads.count("user_by_token_hash") == 2
+
+
+@pytest.mark.parametrize("backend", ["neo4j"])
+def test_another_workers_user_write_drops_the_users_kept(
+    store: GraphStore, graph_settings: GraphSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker B creates a user: worker A, which keeps Ann's token, reads it again once it has
+    read the announcements (CHANGES_POLL; 0 here). A token is told from memory on the event
+    loop (``kept_user``) only when no poll is due: else the request signs in through
+    ``user_by_token_hash``, which reads the announcements first."""
+    monkeypatch.setattr(caches, "CHANGES_POLL", 0.0)
+    user = User(id="u-ann", name="Ann", role="rep", rep_id=rid("ann"))
+    store.create_user(user, "hash-ann", at=NOW)
+    assert store.user_by_token_hash("hash-ann") == user
+    assert store.kept_user("hash-ann") is None  # a poll is always due here
+    reads: list[str] = []
+    monkeypatch.setattr(store, "query_observer", lambda name, _: reads.append(name))
+    assert store.user_by_token_hash("hash-ann") == user
+    assert reads == ["read_changes"]
+    other = open_store(graph_settings)
+    try:
+        other.create_user(User(id="u-bob", name="Bob", role="admin"), "hash-bob", at=NOW)
+        assert other.flush_announcements()
+    finally:
+        other.close()
+    reads.clear()
+    assert store.user_by_token_hash("hash-ann") == user
+    assert reads == ["read_changes", "user_by_token_hash"]
+    monkeypatch.setattr(caches, "CHANGES_POLL", 3600.0)
+    assert store.kept_user("hash-ann") == user
 
 
 @pytest.mark.parametrize("backend", ["neo4j"])
