@@ -290,8 +290,8 @@ def create_app(
         # where other processes write too (Neo4j), a claim answers without waiting for its
         # announcement to them: graph/store/announcer.py
         store.announce_in_background()
-        # and reads the workloads and the rep directory again before they expire, so that no
-        # request waits for those reads: graph/store/caches.py READ_AHEAD
+        # and reads the workloads and the rep directory again before they expire, so that
+        # requests seldom wait for those reads: graph/store/caches.py READ_AHEAD
         store.read_ahead()
         services = Services(store=store, policy=chosen_policy, clock=clock)
         services.broker.bind(asyncio.get_running_loop())

@@ -13,10 +13,10 @@ Where other processes write the same graph (Neo4j: several API workers, the CLI)
 what is costly to read again or read often (``SHARED``: the rep network, people, committees,
 the API's users) is announced after it commits, by moving a counter in the graph (in the API's
 server, from a thread of its own: graph/store/announcer.py); every process reads the counters
-at most every ``CHANGES_POLL`` seconds when it is about to use what it keeps, and drops what another
-process changed (``changes_seen``). So the rep network and the rankings' reach are kept for
-``REP_NETWORK_TTL`` (an hour: only a write made outside warmpath needs it) and are still fresh
-within about a second of another worker's import.
+at most every ``CHANGES_POLL`` seconds when it is about to use what it keeps, and drops what
+another process changed (``changes_seen``). So the rep network and the rankings' reach are
+kept for ``REP_NETWORK_TTL`` (an hour: only a write made outside warmpath needs it) and are
+still fresh within about a second of another worker's import.
 
 Leads move all the time (every claim), so a counter alone would drop every kept lead each
 second; the leads a process moved are announced by id instead (``LEADS``: the counter keeps its
@@ -565,13 +565,14 @@ class StoreCaches:
     def activity_due(self) -> bool:
         """Whether the workloads kept are past READ_AHEAD of their TTL (never where this
         process is the only writer: nothing expires there)."""
-        kept = self._activity
-        return kept is not None and self._expired(kept.loaded_at, ACTIVITY_TTL * READ_AHEAD)
+        return self._due(self._activity, ACTIVITY_TTL)
 
     def directory_due(self) -> bool:
         """Whether the rep directory kept is past READ_AHEAD of its TTL (as ``activity_due``)."""
-        kept = self._directory
-        return kept is not None and self._expired(kept.loaded_at, REP_DIRECTORY_TTL * READ_AHEAD)
+        return self._due(self._directory, REP_DIRECTORY_TTL)
+
+    def _due(self, kept: ActivitySnapshot | RepDirectory | None, ttl: float) -> bool:
+        return kept is not None and self._expired(kept.loaded_at, ttl * READ_AHEAD)
 
     def _lead_ttl(self) -> float:
         return ANNOUNCED_LEAD_TTL if self.announces_leads else LEAD_TTL
@@ -921,10 +922,8 @@ class StoreCaches:
         """Keep it unless users were dropped while it was read (``users_before``: the USERS
         generation taken before reading): a user erased meanwhile is not kept again."""
         with self._lock:
-            if self._generations[USERS] == users_before:
-                self._keep_user(token_hash, user)
-
-    def _keep_user(self, token_hash: str, user: User) -> None:
-        if len(self._users) >= USERS_KEPT:
-            self._users = {}
-        self._users[token_hash] = (user, time.monotonic())
+            if self._generations[USERS] != users_before:
+                return
+            if len(self._users) >= USERS_KEPT:
+                self._users = {}
+            self._users[token_hash] = (user, time.monotonic())
