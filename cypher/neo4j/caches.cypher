@@ -1,7 +1,7 @@
 // Announcements of writes to other processes (graph/store/caches.py): a counter per kind of
 // what stores keep in memory for long, moved after each write of that kind commits; the
 // counter of moved leads ('leads') keeps its last $kept announcements, each one line of its
-// sequence number followed by a line per lead id.
+// sequence number followed by a line per lead id (each followed by the notes of its moves).
 
 // name: announce_changes
 // Move the counter of each kind written (a transaction that committed, or one statement);

@@ -110,6 +110,26 @@ RETURN l.id AS id, l.title AS title, l.status AS status, l.grade AS grade, l.sco
        c.name AS company_name, c.domain AS company_domain, c.industry AS company_industry,
        c.region AS company_region, c.size AS company_size, committee
 
+// name: lead_with_committee_and_events
+// lead_with_committee and the lead's activity stream (a list, in no order: the caller sorts it)
+// in one read: what a backend whose every read is a round trip asks for a lead whose stream it
+// does not keep either (a ranking of a lead another worker moved).
+MATCH (l:Lead {id: $lead_id})-[:AT]->(c:Company)
+OPTIONAL MATCH (l)-[d:DECISION_MAKER]->(p:Person)
+WITH l, c, collect(CASE WHEN p IS NULL THEN NULL ELSE {role: d.role, id: p.id, name: p.name,
+     title: p.title, linkedin_url: p.linkedin_url, email: p.email} END) AS committee
+OPTIONAL MATCH (l)<-[:ABOUT]-(e:Event)
+WITH l, c, committee, collect(CASE WHEN e IS NULL THEN NULL ELSE {id: e.id, at: e.at,
+     kind: e.kind, actor: e.actor, lead_id: e.lead_id, rep_id: e.rep_id, reason: e.reason,
+     detail: e.detail} END) AS events
+RETURN l.id AS id, l.title AS title, l.status AS status, l.grade AS grade, l.score AS score,
+       l.value AS value, l.product AS product, l.industry AS industry, l.region AS region,
+       l.source AS source, l.created_at AS created_at, l.owner_rep_id AS owner_rep_id,
+       l.claimed_at AS claimed_at, l.contact_due_at AS contact_due_at,
+       l.contacted_at AS contacted_at, l.outcome AS outcome, c.id AS company_id,
+       c.name AS company_name, c.domain AS company_domain, c.industry AS company_industry,
+       c.region AS company_region, c.size AS company_size, committee, events
+
 // name: leads_with_status
 // Every lead in these statuses, with its company (index lead_status).
 MATCH (l:Lead)-[:AT]->(c:Company)

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from graph.store.caches import ALL_LEADS, LEADS, MOVES_NAMED
+from graph.store.caches import ALL_LEADS, LEADS, MOVES_NAMED, NOTED
 
 logger = logging.getLogger(__name__)
 
@@ -159,15 +159,22 @@ class Announcer:
 def announcements(kinds: Collection[str], lead_ids: Collection[str]) -> list[dict[str, Any]]:
     """What to send, at once or from the announcer's thread: the kinds in one order for every
     process (the counters are locked in it, the moved leads' last), the moved leads by id in
-    announcements of MOVES_NAMED (every lead, ALL_LEADS, only when a write said so or a send
-    failed), the kinds with the first."""
+    announcements of MOVES_NAMED leads, each lead's id with the notes of its moves (caches.py
+    ``NOTED``: their order within one announcement is not known, so they go together; every
+    lead, ALL_LEADS, only when a write said so or a send failed), the kinds with the first."""
     shared = sorted(set(kinds) - {LEADS})
     if ALL_LEADS in lead_ids:
         return [{"kinds": [*shared, LEADS], "lead_ids": [ALL_LEADS]}]
-    named = sorted(set(lead_ids))
-    if not named:
+    by_lead: dict[str, list[str]] = {}
+    for entry in sorted(set(lead_ids)):
+        by_lead.setdefault(entry.split(NOTED, 1)[0], []).append(entry)
+    if not by_lead:
         return [{"kinds": shared, "lead_ids": []}] if shared else []
-    chunks = [named[start : start + MOVES_NAMED] for start in range(0, len(named), MOVES_NAMED)]
+    leads = list(by_lead.values())
+    chunks = [
+        [entry for lead in leads[start : start + MOVES_NAMED] for entry in lead]
+        for start in range(0, len(leads), MOVES_NAMED)
+    ]
     return [
         {"kinds": [*(shared if first == 0 else []), LEADS], "lead_ids": chunk}
         for first, chunk in enumerate(chunks)

@@ -22,9 +22,10 @@ Leads move all the time (every claim), so a counter alone would drop every kept 
 second; the leads a process moved are announced by id instead (``LEADS``: the counter keeps its
 last ``LEADS_ANNOUNCED`` announcements, each with its lead ids; ``ALL_LEADS`` for a write of
 leads or events that is not a few leads' moves), and another process drops those leads'
-views, streams and companies' owners. Where announcements are read (``announces_leads``),
-leads are kept for ``ANNOUNCED_LEAD_TTL`` instead of ``LEAD_TTL``; announcements missed (more
-than the counter keeps between two reads) drop every kept lead.
+views, streams and companies' owners (a claim's company owners it follows instead, from the
+note of the move announced after the lead's id: ``NOTED``). Where announcements are read
+(``announces_leads``), leads are kept for ``ANNOUNCED_LEAD_TTL`` instead of ``LEAD_TTL``;
+announcements missed (more than the counter keeps between two reads) drop every kept lead.
 
 A read is kept unless what it read was dropped while it ran: a lead's view, stream or standing
 by a drop of that lead, a company's owners by a drop of one of its leads, the activity by a
@@ -92,6 +93,12 @@ kept lead); each announcement rewrites that list."""
 MOVES_NAMED = 64
 """The most leads one announcement names; a write that moved more announces ALL_LEADS."""
 LEADS_KEPT = 50_000
+NOTE_GUARD = 30.0
+"""A note of a move is followed only for a lead that no drop named in the last NOTE_GUARD
+seconds (nor a drop of every lead): announcements are numbered as they are sent, each worker's
+after its own commits, so a claim's note may come after the drop of a later move of its lead
+(the lead lost, by another worker, a moment after the claim), and following it then would add
+a claim the graph no longer holds. Such a pair comes well within a second of each other."""
 ANSWER_TTL = ACTIVITY_TTL
 """Answers derived from leads and events (kept_answer): kept as long as the activity at most.
 Another process's writes of leads and events, announced (``LEADS``), drop them sooner: at the
@@ -119,6 +126,13 @@ LEADS = "leads"
 """The announcement of the leads a process moved, by id (not a kind of cache: see above)."""
 ALL_LEADS = "*"
 """Announced as a lead id: a write of leads or events other than one lead's move."""
+NOTED = "\x1f"
+"""Separates the fields of a move's note, announced after its lead's id (``_note``): the lead
+id, its status and owner before and after the move, and when it was claimed (ISO 8601).
+With it, another process follows a claim in the company's owners it keeps (``_noted_owners``)
+instead of reading them again; without it (a note that did not come, or from an older
+version), it drops them as before. A process of an older version reads a note as the id of a
+lead it does not know: it drops every company's owners, and the lead by its id."""
 
 WRITES: Mapping[str, frozenset[str]] = {
     # people, companies, schools, leads' committees: what rankings are read from
@@ -246,6 +260,43 @@ class LeadMove:
 
 
 @dataclasses.dataclass(frozen=True)
+class _Note:
+    """Another process's move of one lead, as its announcement noted it (``NOTED``)."""
+
+    before_status: str
+    before_owner: str | None
+    after_status: str
+    after_owner: str | None
+    claimed_at: datetime | None
+
+
+def _notes(announced: Sequence[str]) -> dict[str, _Note]:
+    """The moves noted in one announcement, by lead id: of the leads noted once, with every
+    field in its place (two notes of one lead: in which order they moved is not known)."""
+    found: dict[str, _Note | None] = {}
+    for entry in announced:
+        fields = entry.split(NOTED)
+        if len(fields) == 1:
+            continue
+        lead_id = fields[0]
+        found[lead_id] = _parsed_note(fields) if lead_id not in found else None
+    return {lead_id: note for lead_id, note in found.items() if note is not None}
+
+
+def _parsed_note(fields: Sequence[str]) -> _Note | None:
+    if len(fields) != 6:
+        return None
+    _, before_status, before_owner, after_status, after_owner, claimed_at = fields
+    try:
+        at = datetime.fromisoformat(claimed_at) if claimed_at else None
+    except ValueError:
+        return None
+    if at is not None and at.tzinfo is None:
+        return None
+    return _Note(before_status, before_owner or None, after_status, after_owner or None, at)
+
+
+@dataclasses.dataclass(frozen=True)
 class _Followed:
     """A moved lead as it will be once its transaction commits, from what was kept before
     the move (None: nothing was kept, so nothing is kept after)."""
@@ -320,6 +371,9 @@ class StoreCaches:
         it moves (Neo4j): kept leads last ANNOUNCED_LEAD_TTL, not LEAD_TTL."""
         self._owed = False
         """An announcement failed: the next one names every lead (``unannounced``)."""
+        self._dropped_at: dict[str, float] = {}
+        """When each lead was last dropped (``NOTE_GUARD``), and every lead."""
+        self._dropped_every_at = -NOTE_GUARD
 
     # --- invalidation -----------------------------------------------------------------------
 
@@ -341,31 +395,59 @@ class StoreCaches:
         """Whether a write transaction is open in this thread."""
         return getattr(self._local, "kinds", None) is not None
 
-    def _to_announce(self, lead_id: str) -> None:
-        """A lead this thread wrote, to announce once its write commits (``announcement``)."""
+    def _to_announce(self, lead_id: str, note: str | None = None) -> None:
+        """A lead this thread wrote (and the note of its move), to announce once its write
+        commits (``announcement``)."""
         if self.announces_leads:
             pending = getattr(self._local, "announce", None)
             if pending is None:
                 pending = self._local.announce = set()
             pending.add(lead_id)
+            if note is not None:
+                notes = getattr(self._local, "notes", None)
+                if notes is None:
+                    notes = self._local.notes = set()
+                notes.add(note)
+
+    @staticmethod
+    def _note(move: LeadMove) -> str:
+        """The note of a move (``NOTED``), for every move: two moves of one lead announced
+        together (one transaction's, or several merged by the announcer) are two notes,
+        which the other processes do not follow. A field that holds a separator makes a note
+        that does not parse (``lead_id`` and NOTED alone): the lead is dropped."""
+        claimed_at = move.state.claimed_at if move.state is not None else None
+        fields = (
+            move.before_status,
+            move.before_owner or "",
+            move.after_status,
+            move.after_owner or "",
+            "" if claimed_at is None else claimed_at.isoformat(),
+        )
+        if any(NOTED in field or "\n" in field for field in fields):
+            return move.lead_id + NOTED
+        return NOTED.join((move.lead_id, *fields))
 
     def announcement(self, kinds: frozenset[str]) -> list[str]:
-        """The leads this thread moved since the last announcement, to announce now that
-        its write of ``kinds`` committed (ALL_LEADS when it wrote leads or events otherwise,
-        or when an announcement failed); forgotten here. The moves of a write that failed are
-        announced by the next (it may have committed: extra drops, never a missed one)."""
+        """The leads this thread moved since the last announcement, each followed by the
+        notes of its moves, to announce now that its write of ``kinds`` committed (ALL_LEADS
+        when it wrote leads or events otherwise, or when an announcement failed); forgotten
+        here. The moves of a write that failed are announced by the next, without their
+        notes (it may have committed: extra drops, never a missed one or a move followed
+        that did not happen: ``rolled_back``)."""
         pending = getattr(self._local, "announce", None) or set()
-        self._local.announce = None
+        notes = getattr(self._local, "notes", None) or set()
+        self._local.announce = self._local.notes = None
         with self._lock:
             owed, self._owed = self._owed, False
         if self.announces_leads and (
             owed
             or ACTIVITY in kinds
             or len(pending) > MOVES_NAMED
-            or any("\n" in lead_id for lead_id in pending)  # the announcement's separator
+            # the announcement's separators
+            or any("\n" in lead_id or NOTED in lead_id for lead_id in pending)
         ):
             return [ALL_LEADS]
-        return sorted(pending)
+        return sorted(pending | {n for n in notes if "\n" not in n})  # notes after their ids
 
     def began(self) -> None:
         """A write transaction began in this thread."""
@@ -446,11 +528,12 @@ class StoreCaches:
     ) -> None:
         """The counters as just read: drop what another process changed since the last read.
         ``recent``: the announcements of moved leads after ``leads_seen``, each its sequence
-        number and lead ids, one per line. ``before``: ``counters_seen()`` when the read
-        began. This process's own announcements made while the read ran (``announced``) may
-        have moved past what it found: that is no news, and no sign of a graph replaced, which
-        only a counter behind ``before`` is (before, such a read dropped every lead kept: a
-        Neo4j worker under claims did so every few seconds)."""
+        number and lead ids, one per line, each id followed by the notes of its moves.
+        ``before``: ``counters_seen()`` when the read began. This process's own announcements
+        made while the read ran (``announced``) may have moved past what it found: that is no
+        news, and no sign of a graph replaced, which only a counter behind ``before`` is
+        (before, such a read dropped every lead kept: a Neo4j worker under claims did so every
+        few seconds)."""
         with self._lock:
             self._polled_at = time.monotonic()
             seen = self._seen
@@ -477,8 +560,12 @@ class StoreCaches:
                 self._forget_leads()  # some were missed: drop every kept lead
                 return
             for seq in range(last + 1, now + 1):
+                notes = _notes(moved[seq])
                 for lead_id in moved[seq]:
-                    self._forget_leads(None if lead_id == ALL_LEADS else lead_id)
+                    if NOTED not in lead_id:
+                        self._forget_leads(
+                            None if lead_id == ALL_LEADS else lead_id, notes.get(lead_id)
+                        )
 
     def announced(self, counters: Mapping[str, int]) -> None:
         """This process moved these counters: a counter one past the last one read was moved
@@ -524,7 +611,11 @@ class StoreCaches:
         with self._lock:
             self._forget_leads(lead_id)
 
-    def _forget_leads(self, lead_id: str | None = None) -> None:
+    def _forget_leads(self, lead_id: str | None = None, note: _Note | None = None) -> None:
+        """Drop a lead's view, stream and standing, and its company's owners (every lead's,
+        with None); with another process's ``note`` of its move, the owners kept follow it
+        unless the lead was dropped in the last NOTE_GUARD seconds."""
+        note = self._guarded(lead_id, note)
         moved = getattr(self._local, "moved", None)
         if moved is not None and lead_id is not None:
             moved.add(lead_id)
@@ -548,9 +639,47 @@ class StoreCaches:
             self._dropped_all_owners = now
             self._dropped_owners = {}
         else:
-            self._dropped_owners[company] = now
+            self._dropped_owners[company] = now  # a read of them meanwhile is not kept
             for statuses in self._owner_statuses:
-                self._owners.pop((company, statuses), None)
+                key = (company, statuses)
+                owned = None if note is None else self._noted_owners(key, note)
+                if owned is None:
+                    self._owners.pop(key, None)
+                else:
+                    self._owners[key] = owned
+
+    def _guarded(self, lead_id: str | None, note: _Note | None) -> _Note | None:
+        """The note, when it may be followed; this drop is remembered for the next."""
+        clock = time.monotonic()
+        if lead_id is None:
+            self._dropped_every_at, self._dropped_at = clock, {}
+            return None
+        last = max(self._dropped_every_at, self._dropped_at.get(lead_id, -NOTE_GUARD))
+        if len(self._dropped_at) >= LEADS_KEPT:  # those older than NOTE_GUARD are no news
+            self._dropped_at = {
+                i: at for i, at in self._dropped_at.items() if clock - at < NOTE_GUARD
+            }
+            if len(self._dropped_at) >= LEADS_KEPT:
+                self._dropped_every_at, self._dropped_at = clock, {}
+        self._dropped_at[lead_id] = clock
+        return note if clock - last >= NOTE_GUARD else None
+
+    def _noted_owners(
+        self, key: tuple[str, tuple[str, ...]], note: _Note
+    ) -> tuple[list[OwnedLead], float] | None:
+        """A company's owners kept, as another process's move of one of its leads left them:
+        the lead's claim added (the account-owner rule takes the latest claim, so a claim the
+        read already held changes nothing). None when they must be read again."""
+        kept = self._owners.get(key)
+        company, statuses = key
+        if kept is None or (note.before_status in statuses and note.before_owner):
+            return None  # which of the company's owned leads was this one is not known
+        owned, at = kept
+        if note.after_status not in statuses or not note.after_owner:
+            return kept
+        if note.claimed_at is None:
+            return None
+        return [*owned, OwnedLead(company, note.after_owner, note.claimed_at)], at
 
     @property
     def keeps_moves(self) -> bool:
@@ -591,6 +720,7 @@ class StoreCaches:
         moved = set(getattr(self._local, "moved", None) or ())
         if getattr(self._local, "followed", None) is not None:
             self._local.followed = {}  # nothing it moved is kept as moved
+        self._local.notes = None  # its moves are announced by id only: nobody follows them
         with self._lock:
             self._forget(written)
             for lead_id in moved:
@@ -612,7 +742,7 @@ class StoreCaches:
         moved = getattr(self._local, "moved", None)
         if moved is not None:  # first: a failure below still has the rollback drop it
             moved.add(move.lead_id)
-        self._to_announce(move.lead_id)
+        self._to_announce(move.lead_id, self._note(move) if self.announces_leads else None)
         followed = getattr(self._local, "followed", None)
         left = None
         if followed is not None and self.keeps_moves:
@@ -855,7 +985,9 @@ class StoreCaches:
     def owners(self, company_id: str, statuses: Sequence[str]) -> list[OwnedLead] | None:
         """The owned leads at a company read by ``keep_owners`` (a copy), or None. Dropped when
         one of the company's leads moves (here, or announced by another process; or any lead whose
-        company is not known), and expire as the leads."""
+        company is not known), and expire as the leads. Another process's claim noted with
+        its announcement is added instead (``_noted_owners``: with its claim time, not its
+        creation; twice when the read had it already, which changes no owner)."""
         found = self._fresh(self._owners, (company_id, tuple(statuses)), self._lead_ttl())
         return None if found is None else list(found)
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from graph.store import announcer as announcer_module
-from graph.store.announcer import Announcer
-from graph.store.caches import ALL_LEADS, GRAPH, LEADS, MOVES_NAMED, REPS
+from graph.store.announcer import Announcer, announcements
+from graph.store.caches import ALL_LEADS, GRAPH, LEADS, MOVES_NAMED, NOTED, REPS
 
 
 class Wire:
@@ -99,6 +99,22 @@ def test_many_moved_leads_go_by_id_in_several_announcements() -> None:
         {"kinds": [GRAPH, LEADS], "lead_ids": many[:MOVES_NAMED]},
         {"kinds": [LEADS], "lead_ids": many[MOVES_NAMED:]},
         {"kinds": [REPS], "lead_ids": []},
+    ]
+
+
+def test_a_leads_notes_go_in_the_announcement_that_names_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Announcements are cut every MOVES_NAMED leads (2 here), each lead's id with the notes
+    of its moves (caches.py NOTED): notes of one lead in two announcements would be followed
+    one without the other."""
+    monkeypatch.setattr(announcer_module, "MOVES_NAMED", 2)
+    note = NOTED.join(("", "offered", "rep:ann", "claimed", "rep:ann", ""))
+    entries = ["L1", "L2", f"L2{note}", f"L2{note}x", "L3", f"L3{note}", "L10"]
+    sent = announcements([LEADS], entries)
+    assert [a["lead_ids"] for a in sent] == [
+        ["L1", "L10"],
+        ["L2", f"L2{note}", f"L2{note}x", "L3", f"L3{note}"],
     ]
 
 

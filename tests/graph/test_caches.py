@@ -14,6 +14,7 @@ from graph.model import (
     Event,
     LeadState,
     LeadView,
+    OwnedLead,
     RepActivities,
     RepActivity,
 )
@@ -80,11 +81,19 @@ def test_a_workers_moves_are_announced_by_id_or_as_every_lead() -> None:
     kept = StoreCaches()
     kept.announces_leads = True
     _moved(kept, "L2", "L1", "L2")
-    assert kept.announcement(frozenset()) == ["L1", "L2"]
+    noted = caches.NOTED.join(("offered", "", "claimed", "rep:ann", ""))
+    assert kept.announcement(frozenset()) == [  # each id followed by its move's note
+        "L1",
+        f"L1{caches.NOTED}{noted}",
+        "L2",
+        f"L2{caches.NOTED}{noted}",
+    ]
     assert kept.announcement(frozenset()) == []  # announced once
     _moved(kept, *(f"L{n}" for n in range(caches.MOVES_NAMED + 1)))
     assert kept.announcement(frozenset()) == [caches.ALL_LEADS]
     _moved(kept, "odd\nid")
+    assert kept.announcement(frozenset()) == [caches.ALL_LEADS]
+    _moved(kept, f"odd{caches.NOTED}id")
     assert kept.announcement(frozenset()) == [caches.ALL_LEADS]
     _moved(kept, "L1")
     assert kept.announcement(frozenset({caches.ACTIVITY})) == [caches.ALL_LEADS]
@@ -115,6 +124,131 @@ def test_another_workers_announcements_drop_the_leads_they_name(
     assert kept.leads_seen() == 5
 
 
+CLAIMED_AT = datetime(2026, 12, 1, 9, tzinfo=UTC)
+OWNED = ("claimed", "contacted")
+
+
+def _note(lead_id: str, *fields: str) -> str:
+    return caches.NOTED.join((lead_id, *fields))
+
+
+CLAIM = ("offered", "rep:ann", "claimed", "rep:ann", CLAIMED_AT.isoformat())
+
+
+@pytest.mark.parametrize(
+    ("announced", "owners"),
+    [
+        # a claim noted after its lead's id: bob's claim stays, ann's is added
+        (["L1", _note("L1", *CLAIM)], ["rep:bob", "rep:ann"]),
+        # a move that neither leaves nor enters an owner status: the owners stay as they were
+        (["L1", _note("L1", "new", "", "offered", "rep:ann", "")], ["rep:bob"]),
+        # a note without its id: nothing (the id came in another announcement, which drops)
+        ([_note("L1", *CLAIM)], ["rep:bob"]),
+        # what follows is read again
+        (["L1"], None),  # no note (a worker of an older version)
+        (["L1", _note("L1", "claimed", "rep:bob", "contacted", "rep:bob", "")], None),
+        (["L1", _note("L1", *CLAIM), _note("L1", *CLAIM[:4], "2026-12-01T10:00:00+00:00")], None),
+        (["L1", _note("L1", *CLAIM[:4])], None),  # a field short
+        (["L1", _note("L1", *CLAIM[:4], "yesterday")], None),
+        (["L1", _note("L1", *CLAIM[:4], "2026-12-01T09:00:00")], None),  # no time zone
+        (["L1", _note("L1", "offered", "rep:ann", "claimed", "rep:ann", "")], None),  # no time
+    ],
+)
+def test_another_workers_noted_claim_is_followed_in_the_company_owners_kept(
+    announced: list[str], owners: list[str] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A move announced with its note (the lead's status and owner before and after, when it
+    was claimed) adds the claim to its company's owners kept, instead of dropping them; the
+    lead's view is dropped all the same. Anything less (no note, a note on its own, two notes
+    of one lead, a note that does not parse, a lead that left an owner status) drops them."""
+    monkeypatch.setattr(caches, "NOTE_GUARD", 0.0)  # see the test of the guard below
+    kept = StoreCaches()
+    kept.announces_leads = True
+    kept.changes_seen({"leads": 3})
+    kept.keep_leads([_view("L1"), _view("L2")], kept.lead_changes())
+    bob = OwnedLead("c:acme", "rep:bob", datetime(2026, 11, 30, tzinfo=UTC))
+    kept.keep_owners(OWNED, {"c:acme": [bob]}, kept.lead_changes())
+    kept.changes_seen({"leads": 4}, ["\n".join(("4", *announced))])
+    found = kept.owners("c:acme", OWNED)
+    assert (None if found is None else [o.rep_id for o in found]) == owners
+    if owners is not None and "rep:ann" in owners:
+        assert found is not None and found[-1].claimed_at == CLAIMED_AT
+    assert kept.lead("L2") is not None
+    assert kept.lead("L1") is None or announced == [_note("L1", *CLAIM)]
+
+
+@pytest.mark.parametrize("guard", [0.0, 30.0])
+def test_a_note_of_a_lead_dropped_a_moment_before_is_not_followed(
+    guard: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Announcements are numbered as they are sent, not as their moves committed: a claim's
+    note that comes after a drop of its lead (its later move, announced first by another
+    worker) is not followed within NOTE_GUARD of that drop, nor of a drop of every lead."""
+    monkeypatch.setattr(caches, "NOTE_GUARD", guard)
+    kept = StoreCaches()
+    kept.announces_leads = True
+    kept.changes_seen({"leads": 3})  # drops every lead: the first read
+    kept.keep_leads([_view("L1"), _view("L2")], kept.lead_changes())
+    kept.keep_owners(OWNED, {"c:acme": []}, kept.lead_changes())
+    kept.changes_seen({"leads": 4}, ["4\nL1"])  # L1 lost, say: dropped
+    kept.keep_leads([_view("L1")], kept.lead_changes())
+    kept.keep_owners(OWNED, {"c:acme": []}, kept.lead_changes())  # read again: nobody's
+    kept.changes_seen({"leads": 5}, ["\n".join(("5", "L1", _note("L1", *CLAIM)))])
+    found = kept.owners("c:acme", OWNED)
+    assert (None if found is None else [o.rep_id for o in found]) == (
+        ["rep:ann"] if guard == 0.0 else None
+    )
+
+
+def test_two_moves_of_one_lead_announced_together_are_not_followed() -> None:
+    """A claim and then another move of the same lead, announced together (in one
+    transaction, or merged by the announcer), carry two notes: the other worker drops."""
+    writer = StoreCaches()
+    writer.announces_leads = True
+    at = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    for before, after in (("offered", "claimed"), ("claimed", "returned")):
+        writer.lead_moved(
+            caches.LeadMove(
+                lead_id="L1",
+                before_status=before,
+                before_owner="rep:ann",
+                after_status=after,
+                after_owner="rep:ann" if after == "claimed" else None,
+                event_kind=after,
+                event_rep="rep:ann",
+                at=at,
+                state=LeadState(status=after, owner_rep_id="rep:ann", claimed_at=at),
+            )
+        )
+    announced = writer.announcement(frozenset())
+    assert len(announced) == 3
+    assert caches._notes(announced) == {}
+
+
+def test_a_claim_announced_by_one_worker_is_followed_by_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What one worker's claim announces (ids and notes, as the announcer sends them), another
+    follows in the owners it keeps; a read of those owners that spanned it is not kept."""
+    monkeypatch.setattr(caches, "NOTE_GUARD", 0.0)
+    writer, reader = StoreCaches(), StoreCaches()
+    for kept in (writer, reader):
+        kept.announces_leads = True
+        kept.changes_seen({"leads": 3})
+        kept.keep_leads([_view("L1")], kept.lead_changes())
+        kept.keep_owners(OWNED, {"c:acme": []}, kept.lead_changes())
+    _moved(writer, "L1", as_claimed=True)
+    announced = writer.announcement(frozenset())
+    assert announced[0] == "L1" and len(announced) == 2
+    reading = reader.lead_changes()  # a read of the owners, begun before the poll
+    reader.changes_seen({"leads": 4}, ["\n".join(("4", *announced))])
+    reader.keep_owners(OWNED, {"c:acme": []}, reading)  # what it found: not kept
+    found = reader.owners("c:acme", OWNED)
+    assert found is not None and [(o.rep_id, o.claimed_at) for o in found] == [
+        ("rep:ann", datetime(2026, 12, 1, 9, tzinfo=UTC))
+    ]
+
+
 def _view(lead_id: str) -> LeadView:
     return LeadView(
         id=lead_id,
@@ -128,13 +262,33 @@ def _view(lead_id: str) -> LeadView:
 def test_a_failed_announcement_makes_the_next_name_every_lead() -> None:
     kept = StoreCaches()
     kept.announces_leads = True
+    noted = caches.NOTED.join(("offered", "", "claimed", "rep:ann", ""))
     _moved(kept, "L1")
-    assert kept.announcement(frozenset()) == ["L1"]  # sent, and then refused by the graph
+    sent = ["L1", f"L1{caches.NOTED}{noted}"]
+    assert kept.announcement(frozenset()) == sent  # sent, and then refused by the graph
     kept.unannounced()
     _moved(kept, "L2")
     assert kept.announcement(frozenset()) == [caches.ALL_LEADS]
     _moved(kept, "L3")
-    assert kept.announcement(frozenset()) == ["L3"]
+    assert kept.announcement(frozenset()) == ["L3", f"L3{caches.NOTED}{noted}"]
+
+
+def test_the_moves_of_a_transaction_that_rolled_back_are_announced_without_their_notes() -> None:
+    """A claim refused after its move (or a transaction that failed) may or may not have
+    moved its lead: the next announcement names it, for a drop, but without the note of a
+    move that another process would follow."""
+    kept = StoreCaches()
+    kept.announces_leads = True
+    kept.began()
+    _moved(kept, "L1", as_claimed=True)
+    kept.rolled_back()
+    kept.ended()
+    kept.began()
+    _moved(kept, "L2", as_claimed=True)
+    kept.ended()
+    announced = kept.announcement(frozenset())
+    assert [e for e in announced if caches.NOTED not in e] == ["L1", "L2"]
+    assert [e.split(caches.NOTED)[0] for e in announced if caches.NOTED in e] == ["L2"]
 
 
 def test_a_workers_own_announcement_is_not_read_back_as_anothers() -> None:
