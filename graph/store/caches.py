@@ -43,7 +43,7 @@ import functools
 import threading
 import time
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from graph.model import (
@@ -94,11 +94,15 @@ MOVES_NAMED = 64
 """The most leads one announcement names; a write that moved more announces ALL_LEADS."""
 LEADS_KEPT = 50_000
 NOTE_GUARD = 30.0
-"""A note of a move is followed only for a lead that no drop named in the last NOTE_GUARD
-seconds (nor a drop of every lead): announcements are numbered as they are sent, each worker's
-after its own commits, so a claim's note may come after the drop of a later move of its lead
-(the lead lost, by another worker, a moment after the claim), and following it then would add
-a claim the graph no longer holds. Such a pair comes well within a second of each other."""
+"""A note of a claim is followed only if the claim was made less than NOTE_MAX_AGE seconds ago
+(by the clock: its claim time) and no drop of its lead (nor of every lead) came in the last
+NOTE_GUARD seconds. Announcements are numbered as they are sent, each worker's after its own
+commits, so a claim's note may come after the drop of a later move of its lead (the lead lost,
+by another worker, a moment after the claim), and following it then would add a claim the
+graph no longer holds. That drop came after the claim was made: if it came in the last
+NOTE_GUARD seconds, the note is not followed; if earlier, the claim is older than NOTE_GUARD,
+more than NOTE_MAX_AGE (with 15 s to spare for clocks that differ between machines)."""
+NOTE_MAX_AGE = 15.0
 ANSWER_TTL = ACTIVITY_TTL
 """Answers derived from leads and events (kept_answer): kept as long as the activity at most.
 Another process's writes of leads and events, announced (``LEADS``), drop them sooner: at the
@@ -662,7 +666,11 @@ class StoreCaches:
             if len(self._dropped_at) >= LEADS_KEPT:
                 self._dropped_every_at, self._dropped_at = clock, {}
         self._dropped_at[lead_id] = clock
-        return note if clock - last >= NOTE_GUARD else None
+        if note is None or clock - last < NOTE_GUARD:
+            return None
+        made = note.claimed_at
+        fresh = made is None or (datetime.now(UTC) - made).total_seconds() < NOTE_MAX_AGE
+        return note if fresh else None
 
     def _noted_owners(
         self, key: tuple[str, tuple[str, ...]], note: _Note

@@ -49,10 +49,14 @@ def test_a_full_answer_map_keeps_every_answer_but_the_oldest(
     ]
 
 
-def _moved(kept: StoreCaches, *lead_ids: str, as_claimed: bool = False) -> None:
-    """Ann claims the leads; ``as_claimed``: with the new state and event, as a claim's move
-    tells the caches (what a store that keeps moves keeps of it)."""
-    at = datetime(2026, 12, 1, 9, tzinfo=UTC)
+def _moved(
+    kept: StoreCaches,
+    *lead_ids: str,
+    as_claimed: bool = False,
+    at: datetime = datetime(2026, 12, 1, 9, tzinfo=UTC),
+) -> None:
+    """Ann claims the leads (at ``at``); ``as_claimed``: with the new state and event, as a
+    claim's move tells the caches (what a store that keeps moves keeps of it)."""
     for lead_id in lead_ids:
         kept.lead_moved(
             caches.LeadMove(
@@ -124,7 +128,7 @@ def test_another_workers_announcements_drop_the_leads_they_name(
     assert kept.leads_seen() == 5
 
 
-CLAIMED_AT = datetime(2026, 12, 1, 9, tzinfo=UTC)
+CLAIMED_AT = datetime.now(UTC)  # a note of an older claim is not followed (NOTE_MAX_AGE)
 OWNED = ("claimed", "contacted")
 
 
@@ -152,6 +156,7 @@ CLAIM = ("offered", "rep:ann", "claimed", "rep:ann", CLAIMED_AT.isoformat())
         (["L1", _note("L1", *CLAIM[:4], "yesterday")], None),
         (["L1", _note("L1", *CLAIM[:4], "2026-12-01T09:00:00")], None),  # no time zone
         (["L1", _note("L1", "offered", "rep:ann", "claimed", "rep:ann", "")], None),  # no time
+        (["L1", _note("L1", *CLAIM[:4], "2026-01-01T09:00:00+00:00")], None),  # long ago
     ],
 )
 def test_another_workers_noted_claim_is_followed_in_the_company_owners_kept(
@@ -237,16 +242,15 @@ def test_a_claim_announced_by_one_worker_is_followed_by_another(
         kept.changes_seen({"leads": 3})
         kept.keep_leads([_view("L1")], kept.lead_changes())
         kept.keep_owners(OWNED, {"c:acme": []}, kept.lead_changes())
-    _moved(writer, "L1", as_claimed=True)
+    now = datetime.now(UTC)
+    _moved(writer, "L1", as_claimed=True, at=now)
     announced = writer.announcement(frozenset())
     assert announced[0] == "L1" and len(announced) == 2
     reading = reader.lead_changes()  # a read of the owners, begun before the poll
     reader.changes_seen({"leads": 4}, ["\n".join(("4", *announced))])
     reader.keep_owners(OWNED, {"c:acme": []}, reading)  # what it found: not kept
     found = reader.owners("c:acme", OWNED)
-    assert found is not None and [(o.rep_id, o.claimed_at) for o in found] == [
-        ("rep:ann", datetime(2026, 12, 1, 9, tzinfo=UTC))
-    ]
+    assert found is not None and [(o.rep_id, o.claimed_at) for o in found] == [("rep:ann", now)]
 
 
 def _view(lead_id: str) -> LeadView:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from datetime import timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -924,8 +924,9 @@ def test_another_workers_claim_is_followed_in_the_company_owners_kept(
 ) -> None:
     """Worker B's claim of L1 is announced with a note of the move: worker A, which keeps
     Acme's owners, adds the claim to them instead of reading them again, and answers as the
-    graph does. B's contact of L1 moves it out of an owner status (to another): A reads
-    Acme's owners again. (NOTE_GUARD, 0 here, is tested in tests/graph/test_caches.py.)"""
+    graph does (the claim made now: a note of an older one is not followed). B's contact of
+    L1 moves it out of an owner status (to another): A reads Acme's owners again. (NOTE_GUARD,
+    0 here, is tested in tests/graph/test_caches.py.)"""
     monkeypatch.setattr(caches, "CHANGES_POLL", 0.0)
     monkeypatch.setattr(caches, "NOTE_GUARD", 0.0)
     policy = load_policy()
@@ -935,7 +936,7 @@ def test_another_workers_claim_is_followed_in_the_company_owners_kept(
     assert account_owners(store, OWNER_STATUSES, "c:acme") == {}
     other = open_store(graph_settings)
     try:
-        claim_lead(other, "L1", owner, policy=policy, now=NOW, actor="test")
+        claim_lead(other, "L1", owner, policy=policy, now=datetime.now(UTC), actor="test")
         read: list[str] = []
         monkeypatch.setattr(store, "query_observer", lambda name, _: read.append(name))
         assert account_owners(store, OWNER_STATUSES, "c:acme") == {"c:acme": owner}
