@@ -43,7 +43,7 @@ import functools
 import threading
 import time
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 from graph.model import (
@@ -93,16 +93,14 @@ kept lead); each announcement rewrites that list."""
 MOVES_NAMED = 64
 """The most leads one announcement names; a write that moved more announces ALL_LEADS."""
 LEADS_KEPT = 50_000
-NOTE_GUARD = 30.0
-"""A note of a claim is followed only if the claim was made less than NOTE_MAX_AGE seconds ago
-(by the clock: its claim time) and no drop of its lead (nor of every lead) came in the last
-NOTE_GUARD seconds. Announcements are numbered as they are sent, each worker's after its own
-commits, so a claim's note may come after the drop of a later move of its lead (the lead lost,
-by another worker, a moment after the claim), and following it then would add a claim the
-graph no longer holds. That drop came after the claim was made: if it came in the last
-NOTE_GUARD seconds, the note is not followed; if earlier, the claim is older than NOTE_GUARD,
-more than NOTE_MAX_AGE (with 15 s to spare for clocks that differ between machines)."""
-NOTE_MAX_AGE = 15.0
+CLOCK_MARGIN = 2.0
+"""A note of a claim is followed only in the owners kept from a read made CLOCK_MARGIN seconds
+or more before the claim (by the clock: the claim's time): such a read holds neither the claim
+nor any later move of its lead. Announcements are numbered as they are sent, each worker's after
+its own commits, so a claim's note may come after the drop of a later move of its lead (the lead
+released by another worker a moment after the claim); the owners read again after that drop
+were read after the claim, so its note is not followed there. The margin is for clocks that
+differ between machines."""
 ANSWER_TTL = ACTIVITY_TTL
 """Answers derived from leads and events (kept_answer): kept as long as the activity at most.
 Another process's writes of leads and events, announced (``LEADS``), drop them sooner: at the
@@ -375,9 +373,6 @@ class StoreCaches:
         it moves (Neo4j): kept leads last ANNOUNCED_LEAD_TTL, not LEAD_TTL."""
         self._owed = False
         """An announcement failed: the next one names every lead (``unannounced``)."""
-        self._dropped_at: dict[str, float] = {}
-        """When each lead was last dropped (``NOTE_GUARD``), and every lead."""
-        self._dropped_every_at = -NOTE_GUARD
 
     # --- invalidation -----------------------------------------------------------------------
 
@@ -417,8 +412,9 @@ class StoreCaches:
     def _note(move: LeadMove) -> str:
         """The note of a move (``NOTED``), for every move: two moves of one lead announced
         together (one transaction's, or several merged by the announcer) are two notes,
-        which the other processes do not follow. A field that holds a separator makes a note
-        that does not parse (``lead_id`` and NOTED alone): the lead is dropped."""
+        which the other processes do not follow (but for two alike, which come to the same).
+        A field that holds a separator makes a note that does not parse (``lead_id`` and
+        NOTED alone): the lead is dropped."""
         claimed_at = move.state.claimed_at if move.state is not None else None
         fields = (
             move.before_status,
@@ -618,8 +614,7 @@ class StoreCaches:
     def _forget_leads(self, lead_id: str | None = None, note: _Note | None = None) -> None:
         """Drop a lead's view, stream and standing, and its company's owners (every lead's,
         with None); with another process's ``note`` of its move, the owners kept follow it
-        unless the lead was dropped in the last NOTE_GUARD seconds."""
-        note = self._guarded(lead_id, note)
+        when they can (``_noted_owners``)."""
         moved = getattr(self._local, "moved", None)
         if moved is not None and lead_id is not None:
             moved.add(lead_id)
@@ -652,41 +647,22 @@ class StoreCaches:
                 else:
                     self._owners[key] = owned
 
-    def _guarded(self, lead_id: str | None, note: _Note | None) -> _Note | None:
-        """The note, when it may be followed; this drop is remembered for the next."""
-        clock = time.monotonic()
-        if lead_id is None:
-            self._dropped_every_at, self._dropped_at = clock, {}
-            return None
-        last = max(self._dropped_every_at, self._dropped_at.get(lead_id, -NOTE_GUARD))
-        if len(self._dropped_at) >= LEADS_KEPT:  # those older than NOTE_GUARD are no news
-            self._dropped_at = {
-                i: at for i, at in self._dropped_at.items() if clock - at < NOTE_GUARD
-            }
-            if len(self._dropped_at) >= LEADS_KEPT:
-                self._dropped_every_at, self._dropped_at = clock, {}
-        self._dropped_at[lead_id] = clock
-        if note is None or clock - last < NOTE_GUARD:
-            return None
-        made = note.claimed_at
-        fresh = made is None or (datetime.now(UTC) - made).total_seconds() < NOTE_MAX_AGE
-        return note if fresh else None
-
     def _noted_owners(
         self, key: tuple[str, tuple[str, ...]], note: _Note
     ) -> tuple[list[OwnedLead], float] | None:
         """A company's owners kept, as another process's move of one of its leads left them:
-        the lead's claim added (the account-owner rule takes the latest claim, so a claim the
-        read already held changes nothing). None when they must be read again."""
+        the lead's claim added, when they were read CLOCK_MARGIN before it was made. None when
+        they must be read again."""
         kept = self._owners.get(key)
         company, statuses = key
         if kept is None or (note.before_status in statuses and note.before_owner):
             return None  # which of the company's owned leads was this one is not known
         owned, at = kept
         if note.after_status not in statuses or not note.after_owner:
-            return kept
-        if note.claimed_at is None:
-            return None
+            return kept  # a move the owners do not count (an offer)
+        read_at = time.time() - (time.monotonic() - at)  # kept once read: read before that
+        if note.claimed_at is None or note.claimed_at.timestamp() - read_at < CLOCK_MARGIN:
+            return None  # the read may hold the claim, and a later move of its lead
         return [*owned, OwnedLead(company, note.after_owner, note.claimed_at)], at
 
     @property

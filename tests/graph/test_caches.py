@@ -4,7 +4,7 @@ workers' announcements, a rollback), and the entry kept longest ago making room 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -128,15 +128,20 @@ def test_another_workers_announcements_drop_the_leads_they_name(
     assert kept.leads_seen() == 5
 
 
-CLAIMED_AT = datetime.now(UTC)  # a note of an older claim is not followed (NOTE_MAX_AGE)
 OWNED = ("claimed", "contacted")
+MADE = "<made>"
+"""Stands for when the claim was made, a moment after the owners were read (CLOCK_MARGIN)."""
 
 
 def _note(lead_id: str, *fields: str) -> str:
     return caches.NOTED.join((lead_id, *fields))
 
 
-CLAIM = ("offered", "rep:ann", "claimed", "rep:ann", CLAIMED_AT.isoformat())
+CLAIM = ("offered", "rep:ann", "claimed", "rep:ann", MADE)
+
+
+def _after_the_read() -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=caches.CLOCK_MARGIN + 1)
 
 
 @pytest.mark.parametrize(
@@ -156,53 +161,56 @@ CLAIM = ("offered", "rep:ann", "claimed", "rep:ann", CLAIMED_AT.isoformat())
         (["L1", _note("L1", *CLAIM[:4], "yesterday")], None),
         (["L1", _note("L1", *CLAIM[:4], "2026-12-01T09:00:00")], None),  # no time zone
         (["L1", _note("L1", "offered", "rep:ann", "claimed", "rep:ann", "")], None),  # no time
-        (["L1", _note("L1", *CLAIM[:4], "2026-01-01T09:00:00+00:00")], None),  # long ago
+        (["L1", _note("L1", *CLAIM[:4], "2026-01-01T09:00:00+00:00")], None),  # before the read
+        (["L1", _note("L1", "offered", "", "claimed", "rep:ann\x1fx", MADE)], None),  # a NOTED
     ],
 )
 def test_another_workers_noted_claim_is_followed_in_the_company_owners_kept(
-    announced: list[str], owners: list[str] | None, monkeypatch: pytest.MonkeyPatch
+    announced: list[str], owners: list[str] | None
 ) -> None:
-    """A move announced with its note (the lead's status and owner before and after, when it
-    was claimed) adds the claim to its company's owners kept, instead of dropping them; the
-    lead's view is dropped all the same. Anything less (no note, a note on its own, two notes
-    of one lead, a note that does not parse, a lead that left an owner status) drops them."""
-    monkeypatch.setattr(caches, "NOTE_GUARD", 0.0)  # see the test of the guard below
+    """A claim announced with its note (the lead's status and owner before and after, when it
+    was claimed) is added to its company's owners kept from a read made before the claim,
+    instead of dropping them; the lead's view is dropped all the same. Anything less (no note,
+    a note on its own, two notes of one lead, a note that does not parse, a claim made before
+    the read, a lead that left an owner status) drops them."""
     kept = StoreCaches()
     kept.announces_leads = True
     kept.changes_seen({"leads": 3})
     kept.keep_leads([_view("L1"), _view("L2")], kept.lead_changes())
     bob = OwnedLead("c:acme", "rep:bob", datetime(2026, 11, 30, tzinfo=UTC))
     kept.keep_owners(OWNED, {"c:acme": [bob]}, kept.lead_changes())
-    kept.changes_seen({"leads": 4}, ["\n".join(("4", *announced))])
+    made = _after_the_read()
+    sent = [entry.replace(MADE, made.isoformat()) for entry in announced]
+    kept.changes_seen({"leads": 4}, ["\n".join(("4", *sent))])
     found = kept.owners("c:acme", OWNED)
     assert (None if found is None else [o.rep_id for o in found]) == owners
     if owners is not None and "rep:ann" in owners:
-        assert found is not None and found[-1].claimed_at == CLAIMED_AT
+        assert found is not None and found[-1].claimed_at == made
     assert kept.lead("L2") is not None
     assert kept.lead("L1") is None or announced == [_note("L1", *CLAIM)]
 
 
-@pytest.mark.parametrize("guard", [0.0, 30.0])
-def test_a_note_of_a_lead_dropped_a_moment_before_is_not_followed(
-    guard: float, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Announcements are numbered as they are sent, not as their moves committed: a claim's
-    note that comes after a drop of its lead (its later move, announced first by another
-    worker) is not followed within NOTE_GUARD of that drop, nor of a drop of every lead."""
-    monkeypatch.setattr(caches, "NOTE_GUARD", guard)
+def test_a_claims_note_is_not_followed_in_owners_read_after_a_later_move_of_its_lead() -> None:
+    """Announcements are numbered as they are sent, not as their moves committed: worker B
+    releases L1 after A claimed it, and B's announcement comes first. The owners read again
+    after B's drop were read after A's claim (and hold none of it): A's note that comes next
+    is not followed there. The same note is followed in owners read before the claim."""
+    claimed = datetime.now(UTC)
     kept = StoreCaches()
     kept.announces_leads = True
-    kept.changes_seen({"leads": 3})  # drops every lead: the first read
+    kept.changes_seen({"leads": 3})
     kept.keep_leads([_view("L1"), _view("L2")], kept.lead_changes())
     kept.keep_owners(OWNED, {"c:acme": []}, kept.lead_changes())
-    kept.changes_seen({"leads": 4}, ["4\nL1"])  # L1 lost, say: dropped
-    kept.keep_leads([_view("L1")], kept.lead_changes())
+    kept.changes_seen({"leads": 4}, ["4\nL1"])  # B's release of L1: dropped
     kept.keep_owners(OWNED, {"c:acme": []}, kept.lead_changes())  # read again: nobody's
-    kept.changes_seen({"leads": 5}, ["\n".join(("5", "L1", _note("L1", *CLAIM)))])
+    a_note = _note("L1", *CLAIM[:4], claimed.isoformat())
+    kept.changes_seen({"leads": 5}, ["\n".join(("5", "L1", a_note))])
+    assert kept.owners("c:acme", OWNED) is None  # read again
+    kept.keep_owners(OWNED, {"c:acme": []}, kept.lead_changes())
+    later = _note("L2", *CLAIM[:4], _after_the_read().isoformat())
+    kept.changes_seen({"leads": 6}, ["\n".join(("6", "L2", later))])
     found = kept.owners("c:acme", OWNED)
-    assert (None if found is None else [o.rep_id for o in found]) == (
-        ["rep:ann"] if guard == 0.0 else None
-    )
+    assert found is not None and [o.rep_id for o in found] == ["rep:ann"]
 
 
 def test_two_moves_of_one_lead_announced_together_are_not_followed() -> None:
@@ -230,19 +238,16 @@ def test_two_moves_of_one_lead_announced_together_are_not_followed() -> None:
     assert caches._notes(announced) == {}
 
 
-def test_a_claim_announced_by_one_worker_is_followed_by_another(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_claim_announced_by_one_worker_is_followed_by_another() -> None:
     """What one worker's claim announces (ids and notes, as the announcer sends them), another
     follows in the owners it keeps; a read of those owners that spanned it is not kept."""
-    monkeypatch.setattr(caches, "NOTE_GUARD", 0.0)
     writer, reader = StoreCaches(), StoreCaches()
     for kept in (writer, reader):
         kept.announces_leads = True
         kept.changes_seen({"leads": 3})
         kept.keep_leads([_view("L1")], kept.lead_changes())
         kept.keep_owners(OWNED, {"c:acme": []}, kept.lead_changes())
-    now = datetime.now(UTC)
+    now = _after_the_read()
     _moved(writer, "L1", as_claimed=True, at=now)
     announced = writer.announcement(frozenset())
     assert announced[0] == "L1" and len(announced) == 2

@@ -924,11 +924,11 @@ def test_another_workers_claim_is_followed_in_the_company_owners_kept(
 ) -> None:
     """Worker B's claim of L1 is announced with a note of the move: worker A, which keeps
     Acme's owners, adds the claim to them instead of reading them again, and answers as the
-    graph does (the claim made now: a note of an older one is not followed). B's contact of
-    L1 moves it out of an owner status (to another): A reads Acme's owners again. (NOTE_GUARD,
-    0 here, is tested in tests/graph/test_caches.py.)"""
+    graph does (the claim made after A read the owners: CLOCK_MARGIN, 0 here, is tested in
+    tests/graph/test_caches.py). B's contact of L1 moves it from an owner status (to another):
+    A reads Acme's owners again."""
     monkeypatch.setattr(caches, "CHANGES_POLL", 0.0)
-    monkeypatch.setattr(caches, "NOTE_GUARD", 0.0)
+    monkeypatch.setattr(caches, "CLOCK_MARGIN", 0.0)
     policy = load_policy()
     route_lead(store, "L1", policy=policy, now=NOW, actor="test")
     owner = store.lead("L1").owner_rep_id
