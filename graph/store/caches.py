@@ -307,7 +307,8 @@ class _Followed:
 
     view: LeadView | None
     stream: list[Event] | None
-    owners: dict[tuple[str, tuple[str, ...]], list[OwnedLead]]
+    owners: dict[tuple[str, tuple[str, ...]], tuple[list[OwnedLead], float]]
+    """The company's owners, with when the read they came from was kept (``_noted_owners``)."""
     since: int = 0
     """The lead changes counter once the move dropped the lead: a drop after it (another
     process's move of the lead or of its company's, announced meanwhile) is not undone."""
@@ -504,7 +505,7 @@ class StoreCaches:
             if after.stream is not None:
                 self._streams[lead_id] = (after.stream, now)
             for key, owned in after.owners.items() if alone else ():
-                self._owners[key] = (owned, now)
+                self._owners[key] = owned  # as old as their read
 
     # --- other processes' writes ----------------------------------------------------------
 
@@ -787,18 +788,19 @@ class StoreCaches:
         stream = self._fresh(self._streams, move.lead_id, self._lead_ttl())
         if stream is not None:  # oldest first, as read (lead_events: ORDER BY at, id)
             stream = sorted([*stream, move.event], key=lambda e: (e.at, e.id))
-        owners: dict[tuple[str, tuple[str, ...]], list[OwnedLead]] = {}
+        owners: dict[tuple[str, tuple[str, ...]], tuple[list[OwnedLead], float]] = {}
         company = self._companies.get(move.lead_id)
         if view is None or company is None:
             return _Followed(view=view, stream=stream, owners=owners)
         for statuses in self._owner_statuses:
-            owned = self._fresh(self._owners, (company, statuses), self._lead_ttl())
+            key = (company, statuses)
+            owned = self._fresh(self._owners, key, self._lead_ttl())
             if owned is None or (move.before_status in statuses and move.before_owner):
                 continue  # which of the company's entries was this lead's is not known
             if move.after_status in statuses and move.after_owner:
                 mine = OwnedLead(company, move.after_owner, view.claimed_at, view.created_at)
                 owned = [*owned, mine]
-            owners[(company, statuses)] = owned
+            owners[key] = (owned, self._owners[key][1])
         return _Followed(view=view, stream=stream, owners=owners)
 
     def activity_changes(self) -> tuple[int, int, int]:

@@ -213,6 +213,27 @@ def test_a_claims_note_is_not_followed_in_owners_read_after_a_later_move_of_its_
     assert found is not None and [o.rep_id for o in found] == ["rep:ann"]
 
 
+def test_a_workers_own_claim_keeps_its_companys_owners_as_old_as_their_read() -> None:
+    """Ann's claim of L1 here keeps Acme's owners as the claim left them, as old as the read
+    they came from (10 s here): bob's claim of L2 on another worker, made 5 s ago, after that
+    read but before ann's commit, is followed in them."""
+    kept = StoreCaches()
+    kept.announces_leads = True
+    kept.changes_seen({"leads": 3})
+    kept.keep_leads([_view("L1"), _view("L2")], kept.lead_changes())
+    kept.keep_owners(OWNED, {"c:acme": []}, kept.lead_changes())
+    owned, at = kept._owners[("c:acme", OWNED)]
+    kept._owners[("c:acme", OWNED)] = (owned, at - 10)  # read 10 s ago
+    kept.began()
+    _moved(kept, "L1", as_claimed=True, at=datetime.now(UTC))
+    kept.ended()
+    bobs = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
+    note = _note("L2", "offered", "rep:bob", "claimed", "rep:bob", bobs)
+    kept.changes_seen({"leads": 4}, ["\n".join(("4", "L2", note))])
+    found = kept.owners("c:acme", OWNED)
+    assert found is not None and [o.rep_id for o in found] == ["rep:ann", "rep:bob"]
+
+
 def test_two_moves_of_one_lead_announced_together_are_not_followed() -> None:
     """A claim and then another move of the same lead, announced together (in one
     transaction, or merged by the announcer), carry two notes: the other worker drops."""
