@@ -21,7 +21,12 @@ _LINKEDIN_HOST = re.compile(r"^(?:[a-z]{2,3}\.|www\.)?linkedin\.com$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-_FAST_URL = re.compile(r"https?://(?:[a-z]{2,3}\.|www\.)?linkedin\.com/(?:in|pub)/([a-z0-9_-]+)/?")
+LINKEDIN_PROFILE = "https://www.linkedin.com/in/"
+"""The canonical profile URL, before its slug."""
+LINKEDIN_PROFILE_URL = re.compile(
+    r"https?://(?:[a-z]{2,3}\.|www\.)?linkedin\.com/(?:in|pub)/([a-z0-9_-]+)/?"
+)
+"""A profile URL that needs nothing decoded or folded (group 1: the slug): most of them."""
 
 
 def normalise_linkedin_url(url: str) -> str | None:
@@ -33,9 +38,9 @@ def normalise_linkedin_url(url: str) -> str | None:
     text = url.strip()
     if not text:
         return None
-    fast = _FAST_URL.fullmatch(text)
+    fast = LINKEDIN_PROFILE_URL.fullmatch(text)
     if fast:  # the common case: already lower-case ASCII, nothing to decode
-        return f"https://www.linkedin.com/in/{fast.group(1)}"
+        return LINKEDIN_PROFILE + fast.group(1)
     if "://" not in text:
         text = "https://" + text
     parts = urlsplit(text)
@@ -48,7 +53,7 @@ def normalise_linkedin_url(url: str) -> str | None:
     slug = unicodedata.normalize("NFC", segments[1]).strip().lower()
     if not slug:
         return None
-    return f"https://www.linkedin.com/in/{slug}"
+    return LINKEDIN_PROFILE + slug
 
 
 def normalise_email(email: str) -> str | None:
@@ -82,11 +87,21 @@ def split_name(name: str) -> tuple[str | None, str | None]:
     return first or None, last or None
 
 
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def _without_accents(text: str) -> str:
+    """The text with its accents taken off (``é`` -> ``e``): decomposed, then the combining
+    marks left out. ASCII text has none, and is most names (a bootstrap folds 43,000)."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def normalise_name(name: str) -> str:
     """Case-, accent- and spacing-insensitive form of a name, for fingerprints."""
-    folded = unicodedata.normalize("NFKD", name.casefold())
-    letters = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^\w]+", " ", letters).split())
+    return " ".join(_NOT_WORD.sub(" ", _without_accents(name.casefold())).split())
 
 
 def person_id_from_linkedin_url(url: str) -> str | None:
@@ -163,14 +178,15 @@ _LEGAL_SUFFIXES = {
 }
 
 
+_INNER_DOT = re.compile(r"(?<=\w)\.(?=\w)")
+
+
 @lru_cache(maxsize=65_536)
 def normalise_company(name: str) -> str:
     """Case-, punctuation- and legal-suffix-insensitive form: 'U.S. Bank' = 'US Bank Inc.'."""
-    folded = unicodedata.normalize("NFKD", name.casefold())
-    letters = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    letters = letters.replace("&", " and ")
-    letters = re.sub(r"(?<=\w)\.(?=\w)", "", letters)  # U.S. -> US
-    words = re.sub(r"[^\w]+", " ", letters).split()
+    letters = _without_accents(name.casefold()).replace("&", " and ")
+    letters = _INNER_DOT.sub("", letters)  # U.S. -> US
+    words = _NOT_WORD.sub(" ", letters).split()
     while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
         words.pop()
     return " ".join(words)

@@ -71,78 +71,88 @@ def _name_parts(first: str, last: str) -> tuple[str, str, str]:
 
 
 def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table) -> None:
+    """Add a Connections.csv's rows to the plan. A bootstrap plans 1.6M rows, so what most rows
+    need is written out here: a profile URL as LinkedIn writes it, a person, tie or job new to
+    the plan. A row that merges into what the plan holds goes through ``Plan``'s methods."""
     seen: set[str] = set()
     reported_by = (rep.id,)
     me = rep.person_id
-    owner = (me, SOURCE)
+    people, ties, jobs = plan.people, plan.ties, plan.employments
+    profile_url = keys.LINKEDIN_PROFILE_URL.fullmatch
     for record in report.readable(table.records):
-        cells = record.cells
-        get = cells.get
-        if not (
-            get("first")
-            or get("last")
-            or get("url")
-            or get("email")
-            or get("company")
-            or get("position")
-        ):
+        get = record.cells.get
+        first = get("first", "")
+        last = get("last", "")
+        raw_url = get("url", "")
+        company = get("company", "")
+        position = get("position", "")
+        if not (first or last or raw_url or get("email") or company or position):
             report.skip("hidden or left members")
             continue
-        first, last, name = _name_parts(cells.get("first", ""), cells.get("last", ""))
-        raw_url = cells.get("url", "")
-        url = keys.normalise_linkedin_url(raw_url) if raw_url else None
-        if raw_url and url is None:
-            report.reject(record.line, f"URL {raw_url[:80]!r} is not a LinkedIn profile URL")
-            continue
-        if not name and url is None:
+        first, last, name = _name_parts(first, last)
+        url: str | None = None
+        person_id = ""  # from the email or the name when there is no URL
+        if raw_url:
+            plain = profile_url(raw_url)  # lower-case ASCII: nothing to decode or fold
+            url = (
+                keys.LINKEDIN_PROFILE + plain.group(1)
+                if plain is not None
+                else keys.normalise_linkedin_url(raw_url)
+            )
+            if url is None:
+                report.reject(record.line, f"URL {raw_url[:80]!r} is not a LinkedIn profile URL")
+                continue
+            person_id = keys.person_id_from_canonical_url(url)
+        elif not name:
             report.reject(record.line, "no name and no profile URL")
             continue
-        raw_email = cells.get("email", "")
+        raw_email = get("email", "")
         email = (
             keys.normalise_email(raw_email)
             if raw_email and not raw_email.startswith("urn:")
             else None
         )
         try:
-            since = parse_date(cells.get("connected", ""))
+            since = parse_date(get("connected", ""))
         except ValueError as exc:
             report.reject(record.line, f"Connected On {exc}")
             continue
-        company = cells.get("company", "")
-        person_id = (
-            keys.person_id_from_canonical_url(url)
-            if url is not None
-            else keys.person_id(email=email, name=name, company=company)
-        )
-        if person_id == rep.person_id:
+        if not person_id:
+            person_id = keys.person_id(email=email, name=name, company=company)
+        if person_id == me:
             report.skip("rows for the rep themselves")
             continue
         if person_id in seen:
             report.skip("duplicate rows")
             continue
         seen.add(person_id)
-        position = cells.get("position", "") or None
+        title = position or None
         shown = name or (url or "")
-        if not plan.adds_nothing(person_id, shown, first, last, url, email, position):
+        if person_id not in people:
+            people[person_id] = Person(
+                person_id, shown, first or None, last or None, url, email, title
+            )
+            plan.counted_people.add(person_id)
+        elif not plan.adds_nothing(person_id, shown, first, last, url, email, title):
             plan.add_person(
-                Person(
-                    id=person_id,
-                    name=shown,
-                    first_name=first or None,
-                    last_name=last or None,
-                    linkedin_url=url,
-                    email=email,
-                    title=position,
-                )
+                Person(person_id, shown, first or None, last or None, url, email, title)
             )
         a, b = (me, person_id) if me < person_id else (person_id, me)  # as the plan keeps it
-        plan.add_tie(Tie(a, b, SOURCE, since, None, reported_by))
-        plan.tie_owners.add(owner)
+        tie = Tie(a, b, SOURCE, since, None, reported_by)
+        if (a, b, SOURCE) in ties:
+            plan.add_tie(tie)  # another rep's export had it: its reporters are merged
+        else:
+            ties[(a, b, SOURCE)] = tie
         company_key = plan.company_key(company) if company else None
         if company_key:
             if company_key not in plan.companies:
                 plan.add_company(Company(id=company_key, name=company))
-            plan.add_current_job(person_id, company_key, position)
+            if (person_id, company_key) in jobs:
+                plan.add_current_job(person_id, company_key, title)
+            else:
+                jobs[(person_id, company_key)] = Employment(person_id, company_key, title, True)
+    if seen:  # each person seen got a tie: this export holds the rep's ties from LinkedIn
+        plan.tie_owners.add((me, SOURCE))
 
 
 def plan_positions(plan: Plan, report: ImportReport, rep: RepRef, table: Table) -> None:
