@@ -288,6 +288,11 @@ class Event:
     reason: str | None = None
     detail: str | None = None
 
+    def stream_order(self) -> tuple[datetime, str]:
+        """Where the event goes in its lead's activity stream, oldest first: by time, then by
+        id (``lead_events``: ``ORDER BY at, id``)."""
+        return (self.at, self.id)
+
 
 @dataclass(frozen=True)
 class CommitteeMember:

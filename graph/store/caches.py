@@ -787,7 +787,7 @@ class StoreCaches:
             view = dataclasses.replace(before, **values)
         stream = self._fresh(self._streams, move.lead_id, self._lead_ttl())
         if stream is not None:  # oldest first, as read (lead_events: ORDER BY at, id)
-            stream = sorted([*stream, move.event], key=lambda e: (e.at, e.id))
+            stream = sorted([*stream, move.event], key=Event.stream_order)
         owners: dict[tuple[str, tuple[str, ...]], tuple[list[OwnedLead], float]] = {}
         company = self._companies.get(move.lead_id)
         if view is None or company is None:

@@ -59,8 +59,7 @@ class CypherLeads(CypherReps):
         found = lead_view(rows[0], sorted_committee(committee))
         self.caches.keep_lead(found, changes_before)
         if with_events:
-            events = (mapped_event(e) for e in rows[0]["events"])
-            stream = sorted(events, key=lambda e: (e.at, e.id))  # as lead_events orders them
+            stream = sorted(map(mapped_event, rows[0]["events"]), key=Event.stream_order)
             self.caches.keep_stream(lead_id, stream, changes_before)
         return found
 
@@ -265,7 +264,7 @@ class CypherLeads(CypherReps):
         )
         if not rows:
             return None
-        stream = sorted((mapped_event(e) for e in rows[0]["events"]), key=lambda e: (e.at, e.id))
+        stream = sorted(map(mapped_event, rows[0]["events"]), key=Event.stream_order)
         return ClaimedMove(held=int(rows[0]["held"]), events=stream)
 
     def _move(
