@@ -43,7 +43,10 @@ def normalise_linkedin_url(url: str) -> str | None:
         return LINKEDIN_PROFILE + fast.group(1)
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # a '[' or ']' in the host: "Invalid IPv6 URL"
+        return None
     host = (parts.hostname or "").lower()
     if not _LINKEDIN_HOST.match(host):
         return None

@@ -301,3 +301,21 @@ def test_route_on_arrival_offers_a_hot_lead(graph_settings: GraphSettings) -> No
         assert lead["lead"]["owner"]["id"] == rid("ann")
         kinds = [e.kind for e in api.store.events(lead_id=done["lead"]["id"])]
         assert kinds[0] == "submitted" and "offered" in kinds
+
+
+def test_a_profile_url_with_a_bracket_in_its_host_is_a_bad_field(api: Api) -> None:
+    """``urlsplit`` raises on an unbalanced '[' or ']' in a host ("Invalid IPv6 URL"): the
+    field is refused, with its path, like any URL that is not a LinkedIn profile."""
+    people = api.store.counts().people
+    dm = {
+        "name": "Ann Other",
+        "linkedinUrl": "https://www.linkedin.com]/in/ann",
+        "role": "champion",
+    }
+    answer = submit(api, initech(decisionMakers=[dm]))
+    assert answer["__typename"] == "LeadRefused"
+    assert [p["message"] for p in answer["problems"]] == [
+        "input.decisionMakers[0].linkedinUrl: 'https://www.linkedin.com]/in/ann' is not a "
+        "LinkedIn profile URL"
+    ]
+    assert api.store.counts().people == people

@@ -28,6 +28,8 @@ def test_profile_urls_normalise_to_one_id(url: str) -> None:
         "https://example.org/in/dana",
         "linkedin.com/in/",
         "",
+        "https://www.linkedin.com]/in/dana",  # urlsplit: "Invalid IPv6 URL"
+        "https://[x/in/dana",
     ],
 )
 def test_non_profile_urls_are_not_person_keys(url: str) -> None:

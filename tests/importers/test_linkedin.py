@@ -284,13 +284,18 @@ def test_invalid_rows_are_listed_and_the_rest_imported(roster: GraphStore, tmp_p
         )
         + b"Bad,\x81\x8d,https://www.linkedin.com/in/bad-bytes,,,,\r\n"
         + (b"Good,Two,https://www.linkedin.com/in/good-two,,,,\r\n")
+        + b"Bad,Host,https://www.linkedin.com]/in/bad-host,,,,\r\n"
     )
     report = import_linkedin(roster, ALICE, write(tmp_path, "c.csv", text))
     assert [(p.line, p.reason.split(" ")[0]) for p in report.invalid] == [
         (3, "URL"),
         (4, "Connected"),
         (5, "byte"),
+        (7, "URL"),
     ]
+    assert "'https://www.linkedin.com]/in/bad-host' is not a LinkedIn profile URL" in (
+        report.invalid[3].reason
+    )
     assert "'31 Feb 2021' is not a valid date" in report.invalid[1].reason
     assert report.exit_code == 1
     assert sorted(_ties(roster)) == ["li:good-one", "li:good-two"]
