@@ -10,6 +10,7 @@ compile the program first, as an install would.
 from __future__ import annotations
 
 import compileall
+import sys
 from pathlib import Path
 
 PACKAGES = ("api", "cli", "cypher", "demo", "graph", "importers", "routing")
@@ -18,12 +19,12 @@ PACKAGES = ("api", "cli", "cypher", "demo", "graph", "importers", "routing")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def compile_warmpath() -> None:
+def compile_warmpath() -> bool:
     """Write the bytecode of every module of the program that lacks it or has it stale (a
-    second call only compares times: a few milliseconds)."""
-    for package in PACKAGES:
-        compileall.compile_dir(ROOT / package, quiet=1)
+    second call only compares times: a few milliseconds). False when a module does not compile
+    (``compileall`` has printed why)."""
+    return all([compileall.compile_dir(ROOT / package, quiet=1) for package in PACKAGES])
 
 
 if __name__ == "__main__":  # make bytecode (make run and make test)
-    compile_warmpath()
+    sys.exit(0 if compile_warmpath() else 1)

@@ -91,7 +91,7 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
             continue
         first, last, name = _name_parts(first, last)
         url: str | None = None
-        person_id = ""  # from the email or the name when there is no URL
+        person_id: str | None = None  # from the email or the name when there is no URL
         if raw_url:
             plain = profile_url(raw_url)  # lower-case ASCII: nothing to decode or fold
             url = (
@@ -117,7 +117,7 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
         except ValueError as exc:
             report.reject(record.line, f"Connected On {exc}")
             continue
-        if not person_id:
+        if person_id is None:
             person_id = keys.person_id(email=email, name=name, company=company)
         if person_id == me:
             report.skip("rows for the rep themselves")
@@ -128,20 +128,27 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
         seen.add(person_id)
         title = position or None
         shown = name or (url or "")
-        if person_id not in people:
-            people[person_id] = Person(
-                person_id, shown, first or None, last or None, url, email, title
+        new = person_id not in people
+        if new or not plan.adds_nothing(person_id, shown, first, last, url, email, title):
+            person = Person(
+                id=person_id,
+                name=shown,
+                first_name=first or None,
+                last_name=last or None,
+                linkedin_url=url,
+                email=email,
+                title=title,
             )
-            plan.counted_people.add(person_id)
-        elif not plan.adds_nothing(person_id, shown, first, last, url, email, title):
-            plan.add_person(
-                Person(person_id, shown, first or None, last or None, url, email, title)
-            )
+            if new:  # as Plan.add_person adds a person new to the plan
+                people[person_id] = person
+                plan.counted_people.add(person_id)
+            else:
+                plan.add_person(person)
         a, b = (me, person_id) if me < person_id else (person_id, me)  # as the plan keeps it
         tie = Tie(a, b, SOURCE, since, None, reported_by)
         if (a, b, SOURCE) in ties:
             plan.add_tie(tie)  # another rep's export had it: its reporters are merged
-        else:
+        else:  # as Plan.add_tie adds a tie new to the plan
             ties[(a, b, SOURCE)] = tie
         company_key = plan.company_key(company) if company else None
         if company_key:
@@ -149,8 +156,10 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
                 plan.add_company(Company(id=company_key, name=company))
             if (person_id, company_key) in jobs:
                 plan.add_current_job(person_id, company_key, title)
-            else:
-                jobs[(person_id, company_key)] = Employment(person_id, company_key, title, True)
+            else:  # as Plan.add_current_job adds a job new to the plan
+                jobs[(person_id, company_key)] = Employment(
+                    person_id=person_id, company_id=company_key, title=title, current=True
+                )
     if seen:  # each person seen got a tie: this export holds the rep's ties from LinkedIn
         plan.tie_owners.add((me, SOURCE))
 

@@ -136,7 +136,11 @@ class ImportReport:
 
 @dataclass
 class Plan:
-    """Everything one import writes. People are merged by id; later rows fill empty fields."""
+    """Everything one import writes. People are merged by id; later rows fill empty fields.
+
+    ``linkedin.plan_connections`` puts a person, tie or current job new to the plan straight
+    into these dicts (a bootstrap plans 1.6M rows): a change to what ``add_person``, ``add_tie``
+    or ``add_current_job`` do with a new record is to be made there too."""
 
     people: dict[str, Person] = field(default_factory=dict)
     ties: dict[tuple[str, str, str], Tie] = field(default_factory=dict)

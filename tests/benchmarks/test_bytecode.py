@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 from pathlib import Path
 
@@ -25,6 +26,14 @@ def _header_matches(source: Path) -> bool:
     )
 
 
+def _edit(source: Path, text: str) -> None:
+    """Change a module as an edit a few seconds later would (compileall compares only the
+    modification time, which an edit in the same second would leave as it was)."""
+    later = source.stat().st_mtime + 5
+    source.write_text(text)
+    os.utime(source, (later, later))
+
+
 def test_every_module_of_a_checkout_without_bytecode_gets_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -40,11 +49,15 @@ def test_every_module_of_a_checkout_without_bytecode_gets_it(
     stale = checkout / "graph" / "keys.py"
     monkeypatch.setattr(bytecode, "ROOT", checkout)
     monkeypatch.setattr("sys.dont_write_bytecode", True)  # as PYTHONDONTWRITEBYTECODE=1 sets it
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)  # else a header holds a hash
 
-    bytecode.compile_warmpath()
+    assert bytecode.compile_warmpath()
     assert all(_header_matches(s) for s in sources)
 
-    stale.write_text(stale.read_text() + "\n# changed\n")
+    _edit(stale, stale.read_text() + "\n# changed\n")
     assert not _header_matches(stale)
-    bytecode.compile_warmpath()
+    assert bytecode.compile_warmpath()
     assert _header_matches(stale)
+
+    _edit(stale, "def broken(:\n")
+    assert not bytecode.compile_warmpath()
