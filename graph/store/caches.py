@@ -397,7 +397,7 @@ class StoreCaches:
         """Whether a write transaction is open in this thread."""
         return getattr(self._local, "kinds", None) is not None
 
-    def _to_announce(self, lead_id: str, note: str | None = None) -> None:
+    def _to_announce(self, lead_id: str, move: LeadMove | None = None) -> None:
         """A lead this thread wrote (and the note of its move), to announce once its write
         commits (``announcement``)."""
         if self.announces_leads:
@@ -405,11 +405,11 @@ class StoreCaches:
             if pending is None:
                 pending = self._local.announce = set()
             pending.add(lead_id)
-            if note is not None:
+            if move is not None:
                 notes = getattr(self._local, "notes", None)
                 if notes is None:
                     notes = self._local.notes = set()
-                notes.add(note)
+                notes.add(self._note(move))
 
     @staticmethod
     def _note(move: LeadMove) -> str:
@@ -450,7 +450,7 @@ class StoreCaches:
             or any("\n" in lead_id or NOTED in lead_id for lead_id in pending)
         ):
             return [ALL_LEADS]
-        return sorted(pending | {n for n in notes if "\n" not in n})  # notes after their ids
+        return sorted(pending | notes)  # notes after their ids
 
     def began(self) -> None:
         """A write transaction began in this thread."""
@@ -729,7 +729,7 @@ class StoreCaches:
         moved = getattr(self._local, "moved", None)
         if moved is not None:  # first: a failure below still has the rollback drop it
             moved.add(move.lead_id)
-        self._to_announce(move.lead_id, self._note(move) if self.announces_leads else None)
+        self._to_announce(move.lead_id, move)
         followed = getattr(self._local, "followed", None)
         left = None
         if followed is not None and self.keeps_moves:

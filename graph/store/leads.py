@@ -20,8 +20,14 @@ from graph.model import (
     RepActivity,
 )
 from graph.store.caches import ActivityKey, LeadMove
-from graph.store.mappers import NEVER, committee_member, lead_view, record, sorted_committee
-from graph.store.mappers import event as mapped_event
+from graph.store.mappers import (
+    NEVER,
+    committee_member,
+    event_stream,
+    lead_view,
+    record,
+    sorted_committee,
+)
 from graph.store.reps import CypherReps
 from graph.store.runner import Row, utc, utc_params
 
@@ -59,7 +65,7 @@ class CypherLeads(CypherReps):
         found = lead_view(rows[0], sorted_committee(committee))
         self.caches.keep_lead(found, changes_before)
         if with_events:
-            stream = sorted(map(mapped_event, rows[0]["events"]), key=Event.stream_order)
+            stream = event_stream(rows[0]["events"])
             self.caches.keep_stream(lead_id, stream, changes_before)
         return found
 
@@ -264,7 +270,7 @@ class CypherLeads(CypherReps):
         )
         if not rows:
             return None
-        stream = sorted(map(mapped_event, rows[0]["events"]), key=Event.stream_order)
+        stream = event_stream(rows[0]["events"])
         return ClaimedMove(held=int(rows[0]["held"]), events=stream)
 
     def _move(

@@ -8,7 +8,7 @@ field's default. So a record's field list is written once, in graph/model.py.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -105,6 +105,11 @@ def lead_view(row: Row, committee: tuple[CommitteeMember, ...]) -> LeadView:
 
 def event(row: Mapping[str, Any]) -> Event:
     return record(Event, row, empty={"at": NEVER, "actor": ""})
+
+
+def event_stream(rows: Iterable[Mapping[str, Any]]) -> list[Event]:
+    """A lead's events read as a list of maps, in no order, as its activity stream."""
+    return sorted(map(event, rows), key=Event.stream_order)
 
 
 def outbox_message(row: Mapping[str, Any], now: datetime) -> OutboxMessage:
