@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -192,21 +193,44 @@ _ARROW_TYPES = {
     "TIMESTAMP": pa.timestamp("us"),
     "STRING[]": pa.list_(pa.string()),
 }
+_COPY_PIECE = 65_536
+_COPY_SWITCH_SECONDS = 0.0001
+"""While ``bulk_writes`` copies, the importing thread makes the next table's columns (in pieces
+of ``_COPY_PIECE`` records) and hands Python's lock over after 0.1 ms instead of 5: the ``COPY``
+in the other thread takes the lock again and again, and waited for it each time."""
 _LOCK_MESSAGE = re.compile(r"Could not set lock on file|Lock is held", re.I)
 
 
-def _arrow_columns(records: Sequence[Any]) -> tuple[list[str], list[pa.Array]]:
+def _arrow_columns(
+    records: Sequence[Any], *, piece: int | None = None
+) -> tuple[list[str], list[pa.Array | pa.ChunkedArray]]:
     """The fields of records of one dataclass as typed Arrow columns (a tuple field as a list):
     each record's fields are read in one go, then turned into columns in C (a bootstrap's 1.6M
-    ties, read a field at a time, took 6 passes over objects spread across memory: 10 s of 90)."""
+    ties, read a field at a time, took 6 passes over objects spread across memory: 10 s of 90).
+
+    With ``piece``, each column is made ``piece`` records at a time (a chunked array): making
+    one holds Python's lock throughout, and a ``COPY`` running meanwhile waits for it each time
+    it needs the lock (``_COPY_PIECE``)."""
     schema = _arrow_schema(type(records[0]))
     names = [f.name for f in schema]
     read = attrgetter(*names)
-    if len(names) == 1:
-        columns = [tuple(map(read, records))]
-    else:
-        columns = list(zip(*map(read, records), strict=True))
-    return names, [pa.array(values, type=f.type) for f, values in zip(schema, columns, strict=True)]
+    step = piece or len(records)
+    pieces = []
+    for start in range(0, len(records), step):
+        part = records[start : start + step]
+        if len(names) == 1:
+            columns = [tuple(map(read, part))]
+        else:
+            columns = list(zip(*map(read, part), strict=True))
+        pieces.append(
+            [pa.array(values, type=f.type) for f, values in zip(schema, columns, strict=True)]
+        )
+    if len(pieces) == 1:
+        return names, list(pieces[0])
+    return names, [
+        pa.chunked_array([arrays[index] for arrays in pieces], type=f.type)
+        for index, f in enumerate(schema)
+    ]
 
 
 def _arrow_schema(record_type: type) -> pa.Schema:
@@ -619,6 +643,8 @@ class LadybugStore(CypherGraphStore):
         self.caches.forget()  # COPY runs no named query: nothing kept in memory holds now
         self._local.bulk = True
         self._local.copies = _Copies(self._discard_connection)
+        switching = sys.getswitchinterval()
+        sys.setswitchinterval(_COPY_SWITCH_SECONDS)
         try:
             yield True
             self._local.bulk = False
@@ -633,6 +659,7 @@ class LadybugStore(CypherGraphStore):
                 log.exception("%s: could not put the file back after a failed import", self.path)
             raise
         finally:
+            sys.setswitchinterval(switching)
             self._local.copies.stop()
             self._local.copies = None
             self.caches.forget()
@@ -659,7 +686,7 @@ class LadybugStore(CypherGraphStore):
         copy runs in the thread of ``_Copies``: this thread goes on to the next records while
         LadybugDB copies (in C++, without Python's lock)."""
         table, ends = COPIED[name]
-        columns = _arrow_columns(records)
+        columns = _arrow_columns(records, piece=_COPY_PIECE)
         copies: _Copies | None = getattr(self._local, "copies", None)
         if copies is None:
             self._copy(table, ends, columns, len(records))
@@ -671,7 +698,7 @@ class LadybugStore(CypherGraphStore):
         self,
         table: str,
         ends: tuple[str, ...],
-        columns: tuple[list[str], list[pa.Array]],
+        columns: tuple[list[str], list[pa.Array | pa.ChunkedArray]],
         count: int,
     ) -> None:
         """One ``COPY`` of the records' columns as an Arrow table in the table's column order

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from benchmarks.exports import Connection, connections_csv, synthetic_connections
+from graph import ladybug_store
 from graph.backends import open_store
 from graph.errors import DatabaseLocked, StoreError
-from graph.ladybug_store import LadybugStore, _bulk_guard
+from graph.ladybug_store import LadybugStore, _arrow_columns, _bulk_guard
 from graph.model import Person, Tie
 from graph.settings import LadybugSettings
 from graph.store import GraphStore
@@ -105,6 +106,50 @@ def test_a_bootstrap_copied_in_bulk_is_the_graph_one_transaction_writes(tmp_path
         assert len(reopened.ties_of("li:dana-w", "linkedin")) == 3
     finally:
         reopened.close()
+
+
+def test_columns_made_in_pieces_copy_the_same_graph_and_the_lock_is_handed_over_sooner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each table's columns made 7 records at a time (chunked arrays, as a bootstrap's are made
+    65,536 at a time); while the copies run, Python hands its lock over after 0.1 ms, and after
+    the import, done or failed, as before."""
+    people = [
+        Person(id=f"li:p{n}", name=f"P {n}", title=None if n % 3 else "CFO") for n in range(20)
+    ]
+    names, pieces = _arrow_columns(people, piece=7)
+    assert [column.num_chunks for column in pieces] == [3] * len(names)
+    assert [column.combine_chunks() for column in pieces] == _arrow_columns(people)[1]
+    monkeypatch.setattr(ladybug_store, "_COPY_PIECE", 7)
+    folder = _folder(tmp_path)
+    (tmp_path / "bulk").mkdir()
+    (tmp_path / "transaction").mkdir()
+    bulk = _ladybug(tmp_path / "bulk" / "g.lbdb")
+    one = _ladybug(tmp_path / "transaction" / "g.lbdb")
+    usual = sys.getswitchinterval()
+    try:
+        one.undo_max_bytes = 0
+        copy, switching = bulk._copy, []
+
+        def copy_and_see(table: str, *args: Any) -> None:
+            switching.append(sys.getswitchinterval())
+            copy(table, *args)
+
+        bulk._copy = copy_and_see  # type: ignore[method-assign]
+        assert import_linkedin_folder(bulk, folder).as_json() == (
+            import_linkedin_folder(one, folder).as_json()
+        )
+        assert _dump(bulk) == _dump(one)
+        assert switching == pytest.approx([ladybug_store._COPY_SWITCH_SECONDS] * 4)  # 4 tables
+        assert sys.getswitchinterval() == usual
+        with pytest.raises(StoreError), bulk.bulk_writes() as copying:
+            assert copying
+            bulk.create_people([Person(id="li:p1", name="P 1")])
+            bulk.create_people([Person(id="li:p1", name="P 1 again")])  # its key is taken
+        assert sys.getswitchinterval() == usual
+    finally:
+        bulk.close()
+        one.close()
 
 
 class Crash(Exception):
