@@ -79,7 +79,11 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
     me = rep.person_id
     people, ties, jobs = plan.people, plan.ties, plan.employments
     profile_url = keys.LINKEDIN_PROFILE_URL.fullmatch
-    for record in report.readable(table.records):
+    report.rows_read += len(table.records)  # as ``report.readable`` counts them
+    for record in table.records:
+        if record.problem:
+            report.reject(record.line, record.problem)
+            continue
         get = record.cells.get
         first = get("first", "")
         last = get("last", "")
@@ -89,20 +93,25 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
         if not (first or last or raw_url or get("email") or company or position):
             report.skip("hidden or left members")
             continue
-        first, last, name = _name_parts(first, last)
+        if "," in first or "," in last:
+            first, last, name = _name_parts(first, last)
+        else:  # as _name_parts gives a name without credentials
+            name = f"{first} {last}" if first and last else first or last
         url: str | None = None
         person_id: str | None = None  # from the email or the name when there is no URL
         if raw_url:
             plain = profile_url(raw_url)  # lower-case ASCII: nothing to decode or fold
-            url = (
-                keys.LINKEDIN_PROFILE + plain.group(1)
-                if plain is not None
-                else keys.normalise_linkedin_url(raw_url)
-            )
-            if url is None:
-                report.reject(record.line, f"URL {raw_url[:80]!r} is not a LinkedIn profile URL")
-                continue
-            person_id = keys.person_id_from_canonical_url(url)
+            if plain is not None:  # its id as keys.person_id_from_canonical_url makes it
+                url = keys.LINKEDIN_PROFILE + plain.group(1)
+                person_id = "li:" + plain.group(1)
+            else:
+                url = keys.normalise_linkedin_url(raw_url)
+                if url is None:
+                    report.reject(
+                        record.line, f"URL {raw_url[:80]!r} is not a LinkedIn profile URL"
+                    )
+                    continue
+                person_id = keys.person_id_from_canonical_url(url)
         elif not name:
             report.reject(record.line, "no name and no profile URL")
             continue
@@ -146,10 +155,11 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
                 plan.add_person(person)
         a, b = (me, person_id) if me < person_id else (person_id, me)  # as the plan keeps it
         tie = Tie(a, b, SOURCE, since, None, reported_by)
-        if (a, b, SOURCE) in ties:
+        key = (a, b, SOURCE)
+        if key in ties:
             plan.add_tie(tie)  # another rep's export had it: its reporters are merged
         else:  # as Plan.add_tie adds a tie new to the plan
-            ties[(a, b, SOURCE)] = tie
+            ties[key] = tie
         company_key = plan.company_key(company) if company else None
         if company_key:
             if company_key not in plan.companies:
