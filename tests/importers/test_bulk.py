@@ -129,11 +129,12 @@ def test_columns_made_in_pieces_copy_the_same_graph_and_the_lock_is_handed_over_
     usual = sys.getswitchinterval()
     try:
         one.undo_max_bytes = 0
-        copy, switching = bulk._copy, []
+        copy, switching, chunks = bulk._copy, [], {}
 
-        def copy_and_see(table: str, *args: Any) -> None:
+        def copy_and_see(table: str, ends: Any, columns: Any, count: int) -> None:
             switching.append(sys.getswitchinterval())
-            copy(table, *args)
+            chunks[table] = {getattr(column, "num_chunks", 1) for column in columns[1]}
+            copy(table, ends, columns, count)
 
         bulk._copy = copy_and_see  # type: ignore[method-assign]
         assert import_linkedin_folder(bulk, folder).as_json() == (
@@ -141,6 +142,7 @@ def test_columns_made_in_pieces_copy_the_same_graph_and_the_lock_is_handed_over_
         )
         assert _dump(bulk) == _dump(one)
         assert switching == pytest.approx([ladybug_store._COPY_SWITCH_SECONDS] * 4)  # 4 tables
+        assert chunks["KNOWS"] == {-(-(3 * 400 + 5) // 7)}  # every column in pieces of 7
         assert sys.getswitchinterval() == usual
         with pytest.raises(StoreError), bulk.bulk_writes() as copying:
             assert copying
