@@ -599,9 +599,10 @@ class LadybugStore(CypherGraphStore):
         database, puts the undo back and opens it again; a crash or kill leaves the undo for the
         next open, which puts it back before it opens the file (``_undo_interrupted_bulk``).
         The copies run one after the other in a thread of their own (``_Copies``) while this
-        thread builds the next table; any other statement of this thread (a read, a write, a
-        transaction, a checkpoint) first waits for them. This thread holds the write lock for
-        the copier's writes.
+        thread builds the next table (meanwhile the process hands Python's lock over after
+        0.1 ms: ``_COPY_SWITCH_SECONDS``); any other statement of this thread (a read, a
+        write, a transaction, a checkpoint) first waits for them. This thread holds the write
+        lock for the copier's writes.
         Done, the log is folded in and the undo removed. Holds the write lock throughout, and
         the undo's lock (``<file>.undo.lock``): another process that opens the file meanwhile,
         even read-only, is refused rather than shown part of the import.
@@ -684,7 +685,7 @@ class LadybugStore(CypherGraphStore):
     def _copy_rows(self, name: str, records: Sequence[Any]) -> list[Row]:
         """``COPY`` the records of a ``COPIED`` write into its table. In ``bulk_writes`` the
         copy runs in the thread of ``_Copies``: this thread goes on to the next records while
-        LadybugDB copies (in C++, without Python's lock)."""
+        LadybugDB copies (in C++, taking Python's lock only now and then: ``_COPY_PIECE``)."""
         table, ends = COPIED[name]
         columns = _arrow_columns(records, piece=_COPY_PIECE)
         copies: _Copies | None = getattr(self._local, "copies", None)
