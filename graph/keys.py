@@ -21,9 +21,9 @@ _LINKEDIN_HOST = re.compile(r"^(?:[a-z]{2,3}\.|www\.)?linkedin\.com$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-LINKEDIN_PROFILE = "https://www.linkedin.com/in/"
+_PROFILE = "https://www.linkedin.com/in/"
 """The canonical profile URL, before its slug."""
-LINKEDIN_PROFILE_URL = re.compile(
+_PLAIN_PROFILE_URL = re.compile(
     r"https?://(?:[a-z]{2,3}\.|www\.)?linkedin\.com/(?:in|pub)/([a-z0-9_-]+)/?"
 )
 """A profile URL that needs nothing decoded or folded (group 1: the slug): most of them."""
@@ -38,9 +38,9 @@ def normalise_linkedin_url(url: str) -> str | None:
     text = url.strip()
     if not text:
         return None
-    fast = LINKEDIN_PROFILE_URL.fullmatch(text)
+    fast = _PLAIN_PROFILE_URL.fullmatch(text)
     if fast:  # the common case: already lower-case ASCII, nothing to decode
-        return LINKEDIN_PROFILE + fast.group(1)
+        return _PROFILE + fast.group(1)
     if "://" not in text:
         text = "https://" + text
     try:
@@ -56,7 +56,7 @@ def normalise_linkedin_url(url: str) -> str | None:
     slug = unicodedata.normalize("NFC", segments[1]).strip().lower()
     if not slug:
         return None
-    return LINKEDIN_PROFILE + slug
+    return _PROFILE + slug
 
 
 def normalise_email(email: str) -> str | None:
@@ -115,6 +115,18 @@ def person_id_from_linkedin_url(url: str) -> str | None:
 def person_id_from_canonical_url(canonical: str) -> str:
     """The id for a URL that normalise_linkedin_url already returned."""
     return "li:" + canonical.rsplit("/", 1)[1]
+
+
+def linkedin_profile(url: str) -> tuple[str, str] | None:
+    """A profile URL's canonical form and the person id it gives (``normalise_linkedin_url``
+    and ``person_id_from_canonical_url``), or None when it is no LinkedIn profile URL. Most
+    URLs, as LinkedIn writes them, need one match (a bootstrap reads 1.6M)."""
+    plain = _PLAIN_PROFILE_URL.fullmatch(url)
+    if plain is not None:
+        slug = plain.group(1)
+        return _PROFILE + slug, "li:" + slug
+    canonical = normalise_linkedin_url(url)
+    return None if canonical is None else (canonical, person_id_from_canonical_url(canonical))
 
 
 def person_id_from_email(email: str) -> str | None:

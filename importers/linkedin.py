@@ -61,6 +61,8 @@ SOURCE = "linkedin"
 
 def _name_parts(first: str, last: str) -> tuple[str, str, str]:
     # credentials after a comma ("Nayak, MSc, MBA") are not part of the name
+    if "," not in last and "," not in first:  # most names: nothing to take off
+        return first, last, f"{first} {last}" if first and last else first or last
     if "," in last:
         last = last.split(",", 1)[0].strip()
     elif not last and "," in first:
@@ -71,19 +73,14 @@ def _name_parts(first: str, last: str) -> tuple[str, str, str]:
 
 
 def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table) -> None:
-    """Add a Connections.csv's rows to the plan. A bootstrap plans 1.6M rows, so what most rows
-    need is written out here: a profile URL as LinkedIn writes it, a person, tie or job new to
-    the plan. A row that merges into what the plan holds goes through ``Plan``'s methods."""
+    """Add a Connections.csv's rows to the plan. A bootstrap plans 1.6M rows, so a person, tie
+    or job new to the plan is written out here; a row that merges into what the plan holds goes
+    through ``Plan``'s methods."""
     seen: set[str] = set()
     reported_by = (rep.id,)
     me = rep.person_id
     people, ties, jobs = plan.people, plan.ties, plan.employments
-    profile_url = keys.LINKEDIN_PROFILE_URL.fullmatch
-    report.rows_read += len(table.records)  # as ``report.readable`` counts them
-    for record in table.records:
-        if record.problem:
-            report.reject(record.line, record.problem)
-            continue
+    for record in report.readable(table.records):
         get = record.cells.get
         first = get("first", "")
         last = get("last", "")
@@ -93,25 +90,15 @@ def plan_connections(plan: Plan, report: ImportReport, rep: RepRef, table: Table
         if not (first or last or raw_url or get("email") or company or position):
             report.skip("hidden or left members")
             continue
-        if "," in first or "," in last:
-            first, last, name = _name_parts(first, last)
-        else:  # as _name_parts gives a name without credentials
-            name = f"{first} {last}" if first and last else first or last
+        first, last, name = _name_parts(first, last)
         url: str | None = None
         person_id: str | None = None  # from the email or the name when there is no URL
         if raw_url:
-            plain = profile_url(raw_url)  # lower-case ASCII: nothing to decode or fold
-            if plain is not None:  # its id as keys.person_id_from_canonical_url makes it
-                url = keys.LINKEDIN_PROFILE + plain.group(1)
-                person_id = "li:" + plain.group(1)
-            else:
-                url = keys.normalise_linkedin_url(raw_url)
-                if url is None:
-                    report.reject(
-                        record.line, f"URL {raw_url[:80]!r} is not a LinkedIn profile URL"
-                    )
-                    continue
-                person_id = keys.person_id_from_canonical_url(url)
+            profile = keys.linkedin_profile(raw_url)
+            if profile is None:
+                report.reject(record.line, f"URL {raw_url[:80]!r} is not a LinkedIn profile URL")
+                continue
+            url, person_id = profile
         elif not name:
             report.reject(record.line, "no name and no profile URL")
             continue

@@ -19,6 +19,10 @@ from graph import keys
 )
 def test_profile_urls_normalise_to_one_id(url: str) -> None:
     assert keys.person_id_from_linkedin_url(url) == "li:dana-whitfield"
+    assert keys.linkedin_profile(url) == (
+        "https://www.linkedin.com/in/dana-whitfield",
+        "li:dana-whitfield",
+    )
 
 
 @pytest.mark.parametrize(
@@ -34,6 +38,7 @@ def test_profile_urls_normalise_to_one_id(url: str) -> None:
 )
 def test_non_profile_urls_are_not_person_keys(url: str) -> None:
     assert keys.normalise_linkedin_url(url) is None
+    assert keys.linkedin_profile(url) is None
 
 
 def test_percent_encoded_and_plain_unicode_slugs_match() -> None:
