@@ -21,12 +21,15 @@ _LINKEDIN_HOST = re.compile(r"^(?:[a-z]{2,3}\.|www\.)?linkedin\.com$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-_PROFILE = "https://www.linkedin.com/in/"
+PROFILE_URL = "https://www.linkedin.com/in/"
 """The canonical profile URL, before its slug."""
-_PLAIN_PROFILE_URL = re.compile(
-    r"https?://(?:[a-z]{2,3}\.|www\.)?linkedin\.com/(?:in|pub)/([a-z0-9_-]+)/?"
+PLAIN_PROFILE_URL = (
+    r"https?://(?:[a-z]{2,3}\.|www\.)?linkedin\.com/(?:in|pub)/(?P<slug>[a-z0-9_-]+)/?"
 )
-"""A profile URL that needs nothing decoded or folded (group 1: the slug): most of them."""
+"""A profile URL that needs nothing decoded or folded (group ``slug``): most of them. Its
+canonical form is ``PROFILE_URL`` and the slug, its person id ``li:`` and the slug (also read
+by a kernel in ``importers.connection_columns``)."""
+_PLAIN_PROFILE_URL = re.compile(PLAIN_PROFILE_URL)
 
 
 def normalise_linkedin_url(url: str) -> str | None:
@@ -40,7 +43,7 @@ def normalise_linkedin_url(url: str) -> str | None:
         return None
     fast = _PLAIN_PROFILE_URL.fullmatch(text)
     if fast:  # the common case: already lower-case ASCII, nothing to decode
-        return _PROFILE + fast.group(1)
+        return PROFILE_URL + fast.group(1)
     if "://" not in text:
         text = "https://" + text
     try:
@@ -56,7 +59,7 @@ def normalise_linkedin_url(url: str) -> str | None:
     slug = unicodedata.normalize("NFC", segments[1]).strip().lower()
     if not slug:
         return None
-    return _PROFILE + slug
+    return PROFILE_URL + slug
 
 
 def normalise_email(email: str) -> str | None:
@@ -124,7 +127,7 @@ def linkedin_profile(url: str) -> tuple[str, str] | None:
     plain = _PLAIN_PROFILE_URL.fullmatch(url)
     if plain is not None:
         slug = plain.group(1)
-        return _PROFILE + slug, "li:" + slug
+        return PROFILE_URL + slug, "li:" + slug
     canonical = normalise_linkedin_url(url)
     return None if canonical is None else (canonical, person_id_from_canonical_url(canonical))
 

@@ -32,7 +32,7 @@ import pyarrow as pa
 from cypher import QueryCatalog, load_catalogs
 from graph.errors import DatabaseLocked, NeedsGraph, StoreError, StoreUnavailable
 from graph.files import sync_file, sync_folder
-from graph.model import OrgSnapshot
+from graph.model import OrgSnapshot, RecordTable
 from graph.settings import SIDECARS, LadybugSettings
 from graph.snapshot import NODE_TABLES, REL_ENDPOINTS, check_keys, ordered_ties
 from graph.store import (
@@ -211,6 +211,8 @@ def _arrow_columns(
     With ``piece``, each column is made ``piece`` records at a time (a chunked array): making
     one holds Python's lock throughout, and a ``COPY`` running meanwhile waits for it each time
     it needs the lock (``_COPY_PIECE``)."""
+    if isinstance(records, RecordTable):  # columns already
+        return list(records.table.column_names), list(records.table.columns)
     schema = _arrow_schema(type(records[0]))
     names = [f.name for f in schema]
     read = attrgetter(*names)

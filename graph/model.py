@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import numpy as np
 
@@ -16,6 +16,53 @@ if TYPE_CHECKING:
 MAX_HOPS = 3
 
 # --- what is written -------------------------------------------------------------------------
+
+R = TypeVar("R")
+
+
+class RecordTable(Sequence[R], Generic[R]):
+    """Records of one dataclass held as an Arrow table, a column per field (fields it lacks
+    take their defaults; a list column is a tuple field): a bootstrap's 1.6M ties go to
+    LadybugDB's bulk loader as they are (``LadybugStore``), and become records only where
+    they are read one by one."""
+
+    def __init__(self, kind: type[R], table: pa.Table) -> None:
+        self.kind = kind
+        self.table = table
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    @overload
+    def __getitem__(self, index: int) -> R: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> RecordTable[R]: ...
+
+    def __getitem__(self, index: int | slice) -> R | RecordTable[R]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                raise ValueError("a record table is sliced in steps of one")
+            return RecordTable(self.kind, self.table.slice(start, max(stop - start, 0)))
+        at = index + len(self) if index < 0 else index
+        if not 0 <= at < len(self):
+            raise IndexError(f"record {index} of {len(self)}")
+        return next(iter(self[at : at + 1]))
+
+    def __iter__(self) -> Iterator[R]:
+        names = self.table.column_names
+        columns = [
+            [None if v is None else tuple(v) for v in column.to_pylist()]
+            if str(column.type).startswith("list")
+            else column.to_pylist()
+            for column in self.table.columns
+        ]
+        for values in zip(*columns, strict=True):
+            yield self.kind(**dict(zip(names, values, strict=True)))
+
+    def records(self) -> list[R]:
+        return list(self)
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ PROFILE_COLUMNS = {
     "headline": ["Headline"],
     "location": ["Geo Location", "Location"],
 }
+CONNECTIONS_REQUIRED = ["first", "last"]
 SOURCE = "linkedin"
 
 
@@ -220,12 +221,12 @@ def plan_profile(plan: Plan, report: ImportReport, rep: RepRef, table: Table) ->
         )
 
 
-def _connections_table(data: bytes, path: str) -> Table:
+def connections_table(data: bytes, path: str) -> Table:
     return read_table(
         data,
         path=path,
         columns=CONNECTIONS_COLUMNS,
-        required=["first", "last"],
+        required=CONNECTIONS_REQUIRED,
         what="LinkedIn Connections.csv",
         hint="A LinkedIn export has 'First Name,Last Name,URL,...'.",
     )
@@ -279,11 +280,11 @@ def plan_linkedin_file(plan: Plan, report: ImportReport, rep: RepRef, path: Path
                 )
                 report.repaired_lines += table.repaired_lines
                 planner(plan, report, rep, table)
-        table = _connections_table(
+        table = connections_table(
             members["connections.csv"][1], f"{path.name}:{members['connections.csv'][0]}"
         )
     else:
-        table = _connections_table(data, str(path))
+        table = connections_table(data, str(path))
     report.repaired_lines += table.repaired_lines
     plan_connections(plan, report, rep, table)
 
@@ -452,7 +453,13 @@ def import_linkedin_folder(
         (rep, path, str(path.relative_to(folder)))
         for (_, path), rep in zip(jobs, reps, strict=True)
     ]
-    plan_files(plan, report, shown, plan_linkedin_file, progress=progress)
+    if all(path.suffix.lower() == ".csv" for _, path, _ in shown):
+        # Connections.csv files only: planned in columns (imported here, as it imports this)
+        from importers.connection_columns import plan_connection_files
+
+        plan_connection_files(plan, report, shown, progress=progress)
+    else:
+        plan_files(plan, report, shown, plan_linkedin_file, progress=progress)
     return apply_plan(store, plan, report, dry_run=dry_run, progress=progress, bulk=True)
 
 

@@ -10,10 +10,13 @@ the store's ``transaction_rows`` is written in batches instead (see ``apply_plan
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph import keys
 from graph.model import (
@@ -23,6 +26,7 @@ from graph.model import (
     Employment,
     Lead,
     Person,
+    RecordTable,
     Rep,
     School,
     Study,
@@ -135,6 +139,16 @@ class ImportReport:
 
 
 @dataclass
+class PlanColumns:
+    """People, ties and current jobs of a plan held as Arrow tables, a column per field of
+    their records (``connection_columns``): disjoint from the plan's dicts, each key once."""
+
+    people: Any  # Person's fields: a person new to the plan
+    ties: Any  # Tie's fields
+    employments: Any  # Employment's fields
+
+
+@dataclass
 class Plan:
     """Everything one import writes. People are merged by id; later rows fill empty fields.
 
@@ -156,6 +170,25 @@ class Plan:
     tie_owners: set[tuple[str, str]] = field(default_factory=set)  # (rep person, source) exports
     counted_people: set[str] = field(default_factory=set)  # people whose created/matched counts
     company_keys: dict[str, str | None] = field(default_factory=dict)  # name -> key, asked once
+    columns: PlanColumns | None = None  # more people, ties and jobs, in columns (a bootstrap)
+
+    def materialise(self) -> None:
+        """Make the records of ``columns`` into the dicts (each key is in one or the other)."""
+        held, self.columns = self.columns, None
+        if held is None:
+            return
+        self.people.update((p.id, p) for p in RecordTable(Person, held.people))
+        self.ties.update(((t.a, t.b, t.source), t) for t in RecordTable(Tie, held.ties))
+        self.employments.update(
+            ((e.person_id, e.company_id), e) for e in RecordTable(Employment, held.employments)
+        )
+
+    def people_count(self) -> int:
+        return len(self.people) + (self.columns.people.num_rows if self.columns else 0)
+
+    def person_ids(self) -> set[str]:
+        held = self.columns.people["id"].to_pylist() if self.columns else ()
+        return {*self.people, *held}
 
     def company_key(self, name: str) -> str | None:
         """``keys.company_id(name)``, worked out once per name (a bootstrap names the same
@@ -262,13 +295,15 @@ def apply_plan(
     report.dry_run = dry_run
     _leave_out_erased(store, plan, report)
     if dry_run:
+        plan.materialise()
         _count(store, plan, report)
         return report
     if bulk:
         with store.bulk_writes() as copying:
-            if copying:
+            if copying:  # the plan's columns are copied as they are
                 _write(store, plan, report, progress, in_batches=False, bulk=True)
                 return report
+    plan.materialise()
     limit = store.transaction_rows
     if limit is None or _planned_rows(plan) <= limit:
         with store.atomic():
@@ -282,11 +317,12 @@ def _leave_out_erased(store: GraphStore, plan: Plan, report: ImportReport) -> No
     """Leave out of the plan every person erased with ``warmpath forget-person`` (one of their
     identity keys hashes to a tombstone), with their ties, employments, studies and
     decision-maker links, and count them as skipped ("erased people")."""
-    if not plan.people:
+    if not plan.people and plan.columns is None:
         return
     tombstones = store.tombstone_hashes()
     if not tombstones:
         return
+    plan.materialise()
     erased = {
         pid
         for pid, person in plan.people.items()
@@ -376,18 +412,22 @@ def _write(
         else [plan.people[pid] for pid in sorted(new_people)]
     )
     # what is known to be new is created (fast); what exists is merged (updated)
-    steps: list[tuple[str, Callable[[list[Any]], int], list[Any]]] = [
+    held = _held_columns(plan, new_people)
+    steps: list[tuple[str, Callable[[Sequence[Any]], int], Sequence[Any]]] = [
         ("companies", store.create_companies, new_companies),
         ("companies", store.merge_companies, old_companies),
         ("schools", store.merge_schools, list(plan.schools.values())),
         ("people", store.create_people, new_in_order),
-        ("people", store.update_people, old_people),
+        ("people", store.create_people, held.new_people),
+        ("people", store.update_people, old_people + held.old_people),
         ("reps", store.merge_reps, list(plan.reps.values())),
         ("consents", store.record_consents, list(plan.consents.values())),
         ("ties", store.create_ties, new_ties),
+        ("ties", store.create_ties, held.ties),
         ("ties", store.add_tie_reporters, counted.new_reporters),
         ("employments", store.create_employments, new_jobs),
-        ("employments", store.merge_employments, old_jobs),
+        ("employments", store.create_employments, held.new_jobs),
+        ("employments", store.merge_employments, old_jobs + held.old_jobs),
         ("studies", store.merge_studies, list(plan.studies.values())),
         ("leads", store.merge_leads, list(plan.leads.values())),
         ("decision-makers", store.merge_decision_makers, list(plan.decision_makers.values())),
@@ -417,13 +457,15 @@ def _write(
 def _count(store: GraphStore, plan: Plan, report: ImportReport) -> _Counted:
     """Fill the report's counts; return the people new to the graph, the planned ties that exist
     already (with their reporters), those this import reports too, and the ties to prune."""
+    if plan.columns is not None and store.has_ties():
+        plan.materialise()  # which planned ties exist is asked record by record
     # into a graph of a few people (a first bootstrap), reading all their ids is cheaper than
     # looking up each planned one (1.8 s for 484,000 ids on LadybugDB)
-    few = store.person_ids_if_at_most(len(plan.people) // 4) if len(plan.people) > 1_000 else None
-    existing = (
-        few & plan.people.keys() if few is not None else set(store.people(sorted(plan.people)))
-    )
-    new_people = set(plan.people) - existing
+    planned = plan.people_count()
+    few = store.person_ids_if_at_most(planned // 4) if planned > 1_000 else None
+    ids = plan.person_ids()
+    existing = few & ids if few is not None else set(store.people(sorted(ids)))
+    new_people = ids - existing
     report.people_matched = len(plan.counted_people & existing)
     report.people_created = len(plan.counted_people - existing)
     known_ties: dict[tuple[str, str, str], tuple[str, ...]] = {}
@@ -468,12 +510,13 @@ def _count(store: GraphStore, plan: Plan, report: ImportReport) -> _Counted:
             else:
                 pruned.append(tie)
     report.ties_unchanged = sum(1 for key in plan.ties if key in known_ties) if known_ties else 0
-    report.ties_created = len(plan.ties) - report.ties_unchanged
+    held = plan.columns
+    report.ties_created = len(plan.ties) - report.ties_unchanged + (len(held.ties) if held else 0)
     report.ties_removed = len(pruned)
     for what, count in (
         ("companies", len(plan.companies)),
         ("schools", len(plan.schools)),
-        ("employments", len(plan.employments)),
+        ("employments", len(plan.employments) + (len(held.employments) if held else 0)),
         ("studies", len(plan.studies)),
         ("reps", len(plan.reps)),
         ("consents recorded", len(plan.consents)),
@@ -483,6 +526,35 @@ def _count(store: GraphStore, plan: Plan, report: ImportReport) -> _Counted:
         if count:
             report.written[what] = count
     return _Counted(new_people, known_ties, new_reporters, pruned, unreported)
+
+
+@dataclass
+class _HeldColumns:
+    """The writes of a plan's columns (``Plan.columns``): tables of new records, copied as they
+    are, and the few records of people the graph has."""
+
+    new_people: Sequence[Person] = ()
+    old_people: list[Person] = field(default_factory=list)
+    ties: Sequence[Tie] = ()
+    new_jobs: Sequence[Employment] = ()
+    old_jobs: list[Employment] = field(default_factory=list)
+
+
+def _held_columns(plan: Plan, new_people: set[str]) -> _HeldColumns:
+    held = plan.columns
+    if held is None:
+        return _HeldColumns()
+    # the graph's people among them: a bootstrap's reps, a few thousand
+    known = pa.array(sorted(set(held.people["id"].to_pylist()) - new_people), pa.string())
+    people_known = pc.is_in(held.people["id"], value_set=known)
+    jobs_known = pc.is_in(held.employments["person_id"], value_set=known)
+    return _HeldColumns(
+        new_people=RecordTable(Person, held.people.filter(pc.invert(people_known))),
+        old_people=RecordTable(Person, held.people.filter(people_known)).records(),
+        ties=RecordTable(Tie, held.ties),
+        new_jobs=RecordTable(Employment, held.employments.filter(pc.invert(jobs_known))),
+        old_jobs=RecordTable(Employment, held.employments.filter(jobs_known)).records(),
+    )
 
 
 def _has_details(company: Company) -> bool:

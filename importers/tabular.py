@@ -59,38 +59,9 @@ def read_table(
         raise UnusableInput(f"{path}: {next(iter(decoded.bad_lines.values()))}")
     if not any(line.strip() for line in decoded.lines):
         raise UnusableInput(f"{path}: the file is empty; expected a {what}")
-    spellings = {
-        alias.lower(): name for name, aliases in columns.items() for alias in (name, *aliases)
-    }
-    header_index = None
-    delimiter = ","
-    for index, line in enumerate(decoded.lines[:60]):
-        for candidate in (",", ";", "\t"):
-            if candidate not in line and len(required) > 1:
-                continue
-            try:
-                cells = next(csv.reader([line], delimiter=candidate), [])
-            except csv.Error:
-                continue
-            found = {spellings.get(_header_key(c)) for c in cells}
-            if all(r in found for r in required):
-                header_index, delimiter = index, candidate
-                break
-        if header_index is not None:
-            break
-    if header_index is None:
-        first = next((line for line in decoded.lines if line.strip()), "")[:80]
-        wanted = ", ".join(repr(columns[r][0] if columns[r] else r) for r in required)
-        raise UnusableInput(
-            f"{path}: no header with the columns {wanted} (first line: {first!r}); "
-            f"is this a {what}?{(' ' + hint) if hint else ''}"
-        )
-    header_cells = next(csv.reader([decoded.lines[header_index]], delimiter=delimiter))
-    positions: dict[int, str] = {}
-    for position, cell in enumerate(header_cells):
-        name = spellings.get(_header_key(cell))
-        if name is not None and name not in positions.values():
-            positions[position] = name
+    header_index, delimiter, header_cells, positions = find_header(
+        decoded.lines, path=path, columns=columns, required=required, what=what, hint=hint
+    )
     table = Table(
         path=path,
         columns=list(positions.values()),
@@ -136,3 +107,56 @@ def read_table(
             f"{path}:{header_index + 2 + consumed}: unreadable CSV ({exc})"
         ) from None
     return table
+
+
+class Header(NamedTuple):
+    at: int  # its line, 0-based, in the decoded lines
+    delimiter: str
+    cells: list[str]
+    positions: dict[int, str]  # cell position -> canonical column (each column once)
+
+
+def find_header(
+    lines: Sequence[str],
+    *,
+    path: str,
+    columns: Mapping[str, Sequence[str]],
+    required: Sequence[str],
+    what: str,
+    hint: str = "",
+) -> Header:
+    """The header among the first 60 lines, as ``read_table`` describes it; raises UnusableInput
+    when there is none."""
+    spellings = {
+        alias.lower(): name for name, aliases in columns.items() for alias in (name, *aliases)
+    }
+    header_index = None
+    delimiter = ","
+    for index, line in enumerate(lines[:60]):
+        for candidate in (",", ";", "\t"):
+            if candidate not in line and len(required) > 1:
+                continue
+            try:
+                cells = next(csv.reader([line], delimiter=candidate), [])
+            except csv.Error:
+                continue
+            found = {spellings.get(_header_key(c)) for c in cells}
+            if all(r in found for r in required):
+                header_index, delimiter = index, candidate
+                break
+        if header_index is not None:
+            break
+    if header_index is None:
+        first = next((line for line in lines if line.strip()), "")[:80]
+        wanted = ", ".join(repr(columns[r][0] if columns[r] else r) for r in required)
+        raise UnusableInput(
+            f"{path}: no header with the columns {wanted} (first line: {first!r}); "
+            f"is this a {what}?{(' ' + hint) if hint else ''}"
+        )
+    header_cells = next(csv.reader([lines[header_index]], delimiter=delimiter))
+    positions: dict[int, str] = {}
+    for position, cell in enumerate(header_cells):
+        name = spellings.get(_header_key(cell))
+        if name is not None and name not in positions.values():
+            positions[position] = name
+    return Header(header_index, delimiter, header_cells, positions)

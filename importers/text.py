@@ -131,3 +131,25 @@ def clean_cell(value: str | None) -> str:
     ):
         return value
     return value.strip().strip(INVISIBLE).strip()
+
+
+_NOT_ASCII_TRIMMED = re.compile(
+    "[\x00\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+    + re.escape(INVISIBLE)
+    + "]"
+)
+"""NUL, and what ``clean_cell`` trims beyond ASCII spaces (``str.strip`` trims the separators
+U+001C to U+001F and Unicode spaces too)."""
+
+
+def is_plain(text: str) -> bool:
+    """Whether ``decode_lines`` keeps this text as it is (no double encoding to undo, already in
+    NFC) and cleaning each of its cells is trimming ASCII spaces: no NUL, invisible marks or
+    other spaces. Most exports are."""
+    if _NOT_ASCII_TRIMMED.search(text):
+        return False
+    if text.isascii():
+        return True
+    if _MAYBE_MOJIBAKE.search(text) and _MOJIBAKE.search(text):
+        return False
+    return unicodedata.is_normalized("NFC", text)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.errors import InvalidArgument
 from graph.model import (
@@ -17,6 +18,7 @@ from graph.model import (
     Lead,
     OrgSnapshot,
     Person,
+    RecordTable,
     Rep,
     School,
     Study,
@@ -129,9 +131,14 @@ class CypherImports(CypherPeople):
     def create_ties(self, ties: Sequence[Tie]) -> int:
         """Write new ties to people the same import creates, each stored from the smaller id to
         the larger."""
-        for tie in ties:
-            if tie.a >= tie.b:
-                raise InvalidArgument(f"create_ties needs a < b (got {tie.a!r}, {tie.b!r})")
+        if isinstance(ties, RecordTable):  # asked of its columns: no record made
+            wrong = pc.indices_nonzero(pc.greater_equal(ties.table["a"], ties.table["b"]))
+            unordered = ties[wrong[0].as_py()] if len(wrong) else None
+        else:
+            unordered = next((tie for tie in ties if tie.a >= tie.b), None)
+        if unordered is not None:
+            a, b = unordered.a, unordered.b
+            raise InvalidArgument(f"create_ties needs a < b (got {a!r}, {b!r})")
         return self._write_records("create_ties", ties)
 
     def create_companies(self, companies: Sequence[Company]) -> int:

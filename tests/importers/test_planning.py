@@ -227,7 +227,12 @@ def test_a_folder_planned_on_two_cores_imports_as_on_one(
     folder.mkdir()
     for seed, name in enumerate(("alice", "bob", "carol"), start=11):
         rows = synthetic_connections(200, seed=seed, quirks=False)
-        write(folder, f"{name}@seller.example.csv", connections_csv([DANA, *rows]))
+        if name == "carol":  # a data-export archive: the folder is planned row by row
+            linkedin_archive(
+                folder / f"{name}@seller.example.zip", connections=connections_csv([DANA, *rows])
+            )
+        else:
+            write(folder, f"{name}@seller.example.csv", connections_csv([DANA, *rows]))
     dry = import_linkedin_folder(roster, folder, dry_run=True)  # planned on one core
     monkeypatch.setattr(planning, "PARALLEL_MIN_BYTES", 0)
     assert "exports in process" not in caplog.text
