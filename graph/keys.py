@@ -27,8 +27,8 @@ PLAIN_PROFILE_URL = (
     r"https?://(?:[a-z]{2,3}\.|www\.)?linkedin\.com/(?:in|pub)/(?P<slug>[a-z0-9_-]+)/?"
 )
 """A profile URL that needs nothing decoded or folded (group ``slug``): most of them. Its
-canonical form is ``PROFILE_URL`` and the slug, its person id ``li:`` and the slug (also read
-by a kernel in ``importers.connection_columns``)."""
+canonical form is ``PROFILE_URL`` and the slug, its person id ``li:`` and the slug. Written for
+Python's ``re`` and RE2 alike (Arrow's kernels match it too)."""
 _PLAIN_PROFILE_URL = re.compile(PLAIN_PROFILE_URL)
 
 

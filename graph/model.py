@@ -6,7 +6,7 @@ import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import numpy as np
 
@@ -17,16 +17,16 @@ MAX_HOPS = 3
 
 # --- what is written -------------------------------------------------------------------------
 
-R = TypeVar("R")
+RecordT = TypeVar("RecordT")
 
 
-class RecordTable(Sequence[R], Generic[R]):
+class RecordTable(Sequence[RecordT]):
     """Records of one dataclass held as an Arrow table, a column per field (fields it lacks
     take their defaults; a list column is a tuple field): a bootstrap's 1.6M ties go to
     LadybugDB's bulk loader as they are (``LadybugStore``), and become records only where
     they are read one by one."""
 
-    def __init__(self, kind: type[R], table: pa.Table) -> None:
+    def __init__(self, kind: type[RecordT], table: pa.Table) -> None:
         self.kind = kind
         self.table = table
 
@@ -34,12 +34,12 @@ class RecordTable(Sequence[R], Generic[R]):
         return int(self.table.num_rows)
 
     @overload
-    def __getitem__(self, index: int) -> R: ...
+    def __getitem__(self, index: int) -> RecordT: ...
 
     @overload
-    def __getitem__(self, index: slice) -> RecordTable[R]: ...
+    def __getitem__(self, index: slice) -> RecordTable[RecordT]: ...
 
-    def __getitem__(self, index: int | slice) -> R | RecordTable[R]:
+    def __getitem__(self, index: int | slice) -> RecordT | RecordTable[RecordT]:
         if isinstance(index, slice):
             start, stop, step = index.indices(len(self))
             if step != 1:
@@ -50,18 +50,20 @@ class RecordTable(Sequence[R], Generic[R]):
             raise IndexError(f"record {index} of {len(self)}")
         return next(iter(self[at : at + 1]))
 
-    def __iter__(self) -> Iterator[R]:
+    def __iter__(self) -> Iterator[RecordT]:
+        import pyarrow as pa  # imported by whoever made the table
+
         names = self.table.column_names
         columns = [
             [None if v is None else tuple(v) for v in column.to_pylist()]
-            if str(column.type).startswith("list")
+            if pa.types.is_list(column.type)
             else column.to_pylist()
             for column in self.table.columns
         ]
         for values in zip(*columns, strict=True):
             yield self.kind(**dict(zip(names, values, strict=True)))
 
-    def records(self) -> list[R]:
+    def records(self) -> list[RecordT]:
         return list(self)
 
 

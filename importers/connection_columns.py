@@ -1,17 +1,18 @@
 """A team's bootstrap planned in columns: the Connections.csv files of a folder read into Arrow
-columns, normalised by kernels and merged by group-bys, into the plan that planning each file row
-by row (``linkedin.plan_connections``) would make.
+columns, normalised by vectorised kernels and merged by numbered keys, into the plan that planning
+each file row by row (``linkedin.plan_connections``) would make.
 
-Row by row, a bootstrap's 1.6M rows cost about 30 s of CPU in Python objects. Here Python's
-``csv`` still parses the cells (as the row planner's reading does), and Python sees only what
-kernels cannot follow: the distinct company names and dates (each keyed once), emails, URLs of
-an unusual shape and people without a URL.
+Row by row, a bootstrap's 1.6M rows cost about 30 s of CPU in Python objects. Here the cells are
+split by Arrow's CSV parser (a text without quotes, split as Python's ``csv`` splits it) or by
+Python's ``csv`` (as the row planner's reading does), and Python sees only what kernels cannot
+follow: the distinct company names and dates (each keyed once), emails, URLs of an unusual shape
+and people without a URL.
 
 A file is planned row by row when anything in it is beyond the kernels: text that is not plain
 (``text.is_plain``: another encoding, double-encoded characters, decomposed accents, invisible
 marks or unusual spaces), columns the planner does not read, rows of another width than the
-header, a comma in a name ("Nayak, MSc"), or any row the row planner rejects (a URL that is no
-profile, no name and no URL, a date it cannot read). Its rows then join the others in the
+header, a cell longer than ``csv`` reads, a comma in a name ("Nayak, MSc"), or any row the row
+planner rejects (a URL that is no profile, no name and no URL, a date it cannot read). Its rows then join the others in the
 file's place, so that the merge is the same.
 
 The merge follows ``Plan``'s rules over all rows in the order of the files: a person's fields are
@@ -50,10 +51,11 @@ from importers.plan import ImportReport, Plan, PlanColumns, Progress
 from importers.planning import READING
 from importers.source import read_bytes
 from importers.tabular import Table, find_header
-from importers.text import is_plain
+from importers.text import PLAIN_SPACES, is_plain
 
 _CELLS = ("first", "last", "url", "email", "company", "position", "connected")
-_ASCII_SPACES = " \t\n\x0b\x0c\r"  # what str.strip trims of a plain text (text.is_plain)
+"""The columns of ``CONNECTIONS_COLUMNS`` the kernels read (a file with any other is planned
+row by row)."""
 _PLAIN_URL = f"^(?:{keys.PLAIN_PROFILE_URL})$"
 _ALL = pc.ScalarAggregateOptions(skip_nulls=False)  # first and last rows, empty or not
 
@@ -91,7 +93,7 @@ class _Cells:
 
     def add(self, number: int, rep: RepRef, cells: dict[str, Any], rows: int) -> None:
         for name, arrays in self.columns.items():
-            arrays.append(cells.get(name, pa.array([""] * rows, pa.string())))
+            arrays.append(cells[name] if name in cells else pa.array([""] * rows, pa.string()))
         self.files.append(number)
         self.counts.append(rows)
         self.reps.append(rep)
@@ -128,7 +130,7 @@ def plan_connection_files(
         if progress is not None:
             progress(READING, number + 1, len(jobs))
     rows, beyond = _normalise(cells, plan, report)
-    for number in beyond:
+    for number in beyond:  # read again (a few files): all the bytes are not kept meanwhile
         by_rows[number] = connections_table(read_bytes(jobs[number][1]), str(jobs[number][1]))
     parts = [rows] if rows is not None else []
     for number in sorted(by_rows):
@@ -172,11 +174,13 @@ def _plain_rows(data: bytes, path: str) -> tuple[dict[str, Any], int] | None:
     except UnusableInput:
         return None  # the row planner says why
     width = len(header.cells)
-    if len(header.positions) != width:  # a column the planner does not read, or one twice
-        return None
+    if len(header.positions) != width or not set(header.positions.values()) <= set(_CELLS):
+        return None  # a column the kernels do not read, or one twice
     body = "\n".join(lines[header.at + 1 :])
-    names = {position: name for position, name in header.positions.items()}
+    names = header.positions
     if '"' not in body:  # nothing quoted: Arrow's parser splits it as Python's csv does
+        if len(body) > csv.field_size_limit() and max(map(len, lines)) > csv.field_size_limit():
+            return None  # a cell longer than csv reads: the row planner says where
         return _split_by_arrow(body, header.delimiter, width, names)
     try:
         rows = list(csv.reader(io.StringIO(body), delimiter=header.delimiter, strict=False))
@@ -223,7 +227,7 @@ def _normalise(cells: _Cells, plan: Plan, report: ImportReport) -> tuple[Any, li
     if not cells.files:
         return None, []
     first, last, url, email, company, position, connected = (
-        pc.utf8_trim(cells.column(name), _ASCII_SPACES) for name in _CELLS
+        pc.utf8_trim(cells.column(name), PLAIN_SPACES) for name in _CELLS
     )
     cells.columns.clear()
     filled = [pc.not_equal(c, "") for c in (first, last, url, email, company, position)]
@@ -365,10 +369,11 @@ def _codes(values: Any) -> Any:
     return _dictionary(values).indices.fill_null(-1).to_numpy(zero_copy_only=False)
 
 
-def _first_of_each(keys: Any, rows: Any = None) -> tuple[Any, Any]:
-    """Each key of ``keys`` (a numpy array) once, in order, and the row where it first comes;
-    with ``rows``, the keys are those rows' keys."""
-    unique, first = np.unique(keys, return_index=True)
+def _first_of_each(numbers: Any, rows: Any = None) -> tuple[Any, Any]:
+    """Each number of ``numbers`` (a numpy array) once, sorted, and the row where it first
+    comes; with ``rows``, the numbers are those rows'. Numbers from ``_codes`` sort in the order
+    their values first come."""
+    unique, first = np.unique(numbers, return_index=True)
     return unique, first if rows is None else rows[first]
 
 
@@ -449,6 +454,7 @@ def _merge(plan: Plan, rows: Any) -> None:
         ),
     )
     if plan.people or plan.ties or plan.employments or plan.columns is not None:
+        plan.materialise()  # the columns hold each key once: these merge into records
         merged = Plan(columns=columns)
         merged.materialise()
         for record in merged.people.values():

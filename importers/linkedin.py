@@ -56,7 +56,7 @@ PROFILE_COLUMNS = {
     "headline": ["Headline"],
     "location": ["Geo Location", "Location"],
 }
-CONNECTIONS_REQUIRED = ["first", "last"]
+CONNECTIONS_REQUIRED = ("first", "last")
 SOURCE = "linkedin"
 
 
@@ -222,6 +222,7 @@ def plan_profile(plan: Plan, report: ImportReport, rep: RepRef, table: Table) ->
 
 
 def connections_table(data: bytes, path: str) -> Table:
+    """A Connections.csv's rows (``path`` names it in errors)."""
     return read_table(
         data,
         path=path,
@@ -419,9 +420,10 @@ def import_linkedin_folder(
     to copy first, LadybugDB's bulk loader undone from that copy on failure:
     ``LadybugStore.bulk_writes``), batches of transactions on Neo4j when it is larger than the
     server should hold at once (a rerun after a crash completes it). Safe to rerun either way.
-    With ``--prune`` each export is its own plan, since pruning is per rep. Without it, 16 MiB
-    of exports or more are read on two cores, on a machine with two (``importers.planning``).
-    """
+    With ``--prune`` each export is its own plan, since pruning is per rep. Without it, a folder
+    of Connections.csv files is planned in columns (``importers.connection_columns``); one with
+    zip archives row by row, 16 MiB of exports or more on two cores, on a machine with two
+    (``importers.planning``)."""
     if not folder.is_dir():
         raise UnusableInput(f"{folder} is not a folder")
     jobs: list[tuple[str, Path]] = []
@@ -453,7 +455,7 @@ def import_linkedin_folder(
         (rep, path, str(path.relative_to(folder)))
         for (_, path), rep in zip(jobs, reps, strict=True)
     ]
-    if all(path.suffix.lower() == ".csv" for _, path, _ in shown):
+    if all(_csv_file(path) for _, path, _ in shown):
         # Connections.csv files only: planned in columns (imported here, as it imports this)
         from importers.connection_columns import plan_connection_files
 
@@ -461,6 +463,18 @@ def import_linkedin_folder(
     else:
         plan_files(plan, report, shown, plan_linkedin_file, progress=progress)
     return apply_plan(store, plan, report, dry_run=dry_run, progress=progress, bulk=True)
+
+
+def _csv_file(path: Path) -> bool:
+    """Whether an export is a .csv file that is no zip archive (one saved as .csv is read as an
+    archive, by its first bytes: ``plan_linkedin_file``)."""
+    if path.suffix.lower() != ".csv":
+        return False
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4) != b"PK\x03\x04"
+    except OSError:
+        return True  # read_bytes says why
 
 
 def _add_up(total: ImportReport, one: ImportReport) -> None:

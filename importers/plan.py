@@ -184,10 +184,11 @@ class Plan:
         )
 
     def people_count(self) -> int:
-        return len(self.people) + (self.columns.people.num_rows if self.columns else 0)
+        held = self.columns
+        return len(self.people) + (held.people.num_rows if held is not None else 0)
 
     def person_ids(self) -> set[str]:
-        held = self.columns.people["id"].to_pylist() if self.columns else ()
+        held = self.columns.people["id"].to_pylist() if self.columns is not None else ()
         return {*self.people, *held}
 
     def company_key(self, name: str) -> str | None:
@@ -368,6 +369,7 @@ class _Counted:
     """What counting a plan against the graph found."""
 
     new_people: set[str]
+    existing: set[str]  # the planned people the graph has
     known_ties: dict[tuple[str, str, str], tuple[str, ...]]  # planned ties that exist: reporters
     new_reporters: list[Tie]  # existing ties this import reports too (all their reporters)
     pruned: list[Tie]  # ties only the pruning rep reported: deleted
@@ -412,7 +414,7 @@ def _write(
         else [plan.people[pid] for pid in sorted(new_people)]
     )
     # what is known to be new is created (fast); what exists is merged (updated)
-    held = _held_columns(plan, new_people)
+    held = _held_columns(plan, counted.existing)
     steps: list[tuple[str, Callable[[Sequence[Any]], int], Sequence[Any]]] = [
         ("companies", store.create_companies, new_companies),
         ("companies", store.merge_companies, old_companies),
@@ -525,7 +527,7 @@ def _count(store: GraphStore, plan: Plan, report: ImportReport) -> _Counted:
     ):
         if count:
             report.written[what] = count
-    return _Counted(new_people, known_ties, new_reporters, pruned, unreported)
+    return _Counted(new_people, existing, known_ties, new_reporters, pruned, unreported)
 
 
 @dataclass
@@ -540,12 +542,13 @@ class _HeldColumns:
     old_jobs: list[Employment] = field(default_factory=list)
 
 
-def _held_columns(plan: Plan, new_people: set[str]) -> _HeldColumns:
+def _held_columns(plan: Plan, existing: set[str]) -> _HeldColumns:
+    """What to write of the plan's columns, given the planned people the graph has (in a
+    bootstrap, the reps' own people: a few thousand)."""
     held = plan.columns
     if held is None:
         return _HeldColumns()
-    # the graph's people among them: a bootstrap's reps, a few thousand
-    known = pa.array(sorted(set(held.people["id"].to_pylist()) - new_people), pa.string())
+    known = pa.array(sorted(existing), pa.string())
     people_known = pc.is_in(held.people["id"], value_set=known)
     jobs_known = pc.is_in(held.employments["person_id"], value_set=known)
     return _HeldColumns(

@@ -142,6 +142,10 @@ _NOT_ASCII_TRIMMED = re.compile(
 U+001C to U+001F and Unicode spaces too)."""
 
 
+PLAIN_SPACES = " \t\n\x0b\x0c\r"
+"""What ``clean_cell`` trims around a cell of a plain text (``is_plain``)."""
+
+
 def is_plain(text: str) -> bool:
     """Whether ``decode_lines`` keeps this text as it is (no double encoding to undo, already in
     NFC) and cleaning each of its cells is trimming ASCII spaces: no NUL, invisible marks or

@@ -17,7 +17,7 @@ from graph.errors import UnusableInput
 from graph.model import Person, RecordTable, RepRef, Tie
 from importers import connection_columns
 from importers.connection_columns import plan_connection_files
-from importers.linkedin import plan_linkedin_file
+from importers.linkedin import CONNECTIONS_COLUMNS, plan_linkedin_file
 from importers.plan import ImportReport, Plan
 from tests.importers.conftest import DANA, write
 
@@ -337,3 +337,28 @@ def test_a_record_table_reads_as_its_records() -> None:
         ties[2]
     people = RecordTable(Person, pa.table({"id": ["li:a"], "name": ["A"]}))
     assert list(people) == [Person(id="li:a", name="A")]  # the fields it lacks: defaults
+
+
+def test_files_planned_in_two_goes_merge_as_in_one(tmp_path: Path) -> None:
+    """A plan that holds columns already takes more files as their rows would merge."""
+    jobs = _plain(tmp_path)
+    plan, report = _in_columns(jobs[:3])
+    plan_connection_files(plan, report, jobs[3:])
+    expected_plan, expected_report = _one_by_one(jobs)
+    assert _held(plan) == _held(expected_plan)
+    assert report.as_json() == expected_report.as_json()
+
+
+def test_a_cell_longer_than_csv_reads_fails_as_row_by_row(tmp_path: Path) -> None:
+    long = dataclasses.replace(DANA, position="x" * 140_000)
+    path = write(tmp_path, "long.csv", connections_csv([long]))
+    jobs = [(REPS["alice"], path, path.name)]
+    with pytest.raises(UnusableInput, match="field larger than field limit") as in_columns:
+        _in_columns(jobs)
+    with pytest.raises(UnusableInput) as one_by_one:
+        _one_by_one(jobs)
+    assert str(in_columns.value) == str(one_by_one.value)
+
+
+def test_the_kernels_read_every_column_of_a_connections_export() -> None:
+    assert set(connection_columns._CELLS) == set(CONNECTIONS_COLUMNS)

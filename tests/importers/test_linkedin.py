@@ -434,6 +434,26 @@ def test_folder_of_exports_is_one_transaction_and_safe_to_rerun(
     assert roster.counts() == counts
 
 
+def test_a_data_export_archive_saved_as_csv_in_a_folder_is_read_as_an_archive(
+    roster: GraphStore, tmp_path: Path
+) -> None:
+    """The archive is known by its first bytes, as for one export: the folder is planned row
+    by row (not in columns) and imports as with the archive named .zip."""
+    from importers.linkedin import import_linkedin_folder
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    write(folder, "alice@seller.example.csv", connections_csv([DANA]))
+    linkedin_archive(
+        folder / "carol@seller.example.csv",
+        connections=connections_csv([DANA, *synthetic_connections(5, seed=4, quirks=False)]),
+        profile=profile_csv("Carol", "Cruz", "Enterprise AE"),
+    )
+    report = import_linkedin_folder(roster, folder)
+    assert (report.people_created, report.ties_created, report.invalid) == (6, 7, [])
+    assert roster.person("li:carol-rep").title == "Enterprise AE"  # from its Profile.csv
+
+
 def test_a_large_folder_into_a_graph_of_a_few_people_counts_who_is_new(
     roster: GraphStore, tmp_path: Path
 ) -> None:
