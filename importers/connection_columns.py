@@ -12,8 +12,8 @@ A file is planned row by row when anything in it is beyond the kernels: text tha
 (``text.is_plain``: another encoding, double-encoded characters, decomposed accents, invisible
 marks or unusual spaces), columns the planner does not read, rows of another width than the
 header, a cell longer than ``csv`` reads, a comma in a name ("Nayak, MSc"), or any row the row
-planner rejects (a URL that is no profile, no name and no URL, a date it cannot read). Its rows then join the others in the
-file's place, so that the merge is the same.
+planner rejects (a URL that is no profile, no name and no URL, a date it cannot read). Its rows
+then join the others in the file's place, so that the merge is the same.
 
 The merge follows ``Plan``'s rules over all rows in the order of the files: a person's fields are
 the first non-empty ones seen, a tie keeps its first row's date and gets every reporter, a
