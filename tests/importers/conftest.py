@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 
 from benchmarks.exports import Connection
+from graph.model import RepRef
 from graph.store import GraphStore
 from importers.crm import import_reps
+from importers.linkedin import plan_linkedin_file
+from importers.plan import ImportReport, Plan
 
 ROSTER = (
     "email,name,linkedin_url,region,timezone,industries,products,deal_min,deal_max,capacity,"
@@ -44,3 +47,14 @@ def write(folder: Path, name: str, data: bytes | str) -> Path:
     else:
         path.write_bytes(data)
     return path
+
+
+def plan_one_by_one(jobs: list[tuple[RepRef, Path, str]]) -> tuple[Plan, ImportReport]:
+    """A folder's exports planned row by row, one file after the other, in one plan and report:
+    what the folder's faster planners must give."""
+    plan, report = Plan(), ImportReport(file="exports/", kind="linkedin-folder")
+    for rep, path, shown in jobs:
+        report.current_file = shown
+        plan_linkedin_file(plan, report, rep, path)
+    report.current_file = None
+    return plan, report

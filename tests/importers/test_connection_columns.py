@@ -17,9 +17,9 @@ from graph.errors import UnusableInput
 from graph.model import Person, RecordTable, RepRef, Tie
 from importers import connection_columns
 from importers.connection_columns import plan_connection_files
-from importers.linkedin import CONNECTIONS_COLUMNS, plan_linkedin_file
+from importers.linkedin import CONNECTIONS_COLUMNS
 from importers.plan import ImportReport, Plan
-from tests.importers.conftest import DANA, write
+from tests.importers.conftest import DANA, plan_one_by_one, write
 
 REPS = {
     name: RepRef(
@@ -230,15 +230,6 @@ def _by_rows(folder: Path) -> list[tuple[RepRef, Path, str]]:
     return jobs
 
 
-def _one_by_one(jobs: list[tuple[RepRef, Path, str]]) -> tuple[Plan, ImportReport]:
-    plan, report = Plan(), ImportReport(file="exports/", kind="linkedin-folder")
-    for rep, path, shown in jobs:
-        report.current_file = shown
-        plan_linkedin_file(plan, report, rep, path)
-    report.current_file = None
-    return plan, report
-
-
 def _in_columns(jobs: list[tuple[RepRef, Path, str]]) -> tuple[Plan, ImportReport]:
     plan, report = Plan(), ImportReport(file="exports/", kind="linkedin-folder")
     plan_connection_files(plan, report, jobs)
@@ -275,7 +266,7 @@ def test_a_folder_planned_in_columns_is_planned_as_row_by_row(
     assert sorted(by_rows) == sorted(shown for _, _, shown in jobs if shown.startswith("r"))
     if kind == "plain":  # the kernels planned every file: the bulk of it stays in columns
         assert plan.columns is not None and len(plan.columns.ties) > 100
-    expected_plan, expected_report = _one_by_one(jobs)
+    expected_plan, expected_report = plan_one_by_one(jobs)
     assert _held(plan) == _held(expected_plan)
     assert report.as_json() == expected_report.as_json()
     assert report.rows_read > 90 and report.skipped and (kind == "plain") != bool(report.invalid)
@@ -309,7 +300,7 @@ def test_a_file_that_is_no_export_fails_in_its_turn(tmp_path: Path) -> None:
         with pytest.raises(UnusableInput) as in_columns:
             _in_columns(with_bad)
         with pytest.raises(UnusableInput) as one_by_one:
-            _one_by_one(with_bad)
+            plan_one_by_one(with_bad)
         assert str(in_columns.value) == str(one_by_one.value)
 
 
@@ -344,7 +335,7 @@ def test_files_planned_in_two_goes_merge_as_in_one(tmp_path: Path) -> None:
     jobs = _plain(tmp_path)
     plan, report = _in_columns(jobs[:3])
     plan_connection_files(plan, report, jobs[3:])
-    expected_plan, expected_report = _one_by_one(jobs)
+    expected_plan, expected_report = plan_one_by_one(jobs)
     assert _held(plan) == _held(expected_plan)
     assert report.as_json() == expected_report.as_json()
 
@@ -356,7 +347,7 @@ def test_a_cell_longer_than_csv_reads_fails_as_row_by_row(tmp_path: Path) -> Non
     with pytest.raises(UnusableInput, match="field larger than field limit") as in_columns:
         _in_columns(jobs)
     with pytest.raises(UnusableInput) as one_by_one:
-        _one_by_one(jobs)
+        plan_one_by_one(jobs)
     assert str(in_columns.value) == str(one_by_one.value)
 
 

@@ -30,7 +30,7 @@ from graph.store import GraphStore
 from importers import planning
 from importers.linkedin import import_linkedin_folder, plan_linkedin_file
 from importers.plan import ImportReport, Plan
-from tests.importers.conftest import DANA, write
+from tests.importers.conftest import DANA, plan_one_by_one, write
 
 REPS = [
     RepRef(
@@ -114,12 +114,7 @@ def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _in_order(jobs: list[tuple[RepRef, Path, str]]) -> dict[str, Any]:
-    plan, report = Plan(), ImportReport(file="exports/", kind="linkedin-folder")
-    for rep, path, shown in jobs:
-        report.current_file = shown
-        plan_linkedin_file(plan, report, rep, path)
-    report.current_file = None
-    return _planned(plan, report)
+    return _planned(*plan_one_by_one(jobs))
 
 
 def test_the_exports_meet_across_files(tmp_path: Path) -> None:
