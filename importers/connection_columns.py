@@ -8,9 +8,10 @@ Python's ``csv`` (as the row planner's reading does), and Python sees only what 
 follow: the distinct company names and dates (each keyed once), emails, URLs of an unusual shape
 and people without a URL.
 
-A file is planned row by row when anything in it is beyond the kernels: text that is not plain
-(``text.is_plain``: another encoding, double-encoded characters, decomposed accents, invisible
-marks or unusual spaces), columns the planner does not read, rows of another width than the
+A file is planned row by row when anything in it is beyond the kernels: text that
+``text.decode_lines`` does not take as it is (``as_is``: another encoding, double-encoded
+characters, decomposed accents), cells with invisible marks or unusual spaces
+(``text.trims_as_ascii``), columns the planner does not read, rows of another width than the
 header, a cell longer than ``csv`` reads, a comma in a name ("Nayak, MSc"), or any row the row
 planner rejects (a URL that is no profile, no name and no URL, a date it cannot read). Its rows
 then join the others in the file's place, so that the merge is the same.
@@ -51,7 +52,7 @@ from importers.plan import ImportReport, Plan, PlanColumns, Progress
 from importers.planning import READING
 from importers.source import read_bytes
 from importers.tabular import Table, find_header
-from importers.text import PLAIN_SPACES, is_plain
+from importers.text import PLAIN_SPACES, decode_lines, trims_as_ascii
 
 _CELLS = ("first", "last", "url", "email", "company", "position", "connected")
 """The columns of ``CONNECTIONS_COLUMNS`` the kernels read (a file with any other is planned
@@ -148,23 +149,10 @@ def plan_connection_files(
 def _plain_rows(data: bytes, path: str) -> tuple[dict[str, Any], int] | None:
     """A file's cells, a string array per column read, and its rows, when kernels can plan
     them (see the module's description); else None."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    decoded = decode_lines(data)  # the lines read_table reads
+    if not decoded.as_is:
         return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if not is_plain(text):
-        return None
-    if "\r" in text:  # as decode_lines splits lines: CRLF, LF or CR
-        text = text.replace("\r\n", "\n")
-        if "\r" in text:
-            text = text.replace("\r", "\n")
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+    lines = decoded.lines
     if not any(line.strip() for line in lines):
         return None  # the row planner says it is empty
     try:
@@ -176,7 +164,9 @@ def _plain_rows(data: bytes, path: str) -> tuple[dict[str, Any], int] | None:
     width = len(header.cells)
     if len(header.positions) != width or not set(header.positions.values()) <= set(_CELLS):
         return None  # a column the kernels do not read, or one twice
-    body = "\n".join(lines[header.at + 1 :])
+    body = "\n".join(lines[header.at + 1 :])  # as read_table parses it
+    if not trims_as_ascii(body):
+        return None
     names = header.positions
     if '"' not in body:  # nothing quoted: Arrow's parser splits it as Python's csv does
         if len(body) > csv.field_size_limit() and max(map(len, lines)) > csv.field_size_limit():

@@ -45,3 +45,21 @@ def test_lines_decode_as_utf8_or_cp1252_and_bad_bytes_are_named() -> None:
     decoded = decode_lines(data)
     assert decoded.lines == ["Jörg", "Zoë", "", "last"]
     assert decoded.bad_lines == {3: "byte 0x81 at column 5 is neither UTF-8 nor Windows-1252"}
+
+
+@pytest.mark.parametrize(
+    ("data", "lines", "as_is"),
+    [
+        (b"a,b\r\nc,d\r\n", ["a,b", "c,d"], True),
+        (b"\xef\xbb\xbfa\rb\nc\r\n\r\nd", ["a", "b", "c", "", "d"], True),
+        ("Zoë,Müller\n".encode(), ["Zoë,Müller"], True),
+        ("Zoë\n".encode("utf-16"), ["Zoë"], False),  # not UTF-8
+        ("Zoë\n".encode("cp1252"), ["Zoë"], False),
+        ("Zoë\n".encode().decode("cp1252").encode(), ["Zoë"], False),  # repaired
+        ("Zoe\u0308\n".encode(), ["Zoë"], False),  # normalised to NFC
+    ],
+)
+def test_a_text_taken_as_it_is_says_so(data: bytes, lines: list[str], as_is: bool) -> None:
+    """``as_is``: UTF-8 whose lines are its text (lines split at CRLF, LF or CR alike)."""
+    decoded = decode_lines(data)
+    assert (decoded.lines, decoded.as_is) == (lines, as_is)
