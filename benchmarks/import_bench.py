@@ -1,8 +1,10 @@
 """Importer figures for ``make bench``: one 5,000-row Connections.csv into the loaded benchmark
 graph through the CLI (end to end), another through a running ``warmpath serve``
 (``warmpath import linkedin --server``, end to end, once the server is ready and has read the
-open leads' reach: a server in its steady state), and the bootstrap of a whole organisation
-from one synthetic export per rep. Baseline: parsing the same files with the csv module alone.
+open leads' reach: a server in its steady state), a third through the CLI again (the first
+was also the first write into a freshly launched Neo4j, with its query plans still to make), and
+the bootstrap of a whole organisation from one synthetic export per rep. Baseline: parsing the
+same files with the csv module alone.
 
 ``python -m benchmarks.import_bench`` runs these figures alone (same ``BENCH_BACKEND``,
 ``BENCH_SCALE`` and Neo4j variables as ``make bench``): generate, bulk-load, import.

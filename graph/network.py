@@ -31,6 +31,9 @@ SOURCE_BITS = 62
 """How many distinct tie sources (linkedin, facebook, crm, ...) the network can tell apart."""
 EVIDENCE_NAMES = 5
 """How many mutual connections or known people an explanation names per rep (all are counted)."""
+BRIDGES_ONE_BY_ONE = 32
+"""Up to this many reps, ``Bridges`` finds 3-hop paths rep by rep (``first_colleague_bridges``:
+about 20 us each at full scale); beyond, through a mark per person reps know (1.4 ms)."""
 SHARING_BLOCK_CELLS = 16 * 1024**2
 """How many rep x rep cells one step of building ``shares_contact`` works on at once (64 MB of
 float32): its memory stays bounded by this however many reps there are."""
@@ -257,6 +260,34 @@ class RepNetwork:
         near = np.asarray(colleagues, np.int64)
         return who[starts], near[best // len(self.keys)], best % len(self.keys)
 
+    def first_colleague_bridges(
+        self, reps: Sequence[int], colleagues: Sequence[int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What :meth:`colleague_bridges` finds, for a few reps (a ranking's page): each rep's
+        first colleague in order who shares a contact with them (``shares_contact``; a rep
+        among the colleagues shares their own), then the first contact the two share. No
+        mark per person reps know: that array is megabytes at full scale, made for a page of
+        ten reps."""
+        near = np.asarray(colleagues, np.int64)
+        who, colleague, shared = [], [], []
+        for rep in sorted(set(reps)):
+            sharing = np.unpackbits(self.shares_contact[rep], count=len(self.rep_ids))
+            sharing[rep] = len(self.contacts_of(rep)) > 0
+            first = near[sharing[near].astype(bool)][:1]
+            if not len(first):
+                continue
+            mine, theirs = self.contacts_of(rep), self.contacts_of(int(first[0]))
+            at = np.minimum(np.searchsorted(theirs, mine), len(theirs) - 1)
+            both = mine[theirs[at] == mine]
+            who.append(rep)
+            colleague.append(int(first[0]))
+            shared.append(int(both[0]))
+        return (
+            np.asarray(who, np.int64),
+            np.asarray(colleague, np.int64),
+            np.asarray(shared, np.int64),
+        )
+
     def reps_knowing(self, ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Pairs (index into ``ids``, rep index) for every rep who knows one of these people."""
         positions = self.positions(ids)
@@ -416,17 +447,20 @@ class Bridges(Mapping[str, tuple[str, str]]):
         self._colleagues = list(colleagues)
 
     def _resolve(self, reps: Sequence[int]) -> None:
-        """Find these reps' paths. The colleague marks are as long as the rep network's
-        contacts (megabytes at full scale): made for each pass and not kept, since a reach is
-        kept in memory for a long time (routing/reach.py); ask for several reps at once
-        (``prefetch``)."""
+        """Find these reps' paths: rep by rep for a few (a ranking's page), else through the
+        colleague marks, as long as the rep network's contacts (megabytes at full scale):
+        made for each pass and not kept, since a reach is kept in memory for a long time
+        (routing/reach.py); ask for several reps at once (``prefetch``)."""
         if not reps:
             return
         net = self._network
-        marks = net.colleague_marks(self._colleagues)
-        who, colleague, shared = net.colleague_bridges(
-            np.asarray(reps, np.int64), self._colleagues, marks
-        )
+        if len(reps) <= BRIDGES_ONE_BY_ONE:
+            who, colleague, shared = net.first_colleague_bridges(reps, self._colleagues)
+        else:
+            marks = net.colleague_marks(self._colleagues)
+            who, colleague, shared = net.colleague_bridges(
+                np.asarray(reps, np.int64), self._colleagues, marks
+            )
         ids = net.ids.take(pa.array(shared, pa.int64())).to_pylist()
         for rep, person, other in zip(who.tolist(), ids, colleague.tolist(), strict=True):
             self._found[net.rep_ids[rep]] = (person, net.rep_person_ids[other])

@@ -335,13 +335,14 @@ class RankedReps(Sequence[RankedRep]):
         self._explain = explain
         self._built: dict[int, RankedRep] = {}
         self._brief: dict[int, RankedRep] = {}
+        # the shown reps' signals as one matrix (a signal per row), rounded in one pass each:
+        # a ranking is made per request, and rounding signal by signal cost more than the rest
         total = sum(scores.weights.values()) or 1.0
-        self._values = {name: np.round(scores.values[name][order], 4) for name in SIGNALS}
-        self._contributions = {
-            name: np.round(scores.weights[name] * scores.values[name][order] / total, 4)
-            for name in SIGNALS
-        }
-        self._scores_rounded = np.round(scores.score[order], 4)
+        shown = np.stack([scores.values[name][order] for name in SIGNALS])
+        weights = np.array([[scores.weights[name]] for name in SIGNALS])
+        self._values: list[list[float]] = np.round(shown, 4).T.tolist()
+        self._contributions: list[list[float]] = np.round(weights * shown / total, 4).T.tolist()
+        self._scores_rounded: list[float] = np.round(scores.score[order], 4).tolist()
 
     def __len__(self) -> int:
         return len(self._order)
@@ -393,15 +394,14 @@ class RankedReps(Sequence[RankedRep]):
         return RankedRep(
             position=row + 1,
             rep=roster.refs[index],
-            score=float(self._scores_rounded[row]),
+            score=self._scores_rounded[row],
             signals=tuple(
                 SignalScore(
-                    name=name,
-                    value=float(self._values[name][row]),
-                    weight=scores.weights[name],
-                    contribution=float(self._contributions[name][row]),
+                    name=name, value=value, weight=scores.weights[name], contribution=contribution
                 )
-                for name in SIGNALS
+                for name, value, contribution in zip(
+                    SIGNALS, self._values[row], self._contributions[row], strict=True
+                )
             ),
             evidence=evidence_for(self._lead, self._reach, roster, index, scores)
             if self._explain and explain

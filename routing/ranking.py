@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property, partial
 
 import numpy as np
@@ -43,11 +43,11 @@ import numpy as np
 from graph.model import (
     LeadReach,
     LeadView,
-    SharedBackground,
+    SharedStints,
 )
 from graph.store import GraphStore
 from routing.accounts import account_owners
-from routing.background import background_of
+from routing.background import overlap_years
 from routing.connections import BatchLinks, LeadLinks, links_matter
 from routing.errors import InvalidArgument
 from routing.evidence import (
@@ -99,11 +99,18 @@ class Ranking:
         return self.exclusions()
 
 
-def background_value(background: SharedBackground) -> float:
-    values = [0.0]
-    values += [1.0 if e.overlap_years > 0 else 0.5 for e in background.employers]
-    values += [0.6 if s.overlap_years > 0 else 0.3 for s in background.schools]
-    return max(values)
+def background_value(pairs: SharedStints, today: date) -> float:
+    """The shared background signal of a rep and a decision-maker: the best of their shared
+    places (``background_of`` reads the same pairs for the evidence), read without building
+    the background (a ranking reads every rep's pairs)."""
+    best = 0.0
+    for mine, theirs in pairs:
+        together = overlap_years(mine, theirs, today) > 0
+        if theirs.kind == "employer":
+            best = max(best, 1.0 if together else 0.5)
+        else:
+            best = max(best, 0.6 if together else 0.3)
+    return best
 
 
 def score_lead(
@@ -177,11 +184,11 @@ def _weigh(
         coverage /= total_role
     known = reach.known_at_company[reps].astype(float)
     shared = np.zeros(count)
+    today = roster.today()
     for (rep_id, _), pairs in reach.shared.items():
         index = roster.index_of(rep_id)
         if index is not None and first <= index < stop:
-            background = background_of(pairs, roster.today())
-            shared[index - first] = max(shared[index - first], background_value(background))
+            shared[index - first] = max(shared[index - first], background_value(pairs, today))
     best_close = float(roster.close_rate.max()) if len(roster) else 0.0
     owner_id = owners.get(lead.company.id)
     owner = roster.index_of(owner_id) if owner_id else None
@@ -205,7 +212,7 @@ def _weigh(
         "industry": match.industry(lead.industry or lead.company.industry)[reps],
         "geography": match.geography(lead.region or lead.company.region)[reps],
         "product": match.product(lead.product)[reps],
-        "deal_size": match.deal_size(lead.value)[reps],
+        "deal_size": match.deal_size(lead.value, reps),
         "track_record": track,
         "load": load,
         "account_owner": account_owner,

@@ -484,10 +484,11 @@ class ProfileMatch:
             self._region[key] = np.where(same, 1.0, overlap) if key else np.zeros(len(same))
         return self._region[key]
 
-    def deal_size(self, value: float | None) -> np.ndarray:
+    def deal_size(self, value: float | None, reps: slice = slice(None)) -> np.ndarray:
         """1 inside the rep's deal band, falling with the ratio outside it; 0.5 when the lead
-        has no value or the rep no band (neither helps nor hurts)."""
-        low, high = self.roster.deal_min, self.roster.deal_max
+        has no value or the rep no band (neither helps nor hurts). For the reps in ``reps``
+        (a claim asks about one)."""
+        low, high = self.roster.deal_min[reps], self.roster.deal_max[reps]
         if value is None or value <= 0:
             return np.full(len(low), 0.5)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -36,3 +36,46 @@ def test_the_bits_say_what_the_whole_product_says(
 def test_no_reps_share_nothing() -> None:
     packed = network._sharing(sparse.csr_matrix((0, 5), dtype=np.float32))
     assert packed.shape == (0, 0)
+
+
+def _network(rng: np.random.Generator, reps: int, people: int, ties: int) -> network.RepNetwork:
+    """A rep network of ``reps`` reps knowing ``ties`` random (rep, person) pairs."""
+    import pyarrow as pa
+
+    rep_ids = [f"r{i}" for i in range(reps)]
+    rep = rng.integers(0, reps, ties)
+    person = rng.integers(0, people, ties)
+    contacts = pa.table(
+        {
+            "rep_id": [rep_ids[r] for r in rep],
+            "person_id": [f"p{p}" for p in person],
+            "name": [f"P {p}" for p in person],
+            "title": [None] * ties,
+            "source": ["linkedin"] * ties,
+        }
+    )
+    employers = pa.table({"person_id": pa.array([], pa.string()), "company_id": []})
+    return network.RepNetwork(rep_ids, [f"rp{i}" for i in range(reps)], contacts, employers)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_page_of_reps_finds_the_bridges_the_marks_find(seed: int) -> None:
+    """A ranking's page finds 3-hop paths rep by rep; every rep at once goes through the
+    colleague marks: both name, per rep, the first colleague in order who shares a contact,
+    then the first contact they share."""
+    rng = np.random.default_rng(seed)
+    net = _network(rng, reps=60, people=1500, ties=900)
+    colleagues = sorted(int(c) for c in rng.choice(60, 10, replace=False))
+    others = np.setdiff1d(np.arange(60), colleagues)
+    marks = net.colleague_marks(colleagues)
+    for asked in (others, rng.choice(others, 5, replace=False), others[:1], others[:0]):
+        one_by_one = net.first_colleague_bridges(asked.tolist(), colleagues)
+        through_marks = net.colleague_bridges(asked, colleagues, marks)
+        assert [a.tolist() for a in one_by_one] == [a.tolist() for a in through_marks]
+    everyone = np.arange(60)  # a colleague's own contacts are shared with themselves
+    assert [a.tolist() for a in net.first_colleague_bridges(everyone.tolist(), colleagues)] == [
+        a.tolist() for a in net.colleague_bridges(everyone, colleagues, marks)
+    ]
+    found = net.first_colleague_bridges(others.tolist(), colleagues)
+    assert 10 < len(found[0]) < len(others)  # some reps share nobody with a colleague here
+    assert [a.tolist() for a in net.first_colleague_bridges(others.tolist(), [])] == [[], [], []]
