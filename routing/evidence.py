@@ -4,7 +4,7 @@ order of the eligible reps. The scores themselves are computed in routing/rankin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -317,9 +317,9 @@ def ranking_note(roster: Roster, scores: LeadScores, index: int) -> str | None:
 
 
 class RankedReps(Sequence[RankedRep]):
-    """The ranked reps, best first. Everything is computed when the ranking is built; each
-    rep's Python record (signals and evidence) is assembled when first read, so a caller that
-    shows the top 10 of 2,000 reps does not pay for the other 1,990."""
+    """The ranked reps, best first. The scores and the order are computed when the ranking
+    is built; each rep's Python record (rounded signals and evidence) is assembled when first
+    read, so a caller that shows the top 10 of 2,000 reps does not pay for the other 1,990."""
 
     def __init__(
         self,
@@ -335,14 +335,8 @@ class RankedReps(Sequence[RankedRep]):
         self._explain = explain
         self._built: dict[int, RankedRep] = {}
         self._brief: dict[int, RankedRep] = {}
-        # the shown reps' signals as one matrix (a signal per row), rounded in one pass each:
-        # a ranking is made per request, and rounding signal by signal cost more than the rest
-        total = sum(scores.weights.values()) or 1.0
-        shown = np.stack([scores.values[name][order] for name in SIGNALS])
-        weights = np.array([[scores.weights[name]] for name in SIGNALS])
-        self._values: list[list[float]] = np.round(shown, 4).T.tolist()
-        self._contributions: list[list[float]] = np.round(weights * shown / total, 4).T.tolist()
-        self._scores_rounded: list[float] = np.round(scores.score[order], 4).tolist()
+        self._rounded: dict[int, tuple[float, list[float], list[float]]] = {}
+        """Per row read: the score, the signals and their contributions, rounded."""
 
     def __len__(self) -> int:
         return len(self._order)
@@ -354,6 +348,7 @@ class RankedReps(Sequence[RankedRep]):
     def __getitem__(self, item: int | slice) -> RankedRep | Sequence[RankedRep]:
         if isinstance(item, slice):
             rows = range(*item.indices(len(self)))
+            self._round(rows)
             if self._explain:  # the reps shown are explained together
                 shown = [int(self._order[r]) for r in rows]
                 explain(self._lead, self._reach, self._roster, shown)
@@ -371,6 +366,7 @@ class RankedReps(Sequence[RankedRep]):
         """The reps of ``rows`` without their evidence, for a caller that does not show it
         (the evidence is most of what a ranked rep costs)."""
         found = []
+        self._round(range(*rows.indices(len(self))))
         for row in range(*rows.indices(len(self))):
             item = self._built.get(row) or self._brief.get(row)
             if item is None:
@@ -387,21 +383,38 @@ class RankedReps(Sequence[RankedRep]):
         rows = np.flatnonzero(self._order == index)
         return int(rows[0]) if len(rows) else None
 
+    def _round(self, rows: Iterable[int]) -> None:
+        """Round the signals of these rows together (a page of a ranking of 2,000 reps: the
+        rows nobody reads are never rounded)."""
+        todo = [row for row in rows if row not in self._rounded]
+        if not todo:
+            return
+        scores = self._scores
+        index = self._order[todo]
+        signals = np.stack([scores.values[name][index] for name in SIGNALS])
+        weights = np.array([[scores.weights[name]] for name in SIGNALS])
+        total = sum(scores.weights.values()) or 1.0
+        values = np.round(signals, 4).T.tolist()
+        contributions = np.round(weights * signals / total, 4).T.tolist()
+        score = np.round(scores.score[index], 4).tolist()
+        for at, row in enumerate(todo):
+            self._rounded[row] = (score[at], values[at], contributions[at])
+
     def _build(self, row: int, explain: bool = True) -> RankedRep:
         roster, scores = self._roster, self._scores
         index = int(self._order[row])
         capacity = roster.capacity[index]
+        self._round((row,))
+        score, values, contributions = self._rounded[row]
         return RankedRep(
             position=row + 1,
             rep=roster.refs[index],
-            score=self._scores_rounded[row],
+            score=score,
             signals=tuple(
                 SignalScore(
                     name=name, value=value, weight=scores.weights[name], contribution=contribution
                 )
-                for name, value, contribution in zip(
-                    SIGNALS, self._values[row], self._contributions[row], strict=True
-                )
+                for name, value, contribution in zip(SIGNALS, values, contributions, strict=True)
             ),
             evidence=evidence_for(self._lead, self._reach, roster, index, scores)
             if self._explain and explain
