@@ -270,8 +270,8 @@ def write_folder(snapshot: OrgSnapshot, folder: Path) -> tuple[Path, list[Path],
 
 
 def main() -> int:
-    """The import figures alone: the 5,000-row file through the CLI and through the server
-    into the loaded benchmark graph, then the bootstrap."""
+    """The import figures alone: the 5,000-row file through the CLI, through the server and
+    through the CLI again into the loaded benchmark graph, then the bootstrap."""
     from benchmarks.backend import backend_from_env, bench_graph
     from benchmarks.run import Report, _bench_bootstrap, _bench_import
     from demo.organisation import SCALES, generate_org

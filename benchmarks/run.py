@@ -256,7 +256,7 @@ def _bench_import(snapshot: Any, graph: BenchGraph, scratch: Path, report: Repor
         export,
         (base_ms, rows),
         "import 5,000-row file (CLI, steady state)",
-        "another rep's file, after the two imports above",
+        "into the graph again, another rep's file after the two imports above",
     )
 
 

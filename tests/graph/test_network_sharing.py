@@ -39,11 +39,12 @@ def test_no_reps_share_nothing() -> None:
 
 
 def _network(rng: np.random.Generator, reps: int, people: int, ties: int) -> network.RepNetwork:
-    """A rep network of ``reps`` reps knowing ``ties`` random (rep, person) pairs."""
+    """A rep network of ``reps`` reps, the last two knowing nobody, the others ``ties`` random
+    (rep, person) pairs."""
     import pyarrow as pa
 
     rep_ids = [f"r{i}" for i in range(reps)]
-    rep = rng.integers(0, reps, ties)
+    rep = rng.integers(0, reps - 2, ties)
     person = rng.integers(0, people, ties)
     contacts = pa.table(
         {
@@ -58,24 +59,46 @@ def _network(rng: np.random.Generator, reps: int, people: int, ties: int) -> net
     return network.RepNetwork(rep_ids, [f"rp{i}" for i in range(reps)], contacts, employers)
 
 
+def _listed(found: tuple[np.ndarray, ...] | dict[str, tuple[str, str]]) -> object:
+    return [a.tolist() for a in found] if isinstance(found, tuple) else found
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_a_page_of_reps_finds_the_bridges_the_marks_find(seed: int) -> None:
     """A ranking's page finds 3-hop paths rep by rep; every rep at once goes through the
-    colleague marks: both name, per rep, the first colleague in order who shares a contact,
-    then the first contact they share."""
+    colleague marks: both name, per rep, the first colleague in the given order who shares a
+    contact, then the first contact they share. Reps 60 and 61 know nobody."""
     rng = np.random.default_rng(seed)
-    net = _network(rng, reps=60, people=1500, ties=900)
-    colleagues = sorted(int(c) for c in rng.choice(60, 10, replace=False))
-    others = np.setdiff1d(np.arange(60), colleagues)
+    net = _network(rng, reps=62, people=1500, ties=900)
+    chosen = [int(c) for c in rng.choice(60, 10, replace=False)]
+    colleagues = [*chosen, 61, *chosen[:2]]  # not sorted, one knowing nobody, two named twice
+    others = np.setdiff1d(np.arange(62), colleagues)
     marks = net.colleague_marks(colleagues)
     for asked in (others, rng.choice(others, 5, replace=False), others[:1], others[:0]):
         one_by_one = net.first_colleague_bridges(asked.tolist(), colleagues)
         through_marks = net.colleague_bridges(asked, colleagues, marks)
-        assert [a.tolist() for a in one_by_one] == [a.tolist() for a in through_marks]
-    everyone = np.arange(60)  # a colleague's own contacts are shared with themselves
-    assert [a.tolist() for a in net.first_colleague_bridges(everyone.tolist(), colleagues)] == [
-        a.tolist() for a in net.colleague_bridges(everyone, colleagues, marks)
-    ]
+        assert _listed(one_by_one) == _listed(through_marks)
+    everyone = np.arange(62)  # a colleague's own contacts are shared with themselves
+    assert _listed(net.first_colleague_bridges(everyone.tolist(), colleagues)) == _listed(
+        net.colleague_bridges(everyone, colleagues, marks)
+    )
     found = net.first_colleague_bridges(others.tolist(), colleagues)
-    assert 10 < len(found[0]) < len(others)  # some reps share nobody with a colleague here
-    assert [a.tolist() for a in net.first_colleague_bridges(others.tolist(), [])] == [[], [], []]
+    assert 10 < len(found[0]) < len(others) - 1  # some reps share nobody with a colleague here
+    assert 60 not in found[0].tolist()
+    assert _listed(net.first_colleague_bridges(others.tolist(), [])) == [[], [], []]
+
+
+def test_bridges_are_the_same_found_rep_by_rep_or_all_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``Bridges`` asks rep by rep up to BRIDGES_ONE_BY_ONE reps, through the marks above."""
+    rng = np.random.default_rng(5)
+    net = _network(rng, reps=62, people=1500, ties=900)
+    colleagues = [int(c) for c in rng.choice(60, 8, replace=False)]
+    pending = [r for r in range(62) if r not in colleagues]
+    found = {}
+    for one_by_one in (0, 100):
+        monkeypatch.setattr(network, "BRIDGES_ONE_BY_ONE", one_by_one)
+        found[one_by_one] = network.Bridges(net, {}, pending, colleagues).every()
+    assert found[0] == found[100]
+    assert len(found[0]) > 10
