@@ -74,8 +74,13 @@ def _tie_steps(
     contacts: pa.Table, valid: np.ndarray, tie_pair: np.ndarray, pairs: int
 ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """Per (rep, contact) pair, from its ties' rows (``source``, ``strength``): the sources as
-    bits of the returned names (a null source is "unknown") and the best strength."""
-    source = pc.fill_null(_strings(contacts, "source"), "unknown")
+    bits of the returned names (a null source, or none read, is "unknown") and the best
+    strength."""
+    given = "source" in contacts.column_names
+    source = pc.fill_null(
+        contacts.column("source") if given else pa.nulls(contacts.num_rows, pa.string()),
+        "unknown",
+    )
     names = pc.unique(source)
     if len(names) > SOURCE_BITS:
         raise ValueError(f"ties have {len(names)} sources: at most {SOURCE_BITS} are held")
@@ -122,7 +127,8 @@ class RepNetwork:
         employers: pa.Table,
     ) -> None:
         """``contacts`` has the columns ``rep_id``, ``person_id``, ``name``, ``title``,
-        ``linkedin_url`` and ``email``: one row per rep and person the rep's person knows.
+        ``linkedin_url`` and ``email`` (and, when read, each tie's ``source`` and
+        ``strength``): one row per rep and person the rep's person knows.
         ``employers`` has ``person_id`` and ``company_id``: the current employers of those
         people (reach into a lead's company)."""
         self.loaded_at = time.monotonic()

@@ -102,3 +102,20 @@ def test_bridges_are_the_same_found_rep_by_rep_or_all_at_once(
         found[one_by_one] = network.Bridges(net, {}, pending, colleagues).every()
     assert found[0] == found[100]
     assert len(found[0]) > 10
+
+
+def test_ties_read_without_their_source_are_of_an_unknown_one() -> None:
+    import pyarrow as pa
+
+    contacts = pa.table(
+        {
+            "rep_id": ["r0", "r0", "r1"],
+            "person_id": ["p1", "p2", "p1"],
+            "name": ["A", "B", "A"],
+            "title": [None, None, None],
+        }
+    )
+    employers = pa.table({"person_id": pa.array([], pa.string()), "company_id": []})
+    net = network.RepNetwork(["r0", "r1"], ["rp0", "rp1"], contacts, employers)
+    assert net.source_names == ("unknown",)
+    assert net.ties_to(0, net.positions(["p1", "p2"]))[0].tolist() == [1, 1]
