@@ -23,12 +23,14 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 PROFILE_URL = "https://www.linkedin.com/in/"
 """The canonical profile URL, before its slug."""
+PROFILE_ID = "li:"
+"""The person id of a LinkedIn profile, before its slug."""
 PLAIN_PROFILE_URL = (
     r"https?://(?:[a-z]{2,3}\.|www\.)?linkedin\.com/(?:in|pub)/(?P<slug>[a-z0-9_-]+)/?"
 )
 """A profile URL that needs nothing decoded or folded (group ``slug``): most of them. Its
-canonical form is ``PROFILE_URL`` and the slug, its person id ``li:`` and the slug. Written for
-Python's ``re`` and RE2 alike (Arrow's kernels match it too)."""
+canonical form is ``PROFILE_URL`` and the slug, its person id ``PROFILE_ID`` and the slug.
+Written for Python's ``re`` and RE2 alike (Arrow's kernels match it too)."""
 _PLAIN_PROFILE_URL = re.compile(PLAIN_PROFILE_URL)
 
 
@@ -117,7 +119,7 @@ def person_id_from_linkedin_url(url: str) -> str | None:
 
 def person_id_from_canonical_url(canonical: str) -> str:
     """The id for a URL that normalise_linkedin_url already returned."""
-    return "li:" + canonical.rsplit("/", 1)[1]
+    return PROFILE_ID + canonical.rsplit("/", 1)[1]
 
 
 def linkedin_profile(url: str) -> tuple[str, str] | None:
@@ -127,7 +129,7 @@ def linkedin_profile(url: str) -> tuple[str, str] | None:
     plain = _PLAIN_PROFILE_URL.fullmatch(url)
     if plain is not None:
         slug = plain.group(1)
-        return PROFILE_URL + slug, "li:" + slug
+        return PROFILE_URL + slug, PROFILE_ID + slug
     canonical = normalise_linkedin_url(url)
     return None if canonical is None else (canonical, person_id_from_canonical_url(canonical))
 

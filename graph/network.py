@@ -277,17 +277,15 @@ class RepNetwork:
         near = np.asarray(colleagues, np.int64)
         who, colleague, shared = [], [], []
         for rep in sorted(set(reps)):
+            mine = self.contacts_of(rep)
             sharing = np.unpackbits(self.shares_contact[rep], count=len(self.rep_ids))
-            sharing[rep] = len(self.contacts_of(rep)) > 0
+            sharing[rep] = len(mine) > 0
             first = near[sharing[near].astype(bool)][:1]
             if not len(first):
                 continue
-            mine, theirs = self.contacts_of(rep), self.contacts_of(int(first[0]))
-            at = np.minimum(np.searchsorted(theirs, mine), len(theirs) - 1)
-            both = mine[theirs[at] == mine]
             who.append(rep)
             colleague.append(int(first[0]))
-            shared.append(int(both[0]))
+            shared.append(int(mine[self.knows(colleague[-1], mine)][0]))
         return (
             np.asarray(who, np.int64),
             np.asarray(colleague, np.int64),

@@ -231,7 +231,7 @@ def _normalise(cells: _Cells, plan: Plan, report: ImportReport) -> tuple[Any, li
         pc.if_else(filled[0], first, last),
     )
     slug = pc.struct_field(pc.extract_regex(url, _PLAIN_URL), [0])
-    pid = pc.binary_join_element_wise("li:", slug, "")
+    pid = pc.binary_join_element_wise(keys.PROFILE_ID, slug, "")
     canonical = pc.binary_join_element_wise(keys.PROFILE_URL, slug, "")
     odd = pc.and_(filled[2], pc.is_null(slug))
     if pc.any(odd).as_py():
