@@ -150,7 +150,7 @@ def score_matrix(
             if found is not None:
                 one_hop[row] |= found.hops == 1
         matrix.owner.append(scores.owner if policy.prefer_account_owner else None)
-        matrix.orders.append(scores.order(roster, lead.id, policy.mode)[:CANDIDATES])
+        matrix.orders.append(scores.order(roster, lead.id, policy.mode).upto(CANDIDATES))
     return matrix
 
 

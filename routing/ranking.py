@@ -238,8 +238,7 @@ def build_ranking(
     explain: bool = True,
 ) -> Ranking:
     policy = roster.policy
-    order = scores.order(roster, lead.id, policy.mode)
-    shown = order if limit is None else order[:limit]
+    shown = scores.order(roster, lead.id, policy.mode, limit)
 
     def exclusions() -> tuple[Exclusion, ...]:
         return tuple(
@@ -259,7 +258,7 @@ def build_ranking(
         policy_version=policy.version,
         computed_at=roster.now,
         ranked=RankedReps(lead, reach, roster, scores, shown, explain),
-        eligible=len(order),
+        eligible=shown.eligible,
         exclusions=exclusions,
     )
 
