@@ -44,7 +44,7 @@ def test_every_prefix_is_the_whole_orders(seed: int) -> None:
     shown = expected if limit is None else expected[:limit]
     assert order.eligible == reps
     assert len(order) == len(shown)
-    for count in rng.integers(0, reps + 5, size=6).tolist() + [1, ORDER_AT_LEAST + 1]:
+    for count in [*rng.integers(0, reps + 5, size=6).tolist(), 1, ORDER_AT_LEAST + 1]:
         assert order.upto(count).tolist() == shown[:count], count
     assert order.all().tolist() == shown
 
