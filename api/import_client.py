@@ -13,10 +13,11 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graph.errors import (
     ConfigError,
+    ConsentMissing,
     InvalidArgument,
     NotFound,
     StoreError,
@@ -24,9 +25,10 @@ from graph.errors import (
     UnusableInput,
     WarmpathError,
 )
-from importers.consent import ConsentMissing
-from importers.plan import ImportReport, Progress
 from importers.source import read_bytes
+
+if TYPE_CHECKING:  # not loaded by ``warmpath import --server`` (cli/__init__.py: main)
+    from importers.plan import ImportReport, Progress
 
 POLL_SECONDS = 0.1
 TIMEOUT_SECONDS = 120.0

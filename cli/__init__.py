@@ -1,39 +1,55 @@
 """The ``warmpath`` command line: a thin layer over the library; every error is one line with
 one set of exit codes (cli.errors). The top layer: it may import api, demo, routing, importers
-and graph; nothing in the product imports it."""
+and graph; nothing in the product imports it.
+
+``app`` (cli/commands.py) holds every command. An import through the server (``warmpath import
+<kind> ... --server URL``) runs with the import commands alone (``import_app``), which load
+what an upload needs and not the graph's modules (numpy, pyarrow, the drivers): the command
+starts in about 0.15 s instead of 0.55 s, which is a quarter of a 5,000-row file's import
+through a server holding the 2M-people graph."""
 
 from __future__ import annotations
 
-import typer
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from cli import admin, demo, nurture, questions, quotas, routing, serve
-from cli.imports import import_app
+if TYPE_CHECKING:
+    import typer
 
-app = typer.Typer(
-    name="warmpath",
-    help="Route B2B leads to the rep with the warmest path to the buyer.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-# the commands, in the order --help lists them, then the groups of commands
-for commands in (
-    questions.app,
-    demo.app,
-    routing.app,
-    nurture.app,
-    quotas.app,
-    admin.app,
-    serve.app,
-    admin.forget_app,
-):
-    app.add_typer(commands)
-app.add_typer(import_app, name="import")
-app.add_typer(routing.policy_app, name="policy")
-app.add_typer(admin.users_app, name="users")
-app.add_typer(admin.sla_app, name="sla")
-app.add_typer(admin.outbox_app, name="outbox")
+NAME = "warmpath"
+HELP = "Route B2B leads to the rep with the warmest path to the buyer."
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":  # loaded when first asked: the upload's commands do without
+        from cli.commands import app
+
+        return app
+    raise AttributeError(f"module 'cli' has no attribute {name!r}")
+
+
+def uploads(args: Sequence[str]) -> bool:
+    """Whether these arguments import a file through the server (``import ... --server``)."""
+    return (
+        bool(args)
+        and args[0] == "import"
+        and any(arg == "--server" or arg.startswith("--server=") for arg in args)
+    )
 
 
 def main() -> None:
-    app()
+    if uploads(sys.argv[1:]):
+        import typer
+
+        from cli.imports import import_app
+
+        upload = typer.Typer(
+            name=NAME, help=HELP, add_completion=False, pretty_exceptions_enable=False
+        )
+        upload.add_typer(import_app, name="import")
+        upload()
+    else:
+        from cli.commands import app
+
+        app()

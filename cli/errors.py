@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
 from cli.output import err
-from graph.backends import open_store
 from graph.errors import EXIT_DATABASE, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, WarmpathError
-from graph.store import GraphStore
+
+if TYPE_CHECKING:  # the store's modules load when a command opens one (not for an upload)
+    from graph.store import GraphStore
 
 EXIT_INTERRUPTED = 130
 
@@ -63,6 +64,8 @@ def translated(suffix: str = "") -> Iterator[None]:
 @contextmanager
 def store_for(*, read_only: bool) -> Iterator[GraphStore]:
     """Open the configured store; translate warmpath's errors into one line and an exit code."""
+    from graph.backends import open_store
+
     with translated():
         store = open_store(read_only=read_only)
     try:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -27,14 +27,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from api.import_client import ImportOutcome, import_through_server
 from cli.errors import failed
 from cli.output import err
-from graph.backends import open_store
 from graph.errors import InvalidArgument, StoreError, WarmpathError
-from graph.settings import LadybugSettings, graph_settings_from_env
-from graph.store import GraphStore
-from importers import crm, facebook, linkedin
-from importers.consent import ConsentGiven, given_on_command_line
-from importers.plan import ImportReport
-from importers.plan import Progress as ProgressCallback
+
+if TYPE_CHECKING:  # loaded when the import runs here: an upload (--server) needs none of it
+    from graph.store import GraphStore
+    from importers.consent import ConsentGiven
+    from importers.plan import ImportReport
+    from importers.plan import Progress as ProgressCallback
 
 import_app = typer.Typer(
     help="Load exports into the graph (admins). Safe to rerun: the same file changes nothing.",
@@ -90,6 +89,8 @@ class Upload:
 
 
 def _consent(given: bool) -> ConsentGiven | None:
+    from importers.consent import given_on_command_line
+
     return given_on_command_line() if given else None
 
 
@@ -119,6 +120,9 @@ def _graph(*, dry_run: bool) -> Iterator[GraphStore]:
     """The configured graph: read-only for a dry run (it runs beside the server, which holds
     a LadybugDB file for writing); a dry run on a LadybugDB file not created yet counts against
     an empty graph in a temporary file, so that it creates nothing."""
+    from graph.backends import open_store
+    from graph.settings import LadybugSettings, graph_settings_from_env
+
     settings = graph_settings_from_env()
     if dry_run and isinstance(settings, LadybugSettings) and not settings.path.exists():
         with tempfile.TemporaryDirectory(prefix="warmpath-dry-run-") as empty:
@@ -218,10 +222,22 @@ def import_linkedin_command(
 ) -> None:
     """Import a rep's LinkedIn Connections.csv, or the whole data-export zip archive
     (Connections, Positions, Education, Profile). Needs the rep's consent (--consent)."""
+
+    def action(store: GraphStore, progress: ProgressCallback) -> ImportReport:
+        from importers import linkedin
+
+        return linkedin.import_linkedin(
+            store,
+            rep,
+            file,
+            prune=prune,
+            dry_run=dry_run,
+            progress=progress,
+            consent=_consent(consent),
+        )
+
     _run(
-        lambda s, p: linkedin.import_linkedin(
-            s, rep, file, prune=prune, dry_run=dry_run, progress=p, consent=_consent(consent)
-        ),
+        action,
         as_json=as_json,
         dry_run=dry_run,
         upload=Upload(server, token, "linkedin", file, rep=rep, prune=prune, consent=consent),
@@ -244,10 +260,15 @@ def import_linkedin_folder_command(
     <rep email>.csv or <rep email>.zip, or sub-folders <rep email>/ with the export inside.
     Every rep's consent must be on record (the consent column of reps.csv)."""
 
+    def action(store: GraphStore, progress: ProgressCallback) -> ImportReport:
+        from importers import linkedin
+
+        return linkedin.import_linkedin_folder(
+            store, folder, prune=prune, dry_run=dry_run, progress=progress
+        )
+
     _run(
-        lambda s, p: linkedin.import_linkedin_folder(
-            s, folder, prune=prune, dry_run=dry_run, progress=p
-        ),
+        action,
         as_json=as_json,
         dry_run=dry_run,
     )
@@ -268,11 +289,30 @@ class RepExportImporter(Protocol):
     ) -> ImportReport: ...
 
 
+def _positions() -> RepExportImporter:
+    from importers import linkedin
+
+    return linkedin.import_positions
+
+
+def _education() -> RepExportImporter:
+    from importers import linkedin
+
+    return linkedin.import_education
+
+
+def _facebook() -> RepExportImporter:
+    from importers import facebook
+
+    return facebook.import_facebook
+
+
 def _rep_export_command(
-    kind: str, importer: RepExportImporter, help_text: str
+    kind: str, importer: Callable[[], RepExportImporter], help_text: str
 ) -> Callable[..., None]:
-    """A command that imports one export file of a rep with ``importer`` (``kind`` through the
-    server); ``help_text`` is its help (a rep's own export needs the rep's consent)."""
+    """A command that imports one export file of a rep with the importer ``importer()`` gives
+    (loaded when the import runs here; ``kind`` through the server); ``help_text`` is its help
+    (a rep's own export needs the rep's consent)."""
 
     def command(
         file: FileArg,
@@ -284,7 +324,7 @@ def _rep_export_command(
         token: Token = None,
     ) -> None:
         _run(
-            lambda s, p: importer(
+            lambda s, p: importer()(
                 s, rep, file, dry_run=dry_run, progress=p, consent=_consent(consent)
             ),
             as_json=as_json,
@@ -299,21 +339,21 @@ def _rep_export_command(
 import_app.command("positions")(
     _rep_export_command(
         "positions",
-        linkedin.import_positions,
+        _positions,
         "Import a rep's own LinkedIn Positions.csv (their employers). Needs the rep's consent.",
     )
 )
 import_app.command("education")(
     _rep_export_command(
         "education",
-        linkedin.import_education,
+        _education,
         "Import a rep's own LinkedIn Education.csv (their schools). Needs the rep's consent.",
     )
 )
 import_app.command("facebook")(
     _rep_export_command(
         "facebook",
-        facebook.import_facebook,
+        _facebook,
         """Import a rep's Facebook your_friends.json (or the older friends.json). Needs the rep's
     consent.""",
     )
@@ -329,8 +369,14 @@ def import_reps_command(
     token: Token = None,
 ) -> None:
     """Import the rep roster (reps.csv); its consent column records each rep's consent."""
+
+    def action(store: GraphStore, progress: ProgressCallback) -> ImportReport:
+        from importers import crm  # loaded when the import runs here
+
+        return crm.import_reps(store, file, dry_run=dry_run, progress=progress)
+
     _run(
-        lambda s, p: crm.import_reps(s, file, dry_run=dry_run, progress=p),
+        action,
         as_json=as_json,
         dry_run=dry_run,
         upload=Upload(server, token, "reps", file),
@@ -357,8 +403,14 @@ def import_leads_command(
                 "leads.csv, then run this command with --contacts where no server holds the graph"
             )
         )
+
+    def action(store: GraphStore, progress: ProgressCallback) -> ImportReport:
+        from importers import crm  # loaded when the import runs here
+
+        return crm.import_leads(store, file, contacts=contacts, dry_run=dry_run, progress=progress)
+
     _run(
-        lambda s, p: crm.import_leads(s, file, contacts=contacts, dry_run=dry_run, progress=p),
+        action,
         as_json=as_json,
         dry_run=dry_run,
         upload=Upload(server, token, "leads", file),
@@ -374,8 +426,14 @@ def import_relationships_command(
     token: Token = None,
 ) -> None:
     """Import generic person-to-person ties (relationships.csv: a, b, source, strength, since)."""
+
+    def action(store: GraphStore, progress: ProgressCallback) -> ImportReport:
+        from importers import crm  # loaded when the import runs here
+
+        return crm.import_relationships(store, file, dry_run=dry_run, progress=progress)
+
     _run(
-        lambda s, p: crm.import_relationships(s, file, dry_run=dry_run, progress=p),
+        action,
         as_json=as_json,
         dry_run=dry_run,
         upload=Upload(server, token, "relationships", file),

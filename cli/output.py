@@ -8,11 +8,12 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from graph.model import GraphCounts
+if TYPE_CHECKING:
+    from graph.model import GraphCounts
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

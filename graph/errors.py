@@ -44,6 +44,14 @@ class NotFound(WarmpathError):
     code = "NOT_FOUND"
 
 
+class ConsentMissing(WarmpathError):
+    """A rep's export was to be imported without the rep's consent on record (raised by
+    ``importers.consent``; here so that the command line's uploads name it without loading
+    the importers)."""
+
+    code = "CONSENT_MISSING"
+
+
 class QueryCatalogError(WarmpathError):
     """The Cypher files are inconsistent (duplicate or missing names, parameter mismatch)."""
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from graph.errors import WarmpathError
+from graph.errors import ConsentMissing
 from graph.model import Consent, RepRef
 from graph.store import GraphStore
 from importers.dates import parse_date
@@ -21,12 +21,6 @@ from importers.plan import Plan
 
 YES = frozenset({"yes", "y", "true", "1", "agreed", "given"})
 NO = frozenset({"no", "n", "false", "0"})
-
-
-class ConsentMissing(WarmpathError):
-    """A rep's export was to be imported without the rep's consent on record."""
-
-    code = "CONSENT_MISSING"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -327,6 +330,40 @@ def test_the_command_line_imports_through_the_server(
         assert err.startswith("invalid: Connections.csv:4: Connected On")
         code, out, _ = _cli(admin, *command, str(export), "--server", url, "--json")
         assert code == 1 and '"people_matched": 2' in out
+        upload = subprocess.run(  # ``warmpath`` itself: an upload loads none of the graph's modules
+            [
+                sys.executable,
+                "-X",
+                "importtime",
+                "-m",
+                "cli",
+                *command,
+                str(export),
+                "--server",
+                url,
+            ],
+            env={**os.environ, **admin, "WARMPATH_TOKEN": tokens["admin"]},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        loaded = {
+            line.rsplit("|", 1)[1].strip()
+            for line in upload.stderr.splitlines()
+            if line.startswith("import time:")
+        }
+        said = [line for line in upload.stderr.splitlines() if not line.startswith("import time:")]
+        assert upload.returncode == 1, said
+        assert upload.stdout == (  # the third import of the file: it changes nothing
+            "Connections.csv: 3 rows read; people 0 created, 2 matched; ties 0 created, 2 "
+            "unchanged, 0 removed; 2 companies, 2 employments; 0 skipped; 1 invalid\n"
+        )
+        assert said == [
+            "invalid: Connections.csv:4: Connected On '31 Feb 2023' is not a valid date"
+        ]
+        assert "cli.imports" in loaded and "api.import_client" in loaded
+        assert not loaded & {"numpy", "pyarrow", "neo4j", "ladybug", "graph.store", "cli.commands"}
         for extra, args, exit_code, message in (
             ({}, [*command, str(bad)], 2, "error: bad.csv: no header with the columns"),
             ({}, [*command, str(tmp_path / "gone.csv")], 2, "error: "),

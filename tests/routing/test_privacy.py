@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from graph.errors import ConsentMissing
 from graph.model import DecisionMaker, Event, Lead, School, Study, Tie
 from graph.store import GraphStore
-from importers.consent import ConsentMissing
 from importers.crm import import_reps
 from importers.linkedin import import_linkedin, import_positions
 from routing.errors import InvalidState, NotFound
