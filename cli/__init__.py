@@ -17,9 +17,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import typer
 
-NAME = "warmpath"
-HELP = "Route B2B leads to the rep with the warmest path to the buyer."
-
 
 def __getattr__(name: str) -> typer.Typer:
     if name == "app":  # loaded when first asked: the upload's commands do without
@@ -27,6 +24,20 @@ def __getattr__(name: str) -> typer.Typer:
 
         return app
     raise AttributeError(f"module 'cli' has no attribute {name!r}")
+
+
+def new_app() -> typer.Typer:
+    """The ``warmpath`` application, its commands still to add (cli/commands.py adds every
+    command, ``main`` the import commands alone for an upload)."""
+    import typer
+
+    return typer.Typer(
+        name="warmpath",
+        help="Route B2B leads to the rep with the warmest path to the buyer.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
 
 
 def uploads(args: Sequence[str]) -> bool:
@@ -40,13 +51,9 @@ def uploads(args: Sequence[str]) -> bool:
 
 def main() -> None:
     if uploads(sys.argv[1:]):
-        import typer
-
         from cli.imports import import_app
 
-        upload = typer.Typer(
-            name=NAME, help=HELP, add_completion=False, pretty_exceptions_enable=False
-        )
+        upload = new_app()
         upload.add_typer(import_app, name="import")
         upload()
     else:

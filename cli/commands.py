@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from cli import HELP, NAME, admin, demo, nurture, questions, quotas, routing, serve
+from cli import admin, demo, new_app, nurture, questions, quotas, routing, serve
 from cli.imports import import_app
 
-app = typer.Typer(
-    name=NAME,
-    help=HELP,
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+app: typer.Typer = new_app()
 # the commands, in the order --help lists them, then the groups of commands
 for commands in (
     questions.app,

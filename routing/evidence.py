@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import NamedTuple, cast, overload
+from typing import NamedTuple, TypeVar, cast, overload
 
 import numpy as np
 
@@ -17,6 +17,8 @@ from routing.background import background_of
 from routing.connections import Connection, LeadLinks
 from routing.errors import InvalidArgument
 from routing.roster import Roster, mix, stable_key
+
+T = TypeVar("T")
 
 SIGNALS = (
     "warmth",
@@ -57,37 +59,30 @@ class PathToMember(NamedTuple):
     colleagues: tuple[PersonRef, ...]
 
 
-class Signals(Sequence[SignalScore]):
-    """A ranked rep's signals (``SIGNALS``' order), made into records when first read: a
-    ranking's page shows 10 reps of 13 signals each, and most callers show none of them (the
-    records were nearly a quarter of a ranking's time in process before). Equal to any
-    sequence of the same records; not hashable (as ``References``)."""
+class Later(Sequence[T]):
+    """A sequence made when first read (``_make``, once): what a ranking may show but most
+    callers do not. Equal to any sequence of the same items; not hashable."""
 
-    def __init__(
-        self, values: list[float], weights: Mapping[str, float], contributions: list[float]
-    ) -> None:
-        self._values, self._weights, self._contributions = values, weights, contributions
-        self._made: tuple[SignalScore, ...] | None = None
+    def __init__(self) -> None:
+        self._made: tuple[T, ...] | None = None
 
-    def _all(self) -> tuple[SignalScore, ...]:
+    def _make(self) -> tuple[T, ...]:
+        raise NotImplementedError
+
+    def _all(self) -> tuple[T, ...]:
         if self._made is None:
-            self._made = tuple(
-                SignalScore(name, value, self._weights[name], contribution)
-                for name, value, contribution in zip(
-                    SIGNALS, self._values, self._contributions, strict=True
-                )
-            )
+            self._made = self._make()
         return self._made
 
     @overload
-    def __getitem__(self, item: int) -> SignalScore: ...
+    def __getitem__(self, item: int) -> T: ...
     @overload
-    def __getitem__(self, item: slice) -> Sequence[SignalScore]: ...
-    def __getitem__(self, item: int | slice) -> SignalScore | Sequence[SignalScore]:
+    def __getitem__(self, item: slice) -> Sequence[T]: ...
+    def __getitem__(self, item: int | slice) -> T | Sequence[T]:
         return self._all()[item]
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._all())
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and self._all() == tuple(other)
@@ -95,7 +90,30 @@ class Signals(Sequence[SignalScore]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"Signals({list(self._all())!r})"
+        return f"{type(self).__name__}({list(self._all())!r})"
+
+
+class Signals(Later[SignalScore]):
+    """A ranked rep's signals (``SIGNALS``' order), made into records when first read: a
+    ranking's page shows 10 reps of 13 signals each, and most callers show none of them (the
+    records were nearly a quarter of a ranking's time in process before)."""
+
+    def __init__(
+        self, values: list[float], weights: Mapping[str, float], contributions: list[float]
+    ) -> None:
+        super().__init__()
+        self._values, self._weights, self._contributions = values, weights, contributions
+
+    def _make(self) -> tuple[SignalScore, ...]:
+        return tuple(
+            SignalScore(name, value, self._weights[name], contribution)
+            for name, value, contribution in zip(
+                SIGNALS, self._values, self._contributions, strict=True
+            )
+        )
+
+    def __len__(self) -> int:  # without making the records
+        return len(self._values)
 
 
 class SharedWithMember(NamedTuple):
@@ -103,37 +121,17 @@ class SharedWithMember(NamedTuple):
     background: SharedBackground
 
 
-class References(Sequence[Connection]):
+class References(Later[Connection]):
     """Customers' buyers who are or know a decision-maker (``LeadLinks.references``), read
     from the lead's connections when first used: a ranking shown without them (most callers
     show the paths only) never reads the connections."""
 
     def __init__(self, links: Callable[[], LeadLinks] | None) -> None:
+        super().__init__()
         self._links = links
-        self._found: tuple[Connection, ...] | None = None
 
-    def _all(self) -> tuple[Connection, ...]:
-        if self._found is None:
-            self._found = () if self._links is None else self._links().references
-        return self._found
-
-    @overload
-    def __getitem__(self, item: int) -> Connection: ...
-    @overload
-    def __getitem__(self, item: slice) -> Sequence[Connection]: ...
-    def __getitem__(self, item: int | slice) -> Connection | Sequence[Connection]:
-        return self._all()[item]
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and tuple(self) == tuple(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"References({list(self)!r})"
+    def _make(self) -> tuple[Connection, ...]:
+        return () if self._links is None else self._links().references
 
 
 class Evidence(NamedTuple):
