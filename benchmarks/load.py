@@ -14,7 +14,20 @@ a claim that did not win); exit 1 when there was any.
 
 Before the load, the same clients ask a trivial authenticated query (``{ me { id } }``) for
 ``LOAD_FLOOR_SECONDS`` (default 15): the floor, what the web stack itself costs on this
-machine in this run; the load's figures are also printed as ratios to it. The server is
+machine in this run; the load's figures are also printed as ratios to it.
+
+Between the floor and the load they run the load's mix, not counted, for
+``LOAD_WARMUP_SECONDS`` (default 30; 0: none) on half the offered leads, set aside for it (it
+ends sooner when they are all claimed): the warm-up. A freshly started Neo4j compiles the code
+its claims and reads run to machine code while they first run (its JIT): in the first half
+minute of the load of a cold server its compiler threads used 0.18-0.26 core (of the 0.4-0.6
+the JVM used), later 0.05; a server that has run for a while has done that. The floor comes
+first, on a server with nothing to compile, as before. The warm-up's rankings ask only the
+next 20 of its leads to be claimed (WARMUP_NEXT; each claim then drops the lead's ranking), so
+the load finds at most 20 rankings it asked (of leads it ranked and had not claimed when it
+ended). Its figures are printed and written too (``warm_up``).
+
+The server is
 ``warmpath serve`` with ``LOAD_WORKERS`` worker processes (default: 2 on Neo4j, one per core of
 these machines; 1 on LadybugDB, whose database one process opens). The clock starts once the
 server has read the open leads' reach (``rankings_warm`` in /readyz). ``LOAD_JSON=path`` writes
@@ -22,7 +35,8 @@ server has read the open leads' reach (``rankings_warm`` in /readyz). ``LOAD_JSO
 "offered_leads_ran_out",
 "floor": {"requests_per_s", "p50_ms", "p95_ms"},
 "operations": {"rankedReps": {"p50_ms", "p95_ms", "requests"}, "claimLead": {...}},
-"ratios": {...}, "claims_run": {"event_loop", "worker_thread"}}`` (where the claims were
+"ratios": {...}, "warm_up": {"seconds", "claims", "requests_per_s", "operations", "ratios"},
+"claims_run": {"event_loop", "worker_thread"}}`` (where the claims were
 checked: the server's ``warmpath_claims_run_total``; with several workers, the one that
 answered).
 """
@@ -61,6 +75,10 @@ CLAIM = """mutation($id: ID!) { claimLead(leadId: $id) {
   __typename ... on Claimed { lead { contactDueAt } } ... on Problem { code message } } }"""
 TRIVIAL = "{ me { id } }"
 WARM_UP_TIMEOUT = 1800.0
+WARMUP_SEED = 7919
+"""Added to each client's seed in the warm-up: its sequence of leads is not the load's."""
+WARMUP_NEXT = 20
+"""The warm-up ranks one of its next leads to be claimed (claims take them from the end)."""
 
 
 @dataclass
@@ -115,8 +133,13 @@ async def client(
     tokens: dict[str, str],
     fresh: list[tuple[str, str]],
     floor: bool = False,
+    warming: bool = False,
 ) -> None:
-    rng = random.Random(number)
+    """One client: the floor's trivial query, or (an odd ``number``) claims of ``fresh``, or
+    rankings of random leads; ``warming``, rankings of the next WARMUP_NEXT leads of
+    ``fresh`` to be claimed (the claim then drops the ranking kept), in a sequence of their
+    own."""
+    rng = random.Random(number + (WARMUP_SEED if warming else 0))
     claiming = number % 2 == 1
     while time.monotonic() < deadline and tally.requests < limit and not tally.ran_out:
         if floor:
@@ -128,7 +151,10 @@ async def client(
             lead_id, rep_id = fresh.pop()
             name, query, token = "claimLead", CLAIM, tokens[rep_id]
         else:
-            lead_id = rng.choice(leads)
+            if warming and not fresh:
+                tally.ran_out = True
+                return
+            lead_id = rng.choice(fresh[-WARMUP_NEXT:])[0] if warming else rng.choice(leads)
             name, query, token = "rankedReps", RANKED, admin
         tally.requests += 1
         started = time.perf_counter()
@@ -164,13 +190,14 @@ async def _phase(
     fresh: list[tuple[str, str]],
     *,
     floor: bool,
+    warming: bool = False,
 ) -> tuple[Tally, float]:
     tally = Tally()
     deadline = time.monotonic() + seconds
     started = time.perf_counter()
     await asyncio.gather(
         *(
-            client(n, http, tally, deadline, limit, admin, leads, tokens, fresh, floor)
+            client(n, http, tally, deadline, limit, admin, leads, tokens, fresh, floor, warming)
             for n in range(clients)
         )
     )
@@ -193,9 +220,13 @@ async def run_load(
     clients = int(os.environ.get("LOAD_CLIENTS", "20"))
     seconds = float(os.environ.get("LOAD_SECONDS", "60"))
     floor_seconds = float(os.environ.get("LOAD_FLOOR_SECONDS", "15"))
+    warmup_seconds = float(os.environ.get("LOAD_WARMUP_SECONDS", "30"))
     limit = int(os.environ.get("LOAD_MAX_REQUESTS", "100000"))
     fresh = list(owners.items())
     random.Random(1).shuffle(fresh)
+    set_aside = len(fresh) // 2 if warmup_seconds > 0 else 0
+    warm, fresh = fresh[:set_aside], fresh[set_aside:]
+    measured = len(fresh)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
         # not counted: the first questions of each worker (the long timeout covers a worker
@@ -210,71 +241,116 @@ async def run_load(
         floor, floor_elapsed = await _phase(
             http, clients, floor_seconds, limit, admin, leads, tokens, fresh, floor=True
         )
+        warmed, warm_elapsed = (
+            await _phase(
+                http,
+                clients,
+                warmup_seconds,
+                limit,
+                admin,
+                leads,
+                tokens,
+                warm,
+                floor=False,
+                warming=True,
+            )
+            if set_aside
+            else (Tally(), 0.0)
+        )
         tally, elapsed = await _phase(
             http, clients, seconds, limit, admin, leads, tokens, fresh, floor=False
         )
         claims_run = _claims_run((await http.get("/metrics")).text)
     floor_figures = _figures(floor.times["me"], floor_elapsed)
-    total = sum(len(tally.times[name]) for name in ("rankedReps", "claimLead"))
+    load = _mix(tally, elapsed, floor_figures)
     summary: dict[str, Any] = {
         "clients": clients,
-        "seconds": round(elapsed, 1),
+        "seconds": load["seconds"],
         "offered_leads_ran_out": tally.ran_out,
-        "requests_per_s": round(total / elapsed, 2) if elapsed > 0 else 0.0,
-        "errors": len(tally.errors) + len(floor.errors),
+        "requests_per_s": load["requests_per_s"],
+        "errors": len(tally.errors) + len(floor.errors) + len(warmed.errors),
         "floor": floor_figures,
-        "operations": {
-            name: _figures(tally.times[name], elapsed) for name in ("rankedReps", "claimLead")
-        },
+        "operations": load["operations"],
+        "ratios": load["ratios"],
     }
-    floor_rate, floor_p95 = floor_figures["requests_per_s"], floor_figures["p95_ms"]
-    summary["ratios"] = {
-        "throughput_to_floor": round(summary["requests_per_s"] / floor_rate, 2)
-        if floor_rate
-        else None,
-        **{
-            f"{name}_p95_to_floor_p95": round(figures["p95_ms"] / floor_p95, 2)
-            if floor_p95
-            else None
-            for name, figures in summary["operations"].items()
-        },
-    }
+    if set_aside:
+        claimed = len(warmed.times["claimLead"])
+        summary["warm_up"] = {**_mix(warmed, warm_elapsed, floor_figures), "claims": claimed}
+        print(
+            f"warm-up (not counted): {warm_elapsed:.1f}s, claims of {claimed:,} of the "
+            f"{set_aside:,} offered leads set aside for it (half) and rankings of them: "
+            f"{summary['warm_up']['requests_per_s']:.1f} req/s "
+            f"({summary['warm_up']['ratios']['throughput_to_floor']}x the floor), "
+            f"{len(warmed.errors)} errors",
+            flush=True,
+        )
+        _print_mix(summary["warm_up"])
+    floor_rate = floor_figures["requests_per_s"]
     print(
         f"floor: {clients} clients asking {TRIVIAL} for {floor_elapsed:.1f}s: "
-        f"{floor_rate:.1f} req/s, p50 {floor_figures['p50_ms']:.1f} ms, p95 {floor_p95:.1f} ms, "
-        f"{len(floor.errors)} errors",
+        f"{floor_rate:.1f} req/s, p50 {floor_figures['p50_ms']:.1f} ms, "
+        f"p95 {floor_figures['p95_ms']:.1f} ms, {len(floor.errors)} errors",
         flush=True,
     )
     print(
-        f"load: {clients} clients, {elapsed:.1f}s, {total:,} requests, "
+        f"load: {clients} clients, {elapsed:.1f}s, "
+        f"{sum(len(tally.times[name]) for name in MIX):,} requests, "
         f"{summary['requests_per_s']:.1f} req/s "
         f"({summary['ratios']['throughput_to_floor']}x the floor), {len(tally.errors)} errors",
         flush=True,
     )
     if tally.ran_out:
         print(
-            f"  the {len(owners):,} offered leads were all claimed after {elapsed:.1f}s of the "
-            f"{seconds:.0f}s asked: the load stopped there (rankings alone are not the mix "
-            "measured)",
+            f"  the {measured:,} offered leads left after the warm-up "
+            f"were all claimed after {elapsed:.1f}s of the {seconds:.0f}s asked: the load "
+            "stopped there (rankings alone are not the mix measured)",
             flush=True,
         )
-    for name, figures in summary["operations"].items():
-        print(
-            f"  {name:<11} {figures['requests']:>6,} requests {figures['requests_per_s']:7.1f}/s  "
-            f"p50 {figures['p50_ms']:8.1f} ms  p95 {figures['p95_ms']:8.1f} ms  "
-            f"(p95 {summary['ratios'][name + '_p95_to_floor_p95']}x the floor's)",
-            flush=True,
-        )
+    _print_mix(summary)
     summary["claims_run"] = claims_run
     print(
         "  claims checked on the event loop: {event_loop:,}, in worker threads: {worker_thread:,} "
         "(the /metrics of the worker that answered)".format(**claims_run),
         flush=True,
     )
-    for line in (floor.errors + tally.errors)[:10]:
+    for line in (warmed.errors + floor.errors + tally.errors)[:10]:
         print("  error: " + line)
-    tally.errors.extend(floor.errors)
+    tally.errors.extend(warmed.errors + floor.errors)
     return tally, summary
+
+
+MIX = ("rankedReps", "claimLead")
+
+
+def _mix(tally: Tally, elapsed: float, floor: dict[str, float]) -> dict[str, Any]:
+    """A phase of the mix: its throughput and each operation's figures, and their ratios to
+    the floor's."""
+    total = sum(len(tally.times[name]) for name in MIX)
+    operations = {name: _figures(tally.times[name], elapsed) for name in MIX}
+    rate, p95 = floor["requests_per_s"], floor["p95_ms"]
+    requests_per_s = round(total / elapsed, 2) if elapsed > 0 else 0.0
+    return {
+        "seconds": round(elapsed, 1),
+        "requests_per_s": requests_per_s,
+        "operations": operations,
+        "ratios": {
+            "throughput_to_floor": round(requests_per_s / rate, 2) if rate else None,
+            **{
+                f"{name}_p95_to_floor_p95": round(figures["p95_ms"] / p95, 2) if p95 else None
+                for name, figures in operations.items()
+            },
+        },
+    }
+
+
+def _print_mix(figures: dict[str, Any]) -> None:
+    for name, each in figures["operations"].items():
+        print(
+            f"  {name:<11} {each['requests']:>6,} requests {each['requests_per_s']:7.1f}/s  "
+            f"p50 {each['p50_ms']:8.1f} ms  p95 {each['p95_ms']:8.1f} ms  "
+            f"(p95 {figures['ratios'][name + '_p95_to_floor_p95']}x the floor's)",
+            flush=True,
+        )
 
 
 def _claims_run(exposition: str) -> dict[str, int]:

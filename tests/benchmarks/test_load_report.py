@@ -86,3 +86,48 @@ def test_the_load_stops_when_the_offered_leads_are_all_claimed(
     assert len(tally.times["claimLead"]) == len(LEADS)
     assert len(tally.times["rankedReps"]) >= 1
     assert elapsed < 30 and time.monotonic() - started < 45
+
+
+def test_the_warm_up_ranks_only_its_own_leads_and_ends_once_they_are_claimed(
+    graph_settings: GraphSettings,
+) -> None:
+    """Against the real app on each backend: the warm-up's rankings ask its own leads next to
+    be claimed, never the load's random ones (here a lead that does not exist, which a ranking
+    would answer with a Problem, counted as an error), and it ends once every lead set aside
+    for it is claimed, each claim won."""
+    tokens = build_world(graph_settings, leads=len(LEADS))
+    with running_api(graph_settings, tokens) as api:
+        owners = {}
+        for lead_id in LEADS:
+            api.data("manager", 'mutation { routeLead(leadId: "%s") { __typename } }' % lead_id)
+            owners[lead_id] = api.store.lead(lead_id).owner_rep_id
+        by_rep = {rid(name): token for name, token in tokens.items()}
+
+        async def warm_up(warming: bool, leads: list[str]) -> Tally:
+            transport = httpx.ASGITransport(app=api.client.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://load") as http:
+                fresh = [(lead_id, str(owners[lead_id])) for lead_id in leads]
+                tally, _ = await _phase(
+                    http,
+                    4,
+                    60.0,
+                    10_000,
+                    tokens["admin"],
+                    ["L-none"],
+                    by_rep,
+                    fresh,
+                    floor=False,
+                    warming=warming,
+                )
+                return tally
+
+        warmed = asyncio.run(warm_up(True, LEADS[:3]))
+        assert warmed.ran_out and warmed.errors == []
+        assert len(warmed.times["claimLead"]) == 3
+        assert len(warmed.times["rankedReps"]) >= 1
+        assert {api.store.lead(lead_id).status for lead_id in LEADS[:3]} == {"claimed"}
+        assert {api.store.lead(lead_id).status for lead_id in LEADS[3:]} == {"offered"}
+        # the phase as the load runs it ranks the random leads: here, the missing one
+        loaded = asyncio.run(warm_up(False, LEADS[3:]))
+        assert loaded.errors and all("rankedReps L-none" in error for error in loaded.errors)
+        assert len(loaded.times["claimLead"]) == 3
