@@ -7,25 +7,26 @@ neo4j: a server as described in :mod:`benchmarks.backend`), offers every lead to
 and then runs ``LOAD_CLIENTS`` (default 20) concurrent clients for ``LOAD_SECONDS`` (default
 60), bounded by ``LOAD_MAX_REQUESTS`` (default 100,000). Half the clients ask ``rankedReps`` for
 random leads (as an admin), half claim fresh offered leads as the rep they were offered to;
-when the offered leads are all claimed (the small organisation's 2,000 last 20-40 s) the
-load stops there, so that what it measures stays that mix (``offered_leads_ran_out``). It
-prints throughput and p50/p95 per operation and counts errors (HTTP errors, GraphQL errors, or
-a claim that did not win); exit 1 when there was any.
+when its offered leads are all claimed (the small organisation's 2,000, half of them the
+warm-up's, last 10-20 s) the load stops there, so that what it measures stays that mix
+(``offered_leads_ran_out``). It prints throughput and p50/p95 per operation and counts errors
+(HTTP errors, GraphQL errors, or a claim that did not win); exit 1 when there was any.
 
 Before the load, the same clients ask a trivial authenticated query (``{ me { id } }``) for
 ``LOAD_FLOOR_SECONDS`` (default 15): the floor, what the web stack itself costs on this
 machine in this run; the load's figures are also printed as ratios to it.
 
-Between the floor and the load they run the load's mix, not counted, for
+Between the floor and the load they run the load's mix, not timed, for
 ``LOAD_WARMUP_SECONDS`` (default 30; 0: none) on half the offered leads, set aside for it (it
 ends sooner when they are all claimed): the warm-up. A freshly started Neo4j compiles the code
 its claims and reads run to machine code while they first run (its JIT): in the first half
 minute of the load of a cold server its compiler threads used 0.18-0.26 core (of the 0.4-0.6
-the JVM used), later 0.05; a server that has run for a while has done that. The floor comes
-first, on a server with nothing to compile, as before. The warm-up's rankings ask only the
-next 20 of its leads to be claimed (WARMUP_NEXT; each claim then drops the lead's ranking), so
-the load finds at most 20 rankings it asked (of leads it ranked and had not claimed when it
-ended). Its figures are printed and written too (``warm_up``).
+the JVM used), 0.04 after the warm-up; a server that has run for a while has done that. The
+floor comes first, on a server with nothing to compile, as before. The warm-up's rankings ask
+only the next 20 of its leads to be claimed (WARMUP_NEXT; each claim then drops the lead's
+ranking), so the load finds at most 20 rankings it asked (of leads it ranked and had not
+claimed when it ended). Its figures are printed and written too (``warm_up``, when it ran);
+its errors count with the others (``errors``, the exit code).
 
 The server is
 ``warmpath serve`` with ``LOAD_WORKERS`` worker processes (default: 2 on Neo4j, one per core of
@@ -216,7 +217,8 @@ def _figures(times: list[float], elapsed: float) -> dict[str, float]:
 async def run_load(
     url: str, admin: str, leads: list[str], tokens: dict[str, str], owners: dict[str, str]
 ) -> tuple[Tally, dict[str, Any]]:
-    """The floor, then the load; the figures as printed (and as LOAD_JSON writes them)."""
+    """The floor, the warm-up, then the load; the figures as printed (and as LOAD_JSON writes
+    them)."""
     clients = int(os.environ.get("LOAD_CLIENTS", "20"))
     seconds = float(os.environ.get("LOAD_SECONDS", "60"))
     floor_seconds = float(os.environ.get("LOAD_FLOOR_SECONDS", "15"))
@@ -273,18 +275,6 @@ async def run_load(
         "operations": load["operations"],
         "ratios": load["ratios"],
     }
-    if set_aside:
-        claimed = len(warmed.times["claimLead"])
-        summary["warm_up"] = {**_mix(warmed, warm_elapsed, floor_figures), "claims": claimed}
-        print(
-            f"warm-up (not counted): {warm_elapsed:.1f}s, claims of {claimed:,} of the "
-            f"{set_aside:,} offered leads set aside for it (half) and rankings of them: "
-            f"{summary['warm_up']['requests_per_s']:.1f} req/s "
-            f"({summary['warm_up']['ratios']['throughput_to_floor']}x the floor), "
-            f"{len(warmed.errors)} errors",
-            flush=True,
-        )
-        _print_mix(summary["warm_up"])
     floor_rate = floor_figures["requests_per_s"]
     print(
         f"floor: {clients} clients asking {TRIVIAL} for {floor_elapsed:.1f}s: "
@@ -292,6 +282,18 @@ async def run_load(
         f"p95 {floor_figures['p95_ms']:.1f} ms, {len(floor.errors)} errors",
         flush=True,
     )
+    if set_aside:
+        claimed = len(warmed.times["claimLead"])
+        summary["warm_up"] = {**_mix(warmed, warm_elapsed, floor_figures), "claims": claimed}
+        print(
+            f"warm-up (not timed; its errors count): {warm_elapsed:.1f}s, claims of "
+            f"{claimed:,} of the {set_aside:,} offered leads set aside for it (half) and "
+            f"rankings of them: {summary['warm_up']['requests_per_s']:.1f} req/s "
+            f"({summary['warm_up']['ratios']['throughput_to_floor']}x the floor), "
+            f"{len(warmed.errors)} errors",
+            flush=True,
+        )
+        _print_mix(summary["warm_up"])
     print(
         f"load: {clients} clients, {elapsed:.1f}s, "
         f"{sum(len(tally.times[name]) for name in MIX):,} requests, "
@@ -301,8 +303,8 @@ async def run_load(
     )
     if tally.ran_out:
         print(
-            f"  the {measured:,} offered leads left after the warm-up "
-            f"were all claimed after {elapsed:.1f}s of the {seconds:.0f}s asked: the load "
+            f"  the load's {measured:,} offered leads ({'the other half' if set_aside else 'all'})"
+            f" were all claimed after {elapsed:.1f}s of the {seconds:.0f}s asked: the load "
             "stopped there (rankings alone are not the mix measured)",
             flush=True,
         )

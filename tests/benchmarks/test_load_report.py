@@ -12,7 +12,7 @@ import httpx
 from api.observability import Metrics
 from benchmarks.load import Tally, _claims_run, _notable, _phase
 from graph.settings import GraphSettings
-from tests.api.apiworld import build_world, running_api
+from tests.api.apiworld import Api, build_world, running_api
 from tests.routing.world import rid
 
 LEADS = [f"L{n}" for n in range(1, 7)]
@@ -59,6 +59,16 @@ def test_a_load_with_errors_shows_what_the_server_logged_above_info() -> None:
     assert _notable("\n".join(as_json)) == as_json[2:]
 
 
+def _offered(api: Api, tokens: dict[str, str]) -> tuple[dict[str, str | None], dict[str, str]]:
+    """Route every lead of LEADS (an offer to its best rep): each lead's owner, and each rep's
+    token by rep id."""
+    owners = {}
+    for lead_id in LEADS:
+        api.data("manager", 'mutation { routeLead(leadId: "%s") { __typename } }' % lead_id)
+        owners[lead_id] = api.store.lead(lead_id).owner_rep_id
+    return owners, {rid(name): token for name, token in tokens.items()}
+
+
 def test_the_load_stops_when_the_offered_leads_are_all_claimed(
     graph_settings: GraphSettings,
 ) -> None:
@@ -66,11 +76,7 @@ def test_the_load_stops_when_the_offered_leads_are_all_claimed(
     asked for a minute; the phase ends once the six are claimed, with every claim won."""
     tokens = build_world(graph_settings, leads=len(LEADS))
     with running_api(graph_settings, tokens) as api:
-        owners = {}
-        for lead_id in LEADS:
-            api.data("manager", 'mutation { routeLead(leadId: "%s") { __typename } }' % lead_id)
-            owners[lead_id] = api.store.lead(lead_id).owner_rep_id
-        by_rep = {rid(name): token for name, token in tokens.items()}
+        owners, by_rep = _offered(api, tokens)
 
         async def load() -> tuple[Tally, float]:
             transport = httpx.ASGITransport(app=api.client.app)
@@ -97,11 +103,7 @@ def test_the_warm_up_ranks_only_its_own_leads_and_ends_once_they_are_claimed(
     for it is claimed, each claim won."""
     tokens = build_world(graph_settings, leads=len(LEADS))
     with running_api(graph_settings, tokens) as api:
-        owners = {}
-        for lead_id in LEADS:
-            api.data("manager", 'mutation { routeLead(leadId: "%s") { __typename } }' % lead_id)
-            owners[lead_id] = api.store.lead(lead_id).owner_rep_id
-        by_rep = {rid(name): token for name, token in tokens.items()}
+        owners, by_rep = _offered(api, tokens)
 
         async def warm_up(warming: bool, leads: list[str]) -> Tally:
             transport = httpx.ASGITransport(app=api.client.app)
