@@ -10,7 +10,7 @@ import time
 import httpx
 
 from api.observability import Metrics
-from benchmarks.load import Tally, _claims_run, _notable, _phase
+from benchmarks.load import WARMUP_NEXT, Tally, _claims_run, _notable, _phase
 from graph.settings import GraphSettings
 from tests.api.apiworld import Api, build_world, running_api
 from tests.routing.world import rid
@@ -133,3 +133,46 @@ def test_the_warm_up_ranks_only_its_own_leads_and_ends_once_they_are_claimed(
         loaded = asyncio.run(warm_up(False, LEADS[3:]))
         assert loaded.errors and all("rankedReps L-none" in error for error in loaded.errors)
         assert len(loaded.times["claimLead"]) == 3
+
+
+def test_the_warm_up_ranks_only_the_leads_it_claims_next() -> None:
+    """Many leads set aside, answered at once by httpx's own mock transport (what is checked
+    here is the clients' choice, not the server): every ranking of the warm-up asks one of the
+    next WARMUP_NEXT leads to be claimed, as the list stands when it is asked."""
+    fresh = [(f"L{n}", "R1") for n in range(200)]
+    ranked: list[tuple[str, bool]] = []
+    typename = {"claimLead": "Claimed", "rankedReps": "Ranking"}
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        lead_id = body["variables"]["id"]
+        if "claimLead" in body["query"]:
+            name = "claimLead"
+        else:  # as the list stands when the ranking is asked (nothing ran since the choice)
+            name = "rankedReps"
+            ranked.append((lead_id, lead_id in {lead for lead, _ in fresh[-WARMUP_NEXT:]}))
+        await asyncio.sleep(0)  # as a server would: the other clients run meanwhile
+        return httpx.Response(200, json={"data": {name: {"__typename": typename[name]}}})
+
+    async def warm_up() -> Tally:
+        transport = httpx.MockTransport(answer)
+        async with httpx.AsyncClient(transport=transport, base_url="http://load") as http:
+            tally, _ = await _phase(
+                http,
+                4,
+                60.0,
+                10_000,
+                "admin",
+                ["L-none"],
+                {"R1": "t"},
+                fresh,
+                floor=False,
+                warming=True,
+            )
+            return tally
+
+    tally = asyncio.run(warm_up())
+    assert tally.ran_out and tally.errors == [] and fresh == []
+    assert len(ranked) >= 100  # two ranking clients, one ranking per claim each
+    assert all(near for _, near in ranked)
+    assert len({lead for lead, _ in ranked}) > WARMUP_NEXT  # the window moves with the claims
