@@ -143,18 +143,15 @@ async def client(
     rng = random.Random(number + (WARMUP_SEED if warming else 0))
     claiming = number % 2 == 1
     while time.monotonic() < deadline and tally.requests < limit and not tally.ran_out:
+        if not floor and (claiming or warming) and not fresh:  # nothing left to claim or warm
+            tally.ran_out = True
+            return
         if floor:
             lead_id, name, query, token = "", "me", TRIVIAL, admin
         elif claiming:
-            if not fresh:
-                tally.ran_out = True
-                return
             lead_id, rep_id = fresh.pop()
             name, query, token = "claimLead", CLAIM, tokens[rep_id]
         else:
-            if warming and not fresh:
-                tally.ran_out = True
-                return
             lead_id = rng.choice(fresh[-WARMUP_NEXT:])[0] if warming else rng.choice(leads)
             name, query, token = "rankedReps", RANKED, admin
         tally.requests += 1
