@@ -80,6 +80,9 @@ WARMUP_SEED = 7919
 """Added to each client's seed in the warm-up: its sequence of leads is not the load's."""
 WARMUP_NEXT = 20
 """The warm-up ranks one of its next leads to be claimed (claims take them from the end)."""
+PROGRESS_SECONDS = 10.0
+"""The warm-up and the load print their throughput over each such interval as they run (and
+the load's go to the JSON: ``intervals``): whether it holds or falls as the load goes on."""
 
 
 @dataclass
@@ -92,6 +95,14 @@ class Tally:
     ran_out: bool = False
     """Whether a claiming client found no offered lead left (the load then stops: past that
     point it would be rankings only, not the half-and-half mix it measures)."""
+    intervals: list[float] = field(default_factory=list)
+    """Requests answered per second over each PROGRESS_SECONDS of the phase (the last, shorter
+    one included)."""
+    counted: int = 0
+    """Requests answered by the end of the last interval."""
+
+    def answered(self) -> int:
+        return sum(len(times) for times in self.times.values())
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -193,13 +204,39 @@ async def _phase(
     tally = Tally()
     deadline = time.monotonic() + seconds
     started = time.perf_counter()
+    progress = None if floor else asyncio.create_task(_progress(tally, started, warming))
     await asyncio.gather(
         *(
             client(n, http, tally, deadline, limit, admin, leads, tokens, fresh, floor, warming)
             for n in range(clients)
         )
     )
+    if progress is not None:
+        progress.cancel()
+        _interval(tally, started, warming)  # the last one, cut short by the deadline
     return tally, time.perf_counter() - started
+
+
+async def _progress(tally: Tally, started: float, warming: bool) -> None:
+    """Print the phase's throughput every PROGRESS_SECONDS while it runs."""
+    while True:
+        due = started + PROGRESS_SECONDS * (len(tally.intervals) + 1)
+        await asyncio.sleep(due - time.perf_counter())
+        _interval(tally, started, warming)
+
+
+def _interval(tally: Tally, started: float, warming: bool) -> None:
+    """Close the interval since the last one: its throughput, kept and printed."""
+    begun = PROGRESS_SECONDS * len(tally.intervals)
+    now = time.perf_counter() - started
+    if now - begun < 0.5:
+        return  # nothing worth a figure (the phase ended on an interval's end)
+    answered = tally.answered()
+    rate = (answered - tally.counted) / (now - begun)
+    tally.counted = answered
+    tally.intervals.append(round(rate, 1))
+    phase = "warm-up" if warming else "load"
+    print(f"  {phase} {begun:.0f}-{now:.0f}s: {rate:.1f} req/s", flush=True)
 
 
 def _figures(times: list[float], elapsed: float) -> dict[str, float]:
@@ -271,6 +308,7 @@ async def run_load(
         "floor": floor_figures,
         "operations": load["operations"],
         "ratios": load["ratios"],
+        "intervals": tally.intervals,
     }
     floor_rate = floor_figures["requests_per_s"]
     print(

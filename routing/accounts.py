@@ -14,7 +14,8 @@ NEVER = datetime.min.replace(tzinfo=UTC)
 
 def owners_of(owned: Iterable[OwnedLead]) -> dict[str, str]:
     """Each company's owner: the rep of its latest claimed (else created) lead; on a tie in
-    time, the greater rep id."""
+    time, the greater rep id. The store's read of one company's owner (the query
+    ``company_owners``) picks that lead by the same rule: a change here changes it there."""
     latest: dict[str, tuple[datetime, str]] = {}
     for lead in owned:
         when = lead.claimed_at or lead.created_at or NEVER

@@ -201,11 +201,16 @@ WHERE rep_id IS NOT NULL AND status IN $statuses
 RETURN company_id, rep_id, claimed_at, created_at
 
 // name: company_owners
-// Who owns leads in these statuses at one company, and since when.
+// The one owned lead in these statuses that makes its rep the company's account owner
+// (routing/accounts.py): the latest claimed (else created; neither: last), the greater rep id
+// on a tie. One row, as on Neo4j (neo4j/routing.cypher says why).
 MATCH (c:Company {id: $company_id})<-[:AT]-(l:Lead)
 WITH c.id AS company_id, l.owner_rep_id AS rep_id, l.status AS status, l.claimed_at AS claimed_at,
      l.created_at AS created_at
 WHERE rep_id IS NOT NULL AND status IN $statuses
+WITH company_id, rep_id, claimed_at, created_at, coalesce(claimed_at, created_at) AS since
+ORDER BY since IS NULL, since DESC, rep_id DESC
+LIMIT 1
 RETURN company_id, rep_id, claimed_at, created_at
 
 // name: offer_leads

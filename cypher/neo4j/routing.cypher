@@ -194,9 +194,15 @@ RETURN c.id AS company_id, l.owner_rep_id AS rep_id, l.claimed_at AS claimed_at,
        l.created_at AS created_at
 
 // name: company_owners
-// Who owns leads in these statuses at one company, and since when.
+// The one owned lead in these statuses that makes its rep the company's account owner
+// (routing/accounts.py): the latest claimed (else created; neither: last), the greater rep id
+// on a tie. One row, not one per owned lead: a large company holds dozens, and turning each
+// row's times into Python's cost a worker more than the read itself.
 MATCH (c:Company {id: $company_id})<-[:AT]-(l:Lead)
 WHERE l.status IN $statuses AND l.owner_rep_id IS NOT NULL
+WITH c, l, coalesce(l.claimed_at, l.created_at) AS since
+ORDER BY since IS NULL, since DESC, l.owner_rep_id DESC
+LIMIT 1
 RETURN c.id AS company_id, l.owner_rep_id AS rep_id, l.claimed_at AS claimed_at,
        l.created_at AS created_at
 

@@ -158,9 +158,10 @@ class CypherLeads(CypherReps):
     def account_owners(
         self, statuses: Sequence[str], company_id: str | None = None
     ) -> list[OwnedLead]:
-        """The leads in these statuses that have an owner (at every company, or at this one):
-        which rep owns them, since when. routing/accounts.py says who owns the account. One
-        company's are kept until one of its leads moves (StoreCaches.owners)."""
+        """The leads in these statuses that have an owner, at every company: which rep owns
+        them, since when. routing/accounts.py says who owns the account. At one company, only
+        the lead that makes its rep the owner (none: no owner), by the same rule; kept until
+        one of its leads moves (StoreCaches.owners)."""
         if company_id is None:
             rows = self._read("account_owners", {"statuses": list(statuses)})
             return [record(OwnedLead, row) for row in rows]
