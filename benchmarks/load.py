@@ -229,7 +229,7 @@ def _interval(tally: Tally, started: float, warming: bool) -> None:
     """Close the interval since the last one: its throughput, kept and printed."""
     begun = PROGRESS_SECONDS * len(tally.intervals)
     now = time.perf_counter() - started
-    if now - begun < 0.5:
+    if now - begun < PROGRESS_SECONDS / 20:
         return  # nothing worth a figure (the phase ended on an interval's end)
     answered = tally.answered()
     rate = (answered - tally.counted) / (now - begun)

@@ -8,8 +8,10 @@ import json
 import time
 
 import httpx
+import pytest
 
 from api.observability import Metrics
+from benchmarks import load
 from benchmarks.load import WARMUP_NEXT, Tally, _claims_run, _notable, _phase
 from graph.settings import GraphSettings
 from tests.api.apiworld import Api, build_world, running_api
@@ -176,3 +178,37 @@ def test_the_warm_up_ranks_only_the_leads_it_claims_next() -> None:
     assert len(ranked) >= 100  # two ranking clients, one ranking per claim each
     assert all(near for _, near in ranked)
     assert len({lead for lead, _ in ranked}) > WARMUP_NEXT  # the window moves with the claims
+
+
+def test_the_load_prints_its_throughput_over_each_interval_as_it_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whether the throughput holds or falls as the load goes on: every PROGRESS_SECONDS (0.2
+    here) the phase prints the requests answered per second since the last line, and the last,
+    shorter interval when it ends. The intervals count every request answered, once."""
+    monkeypatch.setattr(load, "PROGRESS_SECONDS", 0.2)
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        name = "claimLead" if "claimLead" in json.loads(request.content)["query"] else "rankedReps"
+        typename = "Claimed" if name == "claimLead" else "Ranking"
+        await asyncio.sleep(0.002)  # a server's time: the clients take turns meanwhile
+        return httpx.Response(200, json={"data": {name: {"__typename": typename}}})
+
+    fresh = [(f"L{n}", "R1") for n in range(100_000)]
+
+    async def run() -> tuple[Tally, float]:
+        transport = httpx.MockTransport(answer)
+        async with httpx.AsyncClient(transport=transport, base_url="http://load") as http:
+            return await _phase(
+                http, 2, 0.9, 10**6, "admin", ["L1"], {"R1": "t"}, fresh, floor=False
+            )
+
+    tally, elapsed = asyncio.run(run())
+    assert not tally.ran_out and tally.errors == []
+    printed = [line for line in capsys.readouterr().out.splitlines() if "req/s" in line]
+    assert len(tally.intervals) == len(printed) == 5  # 0-0.2 ... 0.8-0.9 s
+    assert printed[0].strip().startswith("load 0-0s:")  # the figures as the line shows them
+    seconds = [0.2] * 4 + [elapsed - 0.8]
+    answered = sum(rate * span for rate, span in zip(tally.intervals, seconds, strict=True))
+    assert answered == pytest.approx(tally.answered(), rel=0.02)
+    assert all(rate > 0 for rate in tally.intervals)
