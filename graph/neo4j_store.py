@@ -27,6 +27,7 @@ from neo4j.exceptions import (
 )
 
 from cypher import QueryCatalog, load_catalogs
+from graph import neo4j_times
 from graph.errors import StoreError, StoreUnavailable
 from graph.model import OrgSnapshot
 from graph.neo4j_bulk import load_empty_graph
@@ -86,6 +87,7 @@ class Neo4jStore(CypherGraphStore):
         self.database = settings.database
         self._local = threading.local()
         self.caches.announces_leads = True  # every process announces the leads it moves
+        neo4j_times.install()  # timestamps read as Python's directly (graph/neo4j_times.py)
         try:
             self._driver = GraphDatabase.driver(
                 settings.uri,
