@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 DRIVER_MODULE = "neo4j._codec.hydration.bolt.v2.temporal"
+DRIVER_FUNCTION = "hydrate_datetime"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ZONES: dict[int, timezone] = {0: UTC}
 _lock = threading.Lock()
@@ -68,10 +69,10 @@ def install() -> bool:
             module = importlib.import_module(DRIVER_MODULE)
         except ImportError:
             return False
-        driver_own = getattr(module, "hydrate_datetime", None)
+        driver_own = getattr(module, DRIVER_FUNCTION, None)
         if not callable(driver_own):
             return False
-        module.hydrate_datetime = hydrator(driver_own)
+        setattr(module, DRIVER_FUNCTION, hydrator(driver_own))
         _installed.append(driver_own)
         return True
 
