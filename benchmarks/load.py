@@ -37,9 +37,10 @@ server has read the open leads' reach (``rankings_warm`` in /readyz). ``LOAD_JSO
 "floor": {"requests_per_s", "p50_ms", "p95_ms"},
 "operations": {"rankedReps": {"p50_ms", "p95_ms", "requests"}, "claimLead": {...}},
 "ratios": {...}, "warm_up": {"seconds", "claims", "requests_per_s", "operations", "ratios"},
-"claims_run": {"event_loop", "worker_thread"}}`` (where the claims were
+"claims_run": {"event_loop", "worker_thread"}, "intervals"}`` (where the claims were
 checked: the server's ``warmpath_claims_run_total``; with several workers, the one that
-answered).
+answered; ``intervals``: the load's requests per second over each PROGRESS_SECONDS, as printed
+while it runs, the warm-up's too).
 """
 
 from __future__ import annotations
