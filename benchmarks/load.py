@@ -40,7 +40,7 @@ server has read the open leads' reach (``rankings_warm`` in /readyz). ``LOAD_JSO
 "claims_run": {"event_loop", "worker_thread"}, "intervals"}`` (where the claims were
 checked: the server's ``warmpath_claims_run_total``; with several workers, the one that
 answered; ``intervals``: the load's requests per second over each PROGRESS_SECONDS, as printed
-while it runs, the warm-up's too).
+while it runs; the warm-up's are printed only).
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -97,8 +98,10 @@ class Tally:
     """Whether a claiming client found no offered lead left (the load then stops: past that
     point it would be rankings only, not the half-and-half mix it measures)."""
     intervals: list[float] = field(default_factory=list)
-    """Requests answered per second over each PROGRESS_SECONDS of the phase (the last, shorter
-    one included)."""
+    """Requests answered per second over each interval of about PROGRESS_SECONDS of the phase
+    (the last, shorter one too, unless under a twentieth of it)."""
+    spans: list[tuple[float, float]] = field(default_factory=list)
+    """When each interval began and ended, in seconds from the phase's start."""
     counted: int = 0
     """Requests answered by the end of the last interval."""
 
@@ -206,29 +209,36 @@ async def _phase(
     deadline = time.monotonic() + seconds
     started = time.perf_counter()
     progress = None if floor else asyncio.create_task(_progress(tally, started, warming))
-    await asyncio.gather(
-        *(
-            client(n, http, tally, deadline, limit, admin, leads, tokens, fresh, floor, warming)
-            for n in range(clients)
+    try:
+        await asyncio.gather(
+            *(
+                client(n, http, tally, deadline, limit, admin, leads, tokens, fresh, floor, warming)
+                for n in range(clients)
+            )
         )
-    )
+    finally:
+        if progress is not None:
+            progress.cancel()
+            with suppress(asyncio.CancelledError):
+                await progress
     if progress is not None:
-        progress.cancel()
         _interval(tally, started, warming)  # the last one, cut short by the deadline
     return tally, time.perf_counter() - started
 
 
 async def _progress(tally: Tally, started: float, warming: bool) -> None:
-    """Print the phase's throughput every PROGRESS_SECONDS while it runs."""
+    """Print the phase's throughput about every PROGRESS_SECONDS while it runs."""
     while True:
-        due = started + PROGRESS_SECONDS * (len(tally.intervals) + 1)
-        await asyncio.sleep(due - time.perf_counter())
+        begun = tally.spans[-1][1] if tally.spans else 0.0
+        await asyncio.sleep(started + begun + PROGRESS_SECONDS - time.perf_counter())
         _interval(tally, started, warming)
 
 
 def _interval(tally: Tally, started: float, warming: bool) -> None:
-    """Close the interval since the last one: its throughput, kept and printed."""
-    begun = PROGRESS_SECONDS * len(tally.intervals)
+    """Close the interval since the last one (from when that one was closed: a late wake-up
+    lengthens the interval rather than shift requests into the next): its throughput, kept
+    and printed."""
+    begun = tally.spans[-1][1] if tally.spans else 0.0
     now = time.perf_counter() - started
     if now - begun < PROGRESS_SECONDS / 20:
         return  # nothing worth a figure (the phase ended on an interval's end)
@@ -236,6 +246,7 @@ def _interval(tally: Tally, started: float, warming: bool) -> None:
     rate = (answered - tally.counted) / (now - begun)
     tally.counted = answered
     tally.intervals.append(round(rate, 1))
+    tally.spans.append((begun, now))
     phase = "warm-up" if warming else "load"
     print(f"  {phase} {begun:.0f}-{now:.0f}s: {rate:.1f} req/s", flush=True)
 

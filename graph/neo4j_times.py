@@ -13,14 +13,16 @@ that builds Python's ``datetime`` at once: the same instant and offset, microsec
 as ``to_native`` does (an offset of seconds kept whole: the driver's rounds it down to minutes,
 the same instant). A DateTime with a named zone or none, or one outside Python's years 1-9999
 (which the driver refuses too), goes to the driver's own. The hook is the driver's private
-module (``neo4j._codec.hydration.bolt.v2.temporal``, which the handlers of Bolt 5 and 6 read
-when a connection opens): where a driver version has moved it, ``install`` changes nothing and
-returns False, and tests/graph/test_neo4j_times.py fails so that the hook is looked at again.
+module (``neo4j._codec.hydration.bolt.v2.temporal``, which the handlers of Bolt 4.4, 5 and 6
+read when a connection opens): where a driver version has moved it, ``install`` changes nothing
+and returns False, and tests/graph/test_neo4j_times.py fails so that the hook is looked at
+again.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -33,6 +35,9 @@ _ZONES: dict[int, timezone] = {0: UTC}
 _lock = threading.Lock()
 _installed: list[Callable[..., Any]] = []
 """The driver's own hydration, once replaced (so that it is replaced once)."""
+_missed: list[bool] = []
+"""Whether the hook was looked for and not found (said once in the log)."""
+log = logging.getLogger(__name__)
 
 
 def _zone(offset_seconds: int) -> timezone:
@@ -68,15 +73,23 @@ def install() -> bool:
         try:
             module = importlib.import_module(DRIVER_MODULE)
         except ImportError:
-            return False
+            module = None
         driver_own = getattr(module, DRIVER_FUNCTION, None)
         if not callable(driver_own):
+            if not _missed:
+                _missed.append(True)
+                log.warning(
+                    "this neo4j driver has no %s.%s: Neo4j's timestamps are read through "
+                    "neo4j.time (correct, but slower; graph/neo4j_times.py)",
+                    DRIVER_MODULE,
+                    DRIVER_FUNCTION,
+                )
             return False
         setattr(module, DRIVER_FUNCTION, hydrator(driver_own))
         _installed.append(driver_own)
         return True
 
 
-def driver_own() -> Callable[..., Any] | None:
-    """The driver's own hydration replaced by ``install`` (None: not replaced)."""
+def replaced() -> Callable[..., Any] | None:
+    """The driver's own hydration that ``install`` replaced (None: not replaced)."""
     return _installed[0] if _installed else None

@@ -348,7 +348,8 @@ class StoreCaches:
         """The company of every lead whose view was kept (a lead's company changes only by
         writes that drop everything kept about leads): whose owners a lead's move drops."""
         self._owners: dict[tuple[str, tuple[str, ...]], tuple[list[OwnedLead], float]] = {}
-        """The owned leads at one company (routing/accounts.py), by company and statuses."""
+        """Owned leads at one company, by company and statuses: at least the one that makes
+        its rep the account owner (routing/accounts.py takes the latest of those kept)."""
         self._owner_statuses: set[tuple[str, ...]] = set()
         """The statuses ``_owners`` is keyed by (one set in practice): a move drops its
         company's entries by key, not by a walk over every company's."""
@@ -971,11 +972,13 @@ class StoreCaches:
             self._companies.update((i, views[i].company.id) for i in unchanged)
 
     def owners(self, company_id: str, statuses: Sequence[str]) -> list[OwnedLead] | None:
-        """The owned leads at a company read by ``keep_owners`` (a copy), or None. Dropped when
-        one of the company's leads moves (here, or announced by another process; or any lead whose
-        company is not known), and expire as the leads. Another process's claim noted with
-        its announcement is added instead (``_noted_owners``: with its claim time, not its
-        creation; twice when the read had it already, which changes no owner)."""
+        """The owned leads at a company kept by ``keep_owners`` (a copy: at least the one that
+        makes the account's owner; a read of one company keeps that one alone), or None.
+        Dropped when one of the company's leads moves (here, or announced by another
+        process; or any lead whose company is not known), and expire as the leads. Another
+        process's claim noted with its announcement is added instead (``_noted_owners``:
+        with its claim time, not its creation; twice when the read had it already, which
+        changes no owner)."""
         found = self._fresh(self._owners, (company_id, tuple(statuses)), self._lead_ttl())
         return None if found is None else list(found)
 

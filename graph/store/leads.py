@@ -161,7 +161,8 @@ class CypherLeads(CypherReps):
         """The leads in these statuses that have an owner, at every company: which rep owns
         them, since when. routing/accounts.py says who owns the account. At one company, only
         the lead that makes its rep the owner (none: no owner), by the same rule; kept until
-        one of its leads moves (StoreCaches.owners)."""
+        one of its leads moves (StoreCaches.owners: what is kept may hold more owned leads, and
+        names the same owner)."""
         if company_id is None:
             rows = self._read("account_owners", {"statuses": list(statuses)})
             return [record(OwnedLead, row) for row in rows]
@@ -177,8 +178,9 @@ class CypherLeads(CypherReps):
 
     def keep_company_owners(self, statuses: Sequence[str], companies: Sequence[str]) -> None:
         """Read the owned leads of every company at once (one scan) and keep those of these
-        companies (none owned: kept as none), as ``account_owners`` of one company would: the
-        server's warm-up, where the store is the only writer of its graph."""
+        companies (none owned: kept as none; all of a company's, where a read of one company
+        keeps the lead that makes the owner: the same owner): the server's warm-up, where the
+        store keeps what it reads of many leads (``keeps_bulk_reads``)."""
         if not self.keeps_bulk_reads:
             return
         self._fresh_changes()

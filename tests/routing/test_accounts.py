@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from graph.model import Event, LeadState, OwnedLead
+from graph.model import Event, Lead, LeadState, OwnedLead
 from graph.store import GraphStore
 from routing.accounts import owners_of
 from routing.roster import OWNER_STATUSES
@@ -67,9 +67,19 @@ def test_one_companys_owner_read_from_the_graph_follows_the_same_rule(store: Gra
         world.lead(lead_id, company=company, created_at=created)
         _own(store, lead_id, rep, status, claimed)
     world.lead("U1", company="umbrella")  # new: nobody owns umbrella
+    world.company("hooli")  # a lead never claimed nor dated counts last, whatever its rep
+    world.lead("H1", company="hooli")
+    _own(store, "H1", "ann", "claimed", day)
+    store.merge_leads([Lead(id="H2", company_id="c:hooli", title="Deal H2", created_at=None)])
+    _own(store, "H2", "cat", "won", None)
     everyone = owners_of(store.account_owners(OWNER_STATUSES))
-    assert everyone == {"c:acme": rid("cat"), "c:globex": rid("cat"), "c:initech": rid("bob")}
-    for company in ("c:acme", "c:globex", "c:initech", "c:umbrella"):
+    assert everyone == {
+        "c:acme": rid("cat"),
+        "c:globex": rid("cat"),
+        "c:initech": rid("bob"),
+        "c:hooli": rid("ann"),
+    }
+    for company in ("c:acme", "c:globex", "c:initech", "c:umbrella", "c:hooli"):
         store.caches.forget()
         read = store.account_owners(OWNER_STATUSES, company)
         assert len(read) == (0 if company == "c:umbrella" else 1)
