@@ -87,6 +87,9 @@ PROGRESS_SECONDS = 10.0
 the load's go to the JSON: ``intervals``): whether it holds or falls as the load goes on."""
 
 
+MIX = ("rankedReps", "claimLead")
+
+
 @dataclass
 class Tally:
     times: dict[str, list[float]] = field(
@@ -106,7 +109,12 @@ class Tally:
     """Requests answered by the end of the last interval."""
 
     def answered(self) -> int:
-        return sum(len(times) for times in self.times.values())
+        """Requests of the mix answered so far."""
+        return sum(len(self.times[name]) for name in MIX)
+
+    def closed(self) -> float:
+        """When the last interval ended, in seconds from the phase's start (0: none yet)."""
+        return self.spans[-1][1] if self.spans else 0.0
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -229,8 +237,7 @@ async def _phase(
 async def _progress(tally: Tally, started: float, warming: bool) -> None:
     """Print the phase's throughput about every PROGRESS_SECONDS while it runs."""
     while True:
-        begun = tally.spans[-1][1] if tally.spans else 0.0
-        await asyncio.sleep(started + begun + PROGRESS_SECONDS - time.perf_counter())
+        await asyncio.sleep(started + tally.closed() + PROGRESS_SECONDS - time.perf_counter())
         _interval(tally, started, warming)
 
 
@@ -238,7 +245,7 @@ def _interval(tally: Tally, started: float, warming: bool) -> None:
     """Close the interval since the last one (from when that one was closed: a late wake-up
     lengthens the interval rather than shift requests into the next): its throughput, kept
     and printed."""
-    begun = tally.spans[-1][1] if tally.spans else 0.0
+    begun = tally.closed()
     now = time.perf_counter() - started
     if now - begun < PROGRESS_SECONDS / 20:
         return  # nothing worth a figure (the phase ended on an interval's end)
@@ -343,7 +350,7 @@ async def run_load(
         _print_mix(summary["warm_up"])
     print(
         f"load: {clients} clients, {elapsed:.1f}s, "
-        f"{sum(len(tally.times[name]) for name in MIX):,} requests, "
+        f"{tally.answered():,} requests, "
         f"{summary['requests_per_s']:.1f} req/s "
         f"({summary['ratios']['throughput_to_floor']}x the floor), {len(tally.errors)} errors",
         flush=True,
@@ -368,13 +375,10 @@ async def run_load(
     return tally, summary
 
 
-MIX = ("rankedReps", "claimLead")
-
-
 def _mix(tally: Tally, elapsed: float, floor: dict[str, float]) -> dict[str, Any]:
     """A phase of the mix: its throughput and each operation's figures, and their ratios to
     the floor's."""
-    total = sum(len(tally.times[name]) for name in MIX)
+    total = tally.answered()
     operations = {name: _figures(tally.times[name], elapsed) for name in MIX}
     rate, p95 = floor["requests_per_s"], floor["p95_ms"]
     requests_per_s = round(total / elapsed, 2) if elapsed > 0 else 0.0

@@ -26,12 +26,12 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
 DRIVER_MODULE = "neo4j._codec.hydration.bolt.v2.temporal"
 DRIVER_FUNCTION = "hydrate_datetime"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ZONES: dict[int, timezone] = {0: UTC}
 _lock = threading.Lock()
 _installed: list[Callable[..., Any]] = []
 """The driver's own hydration, once replaced (so that it is replaced once)."""
@@ -40,11 +40,9 @@ _missed: list[bool] = []
 log = logging.getLogger(__name__)
 
 
+@lru_cache(maxsize=256)
 def _zone(offset_seconds: int) -> timezone:
-    zone = _ZONES.get(offset_seconds)
-    if zone is None:
-        zone = _ZONES.setdefault(offset_seconds, timezone(timedelta(seconds=offset_seconds)))
-    return zone
+    return timezone(timedelta(seconds=offset_seconds))
 
 
 def hydrator(driver_own: Callable[..., Any]) -> Callable[..., Any]:
