@@ -1,4 +1,4 @@
-"""Profile the API's hot path: ``python -m benchmarks.profile`` (``make profile``).
+"""Profile the API's hot path: ``python -m benchmarks.profile`` (there is no make target).
 
 Builds the benchmark organisation (``BENCH_SCALE``, default small; ``BENCH_BACKEND`` as for
 ``make bench``), offers every lead as ``make load`` does, then drives the app in this process
